@@ -1,0 +1,1 @@
+"""The built-in ProctorExam provider: signed API client, the institute kind, the sandbox."""

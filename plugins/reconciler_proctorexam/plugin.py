@@ -1,0 +1,3 @@
+"""The ``proctorexam`` plugin: registers the institute kind, its provider and the sandbox."""
+
+from __future__ import annotations

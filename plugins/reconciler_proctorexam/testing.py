@@ -1,0 +1,3 @@
+"""Pytest fixtures that run the ProctorExam sandbox, registered through ``pytest11``."""
+
+from __future__ import annotations

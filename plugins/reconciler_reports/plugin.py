@@ -1,0 +1,3 @@
+"""The ``reports`` plugin: registers the text and JSON plan renderers."""
+
+from __future__ import annotations

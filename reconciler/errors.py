@@ -1,0 +1,143 @@
+"""One exception tree for everything a user may be shown.
+
+::
+
+    ReconcilerError                 exit 1 unless said otherwise; printed without a traceback
+    ├── ConfigError                 bad input, found before any network call; holds every Problem
+    ├── PluginError                 a plugin failed to load or two plugins claim the same name
+    ├── SettingsError               the project settings or the environment are incomplete
+    ├── ProviderError               a provider could not read or write (raised by plugins)
+    │   ├── AuthenticationError     401/403: wrong token or secret, or missing rights
+    │   ├── NotFoundError           404: the object is gone
+    │   ├── RejectedError           422: the service refused the values; holds its field messages
+    │   ├── ServiceError            5xx or 429 that outlasted the retries
+    │   └── TransportError          connection failures and timeouts that outlasted the retries
+    ├── StaleObjectError            the live object changed since the plan was made
+    ├── PlanRefused                 exit 3: a safety guard or policy refused the plan
+    └── ApplyFailed                 exit 4: some changes were applied, some failed
+
+Every message says where (``file:line:col``, or the object's address), who (which plugin) and
+what to do next. The CLI prints these without a traceback; anything else is a bug and crashes
+loudly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reconciler.records import ApplyResult, Problem, Refusal
+
+__all__ = [
+    "ApplyFailed",
+    "AuthenticationError",
+    "ConfigError",
+    "NotFoundError",
+    "PlanRefused",
+    "PluginError",
+    "ProviderError",
+    "ReconcilerError",
+    "RejectedError",
+    "ServiceError",
+    "SettingsError",
+    "StaleObjectError",
+    "TransportError",
+]
+
+
+class ReconcilerError(Exception):
+    """Base of every error the CLI prints as a message rather than a traceback."""
+
+    exit_code = 1
+
+
+class ConfigError(ReconcilerError):
+    """The desired state is not valid; ``problems`` holds every problem found, in file order."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the configuration"
+        super().__init__("\n".join([head + ":", *(f"  {p}" for p in self.problems)]))
+
+
+class PluginError(ReconcilerError):
+    """A plugin could not be loaded, or two plugins claim the same name."""
+
+
+class SettingsError(ReconcilerError):
+    """The project settings file or the environment lack something a command needs."""
+
+
+class ProviderError(ReconcilerError):
+    """A provider plugin failed to read or write live state.
+
+    ``address`` names the object concerned (``institute.pe``) when there is one.
+    """
+
+    def __init__(self, message: str, *, address: str | None = None) -> None:
+        self.address = address
+        super().__init__(f"{address}: {message}" if address else message)
+
+
+class AuthenticationError(ProviderError):
+    """The service refused the credentials or the rights they carry (401/403)."""
+
+
+class NotFoundError(ProviderError):
+    """The object does not exist (any more) on the service (404)."""
+
+
+class RejectedError(ProviderError):
+    """The service refused the values (422); ``fields`` maps a field to the service's messages."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        address: str | None = None,
+        fields: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        self.fields = dict(fields or {})
+        super().__init__(message, address=address)
+
+
+class ServiceError(ProviderError):
+    """The service kept failing (5xx, 429) after every retry."""
+
+
+class TransportError(ProviderError):
+    """The service could not be reached, or the connection broke, after every retry."""
+
+
+class StaleObjectError(ReconcilerError):
+    """The live object changed between plan and apply; plan again."""
+
+
+class PlanRefused(ReconcilerError):
+    """A safety guard or policy refused the plan; nothing was written."""
+
+    exit_code = 3
+
+    def __init__(self, refusals: Iterable[Refusal]) -> None:
+        self.refusals: tuple[Refusal, ...] = tuple(refusals)
+        lines = [f"  {r}" for r in self.refusals]
+        super().__init__("\n".join(["The plan was refused; nothing was changed:", *lines]))
+
+
+class ApplyFailed(ReconcilerError):
+    """Some changes failed; ``result`` says which were applied and which were not."""
+
+    exit_code = 4
+
+    def __init__(self, result: ApplyResult) -> None:
+        self.result = result
+        from reconciler.records import Outcome
+
+        failed = result.count(Outcome.FAILED)
+        applied = result.count(Outcome.APPLIED)
+        super().__init__(
+            f"Apply partly failed: {applied} change(s) applied, {failed} failed."
+            " Fix the errors above and run apply again: applied changes will not be repeated."
+        )

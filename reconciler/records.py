@@ -1,0 +1,206 @@
+"""The records that plugins hand to the core through the registration hooks.
+
+A plugin contributes a resource kind, a provider or a reporter by returning one of these frozen
+records from the matching ``reconciler_*`` hook; :mod:`reconciler.registry` collects them and
+refuses two records of the same name, naming both plugins. Callback shapes are ``Protocol``
+classes so that mypy checks a plugin's functions against them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from reconciler.model import Change, LiveObject, Location, Plan
+
+__all__ = [
+    "ApplyResult",
+    "ChangeOutcome",
+    "Normalizer",
+    "Outcome",
+    "Problem",
+    "Provider",
+    "ProviderContext",
+    "ProviderSession",
+    "Refusal",
+    "RenderOptions",
+    "Reporter",
+    "ResourceKind",
+    "SandboxFactory",
+]
+
+#: Turns a value (desired or live) into the form that is compared: ``"6"`` and ``6`` both
+#: become ``6``, a language list becomes a frozenset.
+Normalizer = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the input, found before any network call."""
+
+    message: str
+    location: Location | None = None
+    plugin: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        who = f" [{self.plugin}]" if self.plugin else ""
+        return f"{where}{self.message}{who}"
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceKind:
+    """A kind of object the reconciler manages, as a plugin defines it.
+
+    ``section`` is the top-level YAML key (``institutes``), ``name`` the singular used in
+    addresses (``institute.pe``). ``schema`` is the Draft 2020-12 JSON Schema of one object's
+    fields as written in YAML, without the identity (which is the mapping key). Fields named in
+    ``write_only`` are shown as ``(sensitive)`` everywhere; ``read_only`` fields are refused in
+    YAML; ``deprecated`` maps a field to the advice given when YAML uses it.
+    """
+
+    name: str
+    section: str
+    provider: str
+    schema: Mapping[str, Any] = field(repr=False)
+    identity: str
+    read_only: frozenset[str] = frozenset()
+    write_only: frozenset[str] = frozenset()
+    deprecated: Mapping[str, str] = field(default_factory=dict)
+    normalizers: Mapping[str, Normalizer] = field(default_factory=dict, repr=False)
+    description: str = ""
+
+    def normalize(self, name: str, value: Any) -> Any:
+        normalizer = self.normalizers.get(name)
+        return value if normalizer is None else normalizer(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderContext:
+    """What a provider is given when the core opens a session.
+
+    ``options`` is the provider's table of the project settings (``[providers.<name>]``),
+    ``environ`` the process environment (credentials come only from there or a file the user
+    names), ``parallelism`` the bound on concurrent requests the user asked for.
+    """
+
+    options: Mapping[str, Any]
+    environ: Mapping[str, str] = field(repr=False)
+    parallelism: int = 4
+    base_dir: Path = Path()
+
+
+class ProviderSession(Protocol):
+    """An open connection to one provider; every call may raise a ``ProviderError``."""
+
+    async def list(self, kind: ResourceKind) -> Sequence[LiveObject]:
+        """Every live object of ``kind``, each exactly once."""
+        ...
+
+    async def read(self, kind: ResourceKind, identity: str) -> LiveObject | None:
+        """One live object by identity, or ``None`` when there is none."""
+        ...
+
+    async def create(
+        self, kind: ResourceKind, identity: str, values: Mapping[str, Any]
+    ) -> LiveObject: ...
+
+    async def update(
+        self, kind: ResourceKind, live: LiveObject, values: Mapping[str, Any]
+    ) -> LiveObject: ...
+
+    async def delete(self, kind: ResourceKind, live: LiveObject) -> None: ...
+
+
+class SandboxFactory(Protocol):
+    """Starts a provider's local emulator for ``--sandbox``.
+
+    Called with the config directory (the emulator looks for its seed there) and whether to
+    start again from the seed. The context yields environment overrides (base URL and
+    credentials) that point the provider at the emulator.
+    """
+
+    def __call__(
+        self, config_dir: Path, *, reset: bool
+    ) -> contextlib.AbstractContextManager[Mapping[str, str]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """Reads and writes the live objects of some kinds.
+
+    ``connect`` opens a session for one command run (an async context manager). ``sandbox``, if
+    the provider has a local emulator, starts it for ``--sandbox``.
+    """
+
+    name: str
+    kinds: tuple[str, ...]
+    connect: Callable[[ProviderContext], contextlib.AbstractAsyncContextManager[ProviderSession]]
+    sandbox: SandboxFactory | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """How a reporter should render: colour only on a terminal without ``NO_COLOR``."""
+
+    color: bool = False
+    width: int = 100
+
+
+class RenderPlan(Protocol):
+    def __call__(self, plan: Plan, options: RenderOptions) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Reporter:
+    """Turns a plan into text for people or machines; ``name`` is what ``--format`` takes."""
+
+    name: str
+    render_plan: RenderPlan
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A safety guard's or policy's reason not to apply a plan (exit code 3)."""
+
+    message: str
+    plugin: str | None = None
+    address: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.address}: " if self.address else ""
+        who = f" [{self.plugin}]" if self.plugin else ""
+        return f"{where}{self.message}{who}"
+
+
+class Outcome(enum.Enum):
+    APPLIED = "applied"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeOutcome:
+    """What happened to one change during an apply; ``error`` is a message fit to print."""
+
+    change: Change
+    outcome: Outcome
+    error: str | None = None
+    live: LiveObject | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    outcomes: tuple[ChangeOutcome, ...]
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for o in self.outcomes if o.outcome is outcome)
+
+    @property
+    def failed(self) -> bool:
+        return any(o.outcome is Outcome.FAILED for o in self.outcomes)
