@@ -83,7 +83,15 @@ class Hooks:
         return sorted(caller.name for caller in callers)
 
     def add_commands(self, cli: click.Group) -> None:
+        """Let plugins add sub-commands; replacing a command that exists is an error."""
+        before = dict(cli.commands)
         self.pm.hook.reconciler_add_commands(cli=cli)
+        replaced = sorted(n for n, c in before.items() if cli.commands.get(n) is not c)
+        if replaced:
+            raise PluginError(
+                f"a plugin replaced the command(s) {', '.join(replaced)}; a plugin may add"
+                " commands but not take over existing ones."
+            )
 
     # Loading --------------------------------------------------------------------------------
 

@@ -177,6 +177,9 @@ def reconciler_before_change(change: Change) -> None:
 def reconciler_after_change(outcome: ChangeOutcome) -> None:
     """Called after each change has been applied, has failed or was skipped; returns nothing.
 
+    ``outcome`` holds the change, what became of it and, for a failure, the message shown to
+    the user. Called as each change finishes, in completion order, not plan order.
+
     Example::
 
         @hookimpl

@@ -105,7 +105,7 @@ class LiveRef:
 
 
 class Action(enum.Enum):
-    """What a change does, in the order a plan lists and an apply runs them."""
+    """What a change does to one object."""
 
     CREATE = "create"
     UPDATE = "update"

@@ -1,0 +1,139 @@
+"""The diff: desired state against live state, one pure function.
+
+``make_plan`` does no I/O and depends only on its arguments, so the same inputs always give the
+same plan, in the same order (by address, like Terraform's). Only the fields the YAML mentions
+are compared, each through its kind's normaliser on both sides, so that ``"6"`` equals ``6``
+and a language list compares as a set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from reconciler.errors import ReconcilerError
+from reconciler.model import (
+    Action,
+    Change,
+    DesiredObject,
+    DesiredState,
+    FieldChange,
+    LiveObject,
+    LiveRef,
+    Plan,
+)
+from reconciler.records import ResourceKind
+
+__all__ = ["make_plan"]
+
+
+def make_plan(
+    desired: DesiredState,
+    live: Mapping[str, Sequence[LiveObject]],
+    kinds: Mapping[str, ResourceKind],
+    *,
+    targets: Collection[str] = (),
+) -> Plan:
+    """Return the changes that make ``live`` match ``desired``.
+
+    ``live`` maps a kind name to every live object of that kind. ``targets`` (addresses such as
+    ``institute.pe``) narrows the plan to those objects; unmanaged objects are then not reported,
+    since a targeted plan says nothing about the rest.
+    """
+    changes: list[Change] = []
+    unmanaged: list[LiveRef] = []
+    for kind_name in sorted(kinds):
+        kind = kinds[kind_name]
+        by_identity = _index(kind_name, live.get(kind_name, ()))
+        declared = set()
+        for obj in desired.of_kind(kind_name):
+            declared.add(obj.identity)
+            change = _change_for(kind, obj, by_identity.get(obj.identity))
+            if change is not None:
+                changes.append(change)
+        unmanaged.extend(
+            LiveRef(kind_name, identity, current.ref)
+            for identity, current in by_identity.items()
+            if identity not in declared
+        )
+    if targets:
+        wanted = set(targets)
+        changes = [c for c in changes if c.address in wanted]
+        unmanaged = []
+    live_count = sum(len(objects) for objects in live.values())
+    return Plan(
+        changes=tuple(sorted(changes, key=lambda c: (c.kind, c.identity))),
+        unmanaged=tuple(sorted(unmanaged)),
+        live_count=live_count,
+    )
+
+
+def _index(kind: str, objects: Sequence[LiveObject]) -> dict[str, LiveObject]:
+    out: dict[str, LiveObject] = {}
+    for obj in objects:
+        if obj.identity in out:
+            raise ReconcilerError(
+                f"{kind}.{obj.identity}: the provider returned two live objects with this"
+                f" identity (refs {out[obj.identity].ref} and {obj.ref}); resolve it on the"
+                " service before planning."
+            )
+        out[obj.identity] = obj
+    return out
+
+
+def _change_for(
+    kind: ResourceKind, obj: DesiredObject, current: LiveObject | None
+) -> Change | None:
+    if obj.absent:
+        if current is None:
+            return None
+        return Change(
+            Action.DELETE,
+            kind.name,
+            obj.identity,
+            location=obj.location,
+            ref=current.ref,
+            fingerprint=current.fingerprint,
+        )
+    if current is None:
+        fields = tuple(
+            _field_change(kind, obj, name, None, obj.fields[name]) for name in sorted(obj.fields)
+        )
+        return Change(Action.CREATE, kind.name, obj.identity, fields, location=obj.location)
+    differing = tuple(
+        _field_change(kind, obj, name, current.fields.get(name), obj.fields[name])
+        for name in sorted(obj.fields)
+        if not _equal(kind, name, obj.fields[name], current.fields.get(name))
+    )
+    if not differing:
+        return None
+    return Change(
+        Action.UPDATE,
+        kind.name,
+        obj.identity,
+        differing,
+        location=obj.location,
+        ref=current.ref,
+        fingerprint=current.fingerprint,
+    )
+
+
+def _field_change(
+    kind: ResourceKind, obj: DesiredObject, name: str, before: Any, after: Any
+) -> FieldChange:
+    return FieldChange(
+        name=name,
+        before=before,
+        after=after,
+        location=obj.locations.get(name),
+        sensitive=name in obj.sensitive or name in kind.write_only,
+    )
+
+
+def _equal(kind: ResourceKind, name: str, desired: Any, actual: Any) -> bool:
+    try:
+        return bool(kind.normalize(name, desired) == kind.normalize(name, actual))
+    except (TypeError, ValueError):
+        # A live value the normaliser cannot read (a shape the service used to send) is simply
+        # different: the plan then shows it and apply writes the desired value over it.
+        return bool(desired == actual)

@@ -1,0 +1,44 @@
+"""Fixtures shared across the suite: a small resource kind that knows nothing of ProctorExam."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from reconciler import ResourceKind
+
+
+def _as_set(value: Any) -> Any:
+    return frozenset(value) if isinstance(value, list | tuple) else value
+
+
+def _as_int(value: Any) -> Any:
+    return int(value) if isinstance(value, str) and value.isdigit() else value
+
+
+WIDGET_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string"},
+        "enabled": {"type": "boolean"},
+        "size": {"type": ["integer", "string"]},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "secret": {"type": "string"},
+    },
+}
+
+
+@pytest.fixture
+def widget_kind() -> ResourceKind:
+    """A kind with a set-like list, a loosely typed number and a write-only field."""
+    return ResourceKind(
+        name="widget",
+        section="widgets",
+        provider="widgets",
+        schema=WIDGET_SCHEMA,
+        identity="slug",
+        write_only=frozenset({"secret"}),
+        normalizers={"tags": _as_set, "size": _as_int},
+    )
