@@ -1,0 +1,447 @@
+"""The plan as a versioned JSON document: what ``--format json`` prints and ``--out`` saves.
+
+One document serves both machines reading a plan and ``reconciler apply plan.json``, so it
+keeps everything apply needs (each object's provider ``ref`` and ``fingerprint``, to refuse a
+stale object) and nothing that must not be written down: a sensitive field is saved as
+``"sensitive": true`` with no ``before`` or ``after`` at all. A plan read back from a document
+holds :data:`REDACTED` in place of those values, and apply must take them from the
+configuration again (:func:`redacted_fields` says which).
+
+``format_version`` is ``MAJOR.MINOR``: a minor version only adds properties, which readers
+ignore; a new major version is refused by older readers.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import functools
+from collections.abc import Mapping, Set
+from typing import Any, Final
+
+import jsonschema
+
+from reconciler.errors import ReconcilerError
+from reconciler.model import Action, Change, FieldChange, LiveRef, Location, Plan
+
+__all__ = [
+    "PLAN_FORMAT_VERSION",
+    "PLAN_SCHEMA",
+    "REDACTED",
+    "Redacted",
+    "json_value",
+    "plan_from_document",
+    "plan_to_document",
+    "redacted_fields",
+]
+
+PLAN_FORMAT_VERSION: Final = "1.0"
+
+_MAJOR = PLAN_FORMAT_VERSION.split(".", 1)[0]
+
+
+class Redacted(enum.Enum):
+    """The type of :data:`REDACTED`: an enum, so that mypy can narrow ``value is REDACTED``."""
+
+    VALUE = "redacted"
+
+    def __repr__(self) -> str:
+        return "<redacted: read it from the configuration again>"
+
+
+#: Stands for a sensitive value that a saved plan does not hold. It is deliberately not JSON
+#: serialisable, so that a provider handed it by mistake fails instead of writing a placeholder.
+REDACTED: Final = Redacted.VALUE
+
+
+def redacted_fields(change: Change) -> tuple[str, ...]:
+    """The fields of ``change`` whose value apply must read from the configuration again."""
+    return tuple(f.name for f in change.fields if f.after is REDACTED)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+
+def plan_to_document(plan: Plan) -> dict[str, Any]:
+    """Return ``plan`` as a JSON-ready document that :data:`PLAN_SCHEMA` describes.
+
+    Key order is fixed and values are converted by :func:`json_value`, so the same plan always
+    gives the same text. Sensitive values are never part of the result.
+    """
+    return {
+        "format_version": PLAN_FORMAT_VERSION,
+        "summary": {action.value: plan.count(action) for action in Action},
+        "changes": [_change_document(change) for change in plan.changes],
+        "unmanaged": [_unmanaged_document(ref) for ref in plan.unmanaged],
+        "live_count": plan.live_count,
+    }
+
+
+def json_value(value: Any) -> Any:
+    """Convert a field value to plain JSON types, deterministically.
+
+    Sets become sorted lists and tuples become lists (a language list is a set once normalised),
+    mappings get sorted string keys, and subclasses of the scalar types (YAML loaders return
+    them) become the plain types. Anything else is a bug in whoever produced the value.
+    """
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    # Checked in this order because bool is an int; ruamel.yaml's scalars subclass these.
+    for plain in (bool, int, float, str):
+        if isinstance(value, plain):
+            return plain(value)
+    if isinstance(value, Mapping):
+        return {str(k): json_value(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, Set):
+        return _sorted_values([json_value(v) for v in value])
+    if isinstance(value, list | tuple):
+        return [json_value(v) for v in value]
+    if isinstance(value, datetime.date):  # datetime is a date too
+        return value.isoformat()
+    # The type only: the value itself might be a secret.
+    raise TypeError(f"a plan value of type {type(value).__name__} cannot be written as JSON")
+
+
+def _sorted_values(values: list[Any]) -> list[Any]:
+    try:
+        return sorted(values)
+    except TypeError:
+        # Mixed types (or lists of lists): order by type, then by a stable text form.
+        return sorted(values, key=lambda v: (type(v).__name__, repr(v)))
+
+
+def _change_document(change: Change) -> dict[str, Any]:
+    return {
+        "address": change.address,
+        "action": change.action.value,
+        "kind": change.kind,
+        "identity": change.identity,
+        "ref": change.ref,
+        "fingerprint": change.fingerprint,
+        "location": _location_document(change.location),
+        "fields": [_field_document(f) for f in change.fields],
+    }
+
+
+def _field_document(field: FieldChange) -> dict[str, Any]:
+    if field.sensitive:
+        return {
+            "name": field.name,
+            "sensitive": True,
+            "location": _location_document(field.location),
+        }
+    return {
+        "name": field.name,
+        "before": json_value(field.before),
+        "after": json_value(field.after),
+        "sensitive": False,
+        "location": _location_document(field.location),
+    }
+
+
+def _location_document(location: Location | None) -> dict[str, Any] | None:
+    if location is None:
+        return None
+    return {"file": location.file, "line": location.line, "column": location.column}
+
+
+def _unmanaged_document(ref: LiveRef) -> dict[str, Any]:
+    return {
+        "address": f"{ref.kind}.{ref.identity}",
+        "kind": ref.kind,
+        "identity": ref.identity,
+        "ref": ref.ref,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+
+def plan_from_document(doc: Any, *, source: str = "the saved plan") -> Plan:
+    """Read a document written by :func:`plan_to_document` back into a :class:`Plan`.
+
+    ``source`` names the document in error messages (the plan file's path). The document is
+    checked against :data:`PLAN_SCHEMA` first, and every problem is reported at once. Sensitive
+    fields come back with :data:`REDACTED` as both values. ``summary`` and ``address`` are
+    derived from the rest and not read.
+    """
+    _check_version(doc, source)
+    errors = sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        causes = [_cause(e) for e in errors]
+        lines = [f"  {_pointer(e.absolute_path)}: {_describe(e)}" for e in causes]
+        raise ReconcilerError(
+            "\n".join(
+                [
+                    f"{source} is not a valid plan document ({len(errors)} problem(s)):",
+                    *lines,
+                    "Make the plan again with `reconciler plan --out`; do not edit it by hand.",
+                ]
+            )
+        )
+    return Plan(
+        changes=tuple(_change_from(c) for c in doc["changes"]),
+        unmanaged=tuple(LiveRef(u["kind"], u["identity"], u["ref"]) for u in doc["unmanaged"]),
+        live_count=doc["live_count"],
+    )
+
+
+def _check_version(doc: Any, source: str) -> None:
+    version = doc.get("format_version") if isinstance(doc, Mapping) else None
+    if not isinstance(version, str):
+        raise ReconcilerError(
+            f"{source} is not a plan document: it has no format_version. Pass a file written by"
+            " `reconciler plan --out`."
+        )
+    if version.split(".", 1)[0] != _MAJOR:
+        raise ReconcilerError(
+            f"{source} has plan format {version[:20]!r}, but this reconciler reads format"
+            f" {_MAJOR}.x; make the plan again with this version of reconciler."
+        )
+
+
+def _change_from(doc: Mapping[str, Any]) -> Change:
+    return Change(
+        action=Action(doc["action"]),
+        kind=doc["kind"],
+        identity=doc["identity"],
+        fields=tuple(_field_from(f) for f in doc["fields"]),
+        location=_location_from(doc["location"]),
+        ref=doc["ref"],
+        fingerprint=doc["fingerprint"],
+    )
+
+
+def _field_from(doc: Mapping[str, Any]) -> FieldChange:
+    location = _location_from(doc.get("location"))
+    if doc["sensitive"]:
+        return FieldChange(doc["name"], REDACTED, REDACTED, location, sensitive=True)
+    return FieldChange(doc["name"], doc["before"], doc["after"], location)
+
+
+def _location_from(doc: Mapping[str, Any] | None) -> Location | None:
+    return None if doc is None else Location(doc["file"], doc["line"], doc["column"])
+
+
+@functools.cache
+def _validator() -> jsonschema.protocols.Validator:
+    return jsonschema.Draft202012Validator(PLAN_SCHEMA)
+
+
+def _pointer(path: Any) -> str:
+    return "/" + "/".join(str(p) for p in path) if path else "(document)"
+
+
+_BOUNDS: Final = {
+    "minimum": "must be at least {}",
+    "maxItems": "must have at most {} item(s)",
+    "pattern": "must match the pattern {}",
+}
+
+
+def _cause(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """The most specific reason behind an ``anyOf`` failure: the deepest error within it."""
+    while error.context:
+        error = max(error.context, key=lambda e: len(e.absolute_path))
+    return error
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    """Say what is wrong without quoting the offending value: a hand-edited file may hold one."""
+    if error.validator in ("required", "additionalProperties"):
+        return str(error.message)  # these name keys, never values
+    rule: Any = error.validator_value
+    if error.validator == "type":
+        return f"must be of type {rule}"
+    if error.validator in ("enum", "const"):
+        allowed = rule if error.validator == "enum" else [rule]
+        return f"must be one of {', '.join(map(str, allowed))}"
+    if error.validator in _BOUNDS:
+        return _BOUNDS[str(error.validator)].format(rule)
+    if error.validator == "not":
+        return "a sensitive field must not hold values"
+    return f"fails the schema's {error.validator!r} rule"
+
+
+# --------------------------------------------------------------------------------------------
+# Schema
+# --------------------------------------------------------------------------------------------
+
+_LOCATION: dict[str, Any] = {
+    "description": "A place in a YAML file of the configuration, as editors count it.",
+    "type": "object",
+    "required": ["file", "line", "column"],
+    "properties": {
+        "file": {"description": "The file's path as the configuration names it.", "type": "string"},
+        "line": {"description": "The line, counting from 1.", "type": "integer", "minimum": 1},
+        "column": {"description": "The column, counting from 1.", "type": "integer", "minimum": 1},
+    },
+}
+
+_FIELD: dict[str, Any] = {
+    "description": (
+        "One field going from its live value to the value the configuration asks for. A"
+        " sensitive field (a write-only field, or a value read from the environment) holds no"
+        " values at all: apply reads the value from the configuration again."
+    ),
+    "type": "object",
+    "required": ["name", "sensitive", "location"],
+    "properties": {
+        "name": {
+            "description": "The field's name, as the service and the YAML spell it.",
+            "type": "string",
+        },
+        "before": {
+            "description": "The live value (null for a create, or when the field is unset).",
+        },
+        "after": {"description": "The value apply writes."},
+        "sensitive": {
+            "description": "True when the values are secret and therefore left out.",
+            "type": "boolean",
+        },
+        "location": {
+            "description": "Where the YAML asks for this value (the object or a defaults layer).",
+            "anyOf": [{"$ref": "#/$defs/location"}, {"type": "null"}],
+        },
+    },
+    "if": {"properties": {"sensitive": {"const": True}}},
+    "then": {"not": {"anyOf": [{"required": ["before"]}, {"required": ["after"]}]}},
+    "else": {"required": ["before", "after"]},
+}
+
+_CHANGE: dict[str, Any] = {
+    "description": "A create, update or delete of one object.",
+    "type": "object",
+    "required": [
+        "address",
+        "action",
+        "kind",
+        "identity",
+        "ref",
+        "fingerprint",
+        "location",
+        "fields",
+    ],
+    "properties": {
+        "address": {
+            "description": "The object's address, `<kind>.<identity>` (derived; not read back).",
+            "type": "string",
+        },
+        "action": {
+            "description": "What the change does to the object.",
+            "enum": [action.value for action in Action],
+        },
+        "kind": {"description": "The resource kind's name, e.g. `institute`.", "type": "string"},
+        "identity": {
+            "description": "The object's identity within its kind: its key in the YAML.",
+            "type": "string",
+        },
+        "ref": {
+            "description": (
+                "The provider's handle of the live object (e.g. the API id); null for a create."
+            ),
+            "type": ["string", "null"],
+        },
+        "fingerprint": {
+            "description": (
+                "What the live object looked like when planned (e.g. `updated_at` or a hash);"
+                " apply refuses the change if the object has moved on. Null for a create."
+            ),
+            "type": ["string", "null"],
+        },
+        "location": {
+            "description": "Where the YAML declares the object (or its tombstone, for a delete).",
+            "anyOf": [{"$ref": "#/$defs/location"}, {"type": "null"}],
+        },
+        "fields": {
+            "description": (
+                "The fields that change: for an update only those that differ, for a create"
+                " every field the YAML manages, for a delete none."
+            ),
+            "type": "array",
+            "items": {"$ref": "#/$defs/field"},
+        },
+    },
+    "allOf": [
+        {
+            "if": {"properties": {"action": {"const": "delete"}}},
+            "then": {"properties": {"fields": {"maxItems": 0}}},
+        },
+        {
+            "if": {"properties": {"action": {"enum": ["update", "delete"]}}},
+            "then": {"properties": {"ref": {"type": "string"}}},
+        },
+    ],
+}
+
+_UNMANAGED: dict[str, Any] = {
+    "description": "A live object that no YAML declares: reported, never touched.",
+    "type": "object",
+    "required": ["address", "kind", "identity", "ref"],
+    "properties": {
+        "address": {"description": "The object's address, `<kind>.<identity>`.", "type": "string"},
+        "kind": {"description": "The resource kind's name.", "type": "string"},
+        "identity": {"description": "The object's identity within its kind.", "type": "string"},
+        "ref": {"description": "The provider's handle of the live object.", "type": "string"},
+    },
+}
+
+_COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
+
+#: The JSON Schema (Draft 2020-12) of a plan document: published as ``schemas/plan.schema.json``.
+PLAN_SCHEMA: Final[dict[str, Any]] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "reconciler plan",
+    "description": (
+        "What `reconciler plan --format json` prints and `reconciler plan --out` saves: the"
+        " changes that would make the live objects match the configuration. Sensitive values"
+        " are never included. Readers must ignore properties they do not know: a new minor"
+        " format version only adds properties."
+    ),
+    "type": "object",
+    "required": ["format_version", "summary", "changes", "unmanaged", "live_count"],
+    "properties": {
+        "format_version": {
+            "description": "`MAJOR.MINOR` of this format; readers refuse another major version.",
+            "type": "string",
+            "pattern": rf"^{_MAJOR}\.[0-9]+$",
+        },
+        "summary": {
+            "description": "How many changes of each action the plan holds (derived from changes).",
+            "type": "object",
+            "required": [action.value for action in Action],
+            "properties": {
+                "create": {"description": "Objects to create.", **_COUNT},
+                "update": {"description": "Objects to update in place.", **_COUNT},
+                "delete": {
+                    "description": "Objects to delete (explicit tombstones only).",
+                    **_COUNT,
+                },
+            },
+        },
+        "changes": {
+            "description": "Every change, ordered by kind then identity.",
+            "type": "array",
+            "items": {"$ref": "#/$defs/change"},
+        },
+        "unmanaged": {
+            "description": "Live objects that no YAML declares, ordered by kind then identity.",
+            "type": "array",
+            "items": {"$ref": "#/$defs/unmanaged"},
+        },
+        "live_count": {
+            "description": "How many live objects the plan was made against.",
+            **_COUNT,
+        },
+    },
+    "$defs": {
+        "change": _CHANGE,
+        "field": _FIELD,
+        "location": _LOCATION,
+        "unmanaged": _UNMANAGED,
+    },
+}

@@ -1,0 +1,191 @@
+"""The JSON Schemas the project publishes under ``schemas/``, for editors and check-jsonschema.
+
+Each resource kind's plugin owns the schema of one object's fields; this module wraps those
+into the schema of a whole YAML config file, and publishes them together with the plan
+document's schema. ``reconciler schema`` prints them and a test keeps ``schemas/`` equal to
+what it prints, so the published files cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+
+from reconciler.errors import PluginError
+from reconciler.planfile import PLAN_SCHEMA
+from reconciler.records import ResourceKind
+
+__all__ = [
+    "DRAFT_2020_12",
+    "config_schema",
+    "dump_schema",
+    "kind_schema",
+    "published_schemas",
+]
+
+DRAFT_2020_12: Final = "https://json-schema.org/draft/2020-12/schema"
+
+_CONFIG_FILE: Final = "config.schema.json"
+_PLAN_FILE: Final = "plan.schema.json"
+
+_TOMBSTONE: Final[dict[str, Any]] = {
+    "description": (
+        "A tombstone: the object must not exist. Apply deletes it, and only when deletes are"
+        " allowed (`--allow-delete`)."
+    ),
+    "type": "object",
+    "required": ["absent"],
+    "properties": {
+        "absent": {"description": "Always true: delete this object.", "const": True},
+    },
+    "additionalProperties": False,
+}
+
+
+def kind_schema(kind: ResourceKind) -> dict[str, Any]:
+    """The standalone schema of one object of ``kind``, as written under its identity key.
+
+    The kind's own schema, with ``$schema`` and, unless the kind sets them, a title and the
+    kind's description added. The kind's record is not modified.
+    """
+    schema = copy.deepcopy(dict(kind.schema))
+    schema.setdefault("$schema", DRAFT_2020_12)
+    schema.setdefault("title", f"{kind.name} ({kind.section}.<{kind.identity}> in a config file)")
+    if kind.description:
+        schema.setdefault("description", kind.description)
+    return schema
+
+
+def config_schema(kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
+    """The schema of one YAML file of a config directory, with every kind of ``kinds``.
+
+    Top-level keys are ``defaults`` and one section per kind. A section maps each object's
+    identity to either the kind's fields or a tombstone ``{absent: true}``. ``defaults`` holds
+    fields applied to every object of the directory whose kind has that field, so each of its
+    fields must be a field of some kind, and none is required.
+    """
+    defs: dict[str, Any] = {"tombstone": copy.deepcopy(_TOMBSTONE)}
+    properties: dict[str, Any] = {}
+    defaults_refs: dict[str, list[str]] = {}
+    for name in sorted(kinds):
+        kind = kinds[name]
+        pointer = f"#/$defs/{_pointer_token(name)}"
+        defs[name] = _embedded(kind, pointer)
+        for field in sorted(kind.schema.get("properties") or {}):
+            ref = f"{pointer}/properties/{_pointer_token(field)}"
+            defaults_refs.setdefault(field, []).append(ref)
+        properties[kind.section] = {
+            "description": (
+                f"The {kind.name} objects this repository manages, each under its"
+                f" {kind.identity}. A live {kind.name} that is not listed is left alone."
+            ),
+            "type": "object",
+            "additionalProperties": {
+                "anyOf": [{"$ref": pointer}, {"$ref": "#/$defs/tombstone"}],
+            },
+        }
+    defaults: dict[str, Any] = {
+        "description": (
+            "Field values applied to every object of the config directory whose kind has the"
+            " field, unless the object sets the field itself."
+        ),
+        "type": "object",
+        "properties": {
+            field: {"$ref": refs[0]} if len(refs) == 1 else {"anyOf": [{"$ref": r} for r in refs]}
+            for field, refs in sorted(defaults_refs.items())
+        },
+    }
+    if all(_closed(kind) for kind in kinds.values()):
+        defaults["additionalProperties"] = False
+    return {
+        "$schema": DRAFT_2020_12,
+        "title": "reconciler configuration file",
+        "description": (
+            "One YAML file of a reconciler config directory: the desired state of the objects"
+            " it lists. Fields not mentioned are not managed."
+        ),
+        "type": "object",
+        "properties": {"defaults": defaults, **properties},
+        "additionalProperties": False,
+        "$defs": defs,
+    }
+
+
+def published_schemas(kinds: Mapping[str, ResourceKind]) -> dict[str, dict[str, Any]]:
+    """Every published schema by file name: config, plan and ``<kind>.schema.json`` per kind.
+
+    A kind whose file name would replace the config or plan schema is a :class:`PluginError`.
+    """
+    schemas: dict[str, dict[str, Any]] = {
+        _CONFIG_FILE: config_schema(kinds),
+        _PLAN_FILE: copy.deepcopy(PLAN_SCHEMA),
+    }
+    for name in sorted(kinds):
+        file_name = f"{name}.schema.json"
+        if file_name in schemas:
+            raise PluginError(
+                f"resource kind {name!r} cannot be published: its schema file {file_name} is"
+                " the reconciler's own; the plugin that defines it must rename the kind."
+            )
+        schemas[file_name] = kind_schema(kinds[name])
+    return dict(sorted(schemas.items()))
+
+
+def dump_schema(schema: Mapping[str, Any]) -> str:
+    """Stable text of a schema: sorted keys, two-space indent, a trailing newline."""
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _embedded(kind: ResourceKind, pointer: str) -> dict[str, Any]:
+    """The kind's schema placed at ``pointer`` (``#/$defs/<kind>``) of another document.
+
+    ``$schema`` only belongs at a document's root, and the kind's local ``$ref`` pointers
+    (``#/$defs/…``) are rebased so that they still point into the kind's own schema.
+    """
+    schema = copy.deepcopy(dict(kind.schema))
+    schema.pop("$schema", None)
+    if "$id" in schema:
+        # An embedded resource with its own $id resolves its refs against itself.
+        return schema
+    rebased: dict[str, Any] = _rebase_refs(schema, pointer)
+    return rebased
+
+
+#: Keywords whose values are data, not schemas: a "$ref" key inside them is not a reference.
+_DATA_KEYWORDS: Final = frozenset({"const", "default", "enum", "examples"})
+#: Keywords whose values map names to schemas: the names are not keywords.
+_NAMED_SCHEMAS: Final = frozenset({"$defs", "dependentSchemas", "patternProperties", "properties"})
+
+
+def _rebase_refs(node: Any, base: str) -> Any:
+    """Copy of the schema ``node`` with each local ``$ref`` prefixed by the pointer ``base``."""
+    if isinstance(node, list):
+        return [_rebase_refs(item, base) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _DATA_KEYWORDS:
+            out[key] = value
+        elif key in _NAMED_SCHEMAS and isinstance(value, dict):
+            out[key] = {name: _rebase_refs(sub, base) for name, sub in value.items()}
+        elif key == "$ref" and isinstance(value, str) and value.startswith("#"):
+            out[key] = base + value[1:]
+        else:
+            out[key] = _rebase_refs(value, base)
+    return out
+
+
+def _closed(kind: ResourceKind) -> bool:
+    """Whether the kind refuses fields it does not list (its schema's usual form)."""
+    schema = kind.schema
+    return schema.get("additionalProperties") is False or (
+        schema.get("unevaluatedProperties") is False
+    )
+
+
+def _pointer_token(name: str) -> str:
+    """Escape a name for use in a JSON Pointer (RFC 6901)."""
+    return name.replace("~", "~0").replace("/", "~1")
