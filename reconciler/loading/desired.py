@@ -1,0 +1,420 @@
+"""From parsed files to the desired state: sections, defaults, tombstones, references, schemas.
+
+A config directory is read as one whole: ``defaults:`` from any file apply to every object of
+every kind in the directory, and an object may be declared in only one file. Every problem
+found on the way is collected and raised together as one :class:`~reconciler.errors.
+ConfigError`, in file order and then line order, so that a pull request shows all of them in
+one run.
+
+A ``defaults:`` field applies to the kinds whose schema has it as a property, and is an error
+when no kind has it. Its value is validated as part of each object that takes it, and its
+problems are reported at the ``defaults:`` entry, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from reconciler.errors import ConfigError
+from reconciler.loading.limits import Limits
+from reconciler.loading.references import resolve
+from reconciler.loading.yamlfile import KeyEntry, ParsedFile, read_file, span_at
+from reconciler.model import DesiredObject, DesiredState, Location
+from reconciler.records import Problem, ResourceKind
+from reconciler.validation import KindSchema, describe_value, did_you_mean
+
+__all__ = ["config_files", "desired_state", "load_desired"]
+
+DEFAULTS: Final = "defaults"
+ABSENT: Final = "absent"
+SUFFIXES: Final = (".yaml", ".yml")
+_LIMITS: Final = Limits()
+
+
+def load_desired(
+    path: Path,
+    kinds: Mapping[str, ResourceKind],
+    environ: Mapping[str, str],
+    *,
+    limits: Limits = _LIMITS,
+) -> DesiredState:
+    """Read the config directory (or file) at ``path`` into a validated desired state.
+
+    ``kinds`` are the resource kinds by name, ``environ`` resolves ``${env:NAME}``. Raises
+    :class:`~reconciler.errors.ConfigError` with every problem found; makes no network call.
+    """
+    files = config_files(path)
+    return desired_state([read_file(f, limits) for f in files], kinds, environ)
+
+
+def config_files(path: Path) -> list[Path]:
+    """The files a path names: itself, or a directory's ``*.yaml`` and ``*.yml`` by name.
+
+    Hidden files (editor back-ups, ``.sandbox`` state) are not config; nor are sub-directories.
+    """
+    if path.is_dir():
+        files = sorted(
+            (p for p in path.iterdir() if p.suffix in SUFFIXES and not p.name.startswith(".")),
+            key=lambda p: p.name,
+        )
+        files = [p for p in files if p.is_file()]
+        if not files:
+            raise ConfigError(
+                [Problem(f"{path}: no *.yaml or *.yml files here; is this the config directory?")]
+            )
+        return files
+    if path.is_file():
+        return [path]
+    raise ConfigError([Problem(f"{path}: no such file or directory")])
+
+
+@dataclass(frozen=True, slots=True)
+class _Default:
+    """One ``defaults:`` field, resolved once for every object that takes it."""
+
+    value: Any
+    entry: KeyEntry
+    location: Location
+    from_env: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Declared:
+    """One object as a file declares it, before defaults, references and the schema."""
+
+    kind: ResourceKind
+    identity: str
+    file: str
+    location: Location
+    fields: dict[str, Any]
+    tree: dict[str, KeyEntry]
+    absent: bool
+
+
+class _Locator:
+    """Names and places the values of one object, for :meth:`KindSchema.check`."""
+
+    __slots__ = ("declared", "defaults")
+
+    def __init__(self, declared: _Declared, defaults: Mapping[str, _Default]) -> None:
+        self.declared = declared
+        self.defaults = defaults
+
+    def __call__(self, path: Sequence[str | int], *, key: bool = False) -> tuple[str, Location]:
+        declared = self.declared
+        if not path:
+            return f"{declared.kind.section}.{declared.identity}", declared.location
+        name = str(path[0])
+        if name in declared.tree:
+            file = declared.file
+            entry = declared.tree[name]
+            shown = f"{declared.kind.section}.{declared.identity}.{name}"
+        else:
+            default = self.defaults[name]
+            file = default.location.file
+            entry = default.entry
+            shown = f"{DEFAULTS}.{name}"
+        shown += "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path[1:])
+        kline, kcol, vline, vcol, tree = entry
+        if key:
+            return shown, Location(file, kline, kcol)
+        span = span_at(tree, path[1:])
+        line, col = (span[2], span[3]) if span is not None else (vline, vcol)
+        return shown, Location(file, line, col)
+
+
+class _Assembler:
+    """Collects declarations file by file, then builds and checks the objects."""
+
+    def __init__(self, kinds: Mapping[str, ResourceKind], environ: Mapping[str, str]) -> None:
+        self.sections = {kind.section: kind for kind in kinds.values()}
+        self.schemas = {kind.name: KindSchema(kind) for kind in kinds.values()}
+        self.environ = environ
+        self.problems: list[Problem] = []
+        self.defaults: dict[str, _Default] = {}
+        self.declared: dict[tuple[str, str], _Declared] = {}
+        #: Values already reported (a bad tag, an unset variable): what the schema says about
+        #: the same value would only repeat it.
+        self.reported: set[Location | None] = set()
+
+    def problem(self, message: str, file: str, line: int, column: int) -> None:
+        self.problems.append(Problem(message, Location(file, line, column)))
+
+    # Reading files ---------------------------------------------------------------------------
+
+    def add_file(self, parsed: ParsedFile) -> None:
+        self.problems.extend(parsed.problems)
+        self.reported.update(p.location for p in parsed.problems)
+        if not parsed.complete:
+            return
+        name, content, tree = parsed.name, parsed.value, parsed.tree
+        if content is None:
+            self.problem(
+                "the file is empty; declare a section such as"
+                f" {self._section_names()} or delete the file",
+                name,
+                parsed.line,
+                parsed.column,
+            )
+            return
+        if not isinstance(content, dict) or not isinstance(tree, dict):
+            self.problem(
+                f"expected a mapping of sections ({self._section_names()}) at the top of the"
+                f" file, got {describe_value(content)}",
+                name,
+                parsed.line,
+                parsed.column,
+            )
+            return
+        for key, value in content.items():
+            entry = tree[key]
+            if key == DEFAULTS:
+                self._add_defaults(name, value, entry)
+            elif key in self.sections:
+                self._add_section(name, self.sections[key], value, entry)
+            else:
+                hint = did_you_mean(key, [DEFAULTS, *self.sections])
+                self.problem(
+                    f"unknown section {key!r}{hint} (sections: {self._section_names()})",
+                    name,
+                    entry[0],
+                    entry[1],
+                )
+
+    def _section_names(self) -> str:
+        return ", ".join(f"'{s}:'" for s in [*sorted(self.sections), DEFAULTS])
+
+    def _add_defaults(self, file: str, value: Any, entry: KeyEntry) -> None:
+        if value is None:
+            return
+        tree = entry[4]
+        if not isinstance(value, dict) or not isinstance(tree, dict):
+            self.problem(
+                f"{DEFAULTS}: expected a mapping of field to value, got {describe_value(value)}",
+                file,
+                entry[2],
+                entry[3],
+            )
+            return
+        for field, field_value in value.items():
+            field_entry = tree[field]
+            location = Location(file, field_entry[0], field_entry[1])
+            first = self.defaults.get(field)
+            if first is not None:
+                self.problem(
+                    f"{DEFAULTS}.{field} is already set at {first.location}; set it in one place",
+                    file,
+                    location.line,
+                    location.column,
+                )
+                continue
+            resolution = resolve(field_value, self.environ)
+            default = _Default(resolution.value, field_entry, location, resolution.from_env)
+            self.defaults[field] = default
+            for failure in resolution.failures:
+                shown, where = _Locator(_NOBODY, {field: default})((field, *failure.path))
+                self.problems.append(Problem(f"{shown}: {failure.message}", where))
+                self.reported.add(where)
+
+    def _add_section(self, file: str, kind: ResourceKind, value: Any, entry: KeyEntry) -> None:
+        if value is None:
+            return
+        tree = entry[4]
+        if not isinstance(value, dict) or not isinstance(tree, dict):
+            self.problem(
+                f"{kind.section}: expected a mapping of {kind.identity} to fields, got"
+                f" {describe_value(value)}",
+                file,
+                entry[2],
+                entry[3],
+            )
+            return
+        for identity, fields in value.items():
+            kline, kcol, vline, vcol, fields_tree = tree[identity]
+            address = f"{kind.section}.{identity}"
+            location = Location(file, kline, kcol)
+            if not identity:
+                self.problem(
+                    f"{kind.section}: an empty {kind.identity}; name it", file, kline, kcol
+                )
+                continue
+            first = self.declared.get((kind.name, identity))
+            if first is not None:
+                self.problem(
+                    f"{address} is already declared at {first.location}; declare it once",
+                    file,
+                    kline,
+                    kcol,
+                )
+                continue
+            if not isinstance(fields, dict) or not isinstance(fields_tree, dict):
+                self.problem(
+                    f"{address}: expected a mapping of fields, got {describe_value(fields)}",
+                    file,
+                    vline,
+                    vcol,
+                )
+                continue
+            absent = self._absent(address, file, fields, fields_tree)
+            if absent is None:
+                continue
+            if ABSENT in fields:
+                fields = {k: v for k, v in fields.items() if k != ABSENT}
+            self.declared[(kind.name, identity)] = _Declared(
+                kind, identity, file, location, fields, fields_tree, absent
+            )
+
+    def _absent(
+        self, address: str, file: str, fields: dict[str, Any], tree: dict[str, KeyEntry]
+    ) -> bool | None:
+        """Whether the object is a tombstone; ``None`` when the tombstone is malformed."""
+        if ABSENT not in fields:
+            return False
+        flag = fields[ABSENT]
+        _, _, vline, vcol, _ = tree[ABSENT]
+        if not isinstance(flag, bool):
+            self.problem(
+                f"{address}.{ABSENT}: expected true or false, got {describe_value(flag)}",
+                file,
+                vline,
+                vcol,
+            )
+            return None
+        if not flag:
+            return False
+        others = [name for name in fields if name != ABSENT]
+        for name in others:
+            line, col = tree[name][0], tree[name][1]
+            self.problem(
+                f"{address}.{name}: a tombstone ({ABSENT}: true) takes no other fields;"
+                " remove this one, or the tombstone",
+                file,
+                line,
+                col,
+            )
+        return None if others else True
+
+    # Building objects ------------------------------------------------------------------------
+
+    def check_defaults(self) -> None:
+        """Check each ``defaults:`` field once: some kind must take it, with this value.
+
+        Objects that take the default report the same problems again; they are merged.
+        """
+        for field, default in self.defaults.items():
+            takers = [schema for schema in self.schemas.values() if field in schema.properties]
+            locate = _Locator(_NOBODY, self.defaults)
+            for schema in takers:
+                secret = default.from_env or field in schema.kind.write_only
+                found = schema.check_field(field, default.value, locate, sensitive=secret)
+                self.problems.extend(p for p in found if p.location not in self.reported)
+            if takers:
+                continue
+            reasons = [
+                reason
+                for schema in self.schemas.values()
+                if (reason := schema.name_problem(field)) is not None
+                and not reason.startswith("is not a field")
+            ]
+            if reasons:
+                message = f"{DEFAULTS}.{field} {reasons[0]}"
+            else:
+                known = {p for schema in self.schemas.values() for p in schema.properties}
+                message = f"{DEFAULTS}.{field} is not a field of any kind" + did_you_mean(
+                    field, known
+                )
+            self.problems.append(Problem(message, default.location))
+
+    def build(self, declared: _Declared) -> DesiredObject:
+        kind = declared.kind
+        file = declared.file
+        tree = declared.tree
+        if declared.absent:
+            return DesiredObject(
+                kind.name,
+                declared.identity,
+                {},
+                declared.location,
+                {ABSENT: Location(file, tree[ABSENT][0], tree[ABSENT][1])},
+                absent=True,
+            )
+        schema = self.schemas[kind.name]
+        fields = dict(declared.fields)
+        locations: dict[str, Location] = {}
+        sensitive: set[str] = set()
+        locate = _Locator(declared, self.defaults)
+        for name, value in fields.items():
+            entry = tree[name]
+            locations[name] = Location(file, entry[0], entry[1])
+            if type(value) is str and "$" not in value:
+                continue
+            if isinstance(value, (str, list, dict)):
+                resolution = resolve(value, self.environ)
+                fields[name] = resolution.value
+                if resolution.from_env:
+                    sensitive.add(name)
+                for failure in resolution.failures:
+                    shown, where = locate((name, *failure.path))
+                    self.problems.append(Problem(f"{shown}: {failure.message}", where))
+                    self.reported.add(where)
+        for name, default in self.defaults.items():
+            if name not in fields and name in schema.properties:
+                fields[name] = default.value
+                locations[name] = default.location
+                if default.from_env:
+                    sensitive.add(name)
+        sensitive.update(kind.write_only.intersection(fields))
+        self.problems.extend(
+            p for p in schema.check(fields, locate, sensitive) if p.location not in self.reported
+        )
+        return DesiredObject(
+            kind.name,
+            declared.identity,
+            fields,
+            declared.location,
+            locations,
+            frozenset(sensitive),
+        )
+
+
+#: The declaration a defaults-only locator stands in for: it never reaches its fields.
+_NOBODY: Final = _Declared(
+    ResourceKind(name="", section="", provider="", schema={}, identity=""),
+    "",
+    "",
+    Location("", 0, 0),
+    {},
+    {},
+    False,
+)
+
+
+def desired_state(
+    parsed: Sequence[ParsedFile], kinds: Mapping[str, ResourceKind], environ: Mapping[str, str]
+) -> DesiredState:
+    """Assemble parsed files (in the order given) into a desired state, or raise every problem."""
+    assembler = _Assembler(kinds, environ)
+    for file in parsed:
+        assembler.add_file(file)
+    assembler.check_defaults()
+    objects = [assembler.build(d) for d in assembler.declared.values()]
+    if assembler.problems:
+        order = {file.name: index for index, file in enumerate(parsed)}
+        raise ConfigError(_in_file_order(assembler.problems, order))
+    objects.sort(key=lambda o: (o.kind, o.identity))
+    return DesiredState(tuple(objects), tuple(file.name for file in parsed))
+
+
+def _in_file_order(problems: Sequence[Problem], order: Mapping[str, int]) -> list[Problem]:
+    """Problems without repeats (a bad default shows once), by file, line and column."""
+
+    def key(problem: Problem) -> tuple[int, int, int]:
+        where = problem.location
+        if where is None:
+            return (len(order), 0, 0)
+        return (order.get(where.file, len(order)), where.line, where.column)
+
+    return sorted(dict.fromkeys(problems), key=key)

@@ -1,0 +1,27 @@
+"""The bounds a config file must stay within before the loader gives up on it.
+
+A config repository is reviewed by people, but the loader also runs on pull requests from
+anyone: a file that is too large, nests too deep or expands aliases without end (a "billion
+laughs") is refused with a located error instead of exhausting the CI runner's memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Limits"]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much one YAML file may hold.
+
+    ``max_file_bytes`` is checked before the file is parsed. ``max_alias_nodes`` bounds the
+    nodes that aliases add when expanded (a 10,000-institute file that shares one language
+    list by alias adds about 30,000). ``max_depth`` bounds the nesting of mappings and lists;
+    a config file needs five or six levels.
+    """
+
+    max_file_bytes: int = 64 * 1024 * 1024
+    max_alias_nodes: int = 1_000_000
+    max_depth: int = 64
