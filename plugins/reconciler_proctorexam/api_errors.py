@@ -1,0 +1,122 @@
+"""Turning the API's error answers into :mod:`reconciler.errors` types a user can act on.
+
+The error body is not documented. :func:`parse_error_body` holds *our reading* of it; every
+message built from the service's text passes through :func:`redact`, so that a service echoing
+a value back (a key in a 422) cannot leak it into a log.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+
+from reconciler.errors import (
+    AuthenticationError,
+    NotFoundError,
+    ProviderError,
+    RejectedError,
+    ServiceError,
+)
+
+__all__ = ["REDACTED", "error_for_response", "parse_error_body", "redact"]
+
+REDACTED = "(redacted)"
+
+#: How much of an error body a message quotes: enough for a Rails error, not a whole HTML page.
+_MAX_TEXT = 300
+
+
+def parse_error_body(text: str) -> tuple[str, dict[str, list[str]]]:
+    """The service's error as a sentence and, when it names fields, the messages per field.
+
+    Our reading of the undocumented error body, in order:
+
+    - a Rails error hash, ``{"name": ["has already been taken"]}``, possibly wrapped in
+      ``"errors"`` or ``"error"``: the fields and their messages;
+    - ``{"error": "Param is missing or the value is empty: name"}`` (or ``"message"``): the text;
+    - anything else (HTML, plain text): the text itself, shortened.
+    """
+    try:
+        body: Any = json.loads(text)
+    except ValueError:
+        return _shorten(text.strip()), {}
+    if isinstance(body, dict):
+        for key in ("errors", "error"):
+            if isinstance(body.get(key), dict | list | str):
+                body = body[key]
+                break
+    if isinstance(body, str):
+        return _shorten(body), {}
+    if isinstance(body, list):
+        return _shorten("; ".join(str(item) for item in body)), {}
+    if isinstance(body, dict):
+        if isinstance(body.get("message"), str):
+            return _shorten(body["message"]), {}
+        fields = {
+            str(name): [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+            for name, messages in body.items()
+        }
+        sentence = "; ".join(f"{name} {', '.join(msgs)}" for name, msgs in fields.items())
+        return _shorten(sentence), fields
+    return _shorten(text.strip()), {}
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret value (of some length) replaced by :data:`REDACTED`."""
+    for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def error_for_response(
+    response: httpx.Response,
+    *,
+    what: str,
+    address: str | None,
+    secrets: Iterable[str],
+    attempts: int = 1,
+) -> ProviderError:
+    """The error for a final, unsuccessful answer. ``what`` is ``"GET /institutes/7"``."""
+    status = response.status_code
+    host = response.request.url.netloc.decode("ascii")
+    secrets = tuple(secrets)
+    text, fields = parse_error_body(response.text)
+    text = redact(text, secrets)
+    fields = {name: [redact(m, secrets) for m in msgs] for name, msgs in fields.items()}
+    said = f": {text}" if text else ""
+    if status in (401, 403):
+        return AuthenticationError(
+            f"{host} refused {what} with {status}{said}. Check PROCTOREXAM_API_TOKEN and"
+            " PROCTOREXAM_SECRET_KEY (and the machine's clock: requests are timestamped);"
+            " listing institutes needs a Premium superuser.",
+            address=address,
+        )
+    if status == 404:
+        return NotFoundError(
+            f"not found on {host} ({what} answered 404{said}). It was deleted or never existed:"
+            " run plan again to see the live state.",
+            address=address,
+        )
+    if status == 422:
+        return RejectedError(
+            f"{host} rejected the values ({what} answered 422){said}. Fix them in the YAML.",
+            address=address,
+            fields=fields,
+        )
+    if status == 429 or status >= 500:
+        tries = f" after {attempts} attempt{'s' if attempts != 1 else ''}"
+        return ServiceError(
+            f"{host} kept failing: {what} answered {status}{said}{tries}. The service is busy or"
+            " down; try again later, or lower parallelism / set rate_limit in the settings.",
+            address=address,
+        )
+    return ProviderError(
+        f"{host} answered {what} with an unexpected {status}{said}.", address=address
+    )
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"

@@ -1,0 +1,248 @@
+"""Connection settings for the ProctorExam API, resolved from a :class:`ProviderContext`.
+
+Where each setting comes from:
+
+- ``base_url``: the environment variable ``PROCTOREXAM_BASE_URL``, else ``base_url`` in the
+  provider's table of the project settings. The environment wins so that ``--sandbox`` (which
+  sets the variable) can never be overridden by a settings file pointing at production.
+- the API token and secret key: only ``PROCTOREXAM_API_TOKEN`` / ``PROCTOREXAM_SECRET_KEY`` in
+  the environment, or a credentials file the settings name (``credentials_file``, relative to
+  the project directory). Secrets never live in the settings file itself.
+- ``timeout`` (seconds per request), ``max_retries``, ``rate_limit`` (requests per second,
+  none by default), ``backoff`` and ``backoff_cap`` (seconds), ``max_retry_after`` (seconds),
+  ``allow_insecure_http``: from the settings table; ``parallelism`` from the context.
+
+The credentials file holds ``KEY=value`` lines, as a shell or a ``.env`` file would::
+
+    # ~/.config/proctorexam/credentials (keep it readable by you only)
+    PROCTOREXAM_API_TOKEN=...
+    PROCTOREXAM_SECRET_KEY=...
+
+Blank lines and ``#`` comments are ignored; a value may be wrapped in single or double quotes.
+A variable set in the environment wins over the file.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from reconciler.errors import SettingsError
+from reconciler.records import ProviderContext
+
+__all__ = [
+    "BASE_URL_VAR",
+    "SECRET_KEY_VAR",
+    "TOKEN_VAR",
+    "ClientSettings",
+    "Credentials",
+    "is_loopback",
+    "resolve_settings",
+]
+
+BASE_URL_VAR = "PROCTOREXAM_BASE_URL"
+TOKEN_VAR = "PROCTOREXAM_API_TOKEN"
+SECRET_KEY_VAR = "PROCTOREXAM_SECRET_KEY"
+
+_WHERE = "[providers.proctorexam]"
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """The API token and secret key. Neither ever appears in a ``repr`` or ``str``."""
+
+    token: str = field(repr=False)
+    secret: str = field(repr=False)
+    source: str = "the environment"
+
+    def __str__(self) -> str:
+        return f"ProctorExam credentials from {self.source}"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSettings:
+    """Everything the API client needs; the defaults suit a real, remote service."""
+
+    base_url: str
+    credentials: Credentials
+    timeout: float = 30.0
+    max_retries: int = 5
+    rate_limit: float | None = None
+    parallelism: int = 4
+    backoff: float = 0.5
+    backoff_cap: float = 20.0
+    max_retry_after: float = 120.0
+    allow_insecure_http: bool = False
+
+    @property
+    def host(self) -> str:
+        """``host[:port]`` of the base URL, as messages name the service."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+
+
+def resolve_settings(context: ProviderContext) -> ClientSettings:
+    """Build the client settings, or raise a :class:`SettingsError` that says what to set."""
+    options = context.options
+    environ = context.environ
+    allow_insecure = _bool_option(options, "allow_insecure_http", False)
+    base_url = environ.get(BASE_URL_VAR) or _str_option(options, "base_url")
+    if not base_url:
+        raise SettingsError(
+            f"no ProctorExam API address: set {BASE_URL_VAR} (for example"
+            " https://<environment>.proctorexam.com/api/v3) or base_url under"
+            f" {_WHERE} in the project settings."
+        )
+    base_url = check_base_url(base_url.rstrip("/"), allow_insecure_http=allow_insecure)
+    parallelism = context.parallelism
+    if isinstance(parallelism, bool) or not isinstance(parallelism, int) or parallelism < 1:
+        raise SettingsError(
+            f"parallelism must be a whole number of at least 1, not {parallelism!r}."
+        )
+    rate_limit = options.get("rate_limit")
+    return ClientSettings(
+        base_url=base_url,
+        credentials=_credentials(options, environ, context.base_dir),
+        timeout=_number_option(options, "timeout", 30.0, minimum=0.001),
+        max_retries=int(_number_option(options, "max_retries", 5, minimum=0, integer=True)),
+        rate_limit=None
+        if rate_limit is None
+        else _number_option(options, "rate_limit", 0.0, minimum=0.001),
+        parallelism=parallelism,
+        backoff=_number_option(options, "backoff", 0.5, minimum=0.0),
+        backoff_cap=_number_option(options, "backoff_cap", 20.0, minimum=0.0),
+        max_retry_after=_number_option(options, "max_retry_after", 120.0, minimum=0.0),
+        allow_insecure_http=allow_insecure,
+    )
+
+
+def check_base_url(url: str, *, allow_insecure_http: bool) -> str:
+    """Refuse anything but ``https://``, and ``http://`` to this machine (or when allowed).
+
+    Plain HTTP would carry the token in clear; to the loopback interface (the sandbox) there is
+    no one to read it. The host is not resolved: ``localhost`` and loopback addresses only.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(
+            f"{BASE_URL_VAR} or base_url must be an http(s) URL such as"
+            f" https://<environment>.proctorexam.com/api/v3, not {url!r}."
+        )
+    if parts.username is not None or parts.password is not None:
+        raise SettingsError(
+            f"{BASE_URL_VAR} or base_url must not hold a user name or password; the credentials"
+            f" come from {TOKEN_VAR} and {SECRET_KEY_VAR}."
+        )
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback(parts.hostname):
+        raise SettingsError(
+            f"refusing plain http:// to {parts.hostname}: the API token would cross the network"
+            " unencrypted. Use https://, or set allow_insecure_http = true under"
+            f" {_WHERE} if you really mean it (plain http is always allowed to localhost)."
+        )
+    return url
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or an address in 127.0.0.0/8 or ``::1``."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _credentials(
+    options: Mapping[str, Any], environ: Mapping[str, str], base_dir: Path
+) -> Credentials:
+    token = environ.get(TOKEN_VAR) or None
+    secret = environ.get(SECRET_KEY_VAR) or None
+    sources = ["the environment"] if token or secret else []
+    file_option = _str_option(options, "credentials_file")
+    if (token is None or secret is None) and file_option:
+        path = (base_dir / Path(file_option).expanduser()).resolve()
+        values = read_credentials_file(path)
+        token = token or values.get(TOKEN_VAR) or None
+        secret = secret or values.get(SECRET_KEY_VAR) or None
+        sources.append(str(path))
+    if token is None or secret is None:
+        missing = [
+            name for name, value in ((TOKEN_VAR, token), (SECRET_KEY_VAR, secret)) if not value
+        ]
+        where = f" or in the credentials file {file_option}" if file_option else ""
+        raise SettingsError(
+            f"missing ProctorExam credentials: set {' and '.join(missing)} in the environment"
+            f"{where} (or name a credentials file with credentials_file under {_WHERE})."
+        )
+    # A stray newline from a copy and paste would otherwise surface deep in httpx, in an error
+    # that quotes the header the token was in, or as a signature that never matches.
+    if not token.isprintable() or any(ch.isspace() for ch in token):
+        raise SettingsError(f"{TOKEN_VAR} holds spaces or control characters; copy it again.")
+    if not secret.isprintable():
+        raise SettingsError(f"{SECRET_KEY_VAR} holds control characters; copy it again.")
+    return Credentials(token=token, secret=secret, source=" and ".join(sources))
+
+
+def read_credentials_file(path: Path) -> dict[str, str]:
+    """Read ``KEY=value`` lines. Errors name the file and line, never a value."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SettingsError(
+            f"cannot read the credentials file {path}: {exc.strerror or exc}."
+            " Check credentials_file in the project settings."
+        ) from None
+    values: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :].lstrip()
+        name, sep, value = line.partition("=")
+        if not sep or not name.strip():
+            raise SettingsError(
+                f"{path}:{number}: expected KEY=value (for example {TOKEN_VAR}=...)."
+            )
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[name.strip()] = value
+    return values
+
+
+def _str_option(options: Mapping[str, Any], name: str) -> str | None:
+    value = options.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise SettingsError(f"{name} under {_WHERE} must be a string, not {type(value).__name__}.")
+    return value
+
+
+def _bool_option(options: Mapping[str, Any], name: str, default: bool) -> bool:
+    value = options.get(name, default)
+    if not isinstance(value, bool):
+        raise SettingsError(f"{name} under {_WHERE} must be true or false, not {value!r}.")
+    return value
+
+
+def _number_option(
+    options: Mapping[str, Any], name: str, default: float, *, minimum: float, integer: bool = False
+) -> float:
+    value = options.get(name, default)
+    kind = "a whole number" if integer else "a number"
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (integer and not isinstance(value, int))
+    ):
+        raise SettingsError(f"{name} under {_WHERE} must be {kind}, not {value!r}.")
+    if value < minimum:
+        raise SettingsError(f"{name} under {_WHERE} must be at least {minimum:g}, not {value!r}.")
+    return float(value)

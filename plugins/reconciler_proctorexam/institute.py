@@ -1,0 +1,237 @@
+"""The ``institute`` resource kind: its schema, its field classes, its normalisers, its checks.
+
+Which fields may be written is *our reading* of the contract (:data:`WRITABLE_FIELDS`): the
+documentation lists the object and part of what create accepts, nothing more. The JSON Schema
+is built from that one table, so the schema, the provider's refusal to write anything else and
+the documentation cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from reconciler.model import DesiredObject, DesiredState, Location
+from reconciler.records import Problem, ResourceKind
+from reconciler_proctorexam.languages import language_tag_problem
+
+__all__ = [
+    "DEPRECATED",
+    "KIND",
+    "READ_ONLY",
+    "WRITABLE",
+    "WRITABLE_FIELDS",
+    "WRITE_ONLY",
+    "check_institutes",
+    "institute_kind",
+    "institute_schema",
+    "language_set",
+    "whole_number",
+]
+
+KIND = "institute"
+_PLUGIN = "proctorexam"
+
+#: The rough shape of a language tag; :func:`check_institutes` says precisely what is wrong
+#: with one (``en_GB``, ``en-gb``, an unknown language), which a pattern cannot say well.
+_TAG_SHAPE = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,2}$"
+
+_BOOLEAN: Mapping[str, Any] = {"type": "boolean"}
+_URL: Mapping[str, Any] = {
+    "type": ["string", "null"],
+    "format": "uri",
+    "pattern": r"^https?://\S+$",
+    "maxLength": 2048,
+}
+_COUNT: Mapping[str, Any] = {"type": "integer", "minimum": 0}
+_TAG: Mapping[str, Any] = {"type": "string", "pattern": _TAG_SHAPE}
+
+#: Our reading of what a client may write, with the JSON Schema of each value. Everything else
+#: in the API object is read-only (:data:`READ_ONLY`) or deprecated (:data:`DEPRECATED`).
+WRITABLE_FIELDS: Mapping[str, Mapping[str, Any]] = {
+    "name": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": r"\S",
+        "description": "Display name; unique across ProctorExam.",
+    },
+    "callback_url": {**_URL, "description": "Where ProctorExam posts session events."},
+    "tawk_url": {**_URL, "description": "The tawk.to chat widget URL."},
+    "tawk_api_key": {
+        "type": ["string", "null"],
+        "description": "The tawk.to API key: a secret, write it as ${env:NAME}.",
+    },
+    "global_proctor": _BOOLEAN,
+    "global_reviewer": _BOOLEAN,
+    "check_requirements_emails_enabled": _BOOLEAN,
+    "reminder_emails_enabled": _BOOLEAN,
+    "exam_link_emails_enabled": _BOOLEAN,
+    "exam_changed_emails_enabled": _BOOLEAN,
+    "exam_finalized_emails_enabled": _BOOLEAN,
+    "default_language": {**_TAG, "description": "A language tag such as en-GB."},
+    "custom_languages": {
+        "type": "array",
+        "items": _TAG,
+        "uniqueItems": True,
+        "description": "Extra languages offered, as tags such as no-NO.",
+    },
+    "session_retention_period": {
+        "anyOf": [
+            {"type": "integer", "minimum": 1},
+            {"type": "string", "pattern": r"^[1-9][0-9]*$"},
+        ],
+        "description": "How long sessions are kept (months); the API returns it as a string.",
+    },
+    "pre_assigned_proctor_fallback_threshold": _COUNT,
+    "connected_proctor_fallback_threshold": _COUNT,
+    "block_students_until_proctor_connected": _BOOLEAN,
+}
+
+WRITABLE = frozenset(WRITABLE_FIELDS)
+
+#: Written by the service only; refused in YAML.
+READ_ONLY = frozenset(
+    {
+        "id",
+        "created_at",
+        "updated_at",
+        "logo_image",
+        "logo_image_file_name",
+        "logo_image_content_type",
+        "logo_image_file_size",
+        "logo_image_updated_at",
+        "tokens",
+        "token_value",
+        # The deprecated mirrors are also read-only: the service derives them.
+        "default_exam_languages",
+        "default_locale",
+    }
+)
+
+#: Sent, never shown: the service's answer may hold it, the reconciler never prints it.
+WRITE_ONLY = frozenset({"tawk_api_key"})
+
+#: Fields the API still returns but that must never be written, with the advice to give.
+DEPRECATED: Mapping[str, str] = {
+    "default_exam_languages": "use default_language",
+    "default_locale": "use default_language",
+    "student_experience": (
+        "the student experience is an exam-level setting now, not an institute field;"
+        " set it on the exams"
+    ),
+}
+
+
+def institute_schema() -> dict[str, Any]:
+    """The Draft 2020-12 JSON Schema of one institute as written in YAML (without its key)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "ProctorExam institute",
+        "description": (
+            "The settings of one institute; the mapping key above it is its short_name."
+            " Fields left out are not managed."
+        ),
+        "type": "object",
+        "properties": {name: dict(schema) for name, schema in WRITABLE_FIELDS.items()},
+        "additionalProperties": False,
+    }
+
+
+def whole_number(value: Any) -> Any:
+    """``"6"`` and ``6`` compare equal: numeric strings become ints; anything else is kept."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def language_set(value: Any) -> Any:
+    """A language list as a frozenset; a legacy comma-separated string (``"fr,nl"``) too."""
+    if value is None:
+        return frozenset()
+    if isinstance(value, str):
+        items: Iterable[Any] = value.split(",")
+    elif isinstance(value, Iterable) and not isinstance(value, Mapping):
+        items = value
+    else:
+        return value
+    return frozenset(str(item).strip() for item in items if str(item).strip())
+
+
+def institute_kind() -> ResourceKind:
+    """The ``institute`` kind as the plugin registers it."""
+    return ResourceKind(
+        name=KIND,
+        section="institutes",
+        provider=_PLUGIN,
+        schema=institute_schema(),
+        identity="short_name",
+        read_only=READ_ONLY,
+        write_only=WRITE_ONLY,
+        deprecated=DEPRECATED,
+        normalizers={
+            "custom_languages": language_set,
+            "default_exam_languages": language_set,
+            "session_retention_period": whole_number,
+            "pre_assigned_proctor_fallback_threshold": whole_number,
+            "connected_proctor_fallback_threshold": whole_number,
+            "token_value": whole_number,
+        },
+        description="A ProctorExam institute (tenant): e-mails, languages, proctoring, callbacks.",
+    )
+
+
+def check_institutes(state: DesiredState, kinds: Mapping[str, ResourceKind]) -> list[Problem]:
+    """Problems a schema cannot express: two institutes of one name, language tags that are off.
+
+    Names are unique on ProctorExam, so two institutes with the same name could never both be
+    applied; the problem is located at the later one and names where the first is.
+    """
+    institutes = sorted(
+        (o for o in state.of_kind(KIND) if not o.absent), key=lambda o: _where(o, "name")
+    )
+    problems: list[Problem] = []
+    first_by_name: dict[str, DesiredObject] = {}
+    for obj in institutes:
+        name = obj.fields.get("name")
+        if isinstance(name, str):
+            key = " ".join(name.split()).casefold()
+            first = first_by_name.setdefault(key, obj)
+            if first is not obj:
+                problems.append(
+                    Problem(
+                        f"institute {obj.identity!r} has the same name {name!r} as institute"
+                        f" {first.identity!r} (at {_where(first, 'name')}); names are unique"
+                        " on ProctorExam (compared without case): rename one of them.",
+                        _where(obj, "name"),
+                        _PLUGIN,
+                    )
+                )
+        problems.extend(_language_problems(obj))
+    return problems
+
+
+def _language_problems(obj: DesiredObject) -> list[Problem]:
+    problems: list[Problem] = []
+    for field in ("default_language", "custom_languages"):
+        value = obj.fields.get(field)
+        tags = [value] if isinstance(value, str) else value if isinstance(value, Sequence) else []
+        for tag in tags:
+            problem = language_tag_problem(tag) if isinstance(tag, str) else None
+            if problem is not None:
+                problems.append(
+                    Problem(
+                        f"institute {obj.identity!r}, {field}: {problem}.",
+                        _where(obj, field),
+                        _PLUGIN,
+                    )
+                )
+    return problems
+
+
+def _where(obj: DesiredObject, field: str) -> Location:
+    return obj.locations.get(field, obj.location)

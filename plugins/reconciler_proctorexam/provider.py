@@ -1,0 +1,170 @@
+"""The ``proctorexam`` provider: a :class:`ProviderSession` for the ``institute`` kind.
+
+A live institute becomes a :class:`LiveObject` whose identity is its ``short_name``, whose ref
+is its API id and whose fingerprint is its ``updated_at`` (a hash of the object when the
+service does not say). The API has no lookup by short_name, so the session keeps the ids it
+has seen in a listing and reads one institute by id when it can, listing only when it must.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence, Set
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from reconciler.errors import NotFoundError, ProviderError
+from reconciler.model import LiveObject
+from reconciler.records import (
+    Provider,
+    ProviderContext,
+    ProviderSession,
+    ResourceKind,
+    SandboxFactory,
+)
+from reconciler_proctorexam.client import ProctorExamClient
+from reconciler_proctorexam.config import resolve_settings
+from reconciler_proctorexam.institute import DEPRECATED, KIND, WRITABLE
+
+__all__ = ["NAME", "InstituteSession", "connect", "live_institute", "provider"]
+
+NAME = "proctorexam"
+
+
+def provider(sandbox: SandboxFactory | None = None) -> Provider:
+    """The provider record the plugin registers; ``sandbox`` starts the local emulator."""
+    return Provider(name=NAME, kinds=(KIND,), connect=connect, sandbox=sandbox)
+
+
+def connect(context: ProviderContext) -> AbstractAsyncContextManager[ProviderSession]:
+    """Open a session for one command run: settings are checked before anything is sent."""
+    settings = resolve_settings(context)
+    return _session(ProctorExamClient(settings))
+
+
+@contextlib.asynccontextmanager
+async def _session(client: ProctorExamClient) -> AsyncIterator[ProviderSession]:
+    async with client:
+        yield InstituteSession(client)
+
+
+def live_institute(institute: Mapping[str, Any]) -> LiveObject:
+    """An API institute object as a :class:`LiveObject`."""
+    fingerprint = institute.get("updated_at")
+    if not isinstance(fingerprint, str) or not fingerprint:
+        canonical = json.dumps(institute, sort_keys=True, separators=(",", ":"), default=str)
+        fingerprint = "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return LiveObject(
+        kind=KIND,
+        identity=str(institute.get("short_name", "")),
+        ref=str(institute.get("id", "")),
+        fields=dict(institute),
+        fingerprint=fingerprint,
+    )
+
+
+class InstituteSession:
+    """Reads and writes institutes through one :class:`ProctorExamClient`."""
+
+    def __init__(self, client: ProctorExamClient) -> None:
+        self.client = client
+        # short_name -> id, from listings and writes: a read by identity then costs one GET.
+        self._ids: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"InstituteSession({self.client!r})"
+
+    async def list(self, kind: ResourceKind) -> Sequence[LiveObject]:
+        _check_kind(kind)
+        objects = [live_institute(item) for item in await self.client.list_institutes()]
+        self._ids = {o.identity: o.ref for o in objects}
+        return objects
+
+    async def read(self, kind: ResourceKind, identity: str) -> LiveObject | None:
+        _check_kind(kind)
+        ref = self._ids.get(identity)
+        if ref is not None:
+            try:
+                found = live_institute(
+                    await self.client.get_institute(ref, address=_address(identity))
+                )
+            except NotFoundError:
+                found = None
+            if found is not None and found.identity == identity:
+                return found
+        # Not seen yet, gone, or its id now belongs to another: find it by listing.
+        for item in await self.client.list_institutes():
+            if item.get("short_name") == identity:
+                live = live_institute(item)
+                self._ids[identity] = live.ref
+                return live
+        self._ids.pop(identity, None)
+        return None
+
+    async def create(
+        self, kind: ResourceKind, identity: str, values: Mapping[str, Any]
+    ) -> LiveObject:
+        _check_kind(kind)
+        payload = {"short_name": identity, **_wire_values(identity, values)}
+        live = live_institute(
+            await self.client.create_institute(payload, address=_address(identity))
+        )
+        self._ids[live.identity] = live.ref
+        return live
+
+    async def update(
+        self, kind: ResourceKind, live: LiveObject, values: Mapping[str, Any]
+    ) -> LiveObject:
+        _check_kind(kind)
+        payload = _wire_values(live.identity, values)
+        updated = live_institute(
+            await self.client.update_institute(live.ref, payload, address=live.address)
+        )
+        self._ids[updated.identity] = updated.ref
+        return updated
+
+    async def delete(self, kind: ResourceKind, live: LiveObject) -> None:
+        _check_kind(kind)
+        await self.client.delete_institute(live.ref, address=live.address)
+        self._ids.pop(live.identity, None)
+
+
+def _check_kind(kind: ResourceKind) -> None:
+    if kind.name != KIND:
+        raise ProviderError(
+            f"the proctorexam provider serves only the {KIND!r} kind, not {kind.name!r};"
+            " check which plugin claims that kind (reconciler plugins)."
+        )
+
+
+def _address(identity: str) -> str:
+    return f"{KIND}.{identity}"
+
+
+def _wire_values(identity: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values as the API takes them; refuses what must never be written.
+
+    Deprecated and read-only fields never reach the service, whatever the caller passes: a
+    write of a deprecated mirror would fight ``default_language``. Sets (normalised language
+    lists) go out as sorted lists, so that the request and its signature are deterministic.
+    """
+    payload: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in DEPRECATED:
+            raise ProviderError(
+                f"refusing to write the deprecated field {name!r}: {DEPRECATED[name]}.",
+                address=_address(identity),
+            )
+        if name not in WRITABLE:
+            raise ProviderError(
+                f"refusing to write {name!r}: not a writable institute field.",
+                address=_address(identity),
+            )
+        if isinstance(value, Set):
+            value = sorted(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        payload[name] = value
+    return payload
