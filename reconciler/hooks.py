@@ -126,8 +126,8 @@ class Hooks:
         """Call a registration hook plugin by plugin, keeping who returned what."""
         caller = getattr(self.pm.hook, hook_name)
         collected: list[tuple[str, R]] = []
-        # pluggy calls the last registered first; reverse so built-ins come first in listings.
-        for impl in reversed(caller.get_hookimpls()):
+        # get_hookimpls() lists in registration order: built-ins first, local files last.
+        for impl in caller.get_hookimpls():
             records: Any = impl.function()
             for record in records or ():
                 if not isinstance(record, record_type):

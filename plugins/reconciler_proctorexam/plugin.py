@@ -1,3 +1,50 @@
-"""The ``proctorexam`` plugin: registers the institute kind, its provider and the sandbox."""
+"""The ``proctorexam`` plugin: the institute kind, its provider, checks and the sandbox command.
+
+Registered through the ``reconciler.plugins`` entry point like any third-party plugin. The
+sandbox (uvicorn, starlette) is imported only when it is used, so that ``plan`` against the
+real service does not pay for it at start-up.
+"""
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+import click
+
+from reconciler import DesiredState, Problem, Provider, ResourceKind, hookimpl
+from reconciler_proctorexam.institute import check_institutes, institute_kind
+from reconciler_proctorexam.provider import provider
+
+
+@contextlib.contextmanager
+def _sandbox(config_dir: Path, *, reset: bool) -> Iterator[Mapping[str, str]]:
+    from reconciler_proctorexam.sandbox.local import sandbox_for_config
+
+    with sandbox_for_config(config_dir, reset=reset) as environ:
+        yield environ
+
+
+@hookimpl
+def reconciler_resource_kinds() -> Sequence[ResourceKind]:
+    return [institute_kind()]
+
+
+@hookimpl
+def reconciler_providers() -> Sequence[Provider]:
+    return [provider(sandbox=_sandbox)]
+
+
+@hookimpl
+def reconciler_validate(
+    state: DesiredState, kinds: Mapping[str, ResourceKind]
+) -> Sequence[Problem]:
+    return check_institutes(state, kinds)
+
+
+@hookimpl
+def reconciler_add_commands(cli: click.Group) -> None:
+    from reconciler_proctorexam.sandbox.command import sandbox_command
+
+    cli.add_command(sandbox_command, name="sandbox")

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from reconciler_proctorexam.config import ClientSettings, Credentials
-from reconciler_proctorexam.sandbox import DEFAULT_SECRET, DEFAULT_TOKEN
 
 from reconciler.records import ProviderContext
+from reconciler_proctorexam.config import ClientSettings, Credentials
+from reconciler_proctorexam.sandbox import DEFAULT_SECRET, DEFAULT_TOKEN
 
 #: Retry tuning for tests: many quick retries, so a seeded fault run always gets through.
 FAST: dict[str, Any] = {"backoff": 0.005, "backoff_cap": 0.02, "max_retries": 10, "timeout": 10.0}

@@ -7,6 +7,7 @@ import time
 
 import httpx
 import pytest
+
 from reconciler_proctorexam.api_errors import parse_error_body, redact
 from reconciler_proctorexam.retry import (
     Failure,

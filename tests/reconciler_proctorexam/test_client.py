@@ -13,9 +13,6 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from reconciler_proctorexam.client import ProctorExamClient
-from reconciler_proctorexam.config import ClientSettings, Credentials
-from reconciler_proctorexam.sandbox import DEFAULT_SECRET, DEFAULT_TOKEN, Faults, Sandbox
 
 from reconciler.errors import (
     AuthenticationError,
@@ -25,6 +22,9 @@ from reconciler.errors import (
     ServiceError,
     TransportError,
 )
+from reconciler_proctorexam.client import ProctorExamClient
+from reconciler_proctorexam.config import ClientSettings, Credentials
+from reconciler_proctorexam.sandbox import DEFAULT_SECRET, DEFAULT_TOKEN, Faults, Sandbox
 
 T = TypeVar("T")
 TAWK_KEY = "tawk-key-do-not-print-7f3a"

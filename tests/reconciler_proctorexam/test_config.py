@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reconciler_proctorexam.config import is_loopback, resolve_settings
 
 from reconciler.errors import SettingsError
 from reconciler.records import ProviderContext
+from reconciler_proctorexam.config import is_loopback, resolve_settings
 
 TOKEN = "tok-0123456789"
 SECRET = "sec-9876543210"

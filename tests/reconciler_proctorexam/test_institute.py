@@ -6,6 +6,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+
+from reconciler.model import DesiredObject, DesiredState, Location
 from reconciler_proctorexam.institute import (
     DEPRECATED,
     READ_ONLY,
@@ -13,8 +15,6 @@ from reconciler_proctorexam.institute import (
     check_institutes,
     institute_kind,
 )
-
-from reconciler.model import DesiredObject, DesiredState, Location
 
 KIND = institute_kind()
 VALIDATOR = jsonschema.Draft202012Validator(

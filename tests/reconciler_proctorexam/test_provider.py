@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from reconciler_proctorexam.institute import institute_kind
-from reconciler_proctorexam.provider import connect, live_institute, provider
-from reconciler_proctorexam.sandbox import Sandbox
 
 from reconciler.errors import ProviderError, SettingsError
 from reconciler.model import LiveObject
 from reconciler.records import ProviderContext, ProviderSession, ResourceKind
+from reconciler_proctorexam.institute import institute_kind
+from reconciler_proctorexam.provider import connect, live_institute, provider
+from reconciler_proctorexam.sandbox import Sandbox
 
 T = TypeVar("T")
 KIND = institute_kind()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from reconciler_proctorexam.signing import (
     NONCE_DIGITS,
     new_nonce,

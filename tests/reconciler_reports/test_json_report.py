@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 import jsonschema
 import pytest
-from reconciler_reports.json_format import render_json
 
 from reconciler import Action, Change, FieldChange, LiveRef, Plan, RenderOptions
 from reconciler.planfile import PLAN_FORMAT_VERSION, PLAN_SCHEMA, plan_to_document
+from reconciler_reports.json_format import render_json
 
 
 def test_plan_matches_golden(plan: Plan, golden: Callable[[str, str], None]) -> None:
@@ -86,10 +86,9 @@ def test_unmanaged_objects_keep_their_refs() -> None:
 
 
 def test_the_reports_plugin_registers_both_formats() -> None:
-    from reconciler_reports import plugin
-
     from reconciler.hooks import Hooks
     from reconciler.plugins import build_plugin_manager
+    from reconciler_reports import plugin
 
     pm, infos = build_plugin_manager(entry_points_group=None, plugins=[("reports", plugin)])
     reporters = Hooks(pm, infos).reporters

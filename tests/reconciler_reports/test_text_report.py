@@ -6,9 +6,9 @@ import re
 from collections.abc import Callable
 
 import pytest
-from reconciler_reports.text import UNMANAGED_SHOWN, render_text
 
 from reconciler import Action, Change, FieldChange, LiveRef, Location, Plan, RenderOptions
+from reconciler_reports.text import UNMANAGED_SHOWN, render_text
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

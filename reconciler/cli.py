@@ -1,0 +1,294 @@
+"""The ``reconciler`` command line: parses, delegates to :class:`~reconciler.project.Project`.
+
+Exit codes, the same for every command: 0 done, nothing pending; 1 error (nothing was written);
+2 changes or drift pending (``plan --detailed-exitcode``); 3 refused by a safety guard or
+policy; 4 apply partly failed. Usage errors exit 1 as well (click's own 2 would read as
+"changes pending" to a pipeline).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reconciler import __version__
+from reconciler.applying import OnOutcome
+from reconciler.console import Output, use_color, write_atomic
+from reconciler.errors import ApplyFailed, ReconcilerError, SettingsError
+from reconciler.hooks import Hooks
+from reconciler.model import DesiredState, LiveObject, Plan
+from reconciler.plugins import build_plugin_manager
+from reconciler.project import Project
+from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions, Reporter
+
+__all__ = ["cli", "main"]
+
+EXIT_OK, EXIT_ERROR, EXIT_PENDING, EXIT_REFUSED, EXIT_PARTIAL = 0, 1, 2, 3, 4
+
+path_argument = click.argument("path", type=click.Path(exists=True, path_type=Path), metavar="PATH")
+target_option = click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="KIND.NAME",
+    help="Plan only this object (repeatable), e.g. institute.pe.",
+)
+allow_delete_option = click.option(
+    "--allow-delete", is_flag=True, help="Let tombstones (absent: true) delete live objects."
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def sandbox_options(func: F) -> F:
+    """``--sandbox`` and ``--reset-sandbox``, shared by every command that talks to a provider."""
+    func = click.option(
+        "--reset-sandbox", is_flag=True, help="Start the emulator again from its seed."
+    )(func)
+    return click.option(
+        "--sandbox",
+        is_flag=True,
+        help="Run against a local emulator seeded from PATH's sandbox seed file.",
+    )(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reconciler")
+@click.option("--no-color", is_flag=True, help="Never colour the output (also: NO_COLOR=1).")
+@click.pass_context
+def cli(ctx: click.Context, no_color: bool) -> None:
+    """Keep ProctorExam institutes (and more, through plugins) in line with YAML."""
+    ctx.obj = {"no_color": no_color}
+
+
+@cli.command()
+@path_argument
+def validate(path: Path) -> None:
+    """Load and validate PATH (a directory of YAML files or one file); no network."""
+    project = Project.open(path)
+    state = project.load()
+    _output().say(
+        f"The configuration is valid: {_count(state)} in {len(state.files)} file(s).",
+        style="green",
+    )
+
+
+@cli.command()
+@path_argument
+@sandbox_options
+@target_option
+@click.option("--format", "fmt", default="text", show_default=True, help="Output format.")
+@click.option(
+    "--output", type=click.Path(path_type=Path), help="Write the rendered plan to this file."
+)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes, 0 when not."
+)
+@allow_delete_option
+def plan(
+    path: Path,
+    sandbox: bool,
+    reset_sandbox: bool,
+    targets: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    detailed_exitcode: bool,
+    allow_delete: bool,
+) -> None:
+    """Show what apply would change to make the live objects match PATH."""
+    project = Project.open(path)
+    reporter = _reporter(project.hooks, fmt)
+    desired = project.load()
+    with _maybe_sandbox(project, sandbox, reset_sandbox):
+        the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
+    color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
+    text = reporter.render_plan(the_plan, RenderOptions(color=color))
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        write_atomic(output, text)
+        _output().say(f"Plan written to {output}.")
+    project.check(the_plan, allow_delete=allow_delete)
+    if detailed_exitcode and not the_plan.empty:
+        raise click.exceptions.Exit(EXIT_PENDING)
+
+
+@cli.command()
+@path_argument
+@sandbox_options
+@target_option
+@allow_delete_option
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+def apply(
+    path: Path,
+    sandbox: bool,
+    reset_sandbox: bool,
+    targets: tuple[str, ...],
+    allow_delete: bool,
+    auto_approve: bool,
+) -> None:
+    """Make the live objects match PATH: plan, confirm, then apply."""
+    project = Project.open(path)
+    reporter = _reporter(project.hooks, "text")
+    out = _output()
+    desired = project.load()
+    with _maybe_sandbox(project, sandbox, reset_sandbox):
+        the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
+        color = use_color(sys.stdout, os.environ, disabled=_no_color())
+        click.echo(reporter.render_plan(the_plan, RenderOptions(color=color)), nl=False)
+        project.check(the_plan, allow_delete=allow_delete)
+        if the_plan.empty:
+            return
+        if not auto_approve:
+            _confirm()
+        with out.progress(len(the_plan.changes), "Applying") as progress:
+
+            def report(outcome: ChangeOutcome) -> None:
+                out.outcome(outcome)
+                progress.advance(progress.task_ids[0])
+
+            result = asyncio.run(_apply(project, the_plan, report))
+    _finish(result, out)
+
+
+@cli.command()
+def plugins() -> None:
+    """List the loaded plugins: where each came from, its hooks and what it contributes."""
+    pm, infos = build_plugin_manager()
+    hooks = Hooks(pm, infos)
+    contributions = hooks.contributions()
+    for info in infos:
+        click.echo(f"{info.name}  ({info.source})")
+        click.echo(f"    hooks: {', '.join(hooks.hooks_of(info.name)) or '-'}")
+        click.echo(f"    contributes: {', '.join(contributions.get(info.name, [])) or '-'}")
+
+
+@cli.command()
+@click.argument("name", default="config", metavar="[NAME]")
+def schema(name: str) -> None:
+    """Print a JSON Schema: config (default), plan, or a resource kind such as institute."""
+    from reconciler.schemas import dump_schema, published_schemas
+
+    pm, infos = build_plugin_manager()
+    schemas = published_schemas(Hooks(pm, infos).resource_kinds)
+    key = f"{name}.schema.json"
+    if key not in schemas:
+        names = ", ".join(sorted(k.removesuffix(".schema.json") for k in schemas))
+        raise SettingsError(f"no schema named {name!r}; choose one of: {names}.")
+    click.echo(dump_schema(schemas[key]), nl=False)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+async def _refresh_and_plan(
+    project: Project, desired: DesiredState, targets: Sequence[str]
+) -> Plan:
+    async with project.sessions() as sessions:
+        live: dict[str, Sequence[LiveObject]] = await project.refresh(sessions)
+    return project.plan(desired, live, targets=targets)
+
+
+async def _apply(project: Project, the_plan: Plan, report: OnOutcome) -> ApplyResult:
+    async with project.sessions() as sessions:
+        return await project.apply(the_plan, sessions, on_outcome=report)
+
+
+def _finish(result: ApplyResult, out: Output) -> None:
+    created, updated, deleted = (
+        sum(
+            1
+            for o in result.outcomes
+            if o.outcome is Outcome.APPLIED and o.change.action.value == action
+        )
+        for action in ("create", "update", "delete")
+    )
+    summary = f"{created} created, {updated} updated, {deleted} deleted"
+    if not result.failed:
+        out.say(f"Apply complete: {summary}.", style="green")
+        return
+    failed = result.count(Outcome.FAILED)
+    if result.count(Outcome.APPLIED) == 0:
+        raise ReconcilerError(f"Apply failed: none of {failed} change(s) could be made.")
+    out.say(f"Applied: {summary}; {failed} failed.", style="yellow")
+    raise ApplyFailed(result)
+
+
+@contextlib.contextmanager
+def _maybe_sandbox(project: Project, sandbox: bool, reset: bool) -> Iterator[None]:
+    if reset and not sandbox:
+        raise SettingsError("--reset-sandbox goes with --sandbox.")
+    if not sandbox:
+        yield
+        return
+    with project.sandbox(reset=reset):
+        yield
+
+
+def _confirm() -> None:
+    if not sys.stdin.isatty():
+        raise ReconcilerError(
+            "apply needs a confirmation and there is no terminal to ask on;"
+            " review the plan and pass --auto-approve to apply it unattended."
+        )
+    click.echo("\nDo you want to perform these actions? Only 'yes' will be accepted.")
+    if click.prompt("  Enter a value", default="", show_default=False) != "yes":
+        raise ReconcilerError("Apply cancelled; nothing was changed.")
+
+
+def _reporter(hooks: Hooks, fmt: str) -> Reporter:
+    reporters = hooks.reporters
+    if fmt not in reporters:
+        raise SettingsError(
+            f"unknown format {fmt!r}; installed formats: {', '.join(sorted(reporters))}."
+        )
+    return reporters[fmt]
+
+
+def _count(state: DesiredState) -> str:
+    kinds: dict[str, int] = {}
+    for obj in state.objects:
+        kinds[obj.kind] = kinds.get(obj.kind, 0) + 1
+    return ", ".join(f"{n} {kind}(s)" for kind, n in sorted(kinds.items())) or "no objects"
+
+
+def _no_color() -> bool:
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    return bool(root and root.obj and root.obj.get("no_color"))
+
+
+def _output() -> Output:
+    return Output(color=use_color(sys.stderr, os.environ, disabled=_no_color()))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code instead of raising it (testable)."""
+    try:
+        pm, infos = build_plugin_manager()
+        Hooks(pm, infos).add_commands(cli)
+        # Outside standalone mode click returns an Exit's code instead of raising it.
+        code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted; nothing was changed.", err=True)
+        return EXIT_ERROR
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_ERROR
+    except ReconcilerError as exc:
+        Output(color=use_color(sys.stderr, os.environ)).error(str(exc))
+        return exc.exit_code
+    return code if isinstance(code, int) else EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""A project: one config directory with its settings and plugins, and the pipeline over it.
+
+The command line builds a :class:`Project` and calls its steps in order: ``load`` (YAML and
+validation, no network), ``refresh`` (live state through the providers), ``plan`` (the pure
+diff), ``check`` (safety guards and policies) and ``apply``. Each step is small and delegates;
+this is the one place that knows their order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reconciler.applying import OnOutcome, apply_plan
+from reconciler.errors import ConfigError, PlanRefused, SettingsError
+from reconciler.guards import check_safety
+from reconciler.hooks import Hooks
+from reconciler.loading import load_desired
+from reconciler.model import DesiredState, LiveObject, Plan
+from reconciler.planning import make_plan
+from reconciler.plugins import build_plugin_manager
+from reconciler.records import (
+    ApplyResult,
+    Problem,
+    Provider,
+    ProviderContext,
+    ProviderSession,
+    ResourceKind,
+)
+from reconciler.settings import Settings, load_settings
+
+__all__ = ["Project"]
+
+
+@dataclass
+class Project:
+    """The config at ``path``, its settings, its plugins and the environment it runs in."""
+
+    path: Path
+    settings: Settings
+    hooks: Hooks
+    environ: dict[str, str] = field(repr=False)
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        *,
+        environ: Mapping[str, str] | None = None,
+        entry_points_group: str | None = "reconciler.plugins",
+        plugins: Sequence[tuple[str, object]] = (),
+    ) -> Project:
+        """Read the settings beside ``path`` and build the plugin manager they describe."""
+        if not path.exists():
+            raise SettingsError(f"{path}: no such file or directory.")
+        settings = load_settings(path)
+        pm, infos = build_plugin_manager(
+            entry_points_group=entry_points_group,
+            plugins=plugins,
+            local_files=settings.local_plugins,
+            disabled=settings.disabled_plugins,
+        )
+        env = dict(os.environ if environ is None else environ)
+        return cls(path=path, settings=settings, hooks=Hooks(pm, infos), environ=env)
+
+    @property
+    def kinds(self) -> Mapping[str, ResourceKind]:
+        return self.hooks.resource_kinds
+
+    # Load -----------------------------------------------------------------------------------
+
+    def load(self) -> DesiredState:
+        """Read and validate the YAML; every problem is raised at once, before any network."""
+        state = load_desired(self.path, self.kinds, self.environ)
+        problems = self.hooks.validate(state, self.kinds)
+        if problems:
+            raise ConfigError(sorted(problems, key=_problem_order))
+        return state
+
+    # Refresh --------------------------------------------------------------------------------
+
+    def provider_for(self, kind: str) -> Provider:
+        for provider in self.hooks.providers.values():
+            if kind in provider.kinds:
+                return provider
+        raise SettingsError(
+            f"no provider serves the kind {kind!r}; is the plugin that provides it disabled?"
+        )
+
+    @contextlib.contextmanager
+    def sandbox(self, *, reset: bool = False) -> Iterator[None]:
+        """Run the providers' local emulators and point the providers at them."""
+        with contextlib.ExitStack() as stack:
+            started = False
+            providers = {
+                self.provider_for(kind).name: self.provider_for(kind) for kind in self.kinds
+            }
+            for provider in providers.values():
+                if provider.sandbox is None:
+                    continue
+                self.environ.update(stack.enter_context(provider.sandbox(self.path, reset=reset)))
+                started = True
+            if not started:
+                raise SettingsError("--sandbox: no installed provider offers a sandbox.")
+            yield
+
+    @contextlib.asynccontextmanager
+    async def sessions(self) -> AsyncIterator[dict[str, ProviderSession]]:
+        """Open one session per provider, and map every kind to its provider's session."""
+        async with contextlib.AsyncExitStack() as stack:
+            by_provider: dict[str, ProviderSession] = {}
+            out: dict[str, ProviderSession] = {}
+            for kind in sorted(self.kinds):
+                provider = self.provider_for(kind)
+                if provider.name not in by_provider:
+                    context = ProviderContext(
+                        options=self.settings.providers.get(provider.name, {}),
+                        environ=self.environ,
+                        parallelism=self.settings.parallelism,
+                        base_dir=self.settings.base_dir,
+                    )
+                    by_provider[provider.name] = await stack.enter_async_context(
+                        provider.connect(context)
+                    )
+                out[kind] = by_provider[provider.name]
+            yield out
+
+    async def refresh(
+        self, sessions: Mapping[str, ProviderSession]
+    ) -> dict[str, Sequence[LiveObject]]:
+        """Every live object of every kind, the kinds fetched concurrently."""
+        names = sorted(self.kinds)
+        listed = await asyncio.gather(*(sessions[n].list(self.kinds[n]) for n in names))
+        return dict(zip(names, listed, strict=True))
+
+    # Plan and check -------------------------------------------------------------------------
+
+    def plan(
+        self,
+        desired: DesiredState,
+        live: Mapping[str, Sequence[LiveObject]],
+        *,
+        targets: Collection[str] = (),
+    ) -> Plan:
+        declared = {o.address for o in desired.objects}
+        unknown = sorted(set(targets) - declared)
+        if unknown:
+            raise SettingsError(
+                f"--target {', '.join(unknown)}: not declared in {self.path};"
+                " a target is KIND.NAME, e.g. institute.pe."
+            )
+        return make_plan(desired, live, self.kinds, targets=targets)
+
+    def check(self, plan: Plan, *, allow_delete: bool = False) -> None:
+        """Raise PlanRefused when a safety guard or a policy plugin refuses ``plan``."""
+        refusals = check_safety(
+            plan,
+            allow_delete=allow_delete or self.settings.allow_delete,
+            max_change_share=self.settings.max_change_share,
+        )
+        refusals += self.hooks.check_plan(plan, self.kinds)
+        if refusals:
+            raise PlanRefused(refusals)
+
+    async def apply(
+        self,
+        plan: Plan,
+        sessions: Mapping[str, ProviderSession],
+        *,
+        on_outcome: OnOutcome | None = None,
+    ) -> ApplyResult:
+        return await apply_plan(
+            plan,
+            sessions,
+            self.kinds,
+            self.hooks,
+            parallelism=self.settings.parallelism,
+            on_outcome=on_outcome,
+        )
+
+
+def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
+    loc = problem.location
+    return (loc.file, loc.line, loc.column, problem.message) if loc else ("", 0, 0, problem.message)

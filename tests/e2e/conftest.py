@@ -1,0 +1,38 @@
+"""End-to-end fixtures: the quick start copied to a scratch directory, a sandbox to aim at."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler_proctorexam.sandbox import DEFAULT_SECRET, DEFAULT_TOKEN, Sandbox
+
+QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
+
+
+@pytest.fixture
+def quickstart(tmp_path: Path) -> Path:
+    """A private copy of examples/quickstart, so sandbox state never touches the repository."""
+    target = tmp_path / "quickstart"
+    shutil.copytree(QUICKSTART, target, ignore=shutil.ignore_patterns(".sandbox-state.json"))
+    return target
+
+
+@pytest.fixture
+def aimed_at(
+    monkeypatch: pytest.MonkeyPatch, proctorexam_sandbox_factory: Callable[..., Sandbox]
+) -> Callable[..., Sandbox]:
+    """Start a sandbox and point the provider's environment variables at it."""
+
+    def start(**kwargs: Any) -> Sandbox:
+        sandbox = proctorexam_sandbox_factory(**kwargs)
+        monkeypatch.setenv("PROCTOREXAM_BASE_URL", sandbox.base_url)
+        monkeypatch.setenv("PROCTOREXAM_API_TOKEN", DEFAULT_TOKEN)
+        monkeypatch.setenv("PROCTOREXAM_SECRET_KEY", DEFAULT_SECRET)
+        return sandbox
+
+    return start

@@ -1,0 +1,59 @@
+"""The quick start, end to end over the sandbox: plan, apply, plan again with nothing to do."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from reconciler.testing import CliResult
+
+Run = Callable[..., CliResult]
+
+
+def test_plan_apply_plan_converges(quickstart: Path, run_reconciler: Run) -> None:
+    path = str(quickstart)
+    first = run_reconciler("plan", path, "--sandbox", "--detailed-exitcode")
+    assert first.exit_code == 2, first.stderr
+    assert "Plan: 1 to create, 2 to update, 0 to delete." in first.stdout
+    assert "~ exam_link_emails_enabled: true -> false" in first.stdout
+    assert "institute.legacy" in first.stdout  # unmanaged: reported, never touched
+
+    applied = run_reconciler("apply", path, "--sandbox", "--auto-approve")
+    assert applied.exit_code == 0, applied.stderr
+    assert "institute.new-campus: created" in applied.stderr
+    assert "Apply complete: 1 created, 2 updated, 0 deleted." in applied.stderr
+
+    again = run_reconciler("plan", path, "--sandbox", "--detailed-exitcode")
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert "No changes" in again.stdout
+
+    state = json.loads((quickstart / ".sandbox-state.json").read_text())
+    by_short = {i["short_name"]: i for i in state["institutes"]}
+    assert by_short["pe"]["exam_link_emails_enabled"] is False
+    assert sorted(by_short["pe"]["custom_languages"]) == ["fr-FR", "no-NO"]
+    assert by_short["new-campus"]["default_language"] == "nl-NL"
+    assert by_short["legacy"]["name"] == "Legacy College"
+
+
+def test_reset_sandbox_starts_again_from_the_seed(quickstart: Path, run_reconciler: Run) -> None:
+    path = str(quickstart)
+    assert run_reconciler("apply", path, "--sandbox", "--auto-approve").exit_code == 0
+    reset = run_reconciler("plan", path, "--sandbox", "--reset-sandbox")
+    assert "Plan: 1 to create, 2 to update, 0 to delete." in reset.stdout
+
+
+def test_json_plan_to_a_file(quickstart: Path, run_reconciler: Run, tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    result = run_reconciler(
+        "plan", str(quickstart), "--sandbox", "--format", "json", "--output", str(out)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    document = json.loads(out.read_text())
+    assert document["summary"] == {"create": 1, "update": 2, "delete": 0}
+    assert [c["address"] for c in document["changes"]] == [
+        "institute.new-campus",
+        "institute.pe",
+        "institute.uu",
+    ]
