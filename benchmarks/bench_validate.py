@@ -22,9 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-from reconciler_proctorexam.institute import institute_kind
 
 from reconciler.loading import load_desired
+from reconciler_proctorexam.institute import institute_kind
 
 MAX_RATIO = 2.0
 LANGUAGES = ["no-NO", "fr-FR", "en-GB", "nl-NL", "de-DE", "es-ES", "it-IT", "pt-PT"]
