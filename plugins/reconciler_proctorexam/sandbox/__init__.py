@@ -1,0 +1,38 @@
+"""A local emulator of the ProctorExam v3 institutes API, strict where the real one is silent.
+
+Everything the project tests over HTTP runs against this server: it verifies signatures with
+its own implementation of the recipe (never the client's), enforces the roles, validates every
+field, keeps its state in memory or in a state file, and injects faults on demand.
+
+Public API::
+
+    Sandbox(seed=..., users=..., faults=..., state_file=..., reset=..., timestamp_window=...,
+            host="127.0.0.1", port=0)         # a context manager; .base_url, .institutes(),
+                                             # .requests, .set_faults(), .add_user(), .env()
+    SandboxUser(token, secret, institute_id=None)   # None: superuser
+    Faults(latency=..., jitter=..., rate_429=..., rate_5xx=..., rate_drop_before=...,
+           rate_drop_after=..., rps_limit=..., seed=...)
+    RequestRecord(method, path, query, status, fault, delivered, fields, received_at)
+    DEFAULT_TOKEN, DEFAULT_SECRET             # the superuser of a sandbox given no users
+    sandbox_for_config(config_dir, reset=...) # what ``--sandbox`` starts
+
+The ``reconciler sandbox`` command lives in :mod:`reconciler_proctorexam.sandbox.command`.
+"""
+
+from reconciler_proctorexam.sandbox.auth import SandboxUser
+from reconciler_proctorexam.sandbox.errors import SandboxError
+from reconciler_proctorexam.sandbox.faults import Faults
+from reconciler_proctorexam.sandbox.local import sandbox_for_config
+from reconciler_proctorexam.sandbox.requestlog import RequestRecord
+from reconciler_proctorexam.sandbox.server import DEFAULT_SECRET, DEFAULT_TOKEN, Sandbox
+
+__all__ = [
+    "DEFAULT_SECRET",
+    "DEFAULT_TOKEN",
+    "Faults",
+    "RequestRecord",
+    "Sandbox",
+    "SandboxError",
+    "SandboxUser",
+    "sandbox_for_config",
+]

@@ -1,0 +1,255 @@
+"""The sandbox's HTTP API: the institute routes of ProctorExam v3, as a Starlette application.
+
+Each route reads the request's parameters (query string, then the JSON body of a write; a name
+given twice is a 400), lets :mod:`~reconciler_proctorexam.sandbox.auth` check the headers,
+the signature and the role, validates the fields with
+:mod:`~reconciler_proctorexam.sandbox.fields` and answers from the
+:class:`~reconciler_proctorexam.sandbox.store.InstituteStore`. Refusals are raised as
+:class:`~reconciler_proctorexam.sandbox.errors.ApiError` and rendered in one handler.
+
+Our readings where the contract is silent: create answers ``201 Created`` (Rails' convention),
+a list beyond the last page is empty with the same headers, a list of nothing has a page count
+of 0, a ``limit`` above 300 is lowered to 300, and a parameter a route does not know is a 400.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from reconciler_proctorexam.sandbox.auth import AUTH_PARAMS, Authenticator, SandboxUser
+from reconciler_proctorexam.sandbox.errors import ApiError, error_body
+from reconciler_proctorexam.sandbox.fields import validate_write
+from reconciler_proctorexam.sandbox.requestlog import exchange_of
+from reconciler_proctorexam.sandbox.signature import render_value
+from reconciler_proctorexam.sandbox.store import InstituteStore
+
+__all__ = ["API_PREFIX", "CREATED", "MAX_LIMIT", "create_app"]
+
+API_PREFIX = "/api/v3"
+#: Our reading: the status of a successful create.
+CREATED = 201
+#: The documented default and maximum page size.
+MAX_LIMIT = 300
+
+_DIGITS = re.compile(r"[0-9]+")
+_WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """An authenticated request: who sent it and its parameters, signature ones removed."""
+
+    user: SandboxUser
+    params: dict[str, Any]
+
+
+def _not_found(raw_id: str) -> ApiError:
+    return ApiError(404, "not_found", f"Couldn't find Institute with 'id'={raw_id}")
+
+
+def _forbidden(user: SandboxUser, what: str) -> ApiError:
+    role = "an institute administrator" if not user.is_superuser else "this user"
+    return ApiError(403, "forbidden", f"{what} needs a superuser; this token is {role}")
+
+
+def _bad_request(code: str, message: str) -> ApiError:
+    return ApiError(400, code, message)
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in document:
+            raise _bad_request("repeated_parameter", f"the parameter {name} is given twice")
+        document[name] = value
+    return document
+
+
+def _page_number(params: dict[str, Any], name: str, default: int) -> int:
+    value = params.pop(name, default)
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise _bad_request("invalid_parameter", f"{name} must be a whole number from 1")
+
+
+def _refuse_unknown(params: dict[str, Any]) -> None:
+    if params:
+        names = ", ".join(sorted(params))
+        raise _bad_request("unknown_parameter", f"this route does not take: {names}")
+
+
+class SandboxApi:
+    """The routes, bound to one store and one authenticator."""
+
+    def __init__(self, store: InstituteStore, authenticator: Authenticator) -> None:
+        self.store = store
+        self.auth = authenticator
+
+    def routes(self) -> list[Route]:
+        collection = f"{API_PREFIX}/institutes"
+        member = f"{collection}/{{id}}"
+        return [
+            Route(collection, self.list_institutes, methods=["GET"]),
+            Route(collection, self.create_institute, methods=["POST"]),
+            Route(member, self.show_institute, methods=["GET"]),
+            Route(member, self.update_institute, methods=["PATCH", "PUT"]),
+            Route(member, self.delete_institute, methods=["DELETE"]),
+        ]
+
+    # Parameters and authentication ---------------------------------------------------
+
+    async def _call(self, request: Request, path_id: str | None = None) -> _Call:
+        self.auth.check_accept(request.headers.get("accept"))
+        user = self.auth.identify(request.headers.get("authorization"))
+        params = _reject_duplicates(list(request.query_params.multi_items()))
+        if request.method in _WRITES:
+            for name, value in (await self._body(request)).items():
+                if name in params:
+                    raise _bad_request("repeated_parameter", f"the parameter {name} is given twice")
+                params[name] = value
+        for name, value in params.items():
+            try:
+                render_value(value)
+            except ValueError:
+                raise _bad_request(
+                    "invalid_parameter", f"{name}: nested objects and mixed lists are not accepted"
+                ) from None
+        if path_id is not None:
+            if "id" in params and render_value(params["id"]) != path_id:
+                raise _bad_request("invalid_parameter", "the id parameter differs from the path")
+            params["id"] = path_id
+        self.auth.verify(user, params)
+        return _Call(user, {k: v for k, v in params.items() if k not in AUTH_PARAMS})
+
+    @staticmethod
+    async def _body(request: Request) -> dict[str, Any]:
+        body = await request.body()
+        if not body.strip():
+            return {}
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            raise ApiError(
+                415,
+                "unsupported_media_type",
+                "send the parameters as a JSON object with Content-Type: application/json",
+            )
+        try:
+            document = json.loads(body, object_pairs_hook=_reject_duplicates)
+        except ValueError as exc:
+            raise _bad_request("invalid_json", f"the body is not valid JSON ({exc})") from None
+        if not isinstance(document, dict):
+            raise _bad_request("invalid_json", "the body must be a JSON object")
+        return document
+
+    def _member_id(self, call: _Call, raw_id: str, what: str) -> int | None:
+        """The numeric id of the path, after the role check; None if it cannot exist."""
+        institute_id = int(raw_id) if _DIGITS.fullmatch(raw_id) else None
+        if not call.user.may_access(institute_id):
+            raise _forbidden(call.user, f"{what} another institute")
+        return institute_id
+
+    @staticmethod
+    def _note_fields(request: Request, names: list[str]) -> None:
+        exchange = exchange_of(request.scope)
+        if exchange is not None:
+            exchange.fields = tuple(sorted(names))
+
+    # Routes --------------------------------------------------------------------------
+
+    async def list_institutes(self, request: Request) -> Response:
+        call = await self._call(request)
+        if not call.user.is_superuser:
+            raise _forbidden(call.user, "listing institutes")
+        page = _page_number(call.params, "page", 1)
+        limit = min(_page_number(call.params, "limit", MAX_LIMIT), MAX_LIMIT)
+        _refuse_unknown(call.params)
+        institutes, total = self.store.page(page, limit)
+        headers = {
+            "X-Pagination-Item-Count": str(total),
+            "X-Pagination-Page-Count": str(math.ceil(total / limit)),
+            "X-Pagination-Page": str(page),
+            "X-Pagination-Limit": str(limit),
+        }
+        return JSONResponse({"institutes": institutes}, headers=headers)
+
+    async def create_institute(self, request: Request) -> Response:
+        call = await self._call(request)
+        if not call.user.is_superuser:
+            raise _forbidden(call.user, "creating an institute")
+        values = validate_write(call.params)
+        institute = self.store.create(values)
+        self._note_fields(request, list(values))
+        return JSONResponse({"institute": institute}, status_code=CREATED)
+
+    async def show_institute(self, request: Request) -> Response:
+        raw_id = request.path_params["id"]
+        call = await self._call(request, raw_id)
+        institute_id = self._member_id(call, raw_id, "reading")
+        call.params.pop("id")
+        _refuse_unknown(call.params)
+        institute = self.store.get(institute_id) if institute_id is not None else None
+        if institute is None:
+            raise _not_found(raw_id)
+        return JSONResponse({"institute": institute})
+
+    async def update_institute(self, request: Request) -> Response:
+        raw_id = request.path_params["id"]
+        call = await self._call(request, raw_id)
+        institute_id = self._member_id(call, raw_id, "updating")
+        call.params.pop("id")
+        current = self.store.get(institute_id) if institute_id is not None else None
+        if institute_id is None or current is None:
+            raise _not_found(raw_id)
+        values = validate_write(call.params, current=current)
+        institute = self.store.update(institute_id, values)
+        if institute is None:
+            raise _not_found(raw_id)
+        self._note_fields(request, list(values))
+        return JSONResponse({"institute": institute})
+
+    async def delete_institute(self, request: Request) -> Response:
+        raw_id = request.path_params["id"]
+        call = await self._call(request, raw_id)
+        if not call.user.is_superuser:
+            raise _forbidden(call.user, "deleting an institute")
+        call.params.pop("id")
+        _refuse_unknown(call.params)
+        if not (_DIGITS.fullmatch(raw_id) and self.store.delete(int(raw_id))):
+            raise _not_found(raw_id)
+        return JSONResponse({})
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 (no such route) and 405 (wrong method), in the API's error shape."""
+    assert isinstance(exc, HTTPException)
+    code = {404: "no_such_route", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    body = error_body(exc.status_code, code, f"{request.method} {request.url.path}: {exc.detail}")
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def create_app(store: InstituteStore, authenticator: Authenticator) -> Starlette:
+    """The Starlette application serving ``store`` to the users ``authenticator`` knows."""
+    api = SandboxApi(store, authenticator)
+    handlers: dict[Any, ExceptionHandler] = {ApiError: _api_error, HTTPException: _http_error}
+    return Starlette(routes=api.routes(), exception_handlers=handlers)

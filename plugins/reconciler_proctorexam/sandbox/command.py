@@ -1,0 +1,186 @@
+"""``reconciler sandbox``: run the ProctorExam API emulator until Ctrl-C.
+
+The command only parses options and delegates to :class:`~.server.Sandbox`. Credentials come
+from ``--token``/``--secret``, else ``PROCTOREXAM_API_TOKEN``/``PROCTOREXAM_SECRET_KEY``, else
+the built-in sandbox defaults; the secret is printed only when it is that built-in default.
+It can also be run alone: ``python -m reconciler_proctorexam.sandbox.command --port 0``.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from reconciler_proctorexam.sandbox.auth import SandboxUser
+from reconciler_proctorexam.sandbox.errors import SandboxError
+from reconciler_proctorexam.sandbox.faults import Faults
+from reconciler_proctorexam.sandbox.server import DEFAULT_SECRET, DEFAULT_TOKEN, Sandbox
+
+__all__ = ["sandbox_command"]
+
+_RATE = click.FloatRange(0.0, 1.0)
+_SECONDS = click.FloatRange(min=0.0)
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    # SIGTERM (docker stop, systemd) stops as cleanly as Ctrl-C: the state is compacted.
+    raise KeyboardInterrupt
+
+
+@click.command("sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one (printed on start).",
+)
+@click.option(
+    "--seed",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help='Starting institutes: JSON shaped like the list response, {"institutes": [...]}.',
+)
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep changes in this file across restarts; it wins over --seed once it exists.",
+)
+@click.option("--reset", is_flag=True, help="Ignore the --state file and start from --seed.")
+@click.option(
+    "--token",
+    envvar="PROCTOREXAM_API_TOKEN",
+    show_envvar=True,
+    help=f"API token of the superuser [default: {DEFAULT_TOKEN}].",
+)
+@click.option(
+    "--secret",
+    envvar="PROCTOREXAM_SECRET_KEY",
+    show_envvar=True,
+    help="Secret key of the superuser [default: the built-in sandbox secret].",
+)
+@click.option("--latency", type=_SECONDS, default=0.0, help="Delay every answer (seconds).")
+@click.option("--jitter", type=_SECONDS, default=0.0, help="Vary the delay by up to this much.")
+@click.option("--rate-429", type=_RATE, default=0.0, help="Share of 429 answers (0 to 1).")
+@click.option(
+    "--retry-after",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Retry-After (seconds) of injected 429s.",
+)
+@click.option("--rate-5xx", type=_RATE, default=0.0, help="Share of 500/502/503 answers.")
+@click.option(
+    "--rate-drop",
+    type=_RATE,
+    default=0.0,
+    help="Share of dropped connections, half before and half after processing.",
+)
+@click.option(
+    "--rate-drop-before",
+    type=_RATE,
+    default=0.0,
+    help="Share of connections dropped before the request is processed.",
+)
+@click.option(
+    "--rate-drop-after",
+    type=_RATE,
+    default=0.0,
+    help="Share of connections dropped after the request was processed.",
+)
+@click.option(
+    "--rps-limit",
+    type=click.FloatRange(min=0.0, min_open=True),
+    help="Answer 429 above this many requests per second.",
+)
+@click.option("--fault-seed", type=int, help="Seed of the fault generator, for reproducible runs.")
+@click.option(
+    "--timestamp-window",
+    type=_SECONDS,
+    default=300.0,
+    show_default=True,
+    help="Accepted clock skew of a request's timestamp (seconds).",
+)
+def sandbox_command(
+    host: str,
+    port: int,
+    seed: Path | None,
+    state: Path | None,
+    reset: bool,
+    token: str | None,
+    secret: str | None,
+    latency: float,
+    jitter: float,
+    rate_429: float,
+    retry_after: int,
+    rate_5xx: float,
+    rate_drop: float,
+    rate_drop_before: float,
+    rate_drop_after: float,
+    rps_limit: float | None,
+    fault_seed: int | None,
+    timestamp_window: float,
+) -> None:
+    """Run a local ProctorExam API emulator (institutes, signed requests, injected faults)."""
+    user = SandboxUser(token or DEFAULT_TOKEN, secret or DEFAULT_SECRET)
+    try:
+        faults = Faults(
+            latency=latency,
+            jitter=jitter,
+            rate_429=rate_429,
+            retry_after=retry_after,
+            rate_5xx=rate_5xx,
+            rate_drop_before=rate_drop_before + rate_drop / 2,
+            rate_drop_after=rate_drop_after + rate_drop / 2,
+            rps_limit=rps_limit,
+            seed=fault_seed,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    sandbox = Sandbox(
+        seed=seed,
+        users=[user],
+        faults=faults,
+        state_file=state,
+        reset=reset,
+        timestamp_window=timestamp_window,
+        host=host,
+        port=port,
+    )
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with sandbox:
+            _announce(sandbox, user, state)
+            while sandbox.running:
+                time.sleep(0.2)
+    except KeyboardInterrupt:
+        click.echo("Sandbox stopped.", err=True)
+    except SandboxError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _announce(sandbox: Sandbox, user: SandboxUser, state: Path | None) -> None:
+    click.echo(f"ProctorExam sandbox listening on {sandbox.base_url}")
+    click.echo(f"Serving {len(sandbox.institutes())} institute(s).")
+    if state is not None:
+        click.echo(f"Changes are kept in {state}.")
+    click.echo("Point the client at it:")
+    click.echo(f"  export PROCTOREXAM_BASE_URL={sandbox.base_url}")
+    if user.token == DEFAULT_TOKEN and user.secret == DEFAULT_SECRET:
+        # The built-in credentials are public: printing them helps, and leaks nothing.
+        click.echo(f"  export PROCTOREXAM_API_TOKEN={DEFAULT_TOKEN}")
+        click.echo(f"  export PROCTOREXAM_SECRET_KEY={DEFAULT_SECRET}")
+    else:
+        click.echo("  export PROCTOREXAM_API_TOKEN=<the token given to the sandbox>")
+        click.echo("  export PROCTOREXAM_SECRET_KEY=<the secret given to the sandbox>")
+    click.echo("Press Ctrl-C to stop.")
+
+
+if __name__ == "__main__":
+    sandbox_command()

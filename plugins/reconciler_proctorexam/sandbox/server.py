@@ -1,0 +1,275 @@
+"""Running the sandbox: uvicorn in a background thread, on a socket bound before it starts.
+
+:class:`Sandbox` is what tests, the ``--sandbox`` option and ``reconciler sandbox`` use. It
+binds the listening socket itself (port 0 picks a free one, known before the first request),
+hands it to ``uvicorn.Server.run(sockets=[...])`` in a daemon thread, and returns once the
+server has started. Everything a test inspects is a Python call on the object (the state,
+the request log), never an HTTP request, so fault injection cannot touch it.
+
+Example::
+
+    with Sandbox(seed=[{"name": "ProctorExam", "short_name": "pe"}]) as sandbox:
+        httpx.get(sandbox.base_url + "/institutes", ...)    # signed with DEFAULT_SECRET
+        assert sandbox.institutes()[0]["short_name"] == "pe"
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+
+from reconciler_proctorexam.sandbox.app import API_PREFIX, create_app
+from reconciler_proctorexam.sandbox.auth import Authenticator, SandboxUser, UserRegistry
+from reconciler_proctorexam.sandbox.errors import ApiError, SandboxError
+from reconciler_proctorexam.sandbox.faults import (
+    FaultMiddleware,
+    Faults,
+    silence_dropped_connections,
+)
+from reconciler_proctorexam.sandbox.fields import validate_write
+from reconciler_proctorexam.sandbox.requestlog import (
+    RequestLog,
+    RequestLogMiddleware,
+    RequestRecord,
+)
+from reconciler_proctorexam.sandbox.seed import SeedSource
+from reconciler_proctorexam.sandbox.store import InstituteStore, open_store
+
+__all__ = ["DEFAULT_SECRET", "DEFAULT_TOKEN", "Sandbox"]
+
+#: The credentials of the superuser a sandbox has when it is given no users.
+DEFAULT_TOKEN = "sandbox-token"
+DEFAULT_SECRET = "sandbox-secret"
+
+_START_TIMEOUT = 10.0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket; with the protocol named, so that asyncio sets ``TCP_NODELAY``.
+
+    asyncio only disables Nagle's algorithm on sockets whose ``proto`` is ``IPPROTO_TCP``, and
+    accepted sockets inherit it from this one. Without it every answer written in two parts
+    (headers, then body) waits for the client's delayed ACK: 40 ms per request.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise SandboxError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port, or 0 for"
+            " any free one"
+        ) from None
+    return sock
+
+
+class Sandbox:
+    """A running ProctorExam API emulator; use it as a context manager.
+
+    ``seed`` is a JSON file, a list of institutes or None (empty); ``users`` defaults to one
+    superuser with :data:`DEFAULT_TOKEN` and :data:`DEFAULT_SECRET`; ``state_file`` keeps the
+    changes across restarts (and wins over the seed unless ``reset``); ``timestamp_window`` is
+    the accepted clock skew in seconds; ``port`` 0 picks a free port.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: SeedSource = None,
+        users: Iterable[SandboxUser] | None = None,
+        faults: Faults | None = None,
+        state_file: str | os.PathLike[str] | None = None,
+        reset: bool = False,
+        timestamp_window: float = 300.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.host = host
+        self._requested_port = port
+        self._seed = seed
+        self._state_file = state_file
+        self._reset = reset
+        given = list(users) if users is not None else [SandboxUser(DEFAULT_TOKEN, DEFAULT_SECRET)]
+        self._users = UserRegistry(given)
+        self._first_user = given[0] if given else None
+        self._authenticator = Authenticator(self._users, timestamp_window=timestamp_window)
+        self._initial_faults = faults or Faults()
+        self._log = RequestLog()
+        self._store: InstituteStore | None = None
+        self._faults: FaultMiddleware | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+        self.port = port
+
+    # Life cycle --------------------------------------------------------------------------
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> Sandbox:
+        """Open the store, bind the socket and serve; returns once requests are answered."""
+        if self._thread is not None:
+            raise RuntimeError("this sandbox is already running")
+        self._store = open_store(self._seed, state_file=self._state_file, reset=self._reset)
+        try:
+            sock = _bind(self.host, self._requested_port)
+        except SandboxError:
+            self._store.close()
+            raise
+        self.port = sock.getsockname()[1]
+        self._faults = FaultMiddleware(
+            create_app(self._store, self._authenticator), self._initial_faults, prefix=API_PREFIX
+        )
+        config = uvicorn.Config(
+            RequestLogMiddleware(self._faults, self._log),
+            lifespan="off",
+            loop="asyncio",
+            http="h11",
+            ws="none",
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            proxy_headers=False,
+            server_header=False,
+            timeout_graceful_shutdown=5,
+        )
+        silence_dropped_connections()
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._serve, args=(self._server, sock), name="proctorexam-sandbox", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                sock.close()
+                self.stop()
+                raise SandboxError(f"the sandbox did not start: {self._failure!r}")
+            time.sleep(0.005)
+        return self
+
+    def _serve(self, server: uvicorn.Server, sock: socket.socket) -> None:
+        try:
+            server.run(sockets=[sock])
+        except BaseException as exc:  # a failed start is reported by start()
+            self._failure = exc
+        finally:
+            sock.close()
+
+    def stop(self) -> None:
+        """Stop serving, wait for requests in flight, and save the state; idempotent."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join()
+        if self._store is not None:
+            self._store.close()
+        self._server = self._thread = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the server thread is serving (False once stopped, or if it died)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>/api/v3``: what ``PROCTOREXAM_BASE_URL`` should be."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{API_PREFIX}"
+
+    def env(self, user: SandboxUser | None = None) -> dict[str, str]:
+        """The environment that points the provider at this sandbox, as ``user``.
+
+        ``user`` defaults to the first user the sandbox was given.
+        """
+        chosen = user or self._first_user
+        if chosen is None:
+            raise ValueError("this sandbox has no users; add one with add_user()")
+        return {
+            "PROCTOREXAM_BASE_URL": self.base_url,
+            "PROCTOREXAM_API_TOKEN": chosen.token,
+            "PROCTOREXAM_SECRET_KEY": chosen.secret,
+        }
+
+    # Inspection and control (Python calls: never logged, never faulted) -----------------
+
+    def _running_store(self) -> InstituteStore:
+        if self._store is None:
+            raise RuntimeError("the sandbox is not running; use it as a context manager")
+        return self._store
+
+    def institutes(self) -> list[dict[str, Any]]:
+        """A snapshot of every institute the server holds, in id order (copies: edit freely)."""
+        return self._running_store().snapshot()
+
+    def add_user(self, token: str, secret: str, *, institute_id: int | None = None) -> SandboxUser:
+        """Let another user in: a superuser, or the administrator of ``institute_id``."""
+        user = SandboxUser(token, secret, institute_id)
+        self._users.add(user)
+        if self._first_user is None:
+            self._first_user = user
+        return user
+
+    def add_institute(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Create an institute as if a client had, without HTTP; ``ValueError`` if refused."""
+        try:
+            return copy.deepcopy(self._running_store().create(validate_write(values)))
+        except ApiError as exc:
+            raise ValueError(str(exc)) from None
+
+    def update_institute(self, institute_id: int, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Change an institute behind the clients' back (drift); ``KeyError`` if there is none."""
+        store = self._running_store()
+        current = store.get(institute_id)
+        if current is None:
+            raise KeyError(institute_id)
+        try:
+            updated = store.update(institute_id, validate_write(values, current=current))
+        except ApiError as exc:
+            raise ValueError(str(exc)) from None
+        if updated is None:
+            raise KeyError(institute_id)
+        return copy.deepcopy(updated)
+
+    def delete_institute(self, institute_id: int) -> None:
+        """Delete an institute behind the clients' back; ``KeyError`` if there is none."""
+        if not self._running_store().delete(institute_id):
+            raise KeyError(institute_id)
+
+    @property
+    def faults(self) -> Faults:
+        return self._faults.faults if self._faults is not None else self._initial_faults
+
+    def set_faults(self, faults: Faults) -> None:
+        """Inject other faults from now on (the random generator restarts from their seed)."""
+        self._initial_faults = faults
+        if self._faults is not None:
+            self._faults.faults = faults
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Every request received so far, in the order they were answered."""
+        return self._log.records()
+
+    def clear_requests(self) -> None:
+        self._log.clear()
