@@ -118,3 +118,32 @@ def test_plugins_and_schema_commands(run_reconciler: Run) -> None:
     assert schema.exit_code == 0
     assert '"reminder_emails_enabled"' in schema.stdout
     assert run_reconciler("schema", "nope").exit_code == 1
+
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(6)
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"institutes:\n  pe:\n    name: Caf\xe9\n", "i.yaml:3:14: not valid UTF-8"),
+        (BOMB.encode(), "aliases expand to more than"),
+    ],
+    ids=["non-utf8", "alias-bomb"],
+)
+def test_hostile_files_are_refused_before_the_network(
+    aimed_at: Callable[..., Sandbox],
+    write_config: Callable[..., Any],
+    run_reconciler: Run,
+    content: bytes,
+    expected: str,
+) -> None:
+    sandbox = aimed_at()
+    path = write_config({})
+    (path / "i.yaml").write_bytes(content)
+    result = run_reconciler("plan", str(path))
+    assert result.exit_code == 1
+    assert expected in result.stderr
+    assert sandbox.requests == []
