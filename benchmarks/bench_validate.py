@@ -6,13 +6,16 @@ scalars, duplicate keys, defaults, ``${env:…}``, the JSON Schema of every obje
 within ``MAX_RATIO`` of it. Both are timed in the same run, the median of ``--runs`` runs each,
 so that a slow machine slows both.
 
-Run: ``python benchmarks/bench_validate.py [--institutes N] [--runs N]``; exits 1 when the
-ratio is over the limit.
+Run: ``python benchmarks/bench_validate.py [--institutes N] [--runs N] [--write-baseline]``;
+exits 1 when the ratio is over the limit; ``--write-baseline`` stores the numbers in
+``benchmarks/baseline/validate.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import platform
 import random
 import statistics
 import sys
@@ -27,6 +30,7 @@ from reconciler.loading import load_desired
 from reconciler_proctorexam.institute import institute_kind
 
 MAX_RATIO = 2.0
+BASELINE = Path(__file__).parent / "baseline" / "validate.json"
 LANGUAGES = ["no-NO", "fr-FR", "en-GB", "nl-NL", "de-DE", "es-ES", "it-IT", "pt-PT"]
 
 
@@ -77,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--institutes", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--write-baseline", action="store_true", help=f"write {BASELINE}")
     args = parser.parse_args(argv)
 
     text = generate(args.institutes)
@@ -103,6 +108,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"libyaml load (floor):  {libyaml:.3f} s  (median of {args.runs})")
     print(f"load_desired:          {loaded:.3f} s  (median of {args.runs})")
     print(f"ratio:                 {ratio:.2f}  (limit {MAX_RATIO:.1f})")
+    if args.write_baseline:
+        numbers = {
+            "institutes": args.institutes,
+            "runs": args.runs,
+            "floor_seconds": round(libyaml, 3),
+            "load_desired_seconds": round(loaded, 3),
+            "ratio": round(ratio, 2),
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+        }
+        BASELINE.write_text(json.dumps(numbers, indent=2) + "\n")
     if ratio > MAX_RATIO:
         print("FAIL: loading and validating is too slow against the floor", file=sys.stderr)
         return 1
