@@ -23,7 +23,7 @@ from reconciler.applying import OnOutcome
 from reconciler.console import Output, use_color, write_atomic
 from reconciler.errors import ApplyFailed, ReconcilerError, SettingsError
 from reconciler.hooks import Hooks
-from reconciler.model import DesiredState, LiveObject, Plan
+from reconciler.model import Action, DesiredState, LiveObject, Plan
 from reconciler.plugins import build_plugin_manager
 from reconciler.project import Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions, Reporter
@@ -159,12 +159,15 @@ def apply(
 
 
 @cli.command()
-def plugins() -> None:
-    """List the loaded plugins: where each came from, its hooks and what it contributes."""
-    pm, infos = build_plugin_manager()
-    hooks = Hooks(pm, infos)
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+def plugins(path: Path | None) -> None:
+    """List the loaded plugins: where each came from, its hooks and what it contributes.
+
+    With PATH, the project's settings apply too: its local plugins, minus the disabled ones.
+    """
+    hooks = Project.open(path).hooks if path is not None else Hooks(*build_plugin_manager())
     contributions = hooks.contributions()
-    for info in infos:
+    for info in hooks.infos:
         click.echo(f"{info.name}  ({info.source})")
         click.echo(f"    hooks: {', '.join(hooks.hooks_of(info.name)) or '-'}")
         click.echo(f"    contributes: {', '.join(contributions.get(info.name, [])) or '-'}")
@@ -202,14 +205,8 @@ async def _apply(project: Project, the_plan: Plan, report: OnOutcome) -> ApplyRe
 
 
 def _finish(result: ApplyResult, out: Output) -> None:
-    created, updated, deleted = (
-        sum(
-            1
-            for o in result.outcomes
-            if o.outcome is Outcome.APPLIED and o.change.action.value == action
-        )
-        for action in ("create", "update", "delete")
-    )
+    applied = [o.change.action for o in result.outcomes if o.outcome is Outcome.APPLIED]
+    created, updated, deleted = (applied.count(action) for action in Action)
     summary = f"{created} created, {updated} updated, {deleted} deleted"
     if not result.failed:
         out.say(f"Apply complete: {summary}.", style="green")

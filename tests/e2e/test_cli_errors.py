@@ -147,3 +147,20 @@ def test_hostile_files_are_refused_before_the_network(
     assert result.exit_code == 1
     assert expected in result.stderr
     assert sandbox.requests == []
+
+
+def test_plugins_lists_a_projects_local_plugins(
+    write_config: Callable[..., Any], run_reconciler: Run
+) -> None:
+    path = write_config(
+        {
+            "reconciler.toml": '[plugins]\nlocal = ["audit.py"]\ndisable = ["reports"]\n',
+            "audit.py": "from reconciler import hookimpl\n\n"
+            "@hookimpl\ndef reconciler_after_apply(result):\n    pass\n",
+        }
+    )
+    listed = run_reconciler("plugins", str(path))
+    assert listed.exit_code == 0, listed.stderr
+    assert f"audit  (local file {path / 'audit.py'})" in listed.stdout
+    assert "hooks: reconciler_after_apply" in listed.stdout
+    assert "reports" not in listed.stdout

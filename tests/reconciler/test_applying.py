@@ -1,0 +1,105 @@
+"""The apply engine over the sandbox: moment hooks, failures that stay alone, stale objects."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler import ApplyResult, Change, ChangeOutcome, Outcome, ReconcilerError, hookimpl
+from reconciler.project import Project
+from reconciler_proctorexam.sandbox import Sandbox
+
+SEED = [
+    {"id": 1, "short_name": "a", "name": "Alpha", "reminder_emails_enabled": False},
+    {"id": 2, "short_name": "b", "name": "Beta", "reminder_emails_enabled": False},
+]
+CONFIG = "institutes:\n  a: {reminder_emails_enabled: true}\n  b: {reminder_emails_enabled: true}\n"
+
+
+class Recorder:
+    """A plugin that remembers every moment hook and refuses to touch institute.b."""
+
+    def __init__(self) -> None:
+        self.before: list[str] = []
+        self.after: list[tuple[str, Outcome]] = []
+        self.results: list[ApplyResult] = []
+
+    @hookimpl
+    def reconciler_before_change(self, change: Change) -> None:
+        self.before.append(change.address)
+        if change.identity == "b":
+            raise ReconcilerError("b is frozen by policy")
+
+    @hookimpl
+    def reconciler_after_change(self, outcome: ChangeOutcome) -> None:
+        self.after.append((outcome.change.address, outcome.outcome))
+
+    @hookimpl
+    def reconciler_after_apply(self, result: ApplyResult) -> None:
+        self.results.append(result)
+
+
+def project_for(sandbox: Sandbox, config: Path, *plugins: tuple[str, object]) -> Project:
+    return Project.open(config, environ=sandbox.env(), plugins=plugins)
+
+
+def plan_and_apply(project: Project, *, check_fresh: bool = False, between: Any = None) -> Any:
+    async def run() -> ApplyResult:
+        desired = project.load()
+        async with project.sessions() as sessions:
+            plan = project.plan(desired, await project.refresh(sessions))
+            if between is not None:
+                between()
+            from reconciler.applying import apply_plan
+
+            return await apply_plan(
+                plan, sessions, project.kinds, project.hooks, check_fresh=check_fresh
+            )
+
+    return asyncio.run(run())
+
+
+def test_moment_hooks_see_every_change_and_a_refusal_fails_only_its_own(
+    proctorexam_sandbox_factory: Callable[..., Sandbox],
+    write_config: Callable[..., Path],
+) -> None:
+    sandbox = proctorexam_sandbox_factory(seed=SEED)
+    recorder = Recorder()
+    project = project_for(sandbox, write_config({"i.yaml": CONFIG}), ("recorder", recorder))
+    result = plan_and_apply(project)
+    assert sorted(recorder.before) == ["institute.a", "institute.b"]
+    assert sorted(recorder.after) == [
+        ("institute.a", Outcome.APPLIED),
+        ("institute.b", Outcome.FAILED),
+    ]
+    assert recorder.results == [result]
+    failed = [o for o in result.outcomes if o.outcome is Outcome.FAILED]
+    assert [o.error for o in failed] == ["b is frozen by policy"]
+    state = {i["short_name"]: i["reminder_emails_enabled"] for i in sandbox.institutes()}
+    assert state == {"a": True, "b": False}
+
+
+@pytest.mark.parametrize("check_fresh", [True, False])
+def test_an_object_changed_since_the_plan_is_stale_only_when_checked(
+    proctorexam_sandbox_factory: Callable[..., Sandbox],
+    write_config: Callable[..., Path],
+    check_fresh: bool,
+) -> None:
+    sandbox = proctorexam_sandbox_factory(seed=SEED)
+    project = project_for(sandbox, write_config({"i.yaml": CONFIG}))
+    result = plan_and_apply(
+        project,
+        check_fresh=check_fresh,
+        between=lambda: sandbox.update_institute(1, {"name": "Alpha Renamed"}),
+    )
+    outcomes = {o.change.identity: o for o in result.outcomes}
+    assert outcomes["b"].outcome is Outcome.APPLIED
+    if check_fresh:
+        assert outcomes["a"].outcome is Outcome.FAILED
+        assert outcomes["a"].error == ("institute.a: changed since the plan was made; plan again.")
+    else:
+        assert outcomes["a"].outcome is Outcome.APPLIED
