@@ -30,7 +30,10 @@ from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOption
 
 __all__ = ["cli", "main"]
 
-EXIT_OK, EXIT_ERROR, EXIT_PENDING, EXIT_REFUSED, EXIT_PARTIAL = 0, 1, 2, 3, 4
+# 3 (refused) and 4 (partly applied) come with their errors: PlanRefused, ApplyFailed.
+EXIT_OK, EXIT_ERROR, EXIT_PENDING = 0, 1, 2
+#: The shell's convention for a process ended by Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
 
 path_argument = click.argument("path", type=click.Path(exists=True, path_type=Path), metavar="PATH")
 target_option = click.option(
@@ -275,9 +278,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("Aborted; nothing was changed.", err=True)
-        return EXIT_ERROR
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        # click turns Ctrl-C into Abort. Mid-apply, some changes may have been made already:
+        # a new plan shows what is still pending, and applying it again converges.
+        click.echo("\nInterrupted. Run plan again to see what is still pending.", err=True)
+        return EXIT_INTERRUPTED
     except click.ClickException as exc:
         exc.show()
         return EXIT_ERROR

@@ -155,3 +155,20 @@ def test_plan_makes_no_write_and_one_list_call(
     path = write_config({"i.yaml": "institutes:\n  a: {reminder_emails_enabled: true}\n"})
     assert run_reconciler("plan", str(path), "--detailed-exitcode").exit_code == 2
     assert [(r.method, r.path) for r in sandbox.requests] == [("GET", "/api/v3/institutes")]
+
+
+def test_an_interrupted_apply_exits_130_and_says_what_to_do(
+    aimed_at: Callable[..., Sandbox], write_config: Callable[..., Any], run_reconciler: Run
+) -> None:
+    aimed_at(seed=SEED)
+    path = write_config(
+        {
+            "reconciler.toml": '[plugins]\nlocal = ["ctrl_c.py"]\n',
+            "ctrl_c.py": "from reconciler import hookimpl\n\n"
+            "@hookimpl\ndef reconciler_before_change(change):\n    raise KeyboardInterrupt\n",
+            "i.yaml": "institutes:\n  a: {reminder_emails_enabled: true}\n",
+        }
+    )
+    result = run_reconciler("apply", str(path), "--auto-approve")
+    assert result.exit_code == 130
+    assert "Interrupted. Run plan again" in result.stderr
