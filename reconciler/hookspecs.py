@@ -175,7 +175,7 @@ def reconciler_before_change(change: Change) -> None:
 
 @hookspec
 def reconciler_after_change(outcome: ChangeOutcome) -> None:
-    """Called after each change has been applied, has failed or was skipped; returns nothing.
+    """Called after each change has been applied or has failed; returns nothing.
 
     ``outcome`` holds the change, what became of it and, for a failure, the message shown to
     the user. Called as each change finishes, in completion order, not plan order.

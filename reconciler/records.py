@@ -179,9 +179,10 @@ class Refusal:
 
 
 class Outcome(enum.Enum):
+    """What became of one change: a failure fails that change alone."""
+
     APPLIED = "applied"
     FAILED = "failed"
-    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True, slots=True)
