@@ -41,10 +41,24 @@ class Hooks:
 
     # Registration ---------------------------------------------------------------------------
 
+    # Each registration hook runs once; these keep who returned what.
+
+    @functools.cached_property
+    def _kind_records(self) -> list[tuple[str, ResourceKind]]:
+        return self._collect("reconciler_resource_kinds", ResourceKind)
+
+    @functools.cached_property
+    def _provider_records(self) -> list[tuple[str, Provider]]:
+        return self._collect("reconciler_providers", Provider)
+
+    @functools.cached_property
+    def _reporter_records(self) -> list[tuple[str, Reporter]]:
+        return self._collect("reconciler_reporters", Reporter)
+
     @functools.cached_property
     def resource_kinds(self) -> Mapping[str, ResourceKind]:
         """Kinds by name; two kinds with the same name or YAML section are a PluginError."""
-        contributed = self._collect("reconciler_resource_kinds", ResourceKind)
+        contributed = self._kind_records
         kinds = _unique(contributed, lambda k: k.name, "resource kind")
         _unique(contributed, lambda k: k.section, "YAML section")
         return kinds
@@ -52,7 +66,7 @@ class Hooks:
     @functools.cached_property
     def providers(self) -> Mapping[str, Provider]:
         """Providers by name; a kind claimed by two providers is a PluginError."""
-        contributed = self._collect("reconciler_providers", Provider)
+        contributed = self._provider_records
         providers = _unique(contributed, lambda p: p.name, "provider")
         claims = [(plugin, (kind, p)) for plugin, p in contributed for kind in p.kinds]
         _unique(claims, lambda kp: kp[0], "provider of kind")
@@ -61,16 +75,16 @@ class Hooks:
     @functools.cached_property
     def reporters(self) -> Mapping[str, Reporter]:
         """Reporters by format name; two of the same name are a PluginError."""
-        return _unique(self._collect("reconciler_reporters", Reporter), lambda r: r.name, "format")
+        return _unique(self._reporter_records, lambda r: r.name, "format")
 
     def contributions(self) -> dict[str, list[str]]:
         """What each plugin contributes, as ``kind:institute``-style labels, for listings."""
         out: dict[str, list[str]] = {name: [] for name in self.plugin_names()}
-        for plugin, kind in self._collect("reconciler_resource_kinds", ResourceKind):
+        for plugin, kind in self._kind_records:
             out[plugin].append(f"kind:{kind.name}")
-        for plugin, provider in self._collect("reconciler_providers", Provider):
+        for plugin, provider in self._provider_records:
             out[plugin].append(f"provider:{provider.name}")
-        for plugin, reporter in self._collect("reconciler_reporters", Reporter):
+        for plugin, reporter in self._reporter_records:
             out[plugin].append(f"format:{reporter.name}")
         return out
 

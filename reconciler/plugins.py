@@ -8,10 +8,10 @@ be reported with both sources named.
 
 from __future__ import annotations
 
-import importlib
+import functools
 import importlib.util
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -60,41 +60,34 @@ def build_plugin_manager(
     seen: dict[str, PluginInfo] = {}
     infos: list[PluginInfo] = []
 
-    def register(name: str, plugin: object, info: PluginInfo) -> None:
-        if name in seen:
+    def register(info: PluginInfo, load: Callable[[], object]) -> None:
+        """Register what ``load`` returns; a disabled plugin is never even imported."""
+        if info.name in seen:
             raise PluginError(
-                f"two plugins are named {name!r}: {seen[name].source} and {info.source}."
-                " Uninstall one of them, or disable one by name in the project settings."
+                f"two plugins are named {info.name!r}: {seen[info.name].source} and"
+                f" {info.source}. Uninstall one of them, or disable one by name in the project"
+                " settings."
             )
-        seen[name] = info
-        if name in disabled_names:
+        seen[info.name] = info
+        if info.name in disabled_names:
             return
-        pm.register(plugin, name=name)
+        pm.register(load(), name=info.name)
         infos.append(info)
 
-    candidates: list[tuple[str, EntryPoint]] = []
     if entry_points_group is not None:
         found = entry_points(group=entry_points_group)
         own = [ep for ep in found if _distribution(ep) == _OWN_DISTRIBUTION]
         others = sorted((ep for ep in found if ep not in own), key=lambda ep: ep.name)
-        candidates = [(ep.name, ep) for ep in [*own, *others]]
-    for name, ep in candidates:
-        source = f"entry point {ep.value!r} of {_distribution(ep) or 'an unknown package'}"
-        info = PluginInfo(name=name, source=source, module=ep.module)
-        if name in disabled_names and name not in seen:
-            seen[name] = info
-            continue
-        register(name, _load_entry_point(ep, source), info)
+        for ep in [*own, *others]:
+            source = f"entry point {ep.value!r} of {_distribution(ep) or 'an unknown package'}"
+            info = PluginInfo(name=ep.name, source=source, module=ep.module)
+            register(info, functools.partial(_load_entry_point, ep, source))
     for name, plugin in plugins:
         module = getattr(plugin, "__name__", type(plugin).__name__)
-        register(name, plugin, PluginInfo(name=name, source="given directly", module=module))
+        register(PluginInfo(name, "given directly", module), functools.partial(_given, plugin))
     for path in local_files:
-        name = path.stem
-        info = PluginInfo(name=name, source=f"local file {path}", module=f"reconciler_local_{name}")
-        if name in disabled_names and name not in seen:
-            seen[name] = info
-            continue
-        register(name, _load_file(path), info)
+        info = PluginInfo(path.stem, f"local file {path}", f"reconciler_local_{path.stem}")
+        register(info, functools.partial(_load_file, path))
 
     unknown = disabled_names - seen.keys()
     if unknown:
@@ -112,6 +105,10 @@ def build_plugin_manager(
 def _distribution(ep: EntryPoint) -> str | None:
     dist = getattr(ep, "dist", None)
     return None if dist is None else str(dist.name)
+
+
+def _given(plugin: object) -> object:
+    return plugin
 
 
 def _load_entry_point(ep: EntryPoint, source: str) -> object:

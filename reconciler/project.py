@@ -96,9 +96,7 @@ class Project:
         """Run the providers' local emulators and point the providers at them."""
         with contextlib.ExitStack() as stack:
             started = False
-            providers = {
-                self.provider_for(kind).name: self.provider_for(kind) for kind in self.kinds
-            }
+            providers = {p.name: p for p in map(self.provider_for, self.kinds)}
             for provider in providers.values():
                 if provider.sandbox is None:
                     continue

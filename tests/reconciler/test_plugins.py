@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from reconciler import PluginError, Reporter, ResourceKind, hookimpl
 from reconciler.hooks import Hooks
 from reconciler.plugins import build_plugin_manager
+
+HooksFactory = Callable[..., Hooks]
 
 
 def plugin_with(**hooks: object) -> types.SimpleNamespace:
@@ -31,16 +34,15 @@ def test_builtins_load_through_their_entry_points_ours_first() -> None:
     assert all("entry point" in info.source for info in infos[:2])
 
 
-def test_two_reporters_of_one_name_name_both_plugins() -> None:
-    pm, infos = build_plugin_manager(
-        entry_points_group=None,
-        plugins=[("first", reporter_plugin("x")), ("second", reporter_plugin("x"))],
-    )
+def test_two_reporters_of_one_name_name_both_plugins(reconciler_hooks: HooksFactory) -> None:
+    hooks = reconciler_hooks(("first", reporter_plugin("x")), ("second", reporter_plugin("x")))
     with pytest.raises(PluginError, match=r"format 'x' .* 'first' and plugin 'second'"):
-        Hooks(pm, infos).reporters  # noqa: B018
+        hooks.reporters  # noqa: B018
 
 
-def test_two_kinds_in_one_yaml_section_is_a_clash(widget_kind: ResourceKind) -> None:
+def test_two_kinds_in_one_yaml_section_is_a_clash(
+    widget_kind: ResourceKind, reconciler_hooks: HooksFactory
+) -> None:
     import dataclasses
 
     other = dataclasses.replace(widget_kind, name="gadget")
@@ -52,12 +54,9 @@ def test_two_kinds_in_one_yaml_section_is_a_clash(widget_kind: ResourceKind) -> 
 
         return plugin_with(reconciler_resource_kinds=reconciler_resource_kinds)
 
-    pm, infos = build_plugin_manager(
-        entry_points_group=None,
-        plugins=[("a", kinds_plugin(widget_kind)), ("b", kinds_plugin(other))],
-    )
+    hooks = reconciler_hooks(("a", kinds_plugin(widget_kind)), ("b", kinds_plugin(other)))
     with pytest.raises(PluginError, match=r"YAML section 'widgets' .* 'a' and plugin 'b'"):
-        Hooks(pm, infos).resource_kinds  # noqa: B018
+        hooks.resource_kinds  # noqa: B018
 
 
 def test_two_plugins_with_one_name_are_refused() -> None:
@@ -91,17 +90,14 @@ def test_a_misspelt_hook_is_a_start_up_error() -> None:
         )
 
 
-def test_a_registration_hook_must_return_records() -> None:
+def test_a_registration_hook_must_return_records(reconciler_hooks: HooksFactory) -> None:
     @hookimpl
     def reconciler_reporters() -> list[str]:
         return ["text"]
 
-    pm, infos = build_plugin_manager(
-        entry_points_group=None,
-        plugins=[("bad", plugin_with(reconciler_reporters=reconciler_reporters))],
-    )
+    hooks = reconciler_hooks(("bad", plugin_with(reconciler_reporters=reconciler_reporters)))
     with pytest.raises(PluginError, match="plugin 'bad': reconciler_reporters returned 'text'"):
-        Hooks(pm, infos).reporters  # noqa: B018
+        hooks.reporters  # noqa: B018
 
 
 def test_local_plugin_files_load_last_and_contribute(tmp_path: Path) -> None:
@@ -130,7 +126,7 @@ def test_a_broken_local_plugin_names_its_file(tmp_path: Path) -> None:
         build_plugin_manager(entry_points_group=None, local_files=[tmp_path / "missing.py"])
 
 
-def test_a_plugin_may_not_replace_a_command() -> None:
+def test_a_plugin_may_not_replace_a_command(reconciler_hooks: HooksFactory) -> None:
     import click
 
     group = click.Group(commands={"plan": click.Command("plan")})
@@ -139,9 +135,8 @@ def test_a_plugin_may_not_replace_a_command() -> None:
     def reconciler_add_commands(cli: click.Group) -> None:
         cli.add_command(click.Command("plan"))
 
-    pm, infos = build_plugin_manager(
-        entry_points_group=None,
-        plugins=[("greedy", plugin_with(reconciler_add_commands=reconciler_add_commands))],
+    hooks = reconciler_hooks(
+        ("greedy", plugin_with(reconciler_add_commands=reconciler_add_commands))
     )
     with pytest.raises(PluginError, match="replaced the command"):
-        Hooks(pm, infos).add_commands(group)
+        hooks.add_commands(group)
