@@ -24,6 +24,7 @@ import httpx
 from reconciler.errors import ProviderError, ServiceError, TransportError
 from reconciler_proctorexam.api_errors import error_for_response, redact
 from reconciler_proctorexam.config import BASE_URL_VAR, ClientSettings, is_loopback
+from reconciler_proctorexam.institute import WRITE_ONLY
 from reconciler_proctorexam.ratelimit import Pacer
 from reconciler_proctorexam.retry import (
     RETRY_STATUSES,
@@ -34,7 +35,7 @@ from reconciler_proctorexam.retry import (
 )
 from reconciler_proctorexam.signing import render_value, signed_params, string_to_sign
 
-__all__ = ["ACCEPT", "PAGE_LIMIT", "SECRET_PARAMS", "ProctorExamClient", "Reply"]
+__all__ = ["ACCEPT", "PAGE_LIMIT", "ProctorExamClient", "Reply"]
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,6 @@ T = TypeVar("T")
 
 #: Methods whose parameters travel in the query string; the others send a JSON body.
 _QUERY_METHODS = frozenset({"GET", "DELETE"})
-
-#: Parameters whose values are secrets: kept out of every message, like the credentials.
-SECRET_PARAMS = frozenset({"tawk_api_key"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +188,9 @@ class ProctorExamClient:
 
     async def delete_institute(self, ref: str, *, address: str | None = None) -> None:
         """DELETE; a 404 after an attempt that may have done it means it is done."""
-        await self._call("DELETE", "/institutes/{id}", {}, path_id=ref, address=address)
+        await self._call(
+            "DELETE", "/institutes/{id}", {}, path_id=ref, address=address, absent_is_done=True
+        )
 
     # The request loop -----------------------------------------------------------------------
 
@@ -203,8 +203,13 @@ class ProctorExamClient:
         path_id: str | None = None,
         address: str | None = None,
         recover: Recover | None = None,
+        absent_is_done: bool = False,
     ) -> Reply:
-        """Send until an answer, retrying what is safe to retry; raise a ProviderError."""
+        """Send until an answer, retrying what is safe to retry; raise a ProviderError.
+
+        After an attempt that may have reached the service, ``recover`` looks for its effect
+        (a POST's new institute); ``absent_is_done`` takes a 404 as that effect (a DELETE's).
+        """
         if path_id is not None:
             path = path.format(id=quote(path_id, safe=""))
         what = f"{method} {path}"
@@ -214,7 +219,8 @@ class ProctorExamClient:
             raise ProviderError(f"cannot send {what}: {exc}.", address=address) from None
         secrets = (
             *self._secrets,
-            *(str(v) for k, v in params.items() if k in SECRET_PARAMS and v is not None),
+            # Write-only values are secrets too: kept out of every message, like the credentials.
+            *(str(v) for k, v in params.items() if k in WRITE_ONLY and v is not None),
         )
         may_have_happened = False
         attempt = 0
@@ -230,7 +236,7 @@ class ProctorExamClient:
                 status = result.status_code
                 if 200 <= status < 300:
                     return Reply(status, result.headers, _decode(result, what, address))
-                if status == 404 and method == "DELETE" and may_have_happened:
+                if status == 404 and absent_is_done and may_have_happened:
                     log.info("%s answered 404 after a lost attempt: it was done", what)
                     return Reply(status, result.headers, {})
                 if status not in RETRY_STATUSES or attempt >= self._policy.max_attempts:

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence, Set
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import NotFoundError, ProviderError
 from reconciler.model import LiveObject
@@ -24,9 +24,11 @@ from reconciler.records import (
     ResourceKind,
     SandboxFactory,
 )
-from reconciler_proctorexam.client import ProctorExamClient
 from reconciler_proctorexam.config import resolve_settings
 from reconciler_proctorexam.institute import DEPRECATED, KIND, WRITABLE
+
+if TYPE_CHECKING:
+    from reconciler_proctorexam.client import ProctorExamClient
 
 __all__ = ["NAME", "InstituteSession", "connect", "live_institute", "provider"]
 
@@ -40,8 +42,11 @@ def provider(sandbox: SandboxFactory | None = None) -> Provider:
 
 def connect(context: ProviderContext) -> AbstractAsyncContextManager[ProviderSession]:
     """Open a session for one command run: settings are checked before anything is sent."""
-    settings = resolve_settings(context)
-    return _session(ProctorExamClient(settings))
+    # Imported here: httpx is most of this plugin's import time, and validate, schema and
+    # plugins never open a session.
+    from reconciler_proctorexam.client import ProctorExamClient
+
+    return _session(ProctorExamClient(resolve_settings(context)))
 
 
 @contextlib.asynccontextmanager
@@ -95,13 +100,13 @@ class InstituteSession:
             if found is not None and found.identity == identity:
                 return found
         # Not seen yet, gone, or its id now belongs to another: find it by listing.
-        for item in await self.client.list_institutes():
-            if item.get("short_name") == identity:
-                live = live_institute(item)
-                self._ids[identity] = live.ref
-                return live
-        self._ids.pop(identity, None)
-        return None
+        item = await self.client.find_institute(identity)
+        if item is None:
+            self._ids.pop(identity, None)
+            return None
+        live = live_institute(item)
+        self._ids[identity] = live.ref
+        return live
 
     async def create(
         self, kind: ResourceKind, identity: str, values: Mapping[str, Any]
@@ -162,9 +167,5 @@ def _wire_values(identity: str, values: Mapping[str, Any]) -> dict[str, Any]:
                 f"refusing to write {name!r}: not a writable institute field.",
                 address=_address(identity),
             )
-        if isinstance(value, Set):
-            value = sorted(value)
-        elif isinstance(value, tuple):
-            value = list(value)
-        payload[name] = value
+        payload[name] = sorted(value) if isinstance(value, Set) else value
     return payload

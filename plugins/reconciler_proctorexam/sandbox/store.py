@@ -104,10 +104,6 @@ class InstituteStore:
 
     # Reads -----------------------------------------------------------------------------
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._order)
-
     def page(self, page: int, limit: int) -> tuple[list[Institute], int]:
         """Institutes ``(page - 1) * limit`` to ``page * limit`` in id order, and the total."""
         start = (page - 1) * limit
