@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Callable, Coroutine, Iterator, Mapping
-from pathlib import Path
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import pytest
@@ -36,13 +34,6 @@ def run_session(
 def test_provider_record() -> None:
     record = provider()
     assert (record.name, record.kinds, record.sandbox) == ("proctorexam", ("institute",), None)
-    assert record.connect is connect
-
-    @contextlib.contextmanager
-    def factory(config_dir: Path, *, reset: bool) -> Iterator[Mapping[str, str]]:
-        yield {}
-
-    assert provider(sandbox=factory).sandbox is factory
 
 
 def test_round_trip(proctorexam_sandbox: Sandbox, context_for: ContextFor) -> None:
@@ -176,6 +167,7 @@ def test_other_kinds_are_refused(proctorexam_sandbox: Sandbox, context_for: Cont
     other = ResourceKind(name="exam", section="exams", provider="x", schema={}, identity="id")
     with pytest.raises(ProviderError, match="serves only the 'institute' kind"):
         run_session(context_for(proctorexam_sandbox.base_url), lambda s: s.list(other))
+    assert proctorexam_sandbox.requests == []
 
 
 def test_plain_http_to_another_host_is_refused_before_connecting() -> None:
