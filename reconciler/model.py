@@ -103,6 +103,10 @@ class LiveRef:
     identity: str
     ref: str
 
+    @property
+    def address(self) -> str:
+        return f"{self.kind}.{self.identity}"
+
 
 class Action(enum.Enum):
     """What a change does to one object."""

@@ -1,7 +1,8 @@
-"""The plan as a versioned JSON document: what ``--format json`` prints and ``--out`` saves.
+"""The plan as a versioned JSON document: what ``plan --format json`` prints.
 
-One document serves both machines reading a plan and ``reconciler apply plan.json``, so it
-keeps everything apply needs (each object's provider ``ref`` and ``fingerprint``, to refuse a
+The document is also meant to be the saved plan that a later apply reads back (the command
+line does not offer that yet; :func:`plan_from_document` is its reading side), so it keeps
+everything apply needs (each object's provider ``ref`` and ``fingerprint``, to refuse a
 stale object) and nothing that must not be written down: a sensitive field is saved as
 ``"sensitive": true`` with no ``before`` or ``after`` at all. A plan read back from a document
 holds :data:`REDACTED` in place of those values, and apply must take them from the
@@ -149,7 +150,7 @@ def _location_document(location: Location | None) -> dict[str, Any] | None:
 
 def _unmanaged_document(ref: LiveRef) -> dict[str, Any]:
     return {
-        "address": f"{ref.kind}.{ref.identity}",
+        "address": ref.address,
         "kind": ref.kind,
         "identity": ref.identity,
         "ref": ref.ref,
@@ -179,7 +180,7 @@ def plan_from_document(doc: Any, *, source: str = "the saved plan") -> Plan:
                 [
                     f"{source} is not a valid plan document ({len(errors)} problem(s)):",
                     *lines,
-                    "Make the plan again with `reconciler plan --out`; do not edit it by hand.",
+                    "Make the plan again with `reconciler plan --format json`; do not edit it.",
                 ]
             )
         )
@@ -195,7 +196,7 @@ def _check_version(doc: Any, source: str) -> None:
     if not isinstance(version, str):
         raise ReconcilerError(
             f"{source} is not a plan document: it has no format_version. Pass a file written by"
-            " `reconciler plan --out`."
+            " `reconciler plan --format json`."
         )
     if version.split(".", 1)[0] != _MAJOR:
         raise ReconcilerError(
@@ -397,7 +398,7 @@ PLAN_SCHEMA: Final[dict[str, Any]] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "reconciler plan",
     "description": (
-        "What `reconciler plan --format json` prints and `reconciler plan --out` saves: the"
+        "What `reconciler plan --format json` prints: the"
         " changes that would make the live objects match the configuration. Sensitive values"
         " are never included. Readers must ignore properties they do not know: a new minor"
         " format version only adds properties."

@@ -16,6 +16,7 @@ from typing import Any, Final
 from reconciler.errors import PluginError
 from reconciler.planfile import PLAN_SCHEMA
 from reconciler.records import ResourceKind
+from reconciler.validation import is_closed
 
 __all__ = [
     "DRAFT_2020_12",
@@ -97,7 +98,7 @@ def config_schema(kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
             for field, refs in sorted(defaults_refs.items())
         },
     }
-    if all(_closed(kind) for kind in kinds.values()):
+    if all(is_closed(kind.schema) for kind in kinds.values()):
         defaults["additionalProperties"] = False
     return {
         "$schema": DRAFT_2020_12,
@@ -176,14 +177,6 @@ def _rebase_refs(node: Any, base: str) -> Any:
         else:
             out[key] = _rebase_refs(value, base)
     return out
-
-
-def _closed(kind: ResourceKind) -> bool:
-    """Whether the kind refuses fields it does not list (its schema's usual form)."""
-    schema = kind.schema
-    return schema.get("additionalProperties") is False or (
-        schema.get("unevaluatedProperties") is False
-    )
 
 
 def _pointer_token(name: str) -> str:

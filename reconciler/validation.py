@@ -25,7 +25,7 @@ from reconciler.errors import PluginError
 from reconciler.model import SENSITIVE, Location
 from reconciler.records import Problem, ResourceKind
 
-__all__ = ["KindSchema", "Locator", "describe_value", "did_you_mean"]
+__all__ = ["KindSchema", "Locator", "describe_value", "did_you_mean", "is_closed"]
 
 
 class Locator(Protocol):
@@ -43,6 +43,13 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest candidate, or nothing when none is close."""
     close = difflib.get_close_matches(name, sorted(candidates), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def is_closed(schema: Mapping[str, Any]) -> bool:
+    """Whether a schema refuses fields it does not list (a kind's usual, closed form)."""
+    return schema.get("additionalProperties") is False or (
+        schema.get("unevaluatedProperties") is False
+    )
 
 
 class KindSchema:
@@ -66,10 +73,7 @@ class KindSchema:
         #: kind only if it is one of them).
         self.properties: frozenset[str] = frozenset(properties or ())
         #: Whether a field outside ``properties`` is an error (the usual, closed schema).
-        self.closed: bool = (
-            schema.get("additionalProperties") is False
-            or schema.get("unevaluatedProperties") is False
-        )
+        self.closed: bool = is_closed(schema)
         self._field_validators: dict[str, Any] = {}
         #: Names that need no second look: the common case, checked with one set lookup.
         self._plain_names = (
@@ -100,11 +104,15 @@ class KindSchema:
         """
         problems: list[Problem] = []
         plain = self._plain_names
-        refused = [n for n in fields if n not in plain and self.name_problem(n) is not None]
+        refused = {
+            name: problem
+            for name in fields
+            if name not in plain and (problem := self.name_problem(name)) is not None
+        }
         if refused:
-            for name in refused:
+            for name, problem in refused.items():
                 shown, location = locate((name,), key=True)
-                problems.append(Problem(f"{shown} {self.name_problem(name)}", location))
+                problems.append(Problem(f"{shown} {problem}", location))
             fields = {k: v for k, v in fields.items() if k not in refused}
         if self.validator.is_valid(fields):
             return problems

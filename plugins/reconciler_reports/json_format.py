@@ -1,7 +1,7 @@
 """The ``json`` format: the plan document of :mod:`reconciler.planfile`, for machines.
 
-It is the very document that ``reconciler plan --out`` saves, so a pipeline can read what will
-be applied with any JSON tool, validated by ``schemas/plan.schema.json``. Keys keep the
+A pipeline can read what would be applied with any JSON tool, validated by
+``schemas/plan.schema.json``. Keys keep the
 document's own order (``format_version`` first) rather than being sorted, and the output is
 byte-for-byte the same for the same plan.
 """

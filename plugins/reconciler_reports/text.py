@@ -149,7 +149,7 @@ def _location_text(location: Location | None) -> str:
 def _render_unmanaged(unmanaged: Sequence[LiveRef], width: int) -> list[str]:
     count = len(unmanaged)
     noun = "object is" if count == 1 else "objects are"
-    names = [_clean(f"{ref.kind}.{ref.identity}") for ref in unmanaged[:UNMANAGED_SHOWN]]
+    names = [_clean(ref.address) for ref in unmanaged[:UNMANAGED_SHOWN]]
     rest = count - len(names)
     items = [f"{name}," for name in names[:-1]] + [names[-1]]
     if rest:

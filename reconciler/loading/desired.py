@@ -87,7 +87,6 @@ class _Declared:
 
     kind: ResourceKind
     identity: str
-    file: str
     location: Location
     fields: dict[str, Any]
     tree: dict[str, KeyEntry]
@@ -95,21 +94,24 @@ class _Declared:
 
 
 class _Locator:
-    """Names and places the values of one object, for :meth:`KindSchema.check`."""
+    """Names and places the values of one object, for :meth:`KindSchema.check`.
+
+    Without a declared object it places only ``defaults:`` entries.
+    """
 
     __slots__ = ("declared", "defaults")
 
-    def __init__(self, declared: _Declared, defaults: Mapping[str, _Default]) -> None:
+    def __init__(self, declared: _Declared | None, defaults: Mapping[str, _Default]) -> None:
         self.declared = declared
         self.defaults = defaults
 
     def __call__(self, path: Sequence[str | int], *, key: bool = False) -> tuple[str, Location]:
         declared = self.declared
-        if not path:
+        if not path and declared is not None:
             return f"{declared.kind.section}.{declared.identity}", declared.location
         name = str(path[0])
-        if name in declared.tree:
-            file = declared.file
+        if declared is not None and name in declared.tree:
+            file = declared.location.file
             entry = declared.tree[name]
             shown = f"{declared.kind.section}.{declared.identity}.{name}"
         else:
@@ -215,7 +217,7 @@ class _Assembler:
             default = _Default(resolution.value, field_entry, location, resolution.from_env)
             self.defaults[field] = default
             for failure in resolution.failures:
-                shown, where = _Locator(_NOBODY, {field: default})((field, *failure.path))
+                shown, where = _Locator(None, {field: default})((field, *failure.path))
                 self.problems.append(Problem(f"{shown}: {failure.message}", where))
                 self.reported.add(where)
 
@@ -264,7 +266,7 @@ class _Assembler:
             if ABSENT in fields:
                 fields = {k: v for k, v in fields.items() if k != ABSENT}
             self.declared[(kind.name, identity)] = _Declared(
-                kind, identity, file, location, fields, fields_tree, absent
+                kind, identity, location, fields, fields_tree, absent
             )
 
     def _absent(
@@ -304,9 +306,9 @@ class _Assembler:
 
         Objects that take the default report the same problems again; they are merged.
         """
+        locate = _Locator(None, self.defaults)
         for field, default in self.defaults.items():
             takers = [schema for schema in self.schemas.values() if field in schema.properties]
-            locate = _Locator(_NOBODY, self.defaults)
             for schema in takers:
                 secret = default.from_env or field in schema.kind.write_only
                 found = schema.check_field(field, default.value, locate, sensitive=secret)
@@ -330,7 +332,7 @@ class _Assembler:
 
     def build(self, declared: _Declared) -> DesiredObject:
         kind = declared.kind
-        file = declared.file
+        file = declared.location.file
         tree = declared.tree
         if declared.absent:
             return DesiredObject(
@@ -378,18 +380,6 @@ class _Assembler:
             locations,
             frozenset(sensitive),
         )
-
-
-#: The declaration a defaults-only locator stands in for: it never reaches its fields.
-_NOBODY: Final = _Declared(
-    ResourceKind(name="", section="", provider="", schema={}, identity=""),
-    "",
-    "",
-    Location("", 0, 0),
-    {},
-    {},
-    False,
-)
 
 
 def desired_state(

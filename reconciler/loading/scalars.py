@@ -13,13 +13,14 @@ import math
 import re
 from typing import Any, Final
 
-__all__ = ["ALLOWED_TAGS", "MAP_TAG", "SEQ_TAG", "TagError", "resolve_plain", "resolve_tagged"]
+__all__ = ["MAP_TAG", "SCALAR_TAGS", "SEQ_TAG", "TagError", "resolve_plain", "resolve_tagged"]
 
 _TAG = "tag:yaml.org,2002:"
 MAP_TAG: Final = _TAG + "map"
 SEQ_TAG: Final = _TAG + "seq"
-#: The tags a config file may use, as the short form people write.
-ALLOWED_TAGS: Final = ("!!str", "!!int", "!!float", "!!bool", "!!null", "!!map", "!!seq")
+#: The tags a config file may put on a scalar, as the short form people write. (``!!map``
+#: and ``!!seq`` are allowed on collections; the parser checks those.)
+SCALAR_TAGS: Final = ("!!str", "!!int", "!!float", "!!bool", "!!null")
 
 
 class TagError(ValueError):
@@ -90,10 +91,10 @@ def resolve_tagged(text: str, tag: str) -> Any:
     if tag == "!" or tag == _TAG + "str":
         return text
     short = "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
-    if short not in ALLOWED_TAGS or short in ("!!map", "!!seq"):
+    if short not in SCALAR_TAGS:
         raise TagError(
             f"the tag {short} is not allowed on a scalar; use one of"
-            f" {', '.join(ALLOWED_TAGS[:5])}, or none"
+            f" {', '.join(SCALAR_TAGS)}, or none"
         )
     value = _WORDS.get(text, _MISSING)
     if value is _MISSING:

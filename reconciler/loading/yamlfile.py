@@ -124,18 +124,21 @@ def _not_utf8(name: str, data: bytes, offset: int) -> ParsedFile:
     )
 
 
-def _event_source(text: str, pure_python: bool) -> tuple[Callable[[], Any], bool]:
-    """The parser's ``get_event``, and whether reader positions count bytes (libyaml) or not."""
+def _event_source(pure_python: bool) -> tuple[Callable[[str], Callable[[], Any]], bool]:
+    """How to get a parser's ``get_event`` for a text, and whether its reader positions count
+    bytes (libyaml) or characters. Chosen before parsing: the Python reader may already fail
+    while it is being built, and its error must be located in characters.
+    """
     if not pure_python:
         try:
             from ruamel.yaml.cyaml import CBaseLoader
         except ImportError:  # pragma: no cover - ruamel.yaml.clib is missing on this platform
             pass
         else:
-            return CBaseLoader(text).get_event, True
+            return (lambda text: CBaseLoader(text).get_event), True
     from ruamel.yaml.loader import BaseLoader
 
-    return BaseLoader(text).parser.get_event, False
+    return (lambda text: BaseLoader(text).parser.get_event), False
 
 
 class _Stop(Exception):
@@ -205,9 +208,9 @@ def parse_text(text: str, name: str, limits: Limits, *, pure_python: bool = Fals
         frame[3] = _NO_KEY
 
     complete = False
-    byte_positions = not pure_python
+    start_parser, byte_positions = _event_source(pure_python)
     try:
-        get_event, byte_positions = _event_source(text, pure_python)
+        get_event = start_parser(text)
         while True:
             event = get_event()
             cls = type(event)
