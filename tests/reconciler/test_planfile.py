@@ -12,7 +12,6 @@ from ruamel.yaml import YAML
 
 from reconciler import Action, Change, FieldChange, LiveRef, Location, Plan, ReconcilerError
 from reconciler.planfile import (
-    PLAN_FORMAT_VERSION,
     PLAN_SCHEMA,
     REDACTED,
     json_value,
@@ -204,12 +203,6 @@ def test_a_newer_minor_version_with_extra_properties_is_read() -> None:
 def test_something_else_entirely_is_refused(doc: Any) -> None:
     with pytest.raises(ReconcilerError, match="is not a plan document"):
         plan_from_document(doc)
-
-
-def test_the_format_version_is_major_dot_minor() -> None:
-    major, minor = PLAN_FORMAT_VERSION.split(".")
-    assert major.isdigit()
-    assert minor.isdigit()
 
 
 # Values ----------------------------------------------------------------------------------------

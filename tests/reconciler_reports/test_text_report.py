@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-import pytest
-
 from reconciler import Action, Change, FieldChange, LiveRef, Location, Plan, RenderOptions
 from reconciler_reports.text import UNMANAGED_SHOWN, render_text
 
@@ -148,12 +146,6 @@ def test_legend_names_only_the_actions_present() -> None:
     text = render_text(Plan(changes=(change,)), RenderOptions())
     assert text.splitlines()[0] == "Actions are marked: - delete"
     assert text.endswith("\nPlan: 0 to create, 0 to update, 1 to delete.\n")
-
-
-@pytest.mark.parametrize("width", [40, 100, 200])
-def test_output_is_deterministic(plan: Plan, width: int) -> None:
-    options = RenderOptions(color=True, width=width)
-    assert render_text(plan, options) == render_text(plan, options)
 
 
 def test_set_values_print_in_sorted_order() -> None:
