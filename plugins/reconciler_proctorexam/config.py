@@ -103,20 +103,18 @@ def resolve_settings(context: ProviderContext) -> ClientSettings:
         raise SettingsError(
             f"parallelism must be a whole number of at least 1, not {parallelism!r}."
         )
-    rate_limit = options.get("rate_limit")
+    # Only the options the user set are passed: the defaults live in ClientSettings alone.
+    numbers: dict[str, Any] = {
+        name: _number_option(options, name, minimum=minimum, integer=integer)
+        for name, (minimum, integer) in _NUMBER_OPTIONS.items()
+        if options.get(name) is not None
+    }
     return ClientSettings(
         base_url=base_url,
         credentials=_credentials(options, environ, context.base_dir),
-        timeout=_number_option(options, "timeout", 30.0, minimum=0.001),
-        max_retries=int(_number_option(options, "max_retries", 5, minimum=0, integer=True)),
-        rate_limit=None
-        if rate_limit is None
-        else _number_option(options, "rate_limit", 0.0, minimum=0.001),
         parallelism=parallelism,
-        backoff=_number_option(options, "backoff", 0.5, minimum=0.0),
-        backoff_cap=_number_option(options, "backoff_cap", 20.0, minimum=0.0),
-        max_retry_after=_number_option(options, "max_retry_after", 120.0, minimum=0.0),
         allow_insecure_http=allow_insecure,
+        **numbers,
     )
 
 
@@ -232,10 +230,21 @@ def _bool_option(options: Mapping[str, Any], name: str, default: bool) -> bool:
     return value
 
 
+#: The numeric options of the settings table: (least value, whole numbers only).
+_NUMBER_OPTIONS: Mapping[str, tuple[float, bool]] = {
+    "timeout": (0.001, False),
+    "max_retries": (0, True),
+    "rate_limit": (0.001, False),
+    "backoff": (0.0, False),
+    "backoff_cap": (0.0, False),
+    "max_retry_after": (0.0, False),
+}
+
+
 def _number_option(
-    options: Mapping[str, Any], name: str, default: float, *, minimum: float, integer: bool = False
-) -> float:
-    value = options.get(name, default)
+    options: Mapping[str, Any], name: str, *, minimum: float, integer: bool = False
+) -> float | int:
+    value = options[name]
     kind = "a whole number" if integer else "a number"
     if (
         isinstance(value, bool)
@@ -245,4 +254,4 @@ def _number_option(
         raise SettingsError(f"{name} under {_WHERE} must be {kind}, not {value!r}.")
     if value < minimum:
         raise SettingsError(f"{name} under {_WHERE} must be at least {minimum:g}, not {value!r}.")
-    return float(value)
+    return int(value) if integer else float(value)
