@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler import __version__, logs
+from reconciler import __version__, fastschema, logs
 from reconciler.applying import OnOutcome
 from reconciler.console import Output, use_color, write_atomic
 from reconciler.errors import ApplyFailed, ReconcilerError, SettingsError
@@ -216,6 +216,7 @@ def plugins(path: Path | None) -> None:
         click.echo(f"{info.name}  ({info.source})")
         click.echo(f"    hooks: {', '.join(hooks.hooks_of(info.name)) or '-'}")
         click.echo(f"    contributes: {', '.join(contributions.get(info.name, [])) or '-'}")
+    click.echo(f"schema validation: {fastschema.ENGINE}")
 
 
 @cli.command()

@@ -23,6 +23,7 @@ from typing import Any, Final
 import jsonschema
 
 from reconciler.errors import ReconcilerError
+from reconciler.fastschema import Validator
 from reconciler.model import Action, Change, FieldChange, LiveRef, Location, Plan
 
 __all__ = [
@@ -171,23 +172,29 @@ def plan_from_document(doc: Any, *, source: str = "the saved plan") -> Plan:
     derived from the rest and not read.
     """
     _check_version(doc, source)
-    errors = sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        causes = [_cause(e) for e in errors]
-        lines = [f"  {_pointer(e.absolute_path)}: {_describe(e)}" for e in causes]
-        raise ReconcilerError(
-            "\n".join(
-                [
-                    f"{source} is not a valid plan document ({len(errors)} problem(s)):",
-                    *lines,
-                    "Make the plan again with `reconciler plan --format json`; do not edit it.",
-                ]
-            )
-        )
+    validator = _validator()
+    if not validator.is_valid(doc):
+        errors = sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
+        if errors:
+            raise _invalid(errors, source)
     return Plan(
         changes=tuple(_change_from(c) for c in doc["changes"]),
         unmanaged=tuple(LiveRef(u["kind"], u["identity"], u["ref"]) for u in doc["unmanaged"]),
         live_count=doc["live_count"],
+    )
+
+
+def _invalid(errors: list[jsonschema.ValidationError], source: str) -> ReconcilerError:
+    causes = [_cause(e) for e in errors]
+    lines = [f"  {_pointer(e.absolute_path)}: {_describe(e)}" for e in causes]
+    return ReconcilerError(
+        "\n".join(
+            [
+                f"{source} is not a valid plan document ({len(errors)} problem(s)):",
+                *lines,
+                "Make the plan again with `reconciler plan --format json`; do not edit it.",
+            ]
+        )
     )
 
 
@@ -229,8 +236,8 @@ def _location_from(doc: Mapping[str, Any] | None) -> Location | None:
 
 
 @functools.cache
-def _validator() -> jsonschema.protocols.Validator:
-    return jsonschema.Draft202012Validator(PLAN_SCHEMA)
+def _validator() -> Validator:
+    return Validator(PLAN_SCHEMA)
 
 
 def _pointer(path: Any) -> str:
