@@ -1,4 +1,4 @@
-"""``snapshot`` then ``plan --live``: a plan with no credentials and no network, over the sandbox."""
+"""``snapshot`` then ``plan --live``: planning with no credentials and no network."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import stat
 from collections.abc import Callable
 from pathlib import Path
+
 import pytest
 
 from reconciler.testing import CliResult
