@@ -151,7 +151,7 @@ def plan(
     project = Project.open(path)
     reporter = _reporter(project.hooks, fmt)
     desired = project.load()
-    with _maybe_sandbox(project, sandbox, reset_sandbox):
+    with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
         the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
     color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
     text = reporter.render_plan(the_plan, RenderOptions(color=color))
@@ -184,7 +184,7 @@ def apply(
     reporter = _reporter(project.hooks, "text")
     out = _output()
     desired = project.load()
-    with _maybe_sandbox(project, sandbox, reset_sandbox):
+    with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
         the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
         color = use_color(sys.stdout, os.environ, disabled=_no_color())
         click.echo(reporter.render_plan(the_plan, RenderOptions(color=color)), nl=False)
@@ -239,13 +239,13 @@ def schema(name: str) -> None:
 async def _refresh_and_plan(
     project: Project, desired: DesiredState, targets: Sequence[str]
 ) -> Plan:
-    async with project.sessions() as sessions:
+    async with project.sessions(desired.kinds) as sessions:
         live: dict[str, Sequence[LiveObject]] = await project.refresh(sessions)
     return project.plan(desired, live, targets=targets)
 
 
 async def _apply(project: Project, the_plan: Plan, report: OnOutcome) -> ApplyResult:
-    async with project.sessions() as sessions:
+    async with project.sessions({change.kind for change in the_plan.changes}) as sessions:
         return await project.apply(the_plan, sessions, on_outcome=report)
 
 
@@ -264,13 +264,15 @@ def _finish(result: ApplyResult, out: Output) -> None:
 
 
 @contextlib.contextmanager
-def _maybe_sandbox(project: Project, sandbox: bool, reset: bool) -> Iterator[None]:
+def _maybe_sandbox(
+    project: Project, desired: DesiredState, sandbox: bool, reset: bool
+) -> Iterator[None]:
     if reset and not sandbox:
         raise SettingsError("--reset-sandbox goes with --sandbox.")
     if not sandbox:
         yield
         return
-    with project.sandbox(reset=reset):
+    with project.sandbox(desired.kinds, reset=reset):
         yield
 
 
