@@ -164,11 +164,11 @@ def plan(
         if sandbox or reset_sandbox:
             raise SettingsError("--live plans against a snapshot: leave out --sandbox.")
         snap = read_snapshot(live_file)
-        live = snap.live_for({o.kind for o in desired.objects}, source=str(live_file))
+        live = snap.live_for(desired.kinds, source=str(live_file))
         the_plan = project.plan(desired, live, targets=targets)
         _output().say(f"Planned against the live snapshot {live_file}, {snap.describe()}.")
     else:
-        with _maybe_sandbox(project, sandbox, reset_sandbox):
+        with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
             the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
     color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
     text = reporter.render_plan(the_plan, RenderOptions(color=color))
@@ -201,7 +201,7 @@ def apply(
     reporter = _reporter(project.hooks, "text")
     out = _output()
     desired = project.load()
-    with _maybe_sandbox(project, sandbox, reset_sandbox):
+    with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
         the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
         color = use_color(sys.stdout, os.environ, disabled=_no_color())
         click.echo(reporter.render_plan(the_plan, RenderOptions(color=color)), nl=False)
@@ -230,10 +230,8 @@ def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> No
     """Write the live objects of the kinds PATH uses, for `plan --live` to plan against."""
     project = Project.open(path)
     desired = project.load()
-    with _maybe_sandbox(project, sandbox, reset_sandbox):
-        live = asyncio.run(_refresh(project))
-    used = {obj.kind for obj in desired.objects}
-    live = {kind: objects for kind, objects in live.items() if kind in used}
+    with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
+        live = asyncio.run(_refresh(project, desired))
     write_document(output, snapshot_to_document(live, project.kinds))
     count = sum(len(objects) for objects in live.values())
     _output().say(f"Snapshot of {count} live object(s) written to {output}.")
@@ -272,19 +270,19 @@ def schema(name: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-async def _refresh(project: Project) -> dict[str, Sequence[LiveObject]]:
-    async with project.sessions() as sessions:
+async def _refresh(project: Project, desired: DesiredState) -> dict[str, Sequence[LiveObject]]:
+    async with project.sessions(desired.kinds) as sessions:
         return await project.refresh(sessions)
 
 
 async def _refresh_and_plan(
     project: Project, desired: DesiredState, targets: Sequence[str]
 ) -> Plan:
-    return project.plan(desired, await _refresh(project), targets=targets)
+    return project.plan(desired, await _refresh(project, desired), targets=targets)
 
 
 async def _apply(project: Project, the_plan: Plan, report: OnOutcome) -> ApplyResult:
-    async with project.sessions() as sessions:
+    async with project.sessions({change.kind for change in the_plan.changes}) as sessions:
         return await project.apply(the_plan, sessions, on_outcome=report)
 
 
@@ -303,13 +301,15 @@ def _finish(result: ApplyResult, out: Output) -> None:
 
 
 @contextlib.contextmanager
-def _maybe_sandbox(project: Project, sandbox: bool, reset: bool) -> Iterator[None]:
+def _maybe_sandbox(
+    project: Project, desired: DesiredState, sandbox: bool, reset: bool
+) -> Iterator[None]:
     if reset and not sandbox:
         raise SettingsError("--reset-sandbox goes with --sandbox.")
     if not sandbox:
         yield
         return
-    with project.sandbox(reset=reset):
+    with project.sandbox(desired.kinds, reset=reset):
         yield
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.documents import write_document
+from reconciler.snapshot import snapshot_to_document
 from reconciler.testing import CliResult
 from reconciler_proctorexam.sandbox import DEFAULT_SECRET, DEFAULT_TOKEN, Sandbox
 
@@ -120,22 +122,17 @@ def test_a_broken_snapshot_is_exit_1_without_a_traceback(
     assert result.stdout == ""
 
 
-def test_the_snapshot_keeps_only_the_kinds_the_configuration_uses(
-    aimed_at: Callable[..., Sandbox],
+def test_a_snapshot_without_a_kind_the_configuration_uses_is_refused(
     write_config: Callable[..., Path],
     run_reconciler: Run,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    aimed_at(seed=SEED)
-    empty = write_config({"i.yaml": "institutes: {}\n"})
-    snap = tmp_path / "live.json"
-    assert run_reconciler("snapshot", str(empty), "--output", str(snap)).exit_code == 0
-    assert json.loads(snap.read_text("utf-8"))["kinds"] == {}
     _no_service(monkeypatch)
-    other = tmp_path / "other"
-    other.mkdir()
-    (other / "i.yaml").write_text("institutes:\n  a: {name: Alpha}\n", encoding="utf-8")
-    result = run_reconciler("plan", str(other), "--live", str(snap))
+    path = write_config({"i.yaml": CONFIG})
+    snap = tmp_path / "live.json"
+    write_document(snap, snapshot_to_document({}, {}))
+    result = run_reconciler("plan", str(path), "--live", str(snap))
     assert result.exit_code == 1
     assert "holds no institute objects" in result.stderr
+    assert f"reconciler snapshot PATH --output {snap}" in result.stderr
