@@ -64,7 +64,7 @@ th { background: var(--bg-alt); font-weight: 600; }
 tbody:nth-of-type(even) td { background: #fbfcfd; }
 td.object { font-weight: 600; overflow-wrap: break-word; max-width: 280px; }
 td.value { overflow-wrap: anywhere; }
-td.at, .where { color: var(--muted); font-size: 12px; overflow-wrap: anywhere; }
+td.at, .where { color: var(--muted); font-size: 12px; font-weight: 400; overflow-wrap: anywhere; }
 code { font: 12.5px/1.4 ui-monospace, "Liberation Mono", "DejaVu Sans Mono", monospace; }
 .sensitive { color: var(--muted); font-style: italic; }
 .old { color: var(--present); }

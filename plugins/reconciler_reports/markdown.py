@@ -78,7 +78,7 @@ def render_markdown(plan: Plan, refusals: Sequence[Refusal], options: RenderOpti
         groups.append(
             _Group(
                 opening=f"#### To delete ({len(deletes):,})\n\n",
-                items=[f"- {_code(c.address)} {_located(c.location)}\n" for c in deletes],
+                items=[f"- {_code(c.address)}{_located(c.location)}\n" for c in deletes],
                 closing="\n",
             )
         )
@@ -119,7 +119,7 @@ def render_markdown_drift(report: DriftReport, options: RenderOptions) -> str:
             groups.append(
                 _Group(
                     opening=f"#### {_DRIFT_TITLES[category]} ({len(objects):,})\n\n",
-                    items=[f"- {_code(o.address)} {_located(o.location)}\n" for o in objects],
+                    items=[f"- {_code(o.address)}{_located(o.location)}\n" for o in objects],
                     closing="\n",
                 )
             )
@@ -132,7 +132,7 @@ def render_markdown_drift(report: DriftReport, options: RenderOptions) -> str:
 
 
 def _change_section(change: Change) -> str:
-    words = f"{_ACTION_WORDS[change.action]} {len(change.fields)} field(s)"
+    words = f"{_ACTION_WORDS[change.action]} {_fields(len(change.fields))}"
     summary = f"{html.escape(change.action.symbol)} {_html_code(change.address)}: {words}"
     if change.action is Action.CREATE:
         header = "| field | value | set at |\n|---|---|---|\n"
@@ -148,7 +148,7 @@ def _change_section(change: Change) -> str:
 
 def _drift_section(obj: DriftedObject) -> str:
     symbol = _DRIFT_SYMBOLS[obj.category]
-    summary = f"{symbol} {_html_code(obj.address)}: {len(obj.fields)} field(s)"
+    summary = f"{symbol} {_html_code(obj.address)}: {_fields(len(obj.fields))}"
     if obj.category is DriftCategory.MISSING:
         header = "| field | declared | set at |\n|---|---|---|\n"
         rows = [
@@ -273,7 +273,7 @@ def _code_location(location: Location | None) -> str:
 
 
 def _located(location: Location | None) -> str:
-    return f"({_code(str(location))})" if location else ""
+    return f" ({_code(str(location))})" if location else ""
 
 
 def _html_code(text: str) -> str:
@@ -290,6 +290,10 @@ def _text(text: str, *, code_spans: bool = False) -> str:
         pieces = re.split(r"(`[^`]+`)", text)
         return "".join(p if p.startswith("`") else _text(p) for p in pieces)
     return _MARKDOWN_ACTIVE.sub(lambda m: f"&#{ord(m.group())};", clean(text))
+
+
+def _fields(count: int) -> str:
+    return f"{count} field" if count == 1 else f"{count} fields"
 
 
 def _short(text: str) -> str:
