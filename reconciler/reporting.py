@@ -33,9 +33,7 @@ def reporter_for(hooks: Hooks, fmt: str, what: What) -> Reporter:
     reporters = hooks.reporters
     able = sorted(name for name, r in reporters.items() if what in r.renders)
     if fmt not in reporters:
-        raise SettingsError(
-            f"unknown format {fmt!r}; installed formats: {', '.join(able)}."
-        )
+        raise SettingsError(f"unknown format {fmt!r}; installed formats: {', '.join(able)}.")
     if what not in reporters[fmt].renders:
         raise SettingsError(
             f"the format {fmt!r} does not render {what} reports; formats for {what}:"

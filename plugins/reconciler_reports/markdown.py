@@ -195,7 +195,8 @@ def _refusals(refusals: Sequence[Refusal]) -> list[str]:
 
 
 def _ignored(ignored: Ignored) -> list[str]:
-    return ["", _text(ignored.summary())] if ignored else []
+    # Our own words: only the table name needs to stay literal.
+    return ["", ignored.summary().replace("[ignore]", "`[ignore]`")] if ignored else []
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,24 +15,6 @@ from reconciler.testing import CliResult
 from reconciler_proctorexam.sandbox import Sandbox
 
 Run = Callable[..., CliResult]
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "drift"
-
-#: Every drifted object of examples/drift, by category.
-DRIFTED = {
-    "changed": ["institute.pe", "institute.uu"],
-    "missing": ["institute.new-campus"],
-    "present": ["institute.old-campus"],
-    "unmanaged": ["institute.summer-school"],
-}
-
-
-@pytest.fixture
-def example(tmp_path: Path, aimed_at: Callable[..., Sandbox]) -> tuple[Path, Sandbox]:
-    """A private copy of examples/drift and a sandbox seeded from its seed file."""
-    target = tmp_path / "drift"
-    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns(".sandbox-state.json"))
-    return target, aimed_at(seed=target / "sandbox-seed.json")
 
 
 def test_every_category_is_reported_and_exits_2_with_only_get_requests(
@@ -76,7 +57,7 @@ def test_nothing_drifted_exits_0(
 def test_errors_exit_1(
     example: tuple[Path, Sandbox], run_reconciler: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path, sandbox = example
+    path, _ = example
     unknown = run_reconciler("drift", str(path), "--format", "yaml")
     assert unknown.exit_code == 1
     assert "unknown format 'yaml'; installed formats: html, json, markdown, text" in unknown.stderr
@@ -111,7 +92,10 @@ def test_a_policy_judges_plans_and_never_turns_drift_into_3(
 
 
 def test_json_is_the_published_document(
-    example: tuple[Path, Sandbox], run_reconciler: Run, tmp_path: Path
+    example: tuple[Path, Sandbox],
+    run_reconciler: Run,
+    tmp_path: Path,
+    drifted: dict[str, list[str]],
 ) -> None:
     path, _ = example
     target = tmp_path / "out" / "drift.json"
@@ -129,7 +113,7 @@ def test_json_is_the_published_document(
     by_category: dict[str, list[str]] = {}
     for obj in doc["objects"]:
         by_category.setdefault(obj["category"], []).append(obj["address"])
-    assert by_category == DRIFTED
+    assert by_category == drifted
     pe = doc["objects"][0]
     assert pe["fields"] == [
         {
@@ -160,7 +144,7 @@ def test_markdown_has_the_totals_and_a_collapsible_section_per_object(
 
 
 def test_html_is_one_page_with_a_table_per_category(
-    example: tuple[Path, Sandbox], run_reconciler: Run
+    example: tuple[Path, Sandbox], run_reconciler: Run, drifted: dict[str, list[str]]
 ) -> None:
     path, _ = example
     result = run_reconciler("drift", str(path), "--format", "html")
@@ -168,10 +152,10 @@ def test_html_is_one_page_with_a_table_per_category(
     page = result.stdout
     assert page.startswith("<!DOCTYPE html>")
     assert page.count("<table>") == 4
-    order = [page.index(f'<h2 class="{c}">') for c in DRIFTED]
+    order = [page.index(f'<h2 class="{c}">') for c in drifted]
     assert order == sorted(order)
     assert page.index('class="cards"') < order[0]
-    for addresses in DRIFTED.values():
+    for addresses in drifted.values():
         for address in addresses:
             assert f">{address}<" in page
 
@@ -307,7 +291,7 @@ def reconciler_reporters():
 
 
 def test_a_third_party_reporter_adds_a_format_for_both(
-    example: tuple[Path, Sandbox], run_reconciler: Run
+    example: tuple[Path, Sandbox], run_reconciler: Run, drifted: dict[str, list[str]]
 ) -> None:
     path, _ = example
     (path / "csv_format.py").write_text(REPORTER)
@@ -316,7 +300,7 @@ def test_a_third_party_reporter_adds_a_format_for_both(
     drift = run_reconciler("drift", str(path), "--format", "csv")
     assert drift.exit_code == 2
     assert drift.stdout.splitlines() == [
-        f"{category},{address}" for category, addresses in DRIFTED.items() for address in addresses
+        f"{category},{address}" for category, addresses in drifted.items() for address in addresses
     ]
     plan = run_reconciler("plan", str(path), "--format", "csv")
     assert plan.exit_code == 0
