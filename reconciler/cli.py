@@ -18,9 +18,10 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler import __version__
+from reconciler import __version__, fastschema, logs
 from reconciler.applying import OnOutcome
 from reconciler.console import Output, use_color
+from reconciler.documents import write_document
 from reconciler.errors import ApplyFailed, PlanRefused, ReconcilerError, SettingsError
 from reconciler.hooks import Hooks
 from reconciler.model import Action, DesiredState, LiveObject, Plan
@@ -28,6 +29,7 @@ from reconciler.plugins import build_plugin_manager
 from reconciler.project import Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions, Reporter
 from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
+from reconciler.snapshot import read_snapshot, snapshot_to_document
 
 __all__ = ["cli", "main"]
 
@@ -63,13 +65,55 @@ def sandbox_options(func: F) -> F:
     )(func)
 
 
+def _run_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Record a run option wherever it stood on the line, and set logging up to match."""
+    if value in (None, 0, False):
+        return value
+    obj = ctx.find_root().ensure_object(dict)
+    if param.name == "verbose":
+        obj["verbose"] = obj.get("verbose", 0) + value
+    else:
+        obj[str(param.name)] = value
+    _configure_logging(obj)
+    return value
+
+
+def run_options() -> list[click.Parameter]:
+    """``-v``, ``--log-level`` and ``--no-color``: taken before the command name or after it."""
+    return [
+        click.Option(
+            ["-v", "--verbose"],
+            count=True,
+            expose_value=False,
+            callback=_run_option,
+            help="Say more: -v retries, pauses and timings; -vv every request.",
+        ),
+        click.Option(
+            ["--log-level"],
+            type=click.Choice(logs.LEVELS, case_sensitive=False),
+            expose_value=False,
+            callback=_run_option,
+            help="Log at this level (wins over -v).",
+        ),
+        click.Option(
+            ["--no-color"],
+            is_flag=True,
+            expose_value=False,
+            callback=_run_option,
+            help="Never colour the output (also: NO_COLOR=1).",
+        ),
+    ]
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
-@click.option("--no-color", is_flag=True, help="Never colour the output (also: NO_COLOR=1).")
 @click.pass_context
-def cli(ctx: click.Context, no_color: bool) -> None:
+def cli(ctx: click.Context) -> None:
     """Keep ProctorExam institutes (and more, through plugins) in line with YAML."""
-    ctx.obj = {"no_color": no_color}
+    ctx.ensure_object(dict)
+
+
+cli.params.extend(run_options())
 
 
 @cli.command()
@@ -96,6 +140,12 @@ def validate(path: Path) -> None:
     "--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes, 0 when not."
 )
 @allow_delete_option
+@click.option(
+    "--live",
+    "live_file",
+    type=click.Path(path_type=Path),
+    help="Plan against this snapshot (from `snapshot`): no credentials, no network.",
+)
 def plan(
     path: Path,
     sandbox: bool,
@@ -105,13 +155,22 @@ def plan(
     output: Path | None,
     detailed_exitcode: bool,
     allow_delete: bool,
+    live_file: Path | None,
 ) -> None:
     """Show what apply would change to make the live objects match PATH."""
     project = Project.open(path)
     reporter = _reporter(project.hooks, fmt)
     desired = project.load()
-    with _maybe_sandbox(project, sandbox, reset_sandbox):
-        the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
+    if live_file is not None:
+        if sandbox or reset_sandbox:
+            raise SettingsError("--live plans against a snapshot: leave out --sandbox.")
+        snap = read_snapshot(live_file)
+        live = snap.live_for(desired.kinds, source=str(live_file))
+        the_plan = project.plan(desired, live, targets=targets)
+        _output().say(f"Planned against the live snapshot {live_file}, {snap.describe()}.")
+    else:
+        with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
+            the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
     refusals = project.refusals(the_plan, allow_delete=allow_delete)
     color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
     options = RenderOptions(color=color, full_report=full_report_hint("plan", path))
@@ -142,7 +201,7 @@ def apply(
     reporter = _reporter(project.hooks, "text")
     out = _output()
     desired = project.load()
-    with _maybe_sandbox(project, sandbox, reset_sandbox):
+    with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
         the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
         color = use_color(sys.stdout, os.environ, disabled=_no_color())
         click.echo(render(reporter, the_plan, (), RenderOptions(color=color)), nl=False)
@@ -168,7 +227,20 @@ def apply(
 @click.option(
     "--output", type=click.Path(path_type=Path), help="Write the drift report to this file."
 )
-def drift(path: Path, sandbox: bool, reset_sandbox: bool, fmt: str, output: Path | None) -> None:
+@click.option(
+    "--live",
+    "live_file",
+    type=click.Path(path_type=Path),
+    help="Check against this snapshot (from `snapshot`): no credentials, no network.",
+)
+def drift(
+    path: Path,
+    sandbox: bool,
+    reset_sandbox: bool,
+    fmt: str,
+    output: Path | None,
+    live_file: Path | None,
+) -> None:
     """Report how the live objects drifted from PATH; read-only. Exit 2 when anything drifted.
 
     Each object is changed (a declared field differs), missing (declared, not live), present
@@ -177,14 +249,38 @@ def drift(path: Path, sandbox: bool, reset_sandbox: bool, fmt: str, output: Path
     project = Project.open(path)
     reporter = reporter_for(project.hooks, fmt, "drift")
     desired = project.load()
-    with _maybe_sandbox(project, sandbox, reset_sandbox):
-        live = asyncio.run(_refresh(project))
+    if live_file is not None:
+        if sandbox or reset_sandbox:
+            raise SettingsError("--live checks against a snapshot: leave out --sandbox.")
+        snap = read_snapshot(live_file)
+        live = snap.live_for(desired.kinds, source=str(live_file))
+        _output().say(f"Checked against the live snapshot {live_file}, {snap.describe()}.")
+    else:
+        with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
+            live = asyncio.run(_refresh(project, desired))
     report = project.drift(desired, live, generated_at=utc_now())
     color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
     options = RenderOptions(color=color, full_report=full_report_hint("drift", path))
     publish(project.hooks, render(reporter, report, (), options), output, report, (), _output())
     if not report.empty:
         raise click.exceptions.Exit(EXIT_PENDING)
+
+
+@cli.command()
+@path_argument
+@sandbox_options
+@click.option(
+    "--output", required=True, type=click.Path(path_type=Path), help="Write the snapshot here."
+)
+def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> None:
+    """Write the live objects of the kinds PATH uses, for `plan --live` to plan against."""
+    project = Project.open(path)
+    desired = project.load()
+    with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
+        live = asyncio.run(_refresh(project, desired))
+    write_document(output, snapshot_to_document(live, project.kinds))
+    count = sum(len(objects) for objects in live.values())
+    _output().say(f"Snapshot of {count} live object(s) written to {output}.")
 
 
 @cli.command()
@@ -200,12 +296,13 @@ def plugins(path: Path | None) -> None:
         click.echo(f"{info.name}  ({info.source})")
         click.echo(f"    hooks: {', '.join(hooks.hooks_of(info.name)) or '-'}")
         click.echo(f"    contributes: {', '.join(contributions.get(info.name, [])) or '-'}")
+    click.echo(f"schema validation: {fastschema.ENGINE}")
 
 
 @cli.command()
 @click.argument("name", default="config", metavar="[NAME]")
 def schema(name: str) -> None:
-    """Print a JSON Schema: config (default), plan, drift, or a resource kind such as institute."""
+    """Print a JSON Schema: config (default), plan, drift, snapshot, or a kind (institute)."""
     from reconciler.schemas import dump_schema, published_schemas
 
     pm, infos = build_plugin_manager()
@@ -220,21 +317,19 @@ def schema(name: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-async def _refresh_and_plan(
-    project: Project, desired: DesiredState, targets: Sequence[str]
-) -> Plan:
-    async with project.sessions() as sessions:
-        live: dict[str, Sequence[LiveObject]] = await project.refresh(sessions)
-    return project.plan(desired, live, targets=targets)
-
-
-async def _refresh(project: Project) -> dict[str, Sequence[LiveObject]]:
-    async with project.sessions() as sessions:
+async def _refresh(project: Project, desired: DesiredState) -> dict[str, Sequence[LiveObject]]:
+    async with project.sessions(desired.kinds) as sessions:
         return await project.refresh(sessions)
 
 
+async def _refresh_and_plan(
+    project: Project, desired: DesiredState, targets: Sequence[str]
+) -> Plan:
+    return project.plan(desired, await _refresh(project, desired), targets=targets)
+
+
 async def _apply(project: Project, the_plan: Plan, report: OnOutcome) -> ApplyResult:
-    async with project.sessions() as sessions:
+    async with project.sessions({change.kind for change in the_plan.changes}) as sessions:
         return await project.apply(the_plan, sessions, on_outcome=report)
 
 
@@ -253,13 +348,15 @@ def _finish(result: ApplyResult, out: Output) -> None:
 
 
 @contextlib.contextmanager
-def _maybe_sandbox(project: Project, sandbox: bool, reset: bool) -> Iterator[None]:
+def _maybe_sandbox(
+    project: Project, desired: DesiredState, sandbox: bool, reset: bool
+) -> Iterator[None]:
     if reset and not sandbox:
         raise SettingsError("--reset-sandbox goes with --sandbox.")
     if not sandbox:
         yield
         return
-    with project.sandbox(reset=reset):
+    with project.sandbox(desired.kinds, reset=reset):
         yield
 
 
@@ -291,15 +388,24 @@ def _no_color() -> bool:
     return bool(root and root.obj and root.obj.get("no_color"))
 
 
+def _configure_logging(obj: dict[str, Any]) -> None:
+    color = use_color(sys.stderr, os.environ, disabled=bool(obj.get("no_color")))
+    logs.configure(obj.get("verbose", 0), obj.get("log_level"), color=color)
+
+
 def _output() -> Output:
     return Output(color=use_color(sys.stderr, os.environ, disabled=_no_color()))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code instead of raising it (testable)."""
+    _configure_logging({})
     try:
         pm, infos = build_plugin_manager()
         Hooks(pm, infos).add_commands(cli)
+        for command in cli.commands.values():
+            if not any(p.name == "verbose" for p in command.params):
+                command.params.extend(run_options())
         # Outside standalone mode click returns an Exit's code instead of raising it.
         code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -315,6 +421,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReconcilerError as exc:
         Output(color=use_color(sys.stderr, os.environ)).error(str(exc))
         return exc.exit_code
+    finally:
+        logs.reset()
     return code if isinstance(code, int) else EXIT_OK
 
 

@@ -2,8 +2,9 @@
 
 Each resource kind's plugin owns the schema of one object's fields; this module wraps those
 into the schema of a whole YAML config file, and publishes them together with the schemas of
-the plan and drift documents. ``reconciler schema`` prints them and a test keeps ``schemas/``
-equal to what it prints, so the published files cannot drift from the code.
+the documents the reconciler writes (plan, drift report, live snapshot). ``reconciler schema``
+prints them and a test keeps ``schemas/`` equal to what it prints, so the published files
+cannot drift from the code.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from reconciler.driftfile import DRIFT_SCHEMA
 from reconciler.errors import PluginError
 from reconciler.planfile import PLAN_SCHEMA
 from reconciler.records import ResourceKind
+from reconciler.snapshot import SNAPSHOT_SCHEMA
 from reconciler.validation import is_closed
 
 __all__ = [
@@ -32,6 +34,7 @@ DRAFT_2020_12: Final = "https://json-schema.org/draft/2020-12/schema"
 _CONFIG_FILE: Final = "config.schema.json"
 _PLAN_FILE: Final = "plan.schema.json"
 _DRIFT_FILE: Final = "drift.schema.json"
+_SNAPSHOT_FILE: Final = "snapshot.schema.json"
 
 _TOMBSTONE: Final[dict[str, Any]] = {
     "description": (
@@ -117,7 +120,7 @@ def config_schema(kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
 
 
 def published_schemas(kinds: Mapping[str, ResourceKind]) -> dict[str, dict[str, Any]]:
-    """Every published schema by file name: config, plan, drift and ``<kind>.schema.json``.
+    """Every published schema by file name: config, plan, drift, snapshot and one per kind.
 
     A kind whose file name would replace one of the reconciler's own is a :class:`PluginError`.
     """
@@ -125,6 +128,7 @@ def published_schemas(kinds: Mapping[str, ResourceKind]) -> dict[str, dict[str, 
         _CONFIG_FILE: config_schema(kinds),
         _PLAN_FILE: copy.deepcopy(PLAN_SCHEMA),
         _DRIFT_FILE: copy.deepcopy(DRIFT_SCHEMA),
+        _SNAPSHOT_FILE: copy.deepcopy(SNAPSHOT_SCHEMA),
     }
     for name in sorted(kinds):
         file_name = f"{name}.schema.json"

@@ -41,6 +41,31 @@ def test_every_category_is_reported_and_exits_2_with_only_get_requests(
     assert {r.method for r in sandbox.requests} == {"GET"}
 
 
+def test_live_reads_a_snapshot_with_no_credentials_and_no_network(
+    example: tuple[Path, Sandbox],
+    run_reconciler: Run,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    path, sandbox = example
+    from_service = run_reconciler("drift", str(path), "--format", "json")
+    snap = tmp_path / "live.json"
+    assert run_reconciler("snapshot", str(path), "--output", str(snap)).exit_code == 0
+    monkeypatch.delenv("PROCTOREXAM_API_TOKEN")
+    monkeypatch.delenv("PROCTOREXAM_SECRET_KEY")
+    monkeypatch.setenv("PROCTOREXAM_BASE_URL", "http://127.0.0.1:9/api/v3")
+    sandbox.clear_requests()
+    result = run_reconciler("drift", str(path), "--format", "json", "--live", str(snap))
+    assert result.exit_code == 2, result.stderr
+    assert f"Checked against the live snapshot {snap}, taken at " in result.stderr
+    without_time = [{**json.loads(r.stdout), "generated_at": ""} for r in (result, from_service)]
+    assert without_time[0] == without_time[1]
+    assert sandbox.requests == []
+    both = run_reconciler("drift", str(path), "--live", str(snap), "--sandbox")
+    assert both.exit_code == 1
+    assert "--live checks against a snapshot: leave out --sandbox" in both.stderr
+
+
 def test_nothing_drifted_exits_0(
     aimed_at: Callable[..., Sandbox], write_config: Callable[..., Path], run_reconciler: Run
 ) -> None:
