@@ -8,7 +8,6 @@ contains only what is still different, so nothing is done twice.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 
 from reconciler.errors import ReconcilerError, StaleObjectError
@@ -43,6 +42,8 @@ async def apply_plan(
     With ``check_fresh`` (a plan made earlier, e.g. a saved one), each live object is read again
     first and a change whose object moved on since the plan is failed as stale, not applied.
     """
+    import asyncio  # loaded already: this runs in its event loop
+
     gate = asyncio.Semaphore(parallelism)
 
     async def run(change: Change) -> ChangeOutcome:

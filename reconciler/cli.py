@@ -8,11 +8,10 @@ policy; 4 apply partly failed. Usage errors exit 1 as well (click's own 2 would 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -51,6 +50,7 @@ allow_delete_option = click.option(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def sandbox_options(func: F) -> F:
@@ -170,7 +170,7 @@ def plan(
         _output().say(f"Planned against the live snapshot {live_file}, {snap.describe()}.")
     else:
         with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
-            the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
+            the_plan = _run(_refresh_and_plan(project, desired, targets))
     refusals = project.refusals(the_plan, allow_delete=allow_delete)
     color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
     options = RenderOptions(color=color, full_report=full_report_hint("plan", path))
@@ -202,7 +202,7 @@ def apply(
     out = _output()
     desired = project.load()
     with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
-        the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
+        the_plan = _run(_refresh_and_plan(project, desired, targets))
         color = use_color(sys.stdout, os.environ, disabled=_no_color())
         click.echo(render(reporter, the_plan, (), RenderOptions(color=color)), nl=False)
         project.check(the_plan, allow_delete=allow_delete)
@@ -216,7 +216,7 @@ def apply(
                 out.outcome(outcome)
                 progress.advance(progress.task_ids[0])
 
-            result = asyncio.run(_apply(project, the_plan, report))
+            result = _run(_apply(project, the_plan, report))
     _finish(result, out)
 
 
@@ -257,7 +257,7 @@ def drift(
         _output().say(f"Checked against the live snapshot {live_file}, {snap.describe()}.")
     else:
         with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
-            live = asyncio.run(_refresh(project, desired))
+            live = _run(_refresh(project, desired))
     report = project.drift(desired, live, generated_at=utc_now())
     color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
     options = RenderOptions(color=color, full_report=full_report_hint("drift", path))
@@ -277,7 +277,7 @@ def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> No
     project = Project.open(path)
     desired = project.load()
     with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
-        live = asyncio.run(_refresh(project, desired))
+        live = _run(_refresh(project, desired))
     write_document(output, snapshot_to_document(live, project.kinds))
     count = sum(len(objects) for objects in live.values())
     _output().say(f"Snapshot of {count} live object(s) written to {output}.")
@@ -315,6 +315,13 @@ def schema(name: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run``; asyncio is imported only by the commands that reach a provider."""
+    import asyncio
+
+    return asyncio.run(coroutine)
 
 
 async def _refresh(project: Project, desired: DesiredState) -> dict[str, Sequence[LiveObject]]:

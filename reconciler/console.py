@@ -8,23 +8,30 @@ stays clean.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
-
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING, Any, TextIO
 
 from reconciler.model import Action
 from reconciler.records import ChangeOutcome, Outcome
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 __all__ = ["Output", "use_color", "write_atomic"]
 
 _DONE = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
+
+#: What rich may change in a message written without colour: tabs (expanded), the control
+#: codes it strips (BEL, BS, VT, FF, CR), emoji codes such as ``:smile:`` (its own pattern)
+#: and backslashes (its markup escape doubles a trailing one).
+#: A message free of them is written as it is, without loading rich; one that has them goes
+#: through rich, so that the output is the same either way.
+_RICH_WOULD_CHANGE = re.compile(r"[\t\x07\x08\x0b\x0c\r\\]|:\S*?:")
 
 
 def use_color(stream: TextIO, environ: Mapping[str, str], *, disabled: bool = False) -> bool:
@@ -35,39 +42,78 @@ def use_color(stream: TextIO, environ: Mapping[str, str], *, disabled: bool = Fa
 
 
 class Output:
-    """What the CLI says to the person at the terminal (standard error)."""
+    """What the CLI says to the person at the terminal (standard error).
+
+    rich draws colours and progress bars, so it is loaded only for a terminal; a pipe or a CI
+    log gets the same lines written directly.
+    """
 
     def __init__(self, *, color: bool, stream: TextIO | None = None) -> None:
-        self.console = Console(
-            file=stream or sys.stderr,
-            no_color=not color,
-            highlight=False,
-            soft_wrap=True,
-            force_terminal=color,
-            color_system="standard" if color else None,
-        )
+        self.stream = stream or sys.stderr
+        self.color = color
+        self._console: Console | None = None
+        #: rich is needed for colour and for a terminal's progress bar.
+        self.rich = color or self.stream.isatty()
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(
+                file=self.stream,
+                no_color=not self.color,
+                highlight=False,
+                soft_wrap=True,
+                force_terminal=self.color,
+                color_system="standard" if self.color else None,
+            )
+        return self._console
+
+    def _print(self, text: str, markup: Callable[[], str], style: str | None = None) -> None:
+        """Print ``text``: as rich renders ``markup()``, or as it is when rich changes nothing."""
+        if self.rich or _RICH_WOULD_CHANGE.search(text):
+            self.console.print(markup(), style=style)
+        else:
+            self.stream.write(text + "\n")
+            self.stream.flush()
 
     def say(self, message: str, style: str = "") -> None:
-        self.console.print(escape(message), style=style or None)
+        self._print(message, lambda: _escape(message), style=style or None)
 
     def error(self, message: str) -> None:
-        self.console.print(f"[bold red]Error:[/] {escape(message)}")
+        self._print(f"Error: {message}", lambda: f"[bold red]Error:[/] {_escape(message)}")
 
     def outcome(self, outcome: ChangeOutcome) -> None:
         change = outcome.change
+        address = change.address
         if outcome.outcome is Outcome.APPLIED:
-            self.console.print(f"[green]{escape(change.address)}: {_DONE[change.action]}[/]")
+            done = _DONE[change.action]
+            self._print(f"{address}: {done}", lambda: f"[green]{_escape(address)}: {done}[/]")
         else:
-            self.console.print(
-                f"[red]{escape(change.address)}: {change.action.value} failed:[/]"
-                f" {escape(outcome.error or outcome.outcome.value)}"
+            reason = outcome.error or outcome.outcome.value
+            action = change.action.value
+            self._print(
+                f"{address}: {action} failed: {reason}",
+                lambda: f"[red]{_escape(address)}: {action} failed:[/] {_escape(reason)}",
             )
 
     @contextmanager
-    def progress(self, total: int, label: str) -> Iterator[Progress]:
+    def progress(self, total: int, label: str) -> Iterator[Any]:
         """A progress bar on a terminal; nothing but the outcome lines elsewhere."""
+        if not self.rich:
+            yield _NoProgress()
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         progress = Progress(
-            TextColumn(escape(label)),
+            TextColumn(_escape(label)),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -78,6 +124,21 @@ class Output:
         with progress:
             progress.add_task(label, total=total)
             yield progress
+
+
+class _NoProgress:
+    """The part of rich's ``Progress`` the CLI uses, doing nothing: no terminal, no bar."""
+
+    task_ids = (0,)
+
+    def advance(self, task_id: int, advance: float = 1) -> None:
+        pass
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -9,7 +9,6 @@ this is the one place that knows their order.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequence
@@ -22,7 +21,7 @@ from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import check_safety
 from reconciler.hooks import Hooks
 from reconciler.ignoring import check_ignore_rules
-from reconciler.loading import load_desired
+from reconciler.loading import gc_paused, load_desired
 from reconciler.model import DesiredState, DriftReport, LiveObject, Plan
 from reconciler.planning import make_plan
 from reconciler.plugins import build_plugin_manager
@@ -79,9 +78,10 @@ class Project:
 
     def load(self) -> DesiredState:
         """Read and validate the YAML; every problem is raised at once, before any network."""
-        state = load_desired(self.path, self.kinds, self.environ)
-        problems = check_ignore_rules(self.settings.ignore, state, self.kinds)
-        problems += self.hooks.validate(state, self.kinds)
+        with gc_paused():
+            state = load_desired(self.path, self.kinds, self.environ)
+            problems = check_ignore_rules(self.settings.ignore, state, self.kinds)
+            problems += self.hooks.validate(state, self.kinds)
         if problems:
             raise ConfigError(sorted(problems, key=_problem_order))
         return state
@@ -144,6 +144,8 @@ class Project:
         self, sessions: Mapping[str, ProviderSession]
     ) -> dict[str, Sequence[LiveObject]]:
         """Every live object of each kind that has a session, the kinds fetched concurrently."""
+        import asyncio  # loaded already: this runs in its event loop
+
         names = sorted(sessions)
         listed = await asyncio.gather(*(sessions[n].list(self.kinds[n]) for n in names))
         return dict(zip(names, listed, strict=True))

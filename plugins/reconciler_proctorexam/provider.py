@@ -9,7 +9,6 @@ has seen in a listing and reads one institute by id when it can, listing only wh
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence, Set
 from contextlib import AbstractAsyncContextManager
@@ -24,7 +23,6 @@ from reconciler.records import (
     ResourceKind,
     SandboxFactory,
 )
-from reconciler_proctorexam.config import resolve_settings
 from reconciler_proctorexam.institute import DEPRECATED, KIND, WRITABLE
 
 if TYPE_CHECKING:
@@ -45,6 +43,7 @@ def connect(context: ProviderContext) -> AbstractAsyncContextManager[ProviderSes
     # Imported here: httpx is most of this plugin's import time, and validate, schema and
     # plugins never open a session.
     from reconciler_proctorexam.client import ProctorExamClient
+    from reconciler_proctorexam.config import resolve_settings
 
     return _session(ProctorExamClient(resolve_settings(context)))
 
@@ -59,6 +58,8 @@ def live_institute(institute: Mapping[str, Any]) -> LiveObject:
     """An API institute object as a :class:`LiveObject`."""
     fingerprint = institute.get("updated_at")
     if not isinstance(fingerprint, str) or not fingerprint:
+        import hashlib
+
         canonical = json.dumps(institute, sort_keys=True, separators=(",", ":"), default=str)
         fingerprint = "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     return LiveObject(
