@@ -134,13 +134,16 @@ class Provider:
     """Reads and writes the live objects of some kinds.
 
     ``connect`` opens a session for one command run (an async context manager). ``sandbox``, if
-    the provider has a local emulator, starts it for ``--sandbox``.
+    the provider has a local emulator, starts it for ``--sandbox``. ``check_options``, if given,
+    checks the provider's settings table (``[providers.<name>]``) at ``validate``, before any
+    network call, and returns a message for each problem (an empty list when all is well).
     """
 
     name: str
     kinds: tuple[str, ...]
     connect: Callable[[ProviderContext], contextlib.AbstractAsyncContextManager[ProviderSession]]
     sandbox: SandboxFactory | None = None
+    check_options: Callable[[Mapping[str, Any]], Sequence[str]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

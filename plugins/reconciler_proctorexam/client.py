@@ -323,24 +323,26 @@ class ProctorExamClient:
 
     def _reading_hint(self, method: str, status: int, params: Mapping[str, Any]) -> str:
         """Which switchable reading (``READINGS``) may explain a refusal; "" when none."""
-        where = "under [providers.proctorexam] (reconciler doctor tells which one the service"
+        table = "[providers.proctorexam]"
         if status == 405 and method in ("PATCH", "PUT"):
             other = "PUT" if method == "PATCH" else "PATCH"
             return (
                 f"The update verb is our reading: if the service updates with {other}, set"
-                f' update_method = "{other}" {where} expects, with --write-probe).'
+                f' update_method = "{other}" under {table}'
+                " (reconciler doctor --write-probe NAME checks the verb)."
             )
         if status in (400, 415) and method == "DELETE":
             other = "body" if self.settings.delete_params == "query" else "query"
             return (
                 "Where a DELETE's parameters travel is our reading: if the service wants them in"
-                f' the {other}, set delete_params = "{other}" {where} expects).'
+                f' the {other}, set delete_params = "{other}" under {table}.'
             )
         if status == 401 and any(isinstance(v, list | tuple) for v in params.values()):
             other = "json" if self.settings.list_rendering == "ruby" else "ruby"
             return (
                 "This request carried a list, and how a list is signed is our reading: if"
-                f' requests without lists pass, set list_rendering = "{other}" {where} expects).'
+                f' requests without lists pass, set list_rendering = "{other}" under {table}'
+                " (reconciler doctor tells which one the service expects)."
             )
         return ""
 
