@@ -34,6 +34,8 @@ from reconciler.model import (
 from reconciler.records import (
     ApplyResult,
     ChangeOutcome,
+    DoctorRequest,
+    DoctorStep,
     Outcome,
     Problem,
     Provider,
@@ -43,6 +45,7 @@ from reconciler.records import (
     RenderOptions,
     Reporter,
     ResourceKind,
+    StepStatus,
 )
 
 __version__ = "0.1.0"
@@ -57,6 +60,8 @@ __all__ = [
     "ConfigError",
     "DesiredObject",
     "DesiredState",
+    "DoctorRequest",
+    "DoctorStep",
     "FieldChange",
     "LiveObject",
     "LiveRef",
@@ -80,6 +85,7 @@ __all__ = [
     "ServiceError",
     "SettingsError",
     "StaleObjectError",
+    "StepStatus",
     "TransportError",
     "__version__",
     "hookimpl",
