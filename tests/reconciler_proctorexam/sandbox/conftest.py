@@ -37,9 +37,7 @@ def _text(value: Any, lists: str = "ruby") -> str:
 
 
 def signature_of(secret: str, params: Mapping[str, Any], lists: str = "ruby") -> str:
-    message = "?".join(
-        f"{k}={_text(params[k], lists)}" for k in sorted(params) if k != "signature"
-    )
+    message = "?".join(f"{k}={_text(params[k], lists)}" for k in sorted(params) if k != "signature")
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
