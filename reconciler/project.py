@@ -105,27 +105,35 @@ class Project:
         )
 
     @contextlib.contextmanager
-    def sandbox(self, *, reset: bool = False) -> Iterator[None]:
-        """Run the providers' local emulators and point the providers at them."""
+    def sandbox(self, kinds: Collection[str], *, reset: bool = False) -> Iterator[None]:
+        """Run the local emulators of the providers of ``kinds`` and point them at those."""
         with contextlib.ExitStack() as stack:
             started = False
-            providers = {p.name: p for p in map(self.provider_for, self.kinds)}
+            providers = {p.name: p for p in map(self.provider_for, sorted(kinds))}
             for provider in providers.values():
                 if provider.sandbox is None:
                     continue
                 self.environ.update(stack.enter_context(provider.sandbox(self.path, reset=reset)))
                 started = True
             if not started:
-                raise SettingsError("--sandbox: no installed provider offers a sandbox.")
+                raise SettingsError(
+                    "--sandbox: no provider of the kinds this configuration declares"
+                    f" ({', '.join(sorted(kinds)) or 'none'}) offers a sandbox."
+                )
             yield
 
     @contextlib.asynccontextmanager
-    async def sessions(self) -> AsyncIterator[dict[str, ProviderSession]]:
-        """Open one session per provider, and map every kind to its provider's session."""
+    async def sessions(self, kinds: Collection[str]) -> AsyncIterator[dict[str, ProviderSession]]:
+        """Open one session per provider of ``kinds``, and map each kind to its session.
+
+        Only the kinds a configuration declares (:attr:`DesiredState.kinds`) or a plan changes
+        are connected: a configuration of a plugin's own kind needs no other provider's
+        settings or credentials.
+        """
         async with contextlib.AsyncExitStack() as stack:
             by_provider: dict[str, ProviderSession] = {}
             out: dict[str, ProviderSession] = {}
-            for kind in sorted(self.kinds):
+            for kind in sorted(kinds):
                 provider = self.provider_for(kind)
                 if provider.name not in by_provider:
                     context = ProviderContext(
@@ -143,8 +151,8 @@ class Project:
     async def refresh(
         self, sessions: Mapping[str, ProviderSession]
     ) -> dict[str, Sequence[LiveObject]]:
-        """Every live object of every kind, the kinds fetched concurrently."""
-        names = sorted(self.kinds)
+        """Every live object of each kind that has a session, the kinds fetched concurrently."""
+        names = sorted(sessions)
         listed = await asyncio.gather(*(sessions[n].list(self.kinds[n]) for n in names))
         return dict(zip(names, listed, strict=True))
 
