@@ -259,13 +259,13 @@ def doctor(
     """
     from reconciler.doctor import confirm_write_probe, run_doctor
 
-    if sandbox and path is None:
-        raise SettingsError("--sandbox needs PATH: the sandbox is seeded from the config there.")
     project = Project.open(path if path is not None else Path.cwd())
     desired = project.load() if path is not None else None
+    if sandbox and desired is None:
+        raise SettingsError("--sandbox needs PATH: the sandbox is seeded from the config there.")
     if write_probe:
         confirm_write_probe(write_probe, sorted(project.hooks.providers))
-    with _maybe_sandbox(project, sandbox, reset_sandbox):
+    with _maybe_sandbox(project, desired or DesiredState(()), sandbox, reset_sandbox):
         report = run_doctor(
             project.hooks,
             project.settings,

@@ -108,6 +108,9 @@ def run_doctor(
     steps: list[DoctorStep] = []
     kinds = hooks.resource_kinds
     providers = sorted(hooks.providers.values(), key=lambda p: p.name)
+    if desired is not None and desired.kinds:
+        # With a config, only the providers of the kinds it uses, as plan connects only those.
+        providers = [p for p in providers if desired.kinds & set(p.kinds)]
     for provider in providers:
         context = ProviderContext(
             options=settings.providers.get(provider.name, {}),
