@@ -9,8 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
+from reconciler.doctor import DOCTOR_SCHEMA
 from reconciler.testing import CliResult
 from reconciler_proctorexam.sandbox import DEFAULT_SECRET, DEFAULT_TOKEN, Sandbox
 
@@ -41,7 +43,9 @@ def doctor(
         monkeypatch.setenv("PROCTOREXAM_API_TOKEN", token)
         monkeypatch.setenv("PROCTOREXAM_SECRET_KEY", secret)
         result = run_reconciler("doctor", "--format", "json", *args)
-        return result, json.loads(result.stdout)
+        document = json.loads(result.stdout)
+        jsonschema.validate(document, DOCTOR_SCHEMA)  # what schemas/doctor.schema.json says
+        return result, document
 
     return run
 
