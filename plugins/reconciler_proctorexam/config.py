@@ -149,10 +149,9 @@ def check_readings(options: Mapping[str, Any]) -> list[str]:
         value = options.get(name)
         if value is not None and value not in accepted:
             choices = " or ".join(f'"{a}"' for a in accepted)
-            problems.append(
-                f"{name} under {_WHERE} must be {choices}, not {value!r};"
-                " reconciler doctor tells which one the service expects."
-            )
+            # The doctor checks lists read-only and the verb with --write-probe; not DELETE.
+            hint = "" if name == "delete_params" else "; reconciler doctor tells which one"
+            problems.append(f"{name} under {_WHERE} must be {choices}, not {value!r}{hint}.")
     return problems
 
 
