@@ -143,7 +143,10 @@ def resolve_settings(context: ProviderContext) -> ClientSettings:
 
 
 def check_readings(options: Mapping[str, Any]) -> list[str]:
-    """A message for each reading in ``options`` set to a value it does not accept."""
+    """A message for each reading in ``options`` set to a value it does not accept.
+
+    ``timestamp_window`` is refused with a pointer to the sandbox, the one place it applies.
+    """
     problems = []
     for name, accepted in READINGS.items():
         value = options.get(name)
@@ -152,6 +155,13 @@ def check_readings(options: Mapping[str, Any]) -> list[str]:
             # The doctor checks lists read-only and the verb with --write-probe; not DELETE.
             hint = "" if name == "delete_params" else "; reconciler doctor tells which one"
             problems.append(f"{name} under {_WHERE} must be {choices}, not {value!r}{hint}.")
+    if "timestamp_window" in options:
+        # A reading of the contract too, but one only the server applies.
+        problems.append(
+            f"timestamp_window under {_WHERE} is not a client setting: the client always sends"
+            " the current time, and the service decides what it accepts. The sandbox takes it:"
+            " reconciler sandbox --timestamp-window SECONDS."
+        )
     return problems
 
 

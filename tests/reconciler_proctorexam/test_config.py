@@ -119,6 +119,12 @@ def test_every_bad_reading_is_reported_at_once() -> None:
     assert problems[1].endswith("not 'header'.")
 
 
+def test_the_timestamp_window_belongs_to_the_sandbox() -> None:
+    [problem] = check_readings({"timestamp_window": 60})
+    assert "not a client setting" in problem
+    assert "reconciler sandbox --timestamp-window SECONDS" in problem
+
+
 def test_missing_base_url_names_the_variable() -> None:
     environ = {k: v for k, v in ENV.items() if k != "PROCTOREXAM_BASE_URL"}
     with pytest.raises(SettingsError, match="set PROCTOREXAM_BASE_URL"):
