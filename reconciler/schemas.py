@@ -2,9 +2,9 @@
 
 Each resource kind's plugin owns the schema of one object's fields; this module wraps those
 into the schema of a whole YAML config file, and publishes them together with the schemas of
-the documents the reconciler writes (plan, live snapshot). ``reconciler schema`` prints them
-and a test keeps ``schemas/`` equal to what it prints, so the published files cannot drift
-from the code.
+the documents the reconciler writes (plan, saved plan, live snapshot). ``reconciler schema``
+prints them and a test keeps ``schemas/`` equal to what it prints, so the published files
+cannot drift from the code.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any, Final
 from reconciler.errors import PluginError
 from reconciler.planfile import PLAN_SCHEMA
 from reconciler.records import ResourceKind
+from reconciler.savedplan import SAVED_PLAN_SCHEMA
 from reconciler.snapshot import SNAPSHOT_SCHEMA
 from reconciler.validation import is_closed
 
@@ -33,6 +34,7 @@ DRAFT_2020_12: Final = "https://json-schema.org/draft/2020-12/schema"
 _CONFIG_FILE: Final = "config.schema.json"
 _PLAN_FILE: Final = "plan.schema.json"
 _SNAPSHOT_FILE: Final = "snapshot.schema.json"
+_SAVED_PLAN_FILE: Final = "saved-plan.schema.json"
 
 _TOMBSTONE: Final[dict[str, Any]] = {
     "description": (
@@ -118,13 +120,14 @@ def config_schema(kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
 
 
 def published_schemas(kinds: Mapping[str, ResourceKind]) -> dict[str, dict[str, Any]]:
-    """Every published schema by file name: config, plan, snapshot and one per kind.
+    """Every published schema by file name: config, plan, saved plan, snapshot, one per kind.
 
     A kind whose file name would replace one of the reconciler's own is a :class:`PluginError`.
     """
     schemas: dict[str, dict[str, Any]] = {
         _CONFIG_FILE: config_schema(kinds),
         _PLAN_FILE: copy.deepcopy(PLAN_SCHEMA),
+        _SAVED_PLAN_FILE: copy.deepcopy(SAVED_PLAN_SCHEMA),
         _SNAPSHOT_FILE: copy.deepcopy(SNAPSHOT_SCHEMA),
     }
     for name in sorted(kinds):
