@@ -94,18 +94,14 @@ async def _create(change: Change, session: ProviderSession, kind: ResourceKind) 
         # this identity, another run created it since the plan was made.
         if await session.read(kind, change.identity) is None:
             raise
-        raise StaleObjectError(
-            f"{change.address}: created by another run since the plan; plan again."
-        ) from None
+        raise StaleObjectError("created by another run since the plan; plan again.") from None
 
 
 async def _update(change: Change, session: ProviderSession, kind: ResourceKind) -> LiveObject:
     try:
         return await session.update(kind, _planned_live(change), change.values())
     except NotFoundError:
-        raise StaleObjectError(
-            f"{change.address}: deleted by another run since the plan; plan again."
-        ) from None
+        raise StaleObjectError("deleted by another run since the plan; plan again.") from None
 
 
 async def _delete(change: Change, session: ProviderSession, kind: ResourceKind) -> None:

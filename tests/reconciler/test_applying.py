@@ -94,7 +94,7 @@ def test_a_create_that_another_run_made_first_is_stale_not_failed(
     )
     outcome = _outcomes(result)["new"]
     assert outcome.outcome is Outcome.STALE
-    assert outcome.error == "institute.new: created by another run since the plan; plan again."
+    assert outcome.error == "created by another run since the plan; plan again."
     assert [i["short_name"] for i in sandbox.institutes()].count("new") == 1
 
 
@@ -132,5 +132,5 @@ def test_updating_an_object_deleted_since_the_plan_is_stale(
     result = plan_and_apply(project, between=lambda: sandbox.delete_institute(1))
     outcomes = _outcomes(result)
     assert outcomes["a"].outcome is Outcome.STALE
-    assert outcomes["a"].error == "institute.a: deleted by another run since the plan; plan again."
+    assert outcomes["a"].error == "deleted by another run since the plan; plan again."
     assert outcomes["b"].outcome is Outcome.APPLIED
