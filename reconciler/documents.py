@@ -18,6 +18,7 @@ import jsonschema
 
 from reconciler.console import write_atomic
 from reconciler.errors import ReconcilerError
+from reconciler.fastschema import Validator
 
 __all__ = ["check_version", "read_json", "schema_problems", "write_document"]
 
@@ -61,8 +62,10 @@ def check_version(doc: Any, *, key: str, major: str, source: str, name: str, rem
         )
 
 
-def schema_problems(validator: jsonschema.protocols.Validator, doc: Any) -> list[str]:
+def schema_problems(validator: Validator, doc: Any) -> list[str]:
     """Every way ``doc`` fails the validator's schema, each as ``/json/pointer: reason``."""
+    if validator.is_valid(doc):
+        return []
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
     causes = [_cause(e) for e in errors]
     return [f"{_pointer(e.absolute_path)}: {_describe(e)}" for e in causes]

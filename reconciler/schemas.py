@@ -2,9 +2,9 @@
 
 Each resource kind's plugin owns the schema of one object's fields; this module wraps those
 into the schema of a whole YAML config file, and publishes them together with the schemas of
-the documents the reconciler writes (plan, saved plan, live snapshot). ``reconciler schema``
-prints them and a test keeps ``schemas/`` equal to what it prints, so the published files
-cannot drift from the code.
+the documents the reconciler writes (plan, saved plan, drift report, live snapshot).
+``reconciler schema`` prints them and a test keeps ``schemas/`` equal to what it prints, so the
+published files cannot drift from the code.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
+from reconciler.driftfile import DRIFT_SCHEMA
 from reconciler.errors import PluginError
 from reconciler.planfile import PLAN_SCHEMA
 from reconciler.records import ResourceKind
@@ -33,6 +34,7 @@ DRAFT_2020_12: Final = "https://json-schema.org/draft/2020-12/schema"
 
 _CONFIG_FILE: Final = "config.schema.json"
 _PLAN_FILE: Final = "plan.schema.json"
+_DRIFT_FILE: Final = "drift.schema.json"
 _SNAPSHOT_FILE: Final = "snapshot.schema.json"
 _SAVED_PLAN_FILE: Final = "saved-plan.schema.json"
 
@@ -120,7 +122,7 @@ def config_schema(kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
 
 
 def published_schemas(kinds: Mapping[str, ResourceKind]) -> dict[str, dict[str, Any]]:
-    """Every published schema by file name: config, plan, saved plan, snapshot, one per kind.
+    """Every published schema by file name: the config, the documents, and one per kind.
 
     A kind whose file name would replace one of the reconciler's own is a :class:`PluginError`.
     """
@@ -128,6 +130,7 @@ def published_schemas(kinds: Mapping[str, ResourceKind]) -> dict[str, dict[str, 
         _CONFIG_FILE: config_schema(kinds),
         _PLAN_FILE: copy.deepcopy(PLAN_SCHEMA),
         _SAVED_PLAN_FILE: copy.deepcopy(SAVED_PLAN_SCHEMA),
+        _DRIFT_FILE: copy.deepcopy(DRIFT_SCHEMA),
         _SNAPSHOT_FILE: copy.deepcopy(SNAPSHOT_SCHEMA),
     }
     for name in sorted(kinds):

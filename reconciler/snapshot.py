@@ -25,11 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-import jsonschema
-
 from reconciler import __version__
 from reconciler.documents import check_version, read_json, schema_problems
 from reconciler.errors import ReconcilerError
+from reconciler.fastschema import Validator
 from reconciler.model import LiveObject
 from reconciler.planfile import json_value
 from reconciler.records import ResourceKind
@@ -189,8 +188,8 @@ def describe_age(then: datetime.datetime, now: datetime.datetime | None = None) 
 
 
 @functools.cache
-def _validator() -> jsonschema.protocols.Validator:
-    return jsonschema.Draft202012Validator(SNAPSHOT_SCHEMA)
+def _validator() -> Validator:
+    return Validator(SNAPSHOT_SCHEMA)
 
 
 #: One live object in a snapshot or a saved plan (shared with :mod:`reconciler.savedplan`).
