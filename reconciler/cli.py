@@ -380,7 +380,8 @@ def doctor(
         raise SettingsError("--sandbox needs PATH: the sandbox is seeded from the config there.")
     if write_probe:
         confirm_write_probe(write_probe, sorted(project.hooks.providers))
-    with _maybe_sandbox(project, desired or DesiredState(()), sandbox, reset_sandbox):
+    kinds = desired.kinds if desired is not None else frozenset[str]()
+    with _maybe_sandbox(project, kinds, sandbox, reset_sandbox):
         report = run_doctor(
             project.hooks,
             project.settings,
