@@ -92,7 +92,7 @@ async def plan(project):
     async with project.sessions(desired.kinds) as sessions:
         live = await project.refresh(sessions)
     the_plan = project.plan(desired, live)
-    project.hooks.reporters["text"].render_plan(the_plan, RenderOptions())
+    project.hooks.reporters["text"].render_plan(the_plan, (), RenderOptions())
     return time.perf_counter() - started, the_plan
 
 project = Project.open(config)
