@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--drifted", type=int, default=1_000)
     parser.add_argument("--latency", type=float, default=0.02)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--write-baseline", action="store_true")
     args = parser.parse_args(argv)
 
