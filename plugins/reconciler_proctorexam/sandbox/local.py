@@ -23,8 +23,14 @@ STATE_FILE = ".sandbox-state.json"
 
 
 @contextlib.contextmanager
-def sandbox_for_config(config_dir: Path, *, reset: bool) -> Iterator[Mapping[str, str]]:
-    """Run a sandbox for ``config_dir`` (or the directory of a config file); yield its env."""
+def sandbox_for_config(
+    config_dir: Path, *, reset: bool, readings: Mapping[str, str] | None = None
+) -> Iterator[Mapping[str, str]]:
+    """Run a sandbox for ``config_dir`` (or the directory of a config file); yield its env.
+
+    ``readings`` (``update_method``, ``delete_params``, ``list_rendering``) start the sandbox
+    with the readings the project's settings chose, so that ``--sandbox`` runs match them.
+    """
     directory = config_dir.parent if config_dir.is_file() else config_dir
     seed = directory / SEED_FILE
     if not seed.is_file():
@@ -32,5 +38,6 @@ def sandbox_for_config(config_dir: Path, *, reset: bool) -> Iterator[Mapping[str
             f"{directory}: --sandbox needs a seed file {SEED_FILE} there, shaped like"
             ' {"institutes": [...]} ({"institutes": []} for none); or run without --sandbox'
         )
-    with Sandbox(seed=seed, state_file=directory / STATE_FILE, reset=reset) as sandbox:
+    state = directory / STATE_FILE
+    with Sandbox(seed=seed, state_file=state, reset=reset, **(readings or {})) as sandbox:
         yield sandbox.env()
