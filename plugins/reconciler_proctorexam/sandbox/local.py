@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from reconciler_proctorexam.sandbox.errors import SandboxError
 from reconciler_proctorexam.sandbox.server import Sandbox
@@ -38,6 +39,6 @@ def sandbox_for_config(
             f"{directory}: --sandbox needs a seed file {SEED_FILE} there, shaped like"
             ' {"institutes": [...]} ({"institutes": []} for none); or run without --sandbox'
         )
-    state = directory / STATE_FILE
-    with Sandbox(seed=seed, state_file=state, reset=reset, **(readings or {})) as sandbox:
+    chosen: dict[str, Any] = dict(readings or {})  # Sandbox checks the names and values
+    with Sandbox(seed=seed, state_file=directory / STATE_FILE, reset=reset, **chosen) as sandbox:
         yield sandbox.env()
