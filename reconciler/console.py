@@ -90,6 +90,13 @@ class Output:
         if outcome.outcome is Outcome.APPLIED:
             done = _DONE[change.action]
             self._print(f"{address}: {done}", lambda: f"[green]{_escape(address)}: {done}[/]")
+        elif outcome.outcome is Outcome.STALE:
+            reason = outcome.error or "it moved since the plan"
+            action = change.action.value
+            self._print(
+                f"{address}: {action} not made: {reason}",
+                lambda: f"[yellow]{_escape(address)}: {action} not made:[/] {_escape(reason)}",
+            )
         else:
             reason = outcome.error or outcome.outcome.value
             action = change.action.value

@@ -7,6 +7,7 @@ at a time, so that a clash names both plugins, and cached: they run once per pro
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -20,6 +21,8 @@ from reconciler.plugins import PluginInfo
 from reconciler.records import (
     ApplyResult,
     ChangeOutcome,
+    DoctorRequest,
+    DoctorStep,
     Problem,
     Provider,
     Refusal,
@@ -142,6 +145,26 @@ class Hooks:
 
     def after_apply(self, result: ApplyResult) -> None:
         self.pm.hook.reconciler_after_apply(result=result)
+
+    # Diagnosing -----------------------------------------------------------------------------
+
+    def doctor(self, request: DoctorRequest) -> list[DoctorStep]:
+        """Every step the plugins report for ``request.provider``, labelled with it.
+
+        Plugin by plugin, in registration order, so that a wrong return value names its plugin.
+        """
+        steps = []
+        arguments = {"request": request}
+        for impl in self.pm.hook.reconciler_doctor.get_hookimpls():
+            result: Any = impl.function(*(arguments[name] for name in impl.argnames))
+            for step in result or ():
+                if not isinstance(step, DoctorStep):
+                    raise PluginError(
+                        f"plugin {impl.plugin_name!r}: reconciler_doctor returned {step!r}"
+                        f" for provider {request.provider!r}, not a DoctorStep."
+                    )
+                steps.append(dataclasses.replace(step, provider=request.provider))
+        return steps
 
     # ----------------------------------------------------------------------------------------
 
