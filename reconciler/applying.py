@@ -21,6 +21,7 @@ from reconciler.records import (
     ProviderSession,
     ResourceKind,
 )
+from reconciler.waiting import holding_slot
 
 __all__ = ["apply_plan"]
 
@@ -48,7 +49,8 @@ async def apply_plan(
     gate = asyncio.Semaphore(parallelism)
 
     async def run(change: Change) -> ChangeOutcome:
-        async with gate:
+        # The slot is lent out while the change waits for a retry (reconciler.waiting).
+        async with holding_slot(gate):
             outcome = await _apply_one(change, sessions[change.kind], kinds[change.kind], hooks)
         hooks.after_change(outcome)
         if on_outcome is not None:

@@ -22,6 +22,7 @@ from urllib.parse import quote
 import httpx
 
 from reconciler.errors import ProviderError, ServiceError, TransportError
+from reconciler.waiting import wait
 from reconciler_proctorexam.api_errors import error_for_response, redact
 from reconciler_proctorexam.config import BASE_URL_VAR, ClientSettings, is_loopback
 from reconciler_proctorexam.institute import WRITE_ONLY
@@ -34,6 +35,7 @@ from reconciler_proctorexam.retry import (
     retry_after_seconds,
 )
 from reconciler_proctorexam.signing import render_value, signed_params, string_to_sign
+from reconciler_proctorexam.transport import SlotTransport
 
 __all__ = ["ACCEPT", "PAGE_LIMIT", "ProctorExamClient", "Reply"]
 
@@ -97,7 +99,8 @@ class ProctorExamClient:
             follow_redirects=False,
             # Proxy variables are for the outside world; the local sandbox is reached directly.
             trust_env=not is_loopback(httpx.URL(settings.base_url).host),
-            transport=transport,
+            # One connection per slot: requests never queue in httpcore's pool (transport.py).
+            transport=transport or SlotTransport(settings.parallelism, verify=True),
         )
 
     def __repr__(self) -> str:
@@ -262,7 +265,7 @@ class ProctorExamClient:
                         address=address,
                     )
                 if status == 429 and retry_after is not None:
-                    # Too many requests: the whole client slows down, not only this task.
+                    # This request waits; the whole client too if 429s are crowding (Pacer).
                     self._pacer.pause(retry_after)
                 elif status != 429:
                     may_have_happened = True
@@ -287,7 +290,8 @@ class ProctorExamClient:
                 self._policy.max_attempts,
                 delay,
             )
-            await asyncio.sleep(delay)
+            # During an apply the change's slot goes to another change meanwhile.
+            await wait(delay)
 
     async def _attempt(
         self,
