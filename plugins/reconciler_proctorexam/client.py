@@ -88,6 +88,8 @@ class ProctorExamClient:
         limits = httpx.Limits(
             max_connections=settings.parallelism, max_keepalive_connections=settings.parallelism
         )
+        # Proxy variables are for the outside world; the local sandbox is reached directly.
+        trust_env = not is_loopback(httpx.URL(settings.base_url).host)
         self._http = httpx.AsyncClient(
             headers={
                 "Accept": ACCEPT,
@@ -97,10 +99,10 @@ class ProctorExamClient:
             limits=limits,
             verify=True,
             follow_redirects=False,
-            # Proxy variables are for the outside world; the local sandbox is reached directly.
-            trust_env=not is_loopback(httpx.URL(settings.base_url).host),
+            trust_env=trust_env,
             # One connection per slot: requests never queue in httpcore's pool (transport.py).
-            transport=transport or SlotTransport(settings.parallelism, verify=True),
+            transport=transport
+            or SlotTransport(settings.parallelism, verify=True, trust_env=trust_env),
         )
 
     def __repr__(self) -> str:

@@ -11,6 +11,7 @@ to each request, for as long as its response is open. Each pool then scans one c
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -22,13 +23,22 @@ __all__ = ["SlotTransport"]
 class SlotTransport(httpx.AsyncBaseTransport):
     """``slots`` single-connection transports; a request waits only if all are busy.
 
-    ``transport_options`` go to each :class:`httpx.AsyncHTTPTransport` (``verify``, say).
+    ``verify`` and ``trust_env`` mean what they mean to httpx. They make one TLS context, shared
+    by every slot: loading the certificate store costs tens of milliseconds each time.
     """
 
-    def __init__(self, slots: int, **transport_options: Any) -> None:
+    def __init__(
+        self, slots: int, *, verify: ssl.SSLContext | bool = True, trust_env: bool = True
+    ) -> None:
         one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        context = (
+            verify
+            if isinstance(verify, ssl.SSLContext)
+            else httpx.create_ssl_context(verify=verify, trust_env=trust_env)
+        )
         self._all = [
-            httpx.AsyncHTTPTransport(limits=one, **transport_options) for _ in range(slots)
+            httpx.AsyncHTTPTransport(verify=context, trust_env=trust_env, limits=one)
+            for _ in range(slots)
         ]
         self._free: asyncio.Queue[httpx.AsyncHTTPTransport] = asyncio.Queue()
         for transport in self._all:
