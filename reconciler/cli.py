@@ -153,12 +153,14 @@ def validate(path: Path) -> None:
     "--live",
     "live_file",
     type=click.Path(path_type=Path),
+    metavar="FILE",
     help="Plan against this snapshot (from `snapshot`): no credentials, no network.",
 )
 @click.option(
     "--out",
     "out_file",
     type=click.Path(path_type=Path),
+    metavar="FILE",
     help="Also save the plan here, for `apply FILE` to apply exactly it later.",
 )
 def plan(
@@ -338,7 +340,11 @@ def drift(
 @path_argument
 @sandbox_options
 @click.option(
-    "--output", required=True, type=click.Path(path_type=Path), help="Write the snapshot here."
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write the snapshot here.",
 )
 def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> None:
     """Write the live objects of the kinds PATH uses, for `plan --live` to plan against."""
