@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shlex
 import sys
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -210,7 +211,8 @@ def plan(
     if out_file is not None:
         write_document(out_file, saved)
         _output().say(
-            f"Saved plan written to {out_file}; apply it with: reconciler apply {out_file}"
+            f"Saved plan written to {out_file}; apply it with:"
+            f" reconciler apply {shlex.quote(str(out_file))}"
         )
     if detailed_exitcode and not the_plan.empty:
         raise click.exceptions.Exit(EXIT_PENDING)
