@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from reconciler.model import Change, LiveObject, Location, Plan
+from reconciler.model import Action, Change, LiveObject, Location, Plan
 
 __all__ = [
     "ApplyResult",
@@ -179,20 +179,33 @@ class Refusal:
 
 
 class Outcome(enum.Enum):
-    """What became of one change: a failure fails that change alone."""
+    """What became of one change: a failure fails that change alone.
+
+    ``UNKNOWN``: the write was sent, its answer was lost, and its effect could not be seen; it
+    was not sent again. ``NOT_ATTEMPTED``: the apply stopped before this change (the service
+    refused the credentials, or the process was asked to stop).
+    """
 
     APPLIED = "applied"
     FAILED = "failed"
+    UNKNOWN = "unknown"
+    NOT_ATTEMPTED = "not attempted"
 
 
 @dataclass(frozen=True, slots=True)
 class ChangeOutcome:
-    """What happened to one change during an apply; ``error`` is a message fit to print."""
+    """What happened to one change during an apply.
+
+    ``error`` is a message fit to print after the change's address (it does not repeat it);
+    ``note`` says how the outcome was established when it is not the service's answer (the
+    object was read back after the answer was lost).
+    """
 
     change: Change
     outcome: Outcome
     error: str | None = None
     live: LiveObject | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,4 +217,17 @@ class ApplyResult:
 
     @property
     def failed(self) -> bool:
-        return any(o.outcome is Outcome.FAILED for o in self.outcomes)
+        """Whether any change is not known to be applied."""
+        return any(o.outcome is not Outcome.APPLIED for o in self.outcomes)
+
+    def summary(self) -> str:
+        """``2 created, 1 updated, 0 deleted; 1 failed, 1 unknown``: what holds now."""
+        applied = [o.change.action for o in self.outcomes if o.outcome is Outcome.APPLIED]
+        created, updated, deleted = (applied.count(action) for action in Action)
+        made = f"{created} created, {updated} updated, {deleted} deleted"
+        rest = [
+            f"{self.count(outcome)} {outcome.value}"
+            for outcome in (Outcome.FAILED, Outcome.UNKNOWN, Outcome.NOT_ATTEMPTED)
+            if self.count(outcome)
+        ]
+        return f"{made}; {', '.join(rest)}" if rest else made
