@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler import __version__
+from reconciler import __version__, logs
 from reconciler.applying import OnOutcome
 from reconciler.console import Output, use_color, write_atomic
 from reconciler.errors import ApplyFailed, ReconcilerError, SettingsError
@@ -62,13 +62,55 @@ def sandbox_options(func: F) -> F:
     )(func)
 
 
+def _run_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Record a run option wherever it stood on the line, and set logging up to match."""
+    if value in (None, 0, False):
+        return value
+    obj = ctx.find_root().ensure_object(dict)
+    if param.name == "verbose":
+        obj["verbose"] = obj.get("verbose", 0) + value
+    else:
+        obj[str(param.name)] = value
+    _configure_logging(obj)
+    return value
+
+
+def run_options() -> list[click.Parameter]:
+    """``-v``, ``--log-level`` and ``--no-color``: taken before the command name or after it."""
+    return [
+        click.Option(
+            ["-v", "--verbose"],
+            count=True,
+            expose_value=False,
+            callback=_run_option,
+            help="Say more: -v retries, pauses and timings; -vv every request.",
+        ),
+        click.Option(
+            ["--log-level"],
+            type=click.Choice(logs.LEVELS, case_sensitive=False),
+            expose_value=False,
+            callback=_run_option,
+            help="Log at this level (wins over -v).",
+        ),
+        click.Option(
+            ["--no-color"],
+            is_flag=True,
+            expose_value=False,
+            callback=_run_option,
+            help="Never colour the output (also: NO_COLOR=1).",
+        ),
+    ]
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
-@click.option("--no-color", is_flag=True, help="Never colour the output (also: NO_COLOR=1).")
 @click.pass_context
-def cli(ctx: click.Context, no_color: bool) -> None:
+def cli(ctx: click.Context) -> None:
     """Keep ProctorExam institutes (and more, through plugins) in line with YAML."""
-    ctx.obj = {"no_color": no_color}
+    ctx.ensure_object(dict)
+
+
+cli.params.extend(run_options())
 
 
 @cli.command()
@@ -265,15 +307,24 @@ def _no_color() -> bool:
     return bool(root and root.obj and root.obj.get("no_color"))
 
 
+def _configure_logging(obj: dict[str, Any]) -> None:
+    color = use_color(sys.stderr, os.environ, disabled=bool(obj.get("no_color")))
+    logs.configure(obj.get("verbose", 0), obj.get("log_level"), color=color)
+
+
 def _output() -> Output:
     return Output(color=use_color(sys.stderr, os.environ, disabled=_no_color()))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code instead of raising it (testable)."""
+    _configure_logging({})
     try:
         pm, infos = build_plugin_manager()
         Hooks(pm, infos).add_commands(cli)
+        for command in cli.commands.values():
+            if not any(p.name == "verbose" for p in command.params):
+                command.params.extend(run_options())
         # Outside standalone mode click returns an Exit's code instead of raising it.
         code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -289,6 +340,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReconcilerError as exc:
         Output(color=use_color(sys.stderr, os.environ)).error(str(exc))
         return exc.exit_code
+    finally:
+        logs.reset()
     return code if isinstance(code, int) else EXIT_OK
 
 
