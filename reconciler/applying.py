@@ -83,8 +83,7 @@ async def apply_plan(
                 )
                 if outcome.outcome is Outcome.FAILED and outcome.note == _AUTH:
                     refused.append(
-                        f"not attempted: the service refused the credentials on"
-                        f" {change.address}"
+                        f"not attempted: the service refused the credentials on {change.address}"
                     )
         hooks.after_change(outcome)
         if on_outcome is not None:

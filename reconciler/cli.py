@@ -18,12 +18,12 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler import __version__, logs
+from reconciler import __version__, logs, signals
 from reconciler.applying import OnOutcome
 from reconciler.console import Output, use_color, write_atomic
 from reconciler.errors import ApplyFailed, ReconcilerError, SettingsError
 from reconciler.hooks import Hooks
-from reconciler.model import Action, DesiredState, LiveObject, Plan
+from reconciler.model import DesiredState, LiveObject, Plan
 from reconciler.plugins import build_plugin_manager
 from reconciler.project import Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions, Reporter
@@ -193,14 +193,23 @@ def apply(
             return
         if not auto_approve:
             _confirm()
+        made: list[ChangeOutcome] = []
         with out.progress(len(the_plan.changes), "Applying") as progress:
 
             def report(outcome: ChangeOutcome) -> None:
                 out.outcome(outcome)
                 progress.advance(progress.task_ids[0])
+                if outcome.outcome is Outcome.APPLIED:
+                    made.append(outcome)
 
-            result = asyncio.run(_apply(project, the_plan, report))
-    _finish(result, out)
+            stop = _stop_request()
+            try:
+                with stop.graceful():
+                    result = asyncio.run(_apply(project, the_plan, report, stop))
+            except KeyboardInterrupt:
+                out.say(f"{len(made)} of {len(the_plan.changes)} change(s) were made.")
+                raise
+    _finish(result, out, stopped=stop.reason is not None)
 
 
 @cli.command()
@@ -244,23 +253,47 @@ async def _refresh_and_plan(
     return project.plan(desired, live, targets=targets)
 
 
-async def _apply(project: Project, the_plan: Plan, report: OnOutcome) -> ApplyResult:
+async def _apply(
+    project: Project, the_plan: Plan, report: OnOutcome, stop: signals.StopRequest
+) -> ApplyResult:
     async with project.sessions() as sessions:
-        return await project.apply(the_plan, sessions, on_outcome=report)
+        return await project.apply(the_plan, sessions, on_outcome=report, should_stop=stop)
 
 
-def _finish(result: ApplyResult, out: Output) -> None:
-    applied = [o.change.action for o in result.outcomes if o.outcome is Outcome.APPLIED]
-    created, updated, deleted = (applied.count(action) for action in Action)
-    summary = f"{created} created, {updated} updated, {deleted} deleted"
+def _finish(result: ApplyResult, out: Output, *, stopped: bool = False) -> None:
+    summary = result.summary()
+    if stopped:
+        out.say(f"Stopped (SIGTERM): {summary}.", style="yellow")
+        raise ApplyStopped(result)
     if not result.failed:
         out.say(f"Apply complete: {summary}.", style="green")
         return
-    failed = result.count(Outcome.FAILED)
-    if result.count(Outcome.APPLIED) == 0:
-        raise ReconcilerError(f"Apply failed: none of {failed} change(s) could be made.")
-    out.say(f"Applied: {summary}; {failed} failed.", style="yellow")
+    if result.count(Outcome.APPLIED) == 0 and result.count(Outcome.UNKNOWN) == 0:
+        raise ReconcilerError(
+            f"Apply failed: none of {len(result.outcomes)} change(s) could be made ({summary})."
+        )
+    out.say(f"Applied: {summary}.", style="yellow")
     raise ApplyFailed(result)
+
+
+class ApplyStopped(ReconcilerError):
+    """SIGTERM stopped an apply: the changes in flight finished, the others were not started."""
+
+    exit_code = signals.EXIT_TERMINATED
+
+    def __init__(self, result: ApplyResult) -> None:
+        made = result.count(Outcome.APPLIED)
+        super().__init__(
+            f"Apply stopped by SIGTERM after {made} of {len(result.outcomes)} change(s) were"
+            " made. Run plan again to see what is still pending."
+        )
+
+
+def _stop_request() -> signals.StopRequest:
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    stop = root.obj.get("stop") if root and isinstance(root.obj, dict) else None
+    return stop if isinstance(stop, signals.StopRequest) else signals.StopRequest()
 
 
 @contextlib.contextmanager
@@ -318,6 +351,11 @@ def _output() -> Output:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code instead of raising it (testable)."""
+    with signals.handle_sigterm() as stop:
+        return _main(argv, stop)
+
+
+def _main(argv: Sequence[str] | None, stop: signals.StopRequest) -> int:
     _configure_logging({})
     try:
         pm, infos = build_plugin_manager()
@@ -326,7 +364,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not any(p.name == "verbose" for p in command.params):
                 command.params.extend(run_options())
         # Outside standalone mode click returns an Exit's code instead of raising it.
-        code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+        code = cli.main(
+            args=list(argv) if argv is not None else None, standalone_mode=False, obj={"stop": stop}
+        )
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except (click.exceptions.Abort, KeyboardInterrupt):
@@ -334,6 +374,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # a new plan shows what is still pending, and applying it again converges.
         click.echo("\nInterrupted. Run plan again to see what is still pending.", err=True)
         return EXIT_INTERRUPTED
+    except signals.Terminated:
+        click.echo("\nTerminated. Run plan again to see what is still pending.", err=True)
+        return signals.EXIT_TERMINATED
     except click.ClickException as exc:
         exc.show()
         return EXIT_ERROR

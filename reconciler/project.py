@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,6 +170,7 @@ class Project:
         sessions: Mapping[str, ProviderSession],
         *,
         on_outcome: OnOutcome | None = None,
+        should_stop: Callable[[], str | None] | None = None,
     ) -> ApplyResult:
         return await apply_plan(
             plan,
@@ -178,6 +179,7 @@ class Project:
             self.hooks,
             parallelism=self.settings.parallelism,
             on_outcome=on_outcome,
+            should_stop=should_stop,
         )
 
 

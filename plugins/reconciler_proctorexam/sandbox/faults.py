@@ -94,6 +94,10 @@ class Faults:
             raise ValueError("fault rates are shares of requests, between 0 and 1")
         if sum(rates) > 1.0 + 1e-9:
             raise ValueError(f"fault rates add up to {sum(rates):g}; at most 1 is possible")
+        if self.retry_after < 0:
+            raise ValueError("retry_after is a number of seconds and cannot be negative")
+        if self.rps_limit is not None and self.rps_limit <= 0:
+            raise ValueError("rps_limit must be positive (or None for no limit)")
 
     def _rates(self) -> tuple[float, ...]:
         return tuple(rate for _, rate in self.kinds())
@@ -116,10 +120,6 @@ class Faults:
             return str(seconds).encode()
         # A date is only precise to the second: round up, so a client never comes back early.
         return email.utils.formatdate(time.time() + seconds + 1, usegmt=True).encode()
-        if self.retry_after < 0:
-            raise ValueError("retry_after is a number of seconds and cannot be negative")
-        if self.rps_limit is not None and self.rps_limit <= 0:
-            raise ValueError("rps_limit must be positive (or None for no limit)")
 
 
 class _TokenBucket:
@@ -331,18 +331,15 @@ def _dripping(send: Send, interval: float) -> Send:
             await send(message)
             return
         body: bytes = message.get("body", b"")
+        more = message.get("more_body", False)
         for index in range(len(body)):
-            await send(
-                {"type": "http.response.body", "body": body[index : index + 1], "more_body": True}
-            )
-            await asyncio.sleep(interval)
-        await send(
-            {
-                "type": "http.response.body",
-                "body": b"",
-                "more_body": message.get("more_body", False),
-            }
-        )
+            last = index == len(body) - 1
+            piece = body[index : index + 1]
+            await send({"type": "http.response.body", "body": piece, "more_body": more or not last})
+            if not last:
+                await asyncio.sleep(interval)
+        if not body:
+            await send(message)
 
     return drip
 
