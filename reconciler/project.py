@@ -75,7 +75,9 @@ class Project:
 
     def load(self) -> DesiredState:
         """Read and validate the YAML; every problem is raised at once, before any network."""
-        state = load_desired(self.path, self.kinds, self.environ)
+        state = load_desired(
+            self.path, self.kinds, self.environ, secret_files=self.settings.secret_files
+        )
         problems = self.hooks.validate(state, self.kinds)
         if problems:
             raise ConfigError(sorted(problems, key=_problem_order))

@@ -202,9 +202,15 @@ def check_institutes(state: DesiredState, kinds: Mapping[str, ResourceKind]) -> 
             key = " ".join(name.split()).casefold()
             first = first_by_name.setdefault(key, obj)
             if first is not obj:
+                # A name read through ${env:...} is a secret: never quoted.
+                shown = (
+                    "(sensitive)"
+                    if _sensitive(obj, "name") or _sensitive(first, "name")
+                    else repr(name)
+                )
                 problems.append(
                     Problem(
-                        f"institute {obj.identity!r} has the same name {name!r} as institute"
+                        f"institute {obj.identity!r} has the same name {shown} as institute"
                         f" {first.identity!r} (at {_where(first, 'name')}); names are unique"
                         " on ProctorExam (compared without case): rename one of them.",
                         _where(obj, "name"),
@@ -222,6 +228,8 @@ def _language_problems(obj: DesiredObject) -> list[Problem]:
         tags = [value] if isinstance(value, str) else value if isinstance(value, Sequence) else []
         for tag in tags:
             problem = language_tag_problem(tag) if isinstance(tag, str) else None
+            if problem is not None and _sensitive(obj, field):
+                problem = "the value read from the environment (not shown) is not a tag like en-GB"
             if problem is not None:
                 problems.append(
                     Problem(
@@ -231,6 +239,10 @@ def _language_problems(obj: DesiredObject) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _sensitive(obj: DesiredObject, field: str) -> bool:
+    return field in obj.sensitive or field in WRITE_ONLY
 
 
 def _where(obj: DesiredObject, field: str) -> Location:
