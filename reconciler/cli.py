@@ -25,7 +25,7 @@ from reconciler.errors import ApplyFailed, ReconcilerError, SettingsError
 from reconciler.hooks import Hooks
 from reconciler.model import DesiredState, LiveObject, Plan
 from reconciler.plugins import build_plugin_manager
-from reconciler.project import Project
+from reconciler.project import NO_LOCAL_PLUGINS_VAR, Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions, Reporter
 
 __all__ = ["cli", "main"]
@@ -75,6 +75,12 @@ def _run_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+def _no_local_plugins(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        os.environ[NO_LOCAL_PLUGINS_VAR] = "1"
+    return value
+
+
 def run_options() -> list[click.Parameter]:
     """``-v``, ``--log-level`` and ``--no-color``: taken before the command name or after it."""
     return [
@@ -91,6 +97,14 @@ def run_options() -> list[click.Parameter]:
             expose_value=False,
             callback=_run_option,
             help="Log at this level (wins over -v).",
+        ),
+        click.Option(
+            ["--no-local-plugins"],
+            is_flag=True,
+            expose_value=False,
+            callback=_no_local_plugins,
+            help="Load no Python file from the config directory (pull requests from forks);"
+            f" also {NO_LOCAL_PLUGINS_VAR}=1.",
         ),
         click.Option(
             ["--no-color"],
@@ -351,8 +365,16 @@ def _output() -> Output:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code instead of raising it (testable)."""
-    with signals.handle_sigterm() as stop:
-        return _main(argv, stop)
+    before = os.environ.get(NO_LOCAL_PLUGINS_VAR)
+    try:
+        with signals.handle_sigterm() as stop:
+            return _main(argv, stop)
+    finally:
+        # --no-local-plugins sets the variable for this run only (main runs in-process in tests).
+        if before is None:
+            os.environ.pop(NO_LOCAL_PLUGINS_VAR, None)
+        else:
+            os.environ[NO_LOCAL_PLUGINS_VAR] = before
 
 
 def _main(argv: Sequence[str] | None, stop: signals.StopRequest) -> int:

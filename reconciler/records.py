@@ -61,6 +61,8 @@ class ResourceKind:
     fields as written in YAML, without the identity (which is the mapping key). Fields named in
     ``write_only`` are shown as ``(sensitive)`` everywhere; ``read_only`` fields are refused in
     YAML; ``deprecated`` maps a field to the advice given when YAML uses it.
+    ``identity_schema`` is the JSON Schema of the identity (the mapping key): its ``pattern``
+    and ``maxLength`` are checked at the key's line, and its ``description`` says the rule.
     """
 
     name: str
@@ -73,6 +75,7 @@ class ResourceKind:
     deprecated: Mapping[str, str] = field(default_factory=dict)
     normalizers: Mapping[str, Normalizer] = field(default_factory=dict, repr=False)
     description: str = ""
+    identity_schema: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def normalize(self, name: str, value: Any) -> Any:
         normalizer = self.normalizers.get(name)

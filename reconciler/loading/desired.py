@@ -14,6 +14,8 @@ problems are reported at the ``defaults:`` entry, once.
 from __future__ import annotations
 
 import errno
+import os
+import re
 import stat
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,13 +63,14 @@ def config_files(path: Path, *, secret_files: Collection[Path] = ()) -> list[Pat
     that no error can quote it. A name that is not a regular file (a FIFO, a device, a dangling
     or looping symbolic link, a directory) is an error naming it, never skipped in silence.
     """
-    secret = {p.resolve() for p in secret_files}
+    # realpath, not resolve(): it does not raise on a symbolic link loop (reported below).
+    secret = {os.path.realpath(p) for p in secret_files}
     if path.is_dir():
         files = sorted(
             (p for p in path.iterdir() if p.suffix in SUFFIXES and not p.name.startswith(".")),
             key=lambda p: p.name,
         )
-        files = [p for p in files if p.resolve() not in secret]
+        files = [p for p in files if os.path.realpath(p) not in secret]
         problems = [problem for p in files if (problem := _not_regular(p)) is not None]
         if problems:
             raise ConfigError(problems)
@@ -76,7 +79,7 @@ def config_files(path: Path, *, secret_files: Collection[Path] = ()) -> list[Pat
                 [Problem(f"{path}: no *.yaml or *.yml files here; is this the config directory?")]
             )
         return files
-    if path.resolve() in secret:
+    if os.path.realpath(path) in secret:
         raise ConfigError(
             [Problem(f"{path}: this is the credentials file the settings name, not configuration")]
         )
@@ -110,6 +113,23 @@ def _not_regular(path: Path) -> Problem | None:
         else "not a regular file"
     )
     return Problem(f"cannot be read: {kind}, not a regular file", Location(str(path), 1, 1))
+
+
+def identity_problem(kind: ResourceKind, identity: Any) -> str | None:
+    """What is wrong with an identity by its kind's ``identity_schema``, or None."""
+    rule = kind.identity_schema
+    if not rule:
+        return None
+    if not isinstance(identity, str):
+        return f"a {kind.identity} must be text, not {_shape(identity)}"
+    limit = rule.get("maxLength")
+    if isinstance(limit, int) and len(identity) > limit:
+        return f"a {kind.identity} has at most {limit} characters, not {len(identity)}"
+    pattern = rule.get("pattern")
+    if isinstance(pattern, str) and re.fullmatch(pattern, identity) is None:
+        why = rule.get("description") or f"it must match {pattern}"
+        return f"{identity!r} is not a valid {kind.identity}: {why}"
+    return None
 
 
 def _shape(value: Any) -> str:
@@ -293,6 +313,10 @@ class _Assembler:
                 self.problem(
                     f"{kind.section}: an empty {kind.identity}; name it", file, kline, kcol
                 )
+                continue
+            wrong = identity_problem(kind, identity)
+            if wrong is not None:
+                self.problem(f"{address}: {wrong}", file, kline, kcol)
                 continue
             first = self.declared.get((kind.name, identity))
             if first is not None:
