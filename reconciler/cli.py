@@ -78,6 +78,11 @@ def _run_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+def _terminated() -> int:
+    click.echo("\nTerminated. Run plan again to see what is still pending.", err=True)
+    return signals.EXIT_TERMINATED
+
+
 def _no_local_plugins(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
     if value:
         os.environ[NO_LOCAL_PLUGINS_VAR] = "1"
@@ -478,8 +483,12 @@ def _main(argv: Sequence[str] | None, stop: signals.StopRequest) -> int:
         click.echo("\nInterrupted. Run plan again to see what is still pending.", err=True)
         return EXIT_INTERRUPTED
     except signals.Terminated:
-        click.echo("\nTerminated. Run plan again to see what is still pending.", err=True)
-        return signals.EXIT_TERMINATED
+        return _terminated()
+    except BaseExceptionGroup as group:
+        # SIGTERM inside a task group (concurrent page reads) arrives wrapped.
+        if group.subgroup(signals.Terminated) is None:
+            raise
+        return _terminated()
     except click.ClickException as exc:
         exc.show()
         return EXIT_ERROR
