@@ -87,6 +87,11 @@ class Output:
             )
         elif outcome.outcome is Outcome.NOT_ATTEMPTED:
             self.console.print(f"[yellow]{address}: {_markup(outcome.error or 'not attempted')}[/]")
+        elif outcome.outcome is Outcome.STALE:
+            self.console.print(
+                f"[yellow]{address}: {change.action.value} not made:[/]"
+                f" {_markup(outcome.error or 'it moved since the plan')}"
+            )
         else:
             self.console.print(
                 f"[red]{address}: {change.action.value} failed:[/]"

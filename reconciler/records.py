@@ -228,6 +228,8 @@ class Refusal:
 class Outcome(enum.Enum):
     """What became of one change: a failure fails that change alone.
 
+    ``STALE``: not made, because the object moved since the plan (another run got there
+    first); planning again shows what is still to do.
     ``UNKNOWN``: the write was sent, its answer was lost, and its effect could not be seen; it
     was not sent again. ``NOT_ATTEMPTED``: the apply stopped before this change (the service
     refused the credentials, or the process was asked to stop).
@@ -235,6 +237,7 @@ class Outcome(enum.Enum):
 
     APPLIED = "applied"
     FAILED = "failed"
+    STALE = "stale"
     UNKNOWN = "unknown"
     NOT_ATTEMPTED = "not attempted"
 
@@ -264,19 +267,25 @@ class ApplyResult:
 
     @property
     def failed(self) -> bool:
-        """Whether any change is not known to be applied."""
-        return any(o.outcome is not Outcome.APPLIED for o in self.outcomes)
+        """Whether any change failed, or was not attempted, or its outcome is unknown.
+
+        A stale change (another run got there first) is not a failure: planning again settles it.
+        """
+        unsettled = (Outcome.FAILED, Outcome.UNKNOWN, Outcome.NOT_ATTEMPTED)
+        return any(o.outcome in unsettled for o in self.outcomes)
 
     def summary(self) -> str:
         """``2 created, 1 updated, 0 deleted; 1 failed, 1 unknown``: what holds now."""
         applied = [o.change.action for o in self.outcomes if o.outcome is Outcome.APPLIED]
         created, updated, deleted = (applied.count(action) for action in Action)
         made = f"{created} created, {updated} updated, {deleted} deleted"
-        rest = [
-            f"{self.count(outcome)} {outcome.value}"
-            for outcome in (Outcome.FAILED, Outcome.UNKNOWN, Outcome.NOT_ATTEMPTED)
-            if self.count(outcome)
-        ]
+        labels = {
+            Outcome.FAILED: "failed",
+            Outcome.UNKNOWN: "unknown",
+            Outcome.NOT_ATTEMPTED: "not attempted",
+            Outcome.STALE: "not made",
+        }
+        rest = [f"{self.count(o)} {label}" for o, label in labels.items() if self.count(o)]
         return f"{made}; {', '.join(rest)}" if rest else made
 
 

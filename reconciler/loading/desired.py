@@ -151,6 +151,7 @@ class _Default:
     entry: KeyEntry
     location: Location
     from_env: bool
+    written: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,7 +290,9 @@ class _Assembler:
                 )
                 continue
             resolution = resolve(field_value, self.environ)
-            default = _Default(resolution.value, field_entry, location, resolution.from_env)
+            default = _Default(
+                resolution.value, field_entry, location, resolution.from_env, field_value
+            )
             self.defaults[field] = default
             for failure in resolution.failures:
                 shown, where = _Locator(None, {field: default})((field, *failure.path))
@@ -427,6 +430,7 @@ class _Assembler:
         fields = dict(declared.fields)
         locations: dict[str, Location] = {}
         sensitive: set[str] = set()
+        templates: dict[str, Any] = {}
         locate = _Locator(declared, self.defaults)
         for name, value in fields.items():
             entry = tree[name]
@@ -438,6 +442,7 @@ class _Assembler:
                 fields[name] = resolution.value
                 if resolution.from_env:
                     sensitive.add(name)
+                    templates[name] = value
                 for failure in resolution.failures:
                     shown, where = locate((name, *failure.path))
                     self.problems.append(Problem(f"{shown}: {failure.message}", where))
@@ -448,6 +453,7 @@ class _Assembler:
                 locations[name] = default.location
                 if default.from_env:
                     sensitive.add(name)
+                    templates[name] = default.written
         sensitive.update(kind.write_only.intersection(fields))
         self.problems.extend(
             p for p in schema.check(fields, locate, sensitive) if p.location not in self.reported
@@ -459,6 +465,7 @@ class _Assembler:
             declared.location,
             locations,
             frozenset(sensitive),
+            templates=templates,
         )
 
 
