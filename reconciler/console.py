@@ -22,16 +22,36 @@ from reconciler.records import ChangeOutcome, Outcome
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["Output", "use_color", "write_atomic"]
+__all__ = ["Output", "printable", "use_color", "write_atomic"]
 
 _DONE = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
 
 #: What rich may change in a message written without colour: tabs (expanded), the control
 #: codes it strips (BEL, BS, VT, FF, CR), emoji codes such as ``:smile:`` (its own pattern)
-#: and backslashes (its markup escape doubles a trailing one).
-#: A message free of them is written as it is, without loading rich; one that has them goes
-#: through rich, so that the output is the same either way.
+#: and backslashes (its markup escape doubles a trailing one). A message free of them is
+#: written as it is, without loading rich; one that has them goes through rich, so that the
+#: output is the same either way.
 _RICH_WOULD_CHANGE = re.compile(r"[\t\x07\x08\x0b\x0c\r\\]|:\S*?:")
+
+
+def printable(text: str) -> str:
+    """``text`` with what a terminal would act on or hide escaped (``\\x1b``, ``\\u202e``).
+
+    Messages quote input and the service's answers; a crafted name must not be able to move the
+    cursor, erase a line or reverse the text around it. Line breaks of a multi-line message stay.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch in " \n" else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
 
 
 def use_color(stream: TextIO, environ: Mapping[str, str], *, disabled: bool = False) -> bool:
@@ -71,7 +91,11 @@ class Output:
         return self._console
 
     def _print(self, text: str, markup: Callable[[], str], style: str | None = None) -> None:
-        """Print ``text``: as rich renders ``markup()``, or as it is when rich changes nothing."""
+        """Print ``text``: as rich renders ``markup()``, or as it is when rich changes nothing.
+
+        ``text`` is what ``markup()`` reads as, tags left out, its parts already
+        :func:`printable`.
+        """
         if self.rich or _RICH_WOULD_CHANGE.search(text):
             self.console.print(markup(), style=style)
         else:
@@ -79,31 +103,36 @@ class Output:
             self.stream.flush()
 
     def say(self, message: str, style: str = "") -> None:
-        self._print(message, lambda: _escape(message), style=style or None)
+        shown = printable(message)
+        self._print(shown, lambda: _escape_markup(shown), style=style or None)
 
     def error(self, message: str) -> None:
-        self._print(f"Error: {message}", lambda: f"[bold red]Error:[/] {_escape(message)}")
+        shown = printable(message)
+        self._print(f"Error: {shown}", lambda: f"[bold red]Error:[/] {_escape_markup(shown)}")
 
     def outcome(self, outcome: ChangeOutcome) -> None:
+        """One line per change: its address once, then what became of it."""
         change = outcome.change
-        address = change.address
+        address = printable(change.address)
+        action = change.action.value
         if outcome.outcome is Outcome.APPLIED:
-            done = _DONE[change.action]
-            self._print(f"{address}: {done}", lambda: f"[green]{_escape(address)}: {done}[/]")
+            done = printable(outcome.note) if outcome.note else _DONE[change.action]
+            line, style, cut = f"{address}: {done}", "green", None
+        elif outcome.outcome is Outcome.UNKNOWN:
+            line = f"{address}: {action} outcome unknown: {printable(outcome.error or '')}"
+            style, cut = "yellow", len(f"{address}: {action} outcome unknown:")
+        elif outcome.outcome is Outcome.NOT_ATTEMPTED:
+            line = f"{address}: {printable(outcome.error or 'not attempted')}"
+            style, cut = "yellow", None
         elif outcome.outcome is Outcome.STALE:
-            reason = outcome.error or "it moved since the plan"
-            action = change.action.value
-            self._print(
-                f"{address}: {action} not made: {reason}",
-                lambda: f"[yellow]{_escape(address)}: {action} not made:[/] {_escape(reason)}",
-            )
+            reason = printable(outcome.error or "it moved since the plan")
+            line, style = f"{address}: {action} not made: {reason}", "yellow"
+            cut = len(f"{address}: {action} not made:")
         else:
-            reason = outcome.error or outcome.outcome.value
-            action = change.action.value
-            self._print(
-                f"{address}: {action} failed: {reason}",
-                lambda: f"[red]{_escape(address)}: {action} failed:[/] {_escape(reason)}",
-            )
+            reason = printable(outcome.error or outcome.outcome.value)
+            line, style = f"{address}: {action} failed: {reason}", "red"
+            cut = len(f"{address}: {action} failed:")
+        self._print(line, lambda: _styled(line, style, cut))
 
     @contextmanager
     def progress(self, total: int, label: str) -> Iterator[Any]:
@@ -120,7 +149,7 @@ class Output:
         )
 
         progress = Progress(
-            TextColumn(_escape(label)),
+            TextColumn(_escape_markup(label)),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -142,7 +171,14 @@ class _NoProgress:
         pass
 
 
-def _escape(text: str) -> str:
+def _styled(line: str, style: str, cut: int | None) -> str:
+    """``line`` as rich markup in ``style``: all of it, or its first ``cut`` characters."""
+    if cut is None:
+        return f"[{style}]{_escape_markup(line)}[/]"
+    return f"[{style}]{_escape_markup(line[:cut])}[/]{_escape_markup(line[cut:])}"
+
+
+def _escape_markup(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
