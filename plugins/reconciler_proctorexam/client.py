@@ -122,7 +122,12 @@ class ProctorExamClient:
             trust_env=self._trust_env,
             # One connection per slot: requests never queue in httpcore's pool (transport.py).
             transport=transport
-            or SlotTransport(settings.parallelism, verify=verify, trust_env=self._trust_env),
+            or SlotTransport(
+                settings.parallelism,
+                verify=verify,
+                trust_env=self._trust_env,
+                tls=httpx.URL(settings.base_url).scheme == "https",
+            ),
         )
 
     def __repr__(self) -> str:

@@ -24,18 +24,27 @@ class SlotTransport(httpx.AsyncBaseTransport):
     """``slots`` single-connection transports; a request waits only if all are busy.
 
     ``verify`` and ``trust_env`` mean what they mean to httpx. They make one TLS context, shared
-    by every slot: loading the certificate store costs tens of milliseconds each time.
+    by every slot: loading the certificate store costs tens of milliseconds each time. Without
+    ``tls`` (a plain ``http://`` address: the local sandbox) none is loaded: the slots get a
+    context that trusts no certificate at all, so that they could never speak TLS unverified.
     """
 
     def __init__(
-        self, slots: int, *, verify: ssl.SSLContext | bool = True, trust_env: bool = True
+        self,
+        slots: int,
+        *,
+        verify: ssl.SSLContext | bool = True,
+        trust_env: bool = True,
+        tls: bool = True,
     ) -> None:
         one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        context = (
-            verify
-            if isinstance(verify, ssl.SSLContext)
-            else httpx.create_ssl_context(verify=verify, trust_env=trust_env)
-        )
+        context: ssl.SSLContext
+        if not tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, and trusts nothing
+        elif isinstance(verify, ssl.SSLContext):
+            context = verify
+        else:
+            context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
         self._all = [
             httpx.AsyncHTTPTransport(verify=context, trust_env=trust_env, limits=one)
             for _ in range(slots)
