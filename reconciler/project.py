@@ -10,6 +10,7 @@ this is the one place that knows their order.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping, Sequence
@@ -104,6 +105,10 @@ class Project:
             problems += self._option_problems()
         if problems:
             raise ConfigError(sorted(problems, key=_problem_order))
+        # The loaded state lives as long as the command. Frozen, it is no longer walked by every
+        # collection of what the listing and the plan allocate (a sixth of a 10,000-object
+        # plan's time went there); it is still freed by reference counting.
+        gc.freeze()
         return state
 
     def _option_problems(self) -> list[Problem]:
