@@ -43,6 +43,7 @@ from reconciler.records import (
     RenderOptions,
     Reporter,
     ResourceKind,
+    Scope,
 )
 
 __version__ = "0.1.0"
@@ -77,6 +78,7 @@ __all__ = [
     "RenderOptions",
     "Reporter",
     "ResourceKind",
+    "Scope",
     "ServiceError",
     "SettingsError",
     "StaleObjectError",

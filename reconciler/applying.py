@@ -4,6 +4,11 @@ A failing change fails alone: the others go on, and the result says which were a
 failed and why. Only :class:`~reconciler.errors.ReconcilerError` counts as a change's failure;
 anything else is a bug and propagates. Re-running after a partial failure converges: a fresh plan
 contains only what is still different, so nothing is done twice.
+
+Changes run in levels (see :mod:`reconciler.dependencies`): deletes first, children before
+parents, then creates and updates, parents before children; within a level, concurrently. A
+change that names a parent through a reference field (every create does) is skipped, with the
+reason, when that parent's change failed or was skipped.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 
+from reconciler.dependencies import kind_levels, parents_of
 from reconciler.errors import ReconcilerError, StaleObjectError
 from reconciler.hooks import Hooks
 from reconciler.model import Action, Change, LiveObject, Plan
@@ -44,21 +50,60 @@ async def apply_plan(
     first and a change whose object moved on since the plan is failed as stale, not applied.
     """
     gate = asyncio.Semaphore(parallelism)
+    done: dict[str, ChangeOutcome] = {}
 
     async def run(change: Change) -> ChangeOutcome:
-        async with gate:
-            outcome = await _apply_one(
-                change, sessions[change.kind], kinds[change.kind], hooks, check_fresh
+        blocked = _blocked_by(change, kinds, done)
+        if blocked is not None:
+            outcome = ChangeOutcome(
+                change,
+                Outcome.SKIPPED,
+                error=f"not attempted: it needs {blocked.change.address}, whose"
+                f" {blocked.change.action.value} {blocked.outcome.value}. Fix that and apply"
+                " again.",
             )
+        else:
+            async with gate:
+                outcome = await _apply_one(
+                    change, sessions[change.kind], kinds[change.kind], hooks, check_fresh
+                )
+        done[change.address] = outcome
         hooks.after_change(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
         return outcome
 
-    outcomes = await asyncio.gather(*(run(change) for change in plan.changes))
-    result = ApplyResult(tuple(outcomes))
+    outcomes: dict[int, ChangeOutcome] = {}
+    for level in _levels(plan, kinds):
+        results = await asyncio.gather(*(run(plan.changes[i]) for i in level))
+        outcomes.update(zip(level, results, strict=True))
+    result = ApplyResult(tuple(outcomes[i] for i in range(len(plan.changes))))
     hooks.after_apply(result)
     return result
+
+
+def _levels(plan: Plan, kinds: Mapping[str, ResourceKind]) -> list[list[int]]:
+    """Indices of the plan's changes, in the groups that run one after another."""
+    depth = kind_levels(kinds)
+    top = max(depth.values(), default=0)
+    groups: dict[int, list[int]] = {}
+    for index, change in enumerate(plan.changes):
+        level = depth.get(change.kind, 0)
+        # Deletes first, children first; then creates and updates, parents first.
+        order = top - level if change.action is Action.DELETE else top + 1 + level
+        groups.setdefault(order, []).append(index)
+    return [groups[order] for order in sorted(groups)]
+
+
+def _blocked_by(
+    change: Change, kinds: Mapping[str, ResourceKind], done: Mapping[str, ChangeOutcome]
+) -> ChangeOutcome | None:
+    """The outcome of a parent's change that failed or was skipped, if there is one."""
+    for address in parents_of(change, kinds):
+        parent = done.get(address)
+        if parent is not None and parent.outcome is not Outcome.APPLIED:
+            return parent
+    return None
 
 
 async def _apply_one(

@@ -239,13 +239,13 @@ def schema(name: str) -> None:
 async def _refresh_and_plan(
     project: Project, desired: DesiredState, targets: Sequence[str]
 ) -> Plan:
-    async with project.sessions() as sessions:
-        live: dict[str, Sequence[LiveObject]] = await project.refresh(sessions)
+    async with project.sessions(project.needed_kinds(desired)) as sessions:
+        live: dict[str, Sequence[LiveObject]] = await project.refresh(sessions, desired)
     return project.plan(desired, live, targets=targets)
 
 
 async def _apply(project: Project, the_plan: Plan, report: OnOutcome) -> ApplyResult:
-    async with project.sessions() as sessions:
+    async with project.sessions({c.kind for c in the_plan.changes}) as sessions:
         return await project.apply(the_plan, sessions, on_outcome=report)
 
 
@@ -257,9 +257,14 @@ def _finish(result: ApplyResult, out: Output) -> None:
         out.say(f"Apply complete: {summary}.", style="green")
         return
     failed = result.count(Outcome.FAILED)
+    skipped = result.count(Outcome.SKIPPED)
+    also = f", {skipped} skipped" if skipped else ""
     if result.count(Outcome.APPLIED) == 0:
-        raise ReconcilerError(f"Apply failed: none of {failed} change(s) could be made.")
-    out.say(f"Applied: {summary}; {failed} failed.", style="yellow")
+        raise ReconcilerError(
+            f"Apply failed: none of {failed + skipped} change(s) could be made ({failed}"
+            f" failed{also})."
+        )
+    out.say(f"Applied: {summary}; {failed} failed{also}.", style="yellow")
     raise ApplyFailed(result)
 
 

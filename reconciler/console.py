@@ -59,8 +59,8 @@ class Output:
             self.console.print(f"[green]{escape(change.address)}: {_DONE[change.action]}[/]")
         else:
             self.console.print(
-                f"[red]{escape(change.address)}: {change.action.value} failed:[/]"
-                f" {escape(outcome.error or outcome.outcome.value)}"
+                f"[red]{escape(change.address)}: {change.action.value}"
+                f" {outcome.outcome.value}:[/] {escape(outcome.error or outcome.outcome.value)}"
             )
 
     @contextmanager

@@ -137,7 +137,9 @@ class ApplyFailed(ReconcilerError):
 
         failed = result.count(Outcome.FAILED)
         applied = result.count(Outcome.APPLIED)
+        skipped = result.count(Outcome.SKIPPED)
+        also = f", {skipped} skipped" if skipped else ""
         super().__init__(
-            f"Apply partly failed: {applied} change(s) applied, {failed} failed."
+            f"Apply partly failed: {applied} change(s) applied, {failed} failed{also}."
             " Fix the errors above and run apply again: applied changes will not be repeated."
         )

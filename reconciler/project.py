@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.applying import OnOutcome, apply_plan
+from reconciler.dependencies import check_declared, kind_levels, needed_kinds, scopes
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import check_safety
 from reconciler.hooks import Hooks
@@ -75,8 +76,9 @@ class Project:
 
     def load(self) -> DesiredState:
         """Read and validate the YAML; every problem is raised at once, before any network."""
+        kind_levels(self.kinds)  # references to unknown kinds, or in a cycle: a PluginError
         state = load_desired(self.path, self.kinds, self.environ)
-        problems = self.hooks.validate(state, self.kinds)
+        problems = check_declared(state, self.kinds) + self.hooks.validate(state, self.kinds)
         if problems:
             raise ConfigError(sorted(problems, key=_problem_order))
         return state
@@ -106,13 +108,22 @@ class Project:
                 raise SettingsError("--sandbox: no installed provider offers a sandbox.")
             yield
 
+    def needed_kinds(self, desired: DesiredState) -> list[str]:
+        """The kinds ``desired`` declares or tombstones, and the kinds they refer to."""
+        return needed_kinds(desired, self.kinds)
+
     @contextlib.asynccontextmanager
-    async def sessions(self) -> AsyncIterator[dict[str, ProviderSession]]:
-        """Open one session per provider, and map every kind to its provider's session."""
+    async def sessions(
+        self, kinds: Collection[str] | None = None
+    ) -> AsyncIterator[dict[str, ProviderSession]]:
+        """Open one session per provider of ``kinds`` (every kind when None), mapped by kind.
+
+        A provider that serves none of them is never connected, so it needs no settings.
+        """
         async with contextlib.AsyncExitStack() as stack:
             by_provider: dict[str, ProviderSession] = {}
             out: dict[str, ProviderSession] = {}
-            for kind in sorted(self.kinds):
+            for kind in sorted(self.kinds if kinds is None else kinds):
                 provider = self.provider_for(kind)
                 if provider.name not in by_provider:
                     context = ProviderContext(
@@ -128,11 +139,20 @@ class Project:
             yield out
 
     async def refresh(
-        self, sessions: Mapping[str, ProviderSession]
+        self, sessions: Mapping[str, ProviderSession], desired: DesiredState | None = None
     ) -> dict[str, Sequence[LiveObject]]:
-        """Every live object of every kind, the kinds fetched concurrently."""
-        names = sorted(self.kinds)
-        listed = await asyncio.gather(*(sessions[n].list(self.kinds[n]) for n in names))
+        """The live objects of the kinds ``desired`` needs (all kinds when None), concurrently.
+
+        Each kind ``desired`` declares is read within its :class:`Scope`; a kind that is only
+        referred to is read whole, to find the objects named.
+        """
+        if desired is None:
+            names, scope = sorted(self.kinds), {}
+        else:
+            names, scope = self.needed_kinds(desired), scopes(desired, self.kinds)
+        listed = await asyncio.gather(
+            *(sessions[n].list(self.kinds[n], scope.get(n)) for n in names)
+        )
         return dict(zip(names, listed, strict=True))
 
     # Plan and check -------------------------------------------------------------------------

@@ -31,6 +31,7 @@ __all__ = [
     "Reporter",
     "ResourceKind",
     "SandboxFactory",
+    "Scope",
 ]
 
 #: Turns a value (desired or live) into the form that is compared: ``"6"`` and ``6`` both
@@ -61,6 +62,21 @@ class ResourceKind:
     fields as written in YAML, without the identity (which is the mapping key). Fields named in
     ``write_only`` are shown as ``(sensitive)`` everywhere; ``read_only`` fields are refused in
     YAML; ``deprecated`` maps a field to the advice given when YAML uses it.
+
+    Between kinds and over an object's life:
+
+    - ``references`` maps a field to the kind it names by identity (``institute`` ->
+      ``institute``): the object referred to must be declared or live, and not a tombstone;
+      apply creates it first and skips the referring change when it failed.
+    - ``create_only`` maps a field that cannot change after create to the advice on how to
+      change it by hand; a plan that would change one is refused at its line. A create-only
+      field that is also write-only (a first password) is sent on create only, and must be
+      written as ``${env:NAME}``.
+    - ``can_delete`` is false when the service has no delete: a tombstone is then an error.
+    - ``secrets`` names fields of the service's answers that are credentials (``api_token``):
+      the provider drops them before anything is held, shown or written.
+    - ``declarable`` is false for a kind that is only read, to be referred to by name (a
+      single sign-on provider): it has no YAML section and no published schema.
     """
 
     name: str
@@ -73,10 +89,40 @@ class ResourceKind:
     deprecated: Mapping[str, str] = field(default_factory=dict)
     normalizers: Mapping[str, Normalizer] = field(default_factory=dict, repr=False)
     description: str = ""
+    references: Mapping[str, str] = field(default_factory=dict)
+    create_only: Mapping[str, str] = field(default_factory=dict)
+    can_delete: bool = True
+    secrets: frozenset[str] = frozenset()
+    declarable: bool = True
 
     def normalize(self, name: str, value: Any) -> Any:
         normalizer = self.normalizers.get(name)
         return value if normalizer is None else normalizer(value)
+
+    @property
+    def env_only(self) -> frozenset[str]:
+        """Fields whose value may only come from ``${env:NAME}``: write-only and create-only."""
+        return self.write_only.intersection(self.create_only)
+
+    def without_secrets(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` less the fields named in :attr:`secrets`: what a provider may keep."""
+        return {k: v for k, v in values.items() if k not in self.secrets}
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a config declares of one kind, so that a provider reads no more than a plan needs.
+
+    ``identities`` are the objects declared (tombstones included), ``fields`` every field the
+    YAML manages on any of them, and ``references`` maps each reference field to the
+    identities it names (``institute`` -> ``{"uu", "new-inst"}``). A provider may list less
+    than everything with it (the users of the institutes named, and no more); ``None`` in
+    its place means everything.
+    """
+
+    identities: frozenset[str] = frozenset()
+    fields: frozenset[str] = frozenset()
+    references: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +143,8 @@ class ProviderContext:
 class ProviderSession(Protocol):
     """An open connection to one provider; every call may raise a ``ProviderError``."""
 
-    async def list(self, kind: ResourceKind) -> Sequence[LiveObject]:
-        """Every live object of ``kind``, each exactly once."""
+    async def list(self, kind: ResourceKind, scope: Scope | None = None) -> Sequence[LiveObject]:
+        """Every live object of ``kind`` within ``scope`` (all of them when None), each once."""
         ...
 
     async def read(self, kind: ResourceKind, identity: str) -> LiveObject | None:
@@ -183,6 +229,8 @@ class Outcome(enum.Enum):
 
     APPLIED = "applied"
     FAILED = "failed"
+    #: Not attempted: a change it depends on (its parent's create) failed or was skipped.
+    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,4 +252,5 @@ class ApplyResult:
 
     @property
     def failed(self) -> bool:
-        return any(o.outcome is Outcome.FAILED for o in self.outcomes)
+        """Whether any change failed or was skipped: the apply did not finish."""
+        return any(o.outcome is not Outcome.APPLIED for o in self.outcomes)
