@@ -65,10 +65,13 @@ class Caller:
         headers: Mapping[str, str] | None = None,
         in_query: tuple[str, ...] = (),
         sign_path_id: bool = True,
+        path_params: Mapping[str, Any] | None = None,
     ) -> httpx.Response:
         """``params`` go in the query (GET, DELETE) or the JSON body; the path id is signed.
 
         ``in_query`` names parameters of a write that travel in the query string instead.
+        ``path_params`` are signed (and never sent) in place of an institute's path id: the
+        user routes' ``institute_id`` and ``id``.
         """
         sent = dict(params or {})
         sent["timestamp"] = timestamp if timestamp is not None else time.time_ns() // 1_000_000
@@ -77,6 +80,7 @@ class Caller:
         member = _MEMBER.search(path)
         if member is not None and sign_path_id:
             signed["id"] = member.group(1)
+        signed.update(path_params or {})
         sent["signature"] = signature_of(secret or self.secret, signed)
         for name in omit:
             sent.pop(name, None)
