@@ -123,16 +123,15 @@ def test_create_needs_a_password_without_an_identity_provider(su: Any, sandbox: 
     assert made.status_code == 201
     user = made.json()["user"]
     assert user["email"] == "bob@uu.example"  # kept in lower case
-    assert user["api_token"] and user["secret_key"]
+    assert len(user["api_token"]) == 32  # made up for the new user
+    assert len(user["secret_key"]) == 64
     assert "password" not in user
     with_sso = create(su, 1, email="cy@uu.example", name="Cy", role="teacher", omniauth_config_id=7)
     assert with_sso.status_code == 201
 
 
 def test_e_mails_are_unique_across_the_service(su: Any) -> None:
-    again = create(
-        su, 2, email="ALICE@uu.example", name="A", role="teacher", omniauth_config_id=7
-    )
+    again = create(su, 2, email="ALICE@uu.example", name="A", role="teacher", omniauth_config_id=7)
     assert again.status_code == 422
     assert again.json() == {"email": ["has already been taken"]}
 
