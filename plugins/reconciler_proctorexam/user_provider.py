@@ -165,10 +165,12 @@ class UserSession:
             item = await self.api.create_user(institute_id, payload, address=address)
         except RejectedError as exc:
             if "has already been taken" in " ".join(exc.fields.get("email", ())):
+                said = str(exc).removeprefix(f"{exc.address}: ")
                 raise RejectedError(
-                    f"{exc.args[0]} E-mail addresses are unique across ProctorExam: this one"
+                    f"{said} E-mail addresses are unique across ProctorExam: this one"
                     " belongs to a user of another institute (or one these credentials cannot"
                     " see); correct the institute in the YAML, or the e-mail.",
+                    address=exc.address,
                     fields=exc.fields,
                 ) from None
             raise
