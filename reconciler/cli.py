@@ -18,15 +18,17 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler import __version__, logs
+from reconciler import __version__, fastschema, logs
 from reconciler.applying import OnOutcome
 from reconciler.console import Output, use_color, write_atomic
+from reconciler.documents import write_document
 from reconciler.errors import ApplyFailed, ReconcilerError, SettingsError
 from reconciler.hooks import Hooks
 from reconciler.model import Action, DesiredState, LiveObject, Plan
 from reconciler.plugins import build_plugin_manager
 from reconciler.project import Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions, Reporter
+from reconciler.snapshot import read_snapshot, snapshot_to_document
 
 __all__ = ["cli", "main"]
 
@@ -137,6 +139,12 @@ def validate(path: Path) -> None:
     "--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes, 0 when not."
 )
 @allow_delete_option
+@click.option(
+    "--live",
+    "live_file",
+    type=click.Path(path_type=Path),
+    help="Plan against this snapshot (from `snapshot`): no credentials, no network.",
+)
 def plan(
     path: Path,
     sandbox: bool,
@@ -146,13 +154,22 @@ def plan(
     output: Path | None,
     detailed_exitcode: bool,
     allow_delete: bool,
+    live_file: Path | None,
 ) -> None:
     """Show what apply would change to make the live objects match PATH."""
     project = Project.open(path)
     reporter = _reporter(project.hooks, fmt)
     desired = project.load()
-    with _maybe_sandbox(project, sandbox, reset_sandbox):
-        the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
+    if live_file is not None:
+        if sandbox or reset_sandbox:
+            raise SettingsError("--live plans against a snapshot: leave out --sandbox.")
+        snap = read_snapshot(live_file)
+        live = snap.live_for(project.needed_kinds(desired), source=str(live_file))
+        the_plan = project.plan(desired, live, targets=targets)
+        _output().say(f"Planned against the live snapshot {live_file}, {snap.describe()}.")
+    else:
+        with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
+            the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
     color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
     text = reporter.render_plan(the_plan, RenderOptions(color=color))
     if output is None:
@@ -184,7 +201,7 @@ def apply(
     reporter = _reporter(project.hooks, "text")
     out = _output()
     desired = project.load()
-    with _maybe_sandbox(project, sandbox, reset_sandbox):
+    with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
         the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
         color = use_color(sys.stdout, os.environ, disabled=_no_color())
         click.echo(reporter.render_plan(the_plan, RenderOptions(color=color)), nl=False)
@@ -204,6 +221,23 @@ def apply(
 
 
 @cli.command()
+@path_argument
+@sandbox_options
+@click.option(
+    "--output", required=True, type=click.Path(path_type=Path), help="Write the snapshot here."
+)
+def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> None:
+    """Write the live objects of the kinds PATH uses, for `plan --live` to plan against."""
+    project = Project.open(path)
+    desired = project.load()
+    with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
+        live = asyncio.run(_refresh(project, desired))
+    write_document(output, snapshot_to_document(live, project.kinds))
+    count = sum(len(objects) for objects in live.values())
+    _output().say(f"Snapshot of {count} live object(s) written to {output}.")
+
+
+@cli.command()
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 def plugins(path: Path | None) -> None:
     """List the loaded plugins: where each came from, its hooks and what it contributes.
@@ -216,12 +250,13 @@ def plugins(path: Path | None) -> None:
         click.echo(f"{info.name}  ({info.source})")
         click.echo(f"    hooks: {', '.join(hooks.hooks_of(info.name)) or '-'}")
         click.echo(f"    contributes: {', '.join(contributions.get(info.name, [])) or '-'}")
+    click.echo(f"schema validation: {fastschema.ENGINE}")
 
 
 @cli.command()
 @click.argument("name", default="config", metavar="[NAME]")
 def schema(name: str) -> None:
-    """Print a JSON Schema: config (default), plan, or a resource kind such as institute."""
+    """Print a JSON Schema: config (default), plan, snapshot, or a kind such as institute."""
     from reconciler.schemas import dump_schema, published_schemas
 
     pm, infos = build_plugin_manager()
@@ -236,16 +271,19 @@ def schema(name: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+async def _refresh(project: Project, desired: DesiredState) -> dict[str, Sequence[LiveObject]]:
+    async with project.sessions(project.needed_kinds(desired)) as sessions:
+        return await project.refresh(sessions, desired)
+
+
 async def _refresh_and_plan(
     project: Project, desired: DesiredState, targets: Sequence[str]
 ) -> Plan:
-    async with project.sessions(project.needed_kinds(desired)) as sessions:
-        live: dict[str, Sequence[LiveObject]] = await project.refresh(sessions, desired)
-    return project.plan(desired, live, targets=targets)
+    return project.plan(desired, await _refresh(project, desired), targets=targets)
 
 
 async def _apply(project: Project, the_plan: Plan, report: OnOutcome) -> ApplyResult:
-    async with project.sessions({c.kind for c in the_plan.changes}) as sessions:
+    async with project.sessions({change.kind for change in the_plan.changes}) as sessions:
         return await project.apply(the_plan, sessions, on_outcome=report)
 
 
@@ -269,13 +307,15 @@ def _finish(result: ApplyResult, out: Output) -> None:
 
 
 @contextlib.contextmanager
-def _maybe_sandbox(project: Project, sandbox: bool, reset: bool) -> Iterator[None]:
+def _maybe_sandbox(
+    project: Project, desired: DesiredState, sandbox: bool, reset: bool
+) -> Iterator[None]:
     if reset and not sandbox:
         raise SettingsError("--reset-sandbox goes with --sandbox.")
     if not sandbox:
         yield
         return
-    with project.sandbox(reset=reset):
+    with project.sandbox(desired.kinds, reset=reset):
         yield
 
 

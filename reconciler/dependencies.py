@@ -64,9 +64,9 @@ def kind_levels(kinds: Mapping[str, ResourceKind]) -> dict[str, int]:
 
 
 def needed_kinds(desired: DesiredState, kinds: Mapping[str, ResourceKind]) -> list[str]:
-    """The kinds a config declares (tombstones included), and every kind they refer to."""
+    """The kinds a config declares (its sections and tombstones), and every kind they refer to."""
     wanted: set[str] = set()
-    pending = [o.kind for o in desired.objects if o.kind in kinds]
+    pending = [kind for kind in desired.kinds if kind in kinds]
     while pending:
         name = pending.pop()
         if name in wanted:

@@ -67,13 +67,23 @@ class DesiredObject:
 
 @dataclass(frozen=True, slots=True)
 class DesiredState:
-    """Everything a config directory declares, in a deterministic order (kind, identity)."""
+    """Everything a config directory declares, in a deterministic order (kind, identity).
+
+    ``sections`` names the kinds whose YAML section appears in a file, even empty: an empty
+    ``institutes:`` still asks for the live institutes (to list them as unmanaged).
+    """
 
     objects: tuple[DesiredObject, ...]
     files: tuple[str, ...] = ()
+    sections: frozenset[str] = frozenset()
 
     def of_kind(self, kind: str) -> tuple[DesiredObject, ...]:
         return tuple(o for o in self.objects if o.kind == kind)
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        """The kinds this state declares or tombstones: the only ones refreshed and connected."""
+        return self.sections | {o.kind for o in self.objects}
 
 
 @dataclass(frozen=True, slots=True)

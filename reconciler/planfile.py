@@ -20,9 +20,9 @@ import functools
 from collections.abc import Mapping, Set
 from typing import Any, Final
 
-import jsonschema
-
+from reconciler.documents import check_version, schema_problems
 from reconciler.errors import ReconcilerError
+from reconciler.fastschema import Validator
 from reconciler.model import Action, Change, FieldChange, LiveRef, Location, Plan
 
 __all__ = [
@@ -170,17 +170,23 @@ def plan_from_document(doc: Any, *, source: str = "the saved plan") -> Plan:
     fields come back with :data:`REDACTED` as both values. ``summary`` and ``address`` are
     derived from the rest and not read.
     """
-    _check_version(doc, source)
-    errors = sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        causes = [_cause(e) for e in errors]
-        lines = [f"  {_pointer(e.absolute_path)}: {_describe(e)}" for e in causes]
+    remedy = "Make the plan again with `reconciler plan`; do not edit it."
+    check_version(
+        doc,
+        key="format_version",
+        major=_MAJOR,
+        source=source,
+        name="plan",
+        remedy=remedy,
+    )
+    problems = schema_problems(_validator(), doc)
+    if problems:
         raise ReconcilerError(
             "\n".join(
                 [
-                    f"{source} is not a valid plan document ({len(errors)} problem(s)):",
-                    *lines,
-                    "Make the plan again with `reconciler plan --format json`; do not edit it.",
+                    f"{source} is not a valid plan document ({len(problems)} problem(s)):",
+                    *(f"  {p}" for p in problems),
+                    remedy,
                 ]
             )
         )
@@ -189,20 +195,6 @@ def plan_from_document(doc: Any, *, source: str = "the saved plan") -> Plan:
         unmanaged=tuple(LiveRef(u["kind"], u["identity"], u["ref"]) for u in doc["unmanaged"]),
         live_count=doc["live_count"],
     )
-
-
-def _check_version(doc: Any, source: str) -> None:
-    version = doc.get("format_version") if isinstance(doc, Mapping) else None
-    if not isinstance(version, str):
-        raise ReconcilerError(
-            f"{source} is not a plan document: it has no format_version. Pass a file written by"
-            " `reconciler plan --format json`."
-        )
-    if version.split(".", 1)[0] != _MAJOR:
-        raise ReconcilerError(
-            f"{source} has plan format {version[:20]!r}, but this reconciler reads format"
-            f" {_MAJOR}.x; make the plan again with this version of reconciler."
-        )
 
 
 def _change_from(doc: Mapping[str, Any]) -> Change:
@@ -229,43 +221,8 @@ def _location_from(doc: Mapping[str, Any] | None) -> Location | None:
 
 
 @functools.cache
-def _validator() -> jsonschema.protocols.Validator:
-    return jsonschema.Draft202012Validator(PLAN_SCHEMA)
-
-
-def _pointer(path: Any) -> str:
-    return "/" + "/".join(str(p) for p in path) if path else "(document)"
-
-
-_BOUNDS: Final = {
-    "minimum": "must be at least {}",
-    "maxItems": "must have at most {} item(s)",
-    "pattern": "must match the pattern {}",
-}
-
-
-def _cause(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
-    """The most specific reason behind an ``anyOf`` failure: the deepest error within it."""
-    while error.context:
-        error = max(error.context, key=lambda e: len(e.absolute_path))
-    return error
-
-
-def _describe(error: jsonschema.ValidationError) -> str:
-    """Say what is wrong without quoting the offending value: a hand-edited file may hold one."""
-    if error.validator in ("required", "additionalProperties"):
-        return str(error.message)  # these name keys, never values
-    rule: Any = error.validator_value
-    if error.validator == "type":
-        return f"must be of type {rule}"
-    if error.validator in ("enum", "const"):
-        allowed = rule if error.validator == "enum" else [rule]
-        return f"must be one of {', '.join(map(str, allowed))}"
-    if error.validator in _BOUNDS:
-        return _BOUNDS[str(error.validator)].format(rule)
-    if error.validator == "not":
-        return "a sensitive field must not hold values"
-    return f"fails the schema's {error.validator!r} rule"
+def _validator() -> Validator:
+    return Validator(PLAN_SCHEMA)
 
 
 # --------------------------------------------------------------------------------------------

@@ -67,8 +67,8 @@ def make_plan(
             change = _change_for(kind, obj, current)
             if change is not None:
                 changes.append(change)
-        if not objects and kind_name in live and _declares_any(desired):
-            continue
+        if kind_name not in desired.kinds and desired.kinds:
+            continue  # read only to resolve references: not this config's to report
         unmanaged.extend(
             LiveRef(kind_name, identity, current.ref)
             for identity, current in by_identity.items()
@@ -166,10 +166,6 @@ def _create_only_problems(
             )
         )
     return problems
-
-
-def _declares_any(desired: DesiredState) -> bool:
-    return bool(desired.objects)
 
 
 def _concerns(problem: Problem, desired: DesiredState, targets: Collection[str]) -> bool:

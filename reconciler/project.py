@@ -94,18 +94,21 @@ class Project:
         )
 
     @contextlib.contextmanager
-    def sandbox(self, *, reset: bool = False) -> Iterator[None]:
-        """Run the providers' local emulators and point the providers at them."""
+    def sandbox(self, kinds: Collection[str], *, reset: bool = False) -> Iterator[None]:
+        """Run the local emulators of the providers of ``kinds`` and point them at those."""
         with contextlib.ExitStack() as stack:
             started = False
-            providers = {p.name: p for p in map(self.provider_for, self.kinds)}
+            providers = {p.name: p for p in map(self.provider_for, sorted(kinds))}
             for provider in providers.values():
                 if provider.sandbox is None:
                     continue
                 self.environ.update(stack.enter_context(provider.sandbox(self.path, reset=reset)))
                 started = True
             if not started:
-                raise SettingsError("--sandbox: no installed provider offers a sandbox.")
+                raise SettingsError(
+                    "--sandbox: no provider of the kinds this configuration declares"
+                    f" ({', '.join(sorted(kinds)) or 'none'}) offers a sandbox."
+                )
             yield
 
     def needed_kinds(self, desired: DesiredState) -> list[str]:
@@ -113,17 +116,17 @@ class Project:
         return needed_kinds(desired, self.kinds)
 
     @contextlib.asynccontextmanager
-    async def sessions(
-        self, kinds: Collection[str] | None = None
-    ) -> AsyncIterator[dict[str, ProviderSession]]:
-        """Open one session per provider of ``kinds`` (every kind when None), mapped by kind.
+    async def sessions(self, kinds: Collection[str]) -> AsyncIterator[dict[str, ProviderSession]]:
+        """Open one session per provider of ``kinds``, and map each kind to its session.
 
-        A provider that serves none of them is never connected, so it needs no settings.
+        Only the kinds a configuration declares (:attr:`DesiredState.kinds`) or a plan changes
+        are connected: a configuration of a plugin's own kind needs no other provider's
+        settings or credentials.
         """
         async with contextlib.AsyncExitStack() as stack:
             by_provider: dict[str, ProviderSession] = {}
             out: dict[str, ProviderSession] = {}
-            for kind in sorted(self.kinds if kinds is None else kinds):
+            for kind in sorted(kinds):
                 provider = self.provider_for(kind)
                 if provider.name not in by_provider:
                     context = ProviderContext(
@@ -141,15 +144,13 @@ class Project:
     async def refresh(
         self, sessions: Mapping[str, ProviderSession], desired: DesiredState | None = None
     ) -> dict[str, Sequence[LiveObject]]:
-        """The live objects of the kinds ``desired`` needs (all kinds when None), concurrently.
+        """The live objects of each kind that has a session, the kinds fetched concurrently.
 
-        Each kind ``desired`` declares is read within its :class:`Scope`; a kind that is only
-        referred to is read whole, to find the objects named.
+        Each kind ``desired`` declares is read within its :class:`Scope`, so that a provider
+        reads no more than the plan needs; a kind that is only referred to is read whole.
         """
-        if desired is None:
-            names, scope = sorted(self.kinds), {}
-        else:
-            names, scope = self.needed_kinds(desired), scopes(desired, self.kinds)
+        names = sorted(sessions)
+        scope = scopes(desired, self.kinds) if desired is not None else {}
         listed = await asyncio.gather(
             *(sessions[n].list(self.kinds[n], scope.get(n)) for n in names)
         )

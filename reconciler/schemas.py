@@ -1,9 +1,10 @@
 """The JSON Schemas the project publishes under ``schemas/``, for editors and check-jsonschema.
 
 Each resource kind's plugin owns the schema of one object's fields; this module wraps those
-into the schema of a whole YAML config file, and publishes them together with the plan
-document's schema. ``reconciler schema`` prints them and a test keeps ``schemas/`` equal to
-what it prints, so the published files cannot drift from the code.
+into the schema of a whole YAML config file, and publishes them together with the schemas of
+the documents the reconciler writes (plan, live snapshot). ``reconciler schema`` prints them
+and a test keeps ``schemas/`` equal to what it prints, so the published files cannot drift
+from the code.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, Final
 from reconciler.errors import PluginError
 from reconciler.planfile import PLAN_SCHEMA
 from reconciler.records import ResourceKind
+from reconciler.snapshot import SNAPSHOT_SCHEMA
 from reconciler.validation import is_closed
 
 __all__ = [
@@ -30,6 +32,7 @@ DRAFT_2020_12: Final = "https://json-schema.org/draft/2020-12/schema"
 
 _CONFIG_FILE: Final = "config.schema.json"
 _PLAN_FILE: Final = "plan.schema.json"
+_SNAPSHOT_FILE: Final = "snapshot.schema.json"
 
 _TOMBSTONE: Final[dict[str, Any]] = {
     "description": (
@@ -115,15 +118,16 @@ def config_schema(kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
 
 
 def published_schemas(kinds: Mapping[str, ResourceKind]) -> dict[str, dict[str, Any]]:
-    """Every published schema by file name: config, plan and ``<kind>.schema.json`` per kind.
+    """Every published schema by file name: config, plan, snapshot and one per kind.
 
-    A kind whose file name would replace the config or plan schema is a :class:`PluginError`.
+    A kind whose file name would replace one of the reconciler's own is a :class:`PluginError`.
     Kinds that are only read, never declared, have no schema.
     """
     kinds = {name: kind for name, kind in kinds.items() if kind.declarable}
     schemas: dict[str, dict[str, Any]] = {
         _CONFIG_FILE: config_schema(kinds),
         _PLAN_FILE: copy.deepcopy(PLAN_SCHEMA),
+        _SNAPSHOT_FILE: copy.deepcopy(SNAPSHOT_SCHEMA),
     }
     for name in sorted(kinds):
         file_name = f"{name}.schema.json"
