@@ -1,7 +1,7 @@
 """The ``reconciler`` command line: parses, delegates to :class:`~reconciler.project.Project`.
 
 Exit codes, the same for every command: 0 done, nothing pending; 1 error (nothing was written);
-2 changes or drift pending (``plan --detailed-exitcode``); 3 refused by a safety guard or
+2 changes or drift pending (``plan --detailed-exitcode``, ``drift``); 3 refused by a safety guard or
 policy; 4 apply partly failed. Usage errors exit 1 as well (click's own 2 would read as
 "changes pending" to a pipeline).
 """
@@ -20,14 +20,15 @@ import click
 
 from reconciler import __version__, fastschema, logs
 from reconciler.applying import OnOutcome
-from reconciler.console import Output, use_color, write_atomic
+from reconciler.console import Output, use_color
 from reconciler.documents import write_document
-from reconciler.errors import ApplyFailed, ReconcilerError, SettingsError
+from reconciler.errors import ApplyFailed, PlanRefused, ReconcilerError, SettingsError
 from reconciler.hooks import Hooks
 from reconciler.model import Action, DesiredState, LiveObject, Plan
 from reconciler.plugins import build_plugin_manager
 from reconciler.project import Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions, Reporter
+from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
 from reconciler.snapshot import read_snapshot, snapshot_to_document
 
 __all__ = ["cli", "main"]
@@ -170,14 +171,13 @@ def plan(
     else:
         with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
             the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
+    refusals = project.refusals(the_plan, allow_delete=allow_delete)
     color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
-    text = reporter.render_plan(the_plan, RenderOptions(color=color))
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
-    else:
-        write_atomic(output, text)
-        _output().say(f"Plan written to {output}.")
-    project.check(the_plan, allow_delete=allow_delete)
+    options = RenderOptions(color=color, full_report=full_report_hint("plan", path))
+    text = render(reporter, the_plan, refusals, options)
+    publish(project.hooks, text, output, the_plan, refusals, _output())
+    if refusals:
+        raise PlanRefused(refusals)
     if detailed_exitcode and not the_plan.empty:
         raise click.exceptions.Exit(EXIT_PENDING)
 
@@ -204,7 +204,7 @@ def apply(
     with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
         the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
         color = use_color(sys.stdout, os.environ, disabled=_no_color())
-        click.echo(reporter.render_plan(the_plan, RenderOptions(color=color)), nl=False)
+        click.echo(render(reporter, the_plan, (), RenderOptions(color=color)), nl=False)
         project.check(the_plan, allow_delete=allow_delete)
         if the_plan.empty:
             return
@@ -218,6 +218,52 @@ def apply(
 
             result = asyncio.run(_apply(project, the_plan, report))
     _finish(result, out)
+
+
+@cli.command()
+@path_argument
+@sandbox_options
+@click.option("--format", "fmt", default="text", show_default=True, help="Output format.")
+@click.option(
+    "--output", type=click.Path(path_type=Path), help="Write the drift report to this file."
+)
+@click.option(
+    "--live",
+    "live_file",
+    type=click.Path(path_type=Path),
+    help="Check against this snapshot (from `snapshot`): no credentials, no network.",
+)
+def drift(
+    path: Path,
+    sandbox: bool,
+    reset_sandbox: bool,
+    fmt: str,
+    output: Path | None,
+    live_file: Path | None,
+) -> None:
+    """Report how the live objects drifted from PATH; read-only. Exit 2 when anything drifted.
+
+    Each object is changed (a declared field differs), missing (declared, not live), present
+    (tombstoned, still live) or unmanaged (live, not declared, not ignored).
+    """
+    project = Project.open(path)
+    reporter = reporter_for(project.hooks, fmt, "drift")
+    desired = project.load()
+    if live_file is not None:
+        if sandbox or reset_sandbox:
+            raise SettingsError("--live checks against a snapshot: leave out --sandbox.")
+        snap = read_snapshot(live_file)
+        live = snap.live_for(desired.kinds, source=str(live_file))
+        _output().say(f"Checked against the live snapshot {live_file}, {snap.describe()}.")
+    else:
+        with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
+            live = asyncio.run(_refresh(project, desired))
+    report = project.drift(desired, live, generated_at=utc_now())
+    color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
+    options = RenderOptions(color=color, full_report=full_report_hint("drift", path))
+    publish(project.hooks, render(reporter, report, (), options), output, report, (), _output())
+    if not report.empty:
+        raise click.exceptions.Exit(EXIT_PENDING)
 
 
 @cli.command()
@@ -256,7 +302,7 @@ def plugins(path: Path | None) -> None:
 @cli.command()
 @click.argument("name", default="config", metavar="[NAME]")
 def schema(name: str) -> None:
-    """Print a JSON Schema: config (default), plan, snapshot, or a kind such as institute."""
+    """Print a JSON Schema: config (default), plan, drift, snapshot, or a kind (institute)."""
     from reconciler.schemas import dump_schema, published_schemas
 
     pm, infos = build_plugin_manager()
@@ -331,12 +377,7 @@ def _confirm() -> None:
 
 
 def _reporter(hooks: Hooks, fmt: str) -> Reporter:
-    reporters = hooks.reporters
-    if fmt not in reporters:
-        raise SettingsError(
-            f"unknown format {fmt!r}; installed formats: {', '.join(sorted(reporters))}."
-        )
-    return reporters[fmt]
+    return reporter_for(hooks, fmt, "plan")
 
 
 def _count(state: DesiredState) -> str:

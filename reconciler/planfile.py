@@ -17,13 +17,16 @@ from __future__ import annotations
 import datetime
 import enum
 import functools
-from collections.abc import Mapping, Set
-from typing import Any, Final
+from collections.abc import Mapping, Sequence, Set
+from typing import TYPE_CHECKING, Any, Final
 
 from reconciler.documents import check_version, schema_problems
 from reconciler.errors import ReconcilerError
 from reconciler.fastschema import Validator
-from reconciler.model import Action, Change, FieldChange, LiveRef, Location, Plan
+from reconciler.model import Action, Change, FieldChange, Ignored, LiveRef, Location, Plan
+
+if TYPE_CHECKING:
+    from reconciler.records import Refusal
 
 __all__ = [
     "PLAN_FORMAT_VERSION",
@@ -36,7 +39,7 @@ __all__ = [
     "redacted_fields",
 ]
 
-PLAN_FORMAT_VERSION: Final = "1.0"
+PLAN_FORMAT_VERSION: Final = "1.1"
 
 _MAJOR = PLAN_FORMAT_VERSION.split(".", 1)[0]
 
@@ -65,11 +68,12 @@ def redacted_fields(change: Change) -> tuple[str, ...]:
 # --------------------------------------------------------------------------------------------
 
 
-def plan_to_document(plan: Plan) -> dict[str, Any]:
+def plan_to_document(plan: Plan, refusals: Sequence[Refusal] = ()) -> dict[str, Any]:
     """Return ``plan`` as a JSON-ready document that :data:`PLAN_SCHEMA` describes.
 
-    Key order is fixed and values are converted by :func:`json_value`, so the same plan always
-    gives the same text. Sensitive values are never part of the result.
+    ``refusals`` are the guard and policy refusals of the plan, if any. Key order is fixed and
+    values are converted by :func:`json_value`, so the same plan always gives the same text.
+    Sensitive values are never part of the result.
     """
     return {
         "format_version": PLAN_FORMAT_VERSION,
@@ -77,6 +81,10 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
         "changes": [_change_document(change) for change in plan.changes],
         "unmanaged": [_unmanaged_document(ref) for ref in plan.unmanaged],
         "live_count": plan.live_count,
+        "ignored": {"objects": plan.ignored.objects, "fields": plan.ignored.fields},
+        "refusals": [
+            {"message": r.message, "plugin": r.plugin, "address": r.address} for r in refusals
+        ],
     }
 
 
@@ -194,6 +202,7 @@ def plan_from_document(doc: Any, *, source: str = "the saved plan") -> Plan:
         changes=tuple(_change_from(c) for c in doc["changes"]),
         unmanaged=tuple(LiveRef(u["kind"], u["identity"], u["ref"]) for u in doc["unmanaged"]),
         live_count=doc["live_count"],
+        ignored=Ignored(**doc.get("ignored", {})),
     )
 
 
@@ -395,11 +404,49 @@ PLAN_SCHEMA: Final[dict[str, Any]] = {
             "description": "How many live objects the plan was made against.",
             **_COUNT,
         },
+        "ignored": {
+            "description": (
+                "What the [ignore] settings kept out of the plan (since format 1.1): live objects"
+                " never reported as unmanaged, and fields whose live value differs but that"
+                " something else manages."
+            ),
+            "type": "object",
+            "required": ["objects", "fields"],
+            "properties": {
+                "objects": {"description": "Live objects ignored.", **_COUNT},
+                "fields": {"description": "Differing fields ignored.", **_COUNT},
+            },
+            "additionalProperties": False,
+        },
+        "refusals": {
+            "description": (
+                "Every safety guard's and policy's refusal (since format 1.1); a refused plan is"
+                " printed whole, and the command exits 3."
+            ),
+            "type": "array",
+            "items": {"$ref": "#/$defs/refusal"},
+        },
     },
     "$defs": {
         "change": _CHANGE,
         "field": _FIELD,
         "location": _LOCATION,
+        "refusal": {
+            "description": "One reason not to apply the plan.",
+            "type": "object",
+            "required": ["message", "plugin", "address"],
+            "properties": {
+                "message": {"description": "What is wrong and what to do.", "type": "string"},
+                "plugin": {
+                    "description": "The guard or policy plugin that refused.",
+                    "type": ["string", "null"],
+                },
+                "address": {
+                    "description": "The object concerned, when the refusal is about one.",
+                    "type": ["string", "null"],
+                },
+            },
+        },
         "unmanaged": _UNMANAGED,
     },
 }

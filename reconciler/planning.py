@@ -4,7 +4,9 @@
 same plan, in the same order: parents before children (by the level of their kind, see
 :mod:`reconciler.dependencies`), then by address, like Terraform's. Only the fields the YAML
 mentions are compared, each through its kind's normaliser on both sides, so that ``"6"``
-equals ``6`` and a language list compares as a set.
+equals ``6`` and a language list compares as a set. The project's ignore rules
+(:mod:`reconciler.ignoring`) leave out live objects and fields that something else manages,
+and the plan counts what they left out.
 
 A plan that cannot be applied is refused here, with every reason located at its line: a
 reference to an object that is neither declared nor live, or a change to a create-only field
@@ -20,12 +22,14 @@ from typing import Any
 
 from reconciler.dependencies import check_references, kind_levels
 from reconciler.errors import ConfigError, ReconcilerError
+from reconciler.ignoring import NO_RULES, IgnoreRules
 from reconciler.model import (
     Action,
     Change,
     DesiredObject,
     DesiredState,
     FieldChange,
+    Ignored,
     LiveObject,
     LiveRef,
     Plan,
@@ -41,19 +45,25 @@ def make_plan(
     kinds: Mapping[str, ResourceKind],
     *,
     targets: Collection[str] = (),
+    ignore: IgnoreRules = NO_RULES,
+    strict: bool = True,
 ) -> Plan:
     """Return the changes that make ``live`` match ``desired``.
 
     ``live`` maps a kind name to every live object of that kind. ``targets`` (addresses such as
     ``institute.pe``) narrows the plan to those objects; unmanaged objects are then not reported,
     since a targeted plan says nothing about the rest. Live objects of a kind the config does not
-    declare (read only to resolve references) are not reported as unmanaged either.
+    declare (read only to resolve references) are not reported as unmanaged either. ``ignore``
+    leaves out live objects and fields that something else manages.
 
     Raises :class:`~reconciler.errors.ConfigError` with every reason the plan cannot be applied.
+    Without ``strict`` (a drift report, which applies nothing) those reasons are not raised, and
+    a create-only field that differs is shown as a change like any other.
     """
     changes: list[Change] = []
     unmanaged: list[LiveRef] = []
-    problems: list[Problem] = check_references(desired, live, kinds)
+    ignored_objects = ignored_fields = 0
+    problems: list[Problem] = check_references(desired, live, kinds) if strict else []
     for kind_name in sorted(kinds):
         kind = kinds[kind_name]
         by_identity = _index(kind_name, live.get(kind_name, ()))
@@ -61,19 +71,28 @@ def make_plan(
         declared = set()
         for obj in objects:
             declared.add(obj.identity)
+            if ignore.ignores_object(obj.address):
+                # Refused at validate; kept out here too, so that no caller can change it.
+                ignored_objects += obj.identity in by_identity
+                continue
             current = by_identity.get(obj.identity)
-            if current is not None and not obj.absent:
+            if current is not None and not obj.absent and strict:
                 problems.extend(_create_only_problems(kind, obj, current))
-            change = _change_for(kind, obj, current)
+            skip = ignore.ignored_fields(obj.address)
+            fixed = kind.create_only.keys() if strict else kind.env_only
+            change, skipped = _change_for(kind, obj, current, skip, fixed)
+            ignored_fields += skipped
             if change is not None:
                 changes.append(change)
         if kind_name not in desired.kinds and desired.kinds:
             continue  # read only to resolve references: not this config's to report
-        unmanaged.extend(
-            LiveRef(kind_name, identity, current.ref)
-            for identity, current in by_identity.items()
-            if identity not in declared
-        )
+        for identity, current in by_identity.items():
+            if identity in declared:
+                continue
+            if ignore.ignores_object(current.address):
+                ignored_objects += 1
+            else:
+                unmanaged.append(LiveRef(kind_name, identity, current.ref))
     if targets:
         wanted = set(targets)
         changes = [c for c in changes if c.address in wanted]
@@ -87,6 +106,7 @@ def make_plan(
         changes=tuple(sorted(changes, key=lambda c: (levels[c.kind], c.kind, c.identity))),
         unmanaged=tuple(sorted(unmanaged)),
         live_count=live_count,
+        ignored=Ignored(objects=ignored_objects, fields=ignored_fields),
     )
 
 
@@ -104,11 +124,20 @@ def _index(kind: str, objects: Sequence[LiveObject]) -> dict[str, LiveObject]:
 
 
 def _change_for(
-    kind: ResourceKind, obj: DesiredObject, current: LiveObject | None
-) -> Change | None:
+    kind: ResourceKind,
+    obj: DesiredObject,
+    current: LiveObject | None,
+    skip: frozenset[str],
+    fixed: Collection[str] = (),
+) -> tuple[Change | None, int]:
+    """The change ``obj`` needs, and how many differing fields ``skip`` (ignored) left out.
+
+    Ignored fields are still written on create: only outside changes to them are let be.
+    ``fixed`` fields (create-only) are written on create and never updated.
+    """
     if obj.absent:
         if current is None:
-            return None
+            return None, 0
         return Change(
             Action.DELETE,
             kind.name,
@@ -116,20 +145,25 @@ def _change_for(
             location=obj.location,
             ref=current.ref,
             fingerprint=current.fingerprint,
-        )
+        ), 0
     if current is None:
         fields = tuple(
             _field_change(kind, obj, name, None, obj.fields[name]) for name in sorted(obj.fields)
         )
-        return Change(Action.CREATE, kind.name, obj.identity, fields, location=obj.location)
+        return Change(Action.CREATE, kind.name, obj.identity, fields, location=obj.location), 0
+    differing_names = [
+        name
+        for name in sorted(obj.fields)
+        if name not in fixed and not _equal(kind, name, obj.fields[name], current.fields.get(name))
+    ]
     differing = tuple(
         _field_change(kind, obj, name, current.fields.get(name), obj.fields[name])
-        for name in sorted(obj.fields)
-        if name not in kind.create_only
-        and not _equal(kind, name, obj.fields[name], current.fields.get(name))
+        for name in differing_names
+        if name not in skip
     )
+    skipped = len(differing_names) - len(differing)
     if not differing:
-        return None
+        return None, skipped
     return Change(
         Action.UPDATE,
         kind.name,
@@ -138,7 +172,7 @@ def _change_for(
         location=obj.location,
         ref=current.ref,
         fingerprint=current.fingerprint,
-    )
+    ), skipped
 
 
 def _create_only_problems(

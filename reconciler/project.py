@@ -2,7 +2,8 @@
 
 The command line builds a :class:`Project` and calls its steps in order: ``load`` (YAML and
 validation, no network), ``refresh`` (live state through the providers), ``plan`` (the pure
-diff), ``check`` (safety guards and policies) and ``apply``. Each step is small and delegates;
+diff) or ``drift`` (the same diff, as a report), ``check`` (safety guards and policies) and
+``apply``. Each step is small and delegates;
 this is the one place that knows their order.
 """
 
@@ -17,11 +18,13 @@ from pathlib import Path
 
 from reconciler.applying import OnOutcome, apply_plan
 from reconciler.dependencies import check_declared, kind_levels, needed_kinds, scopes
+from reconciler.drift import make_drift
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import check_safety
 from reconciler.hooks import Hooks
+from reconciler.ignoring import check_ignore_rules
 from reconciler.loading import load_desired
-from reconciler.model import DesiredState, LiveObject, Plan
+from reconciler.model import DesiredState, DriftReport, LiveObject, Plan
 from reconciler.planning import make_plan
 from reconciler.plugins import build_plugin_manager
 from reconciler.records import (
@@ -30,6 +33,7 @@ from reconciler.records import (
     Provider,
     ProviderContext,
     ProviderSession,
+    Refusal,
     ResourceKind,
 )
 from reconciler.settings import Settings, load_settings
@@ -78,7 +82,9 @@ class Project:
         """Read and validate the YAML; every problem is raised at once, before any network."""
         kind_levels(self.kinds)  # references to unknown kinds, or in a cycle: a PluginError
         state = load_desired(self.path, self.kinds, self.environ)
-        problems = check_declared(state, self.kinds) + self.hooks.validate(state, self.kinds)
+        problems = check_ignore_rules(self.settings.ignore, state, self.kinds)
+        problems += check_declared(state, self.kinds)
+        problems += self.hooks.validate(state, self.kinds)
         if problems:
             raise ConfigError(sorted(problems, key=_problem_order))
         return state
@@ -172,16 +178,31 @@ class Project:
                 f"--target {', '.join(unknown)}: not declared in {self.path};"
                 " a target is KIND.NAME, e.g. institute.pe."
             )
-        return make_plan(desired, live, self.kinds, targets=targets)
+        return make_plan(desired, live, self.kinds, targets=targets, ignore=self.settings.ignore)
 
-    def check(self, plan: Plan, *, allow_delete: bool = False) -> None:
-        """Raise PlanRefused when a safety guard or a policy plugin refuses ``plan``."""
+    def drift(
+        self,
+        desired: DesiredState,
+        live: Mapping[str, Sequence[LiveObject]],
+        *,
+        generated_at: str = "",
+    ) -> DriftReport:
+        return make_drift(
+            desired, live, self.kinds, ignore=self.settings.ignore, generated_at=generated_at
+        )
+
+    def refusals(self, plan: Plan, *, allow_delete: bool = False) -> list[Refusal]:
+        """Every reason a safety guard or a policy plugin gives not to apply ``plan``."""
         refusals = check_safety(
             plan,
             allow_delete=allow_delete or self.settings.allow_delete,
             max_change_share=self.settings.max_change_share,
         )
-        refusals += self.hooks.check_plan(plan, self.kinds)
+        return refusals + self.hooks.check_plan(plan, self.kinds)
+
+    def check(self, plan: Plan, *, allow_delete: bool = False) -> None:
+        """Raise PlanRefused when a safety guard or a policy plugin refuses ``plan``."""
+        refusals = self.refusals(plan, allow_delete=allow_delete)
         if refusals:
             raise PlanRefused(refusals)
 

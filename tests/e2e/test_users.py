@@ -277,3 +277,19 @@ def test_no_credential_or_password_reaches_any_output_or_file(
     for text in texts:
         for secret in secrets:
             assert secret not in text
+
+
+def test_drift_reports_a_role_changed_behind_the_repositorys_back(
+    sandbox: Sandbox, write_config: Write, run_reconciler: Run
+) -> None:
+    path = write_config({"users.yaml": ALICE})
+    assert run_reconciler("apply", str(path), "--auto-approve").exit_code == 0
+    sandbox.change_institute_user(1, {"role": "teacher"})
+    result = run_reconciler("drift", str(path), "--format", "json")
+    assert result.exit_code == 2, result.stderr
+    assert '"user.alice@uu.example"' in result.stdout
+    assert '"teacher"' in result.stdout
+    for secret in (ALICE_TOKEN, ALICE_SECRET):
+        assert secret not in result.stdout + result.stderr
+    # A plan still refuses to "fix" it with an update the service would ignore.
+    assert run_reconciler("plan", str(path)).exit_code == 1

@@ -252,6 +252,15 @@ class InstituteStore:
             providers = self._identity_providers
             return [dict(p) for p in providers[start : start + limit]], len(providers)
 
+    def set_user_fields(self, user_id: int, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Change any stored field of a user, as the service's own staff could (drift)."""
+        with self._lock:
+            if user_id not in {u["id"] for u in self._users.all()}:
+                return None
+            user = self._users.update(user_id, values)
+            self._persist_user(user)
+            return dict(user)
+
     def users(self) -> list[dict[str, Any]]:
         """Every user as stored (credentials and institute_id included), for tests."""
         with self._lock:
