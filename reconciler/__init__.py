@@ -38,6 +38,8 @@ from reconciler.model import (
 from reconciler.records import (
     ApplyResult,
     ChangeOutcome,
+    DoctorRequest,
+    DoctorStep,
     Outcome,
     Problem,
     Provider,
@@ -48,6 +50,7 @@ from reconciler.records import (
     Reporter,
     ResourceKind,
     Scope,
+    StepStatus,
 )
 
 __version__ = "0.1.0"
@@ -62,6 +65,8 @@ __all__ = [
     "ConfigError",
     "DesiredObject",
     "DesiredState",
+    "DoctorRequest",
+    "DoctorStep",
     "DriftCategory",
     "DriftReport",
     "DriftedObject",
@@ -90,6 +95,7 @@ __all__ = [
     "ServiceError",
     "SettingsError",
     "StaleObjectError",
+    "StepStatus",
     "TransportError",
     "__version__",
     "hookimpl",

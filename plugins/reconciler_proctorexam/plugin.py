@@ -14,9 +14,19 @@ from pathlib import Path
 
 import click
 
-from reconciler import DesiredState, Problem, Provider, ResourceKind, hookimpl
+from reconciler import (
+    DesiredState,
+    DoctorRequest,
+    DoctorStep,
+    Problem,
+    Provider,
+    ResourceKind,
+    hookimpl,
+)
+from reconciler.settings import load_settings
+from reconciler_proctorexam.config import READINGS
 from reconciler_proctorexam.institute import check_institutes, institute_kind
-from reconciler_proctorexam.provider import provider
+from reconciler_proctorexam.provider import NAME, provider
 from reconciler_proctorexam.user import check_users, identity_provider_kind, user_kind
 
 
@@ -24,7 +34,10 @@ from reconciler_proctorexam.user import check_users, identity_provider_kind, use
 def _sandbox(config_dir: Path, *, reset: bool) -> Iterator[Mapping[str, str]]:
     from reconciler_proctorexam.sandbox.local import sandbox_for_config
 
-    with sandbox_for_config(config_dir, reset=reset) as environ:
+    # The sandbox takes the readings the project chose, so that --sandbox runs match them.
+    options = load_settings(config_dir).providers.get(NAME, {})
+    readings = {k: v for k, v in options.items() if k in READINGS and isinstance(v, str)}
+    with sandbox_for_config(config_dir, reset=reset, readings=readings) as environ:
         yield environ
 
 
@@ -43,6 +56,16 @@ def reconciler_validate(
     state: DesiredState, kinds: Mapping[str, ResourceKind]
 ) -> Sequence[Problem]:
     return [*check_institutes(state, kinds), *check_users(state, kinds)]
+
+
+@hookimpl
+def reconciler_doctor(request: DoctorRequest) -> Sequence[DoctorStep] | None:
+    if request.provider != NAME:
+        return None
+    # Imported here, like the client: only doctor pays for it.
+    from reconciler_proctorexam.doctor import probe
+
+    return probe(request)
 
 
 @hookimpl

@@ -27,7 +27,7 @@ from reconciler.records import (
     SandboxFactory,
     Scope,
 )
-from reconciler_proctorexam.config import resolve_settings
+from reconciler_proctorexam.config import check_readings, resolve_settings
 from reconciler_proctorexam.institute import DEPRECATED, KIND, WRITABLE
 from reconciler_proctorexam.user import IDP_KIND
 from reconciler_proctorexam.user import KIND as USER_KIND
@@ -49,7 +49,13 @@ NAME = "proctorexam"
 
 def provider(sandbox: SandboxFactory | None = None) -> Provider:
     """The provider record the plugin registers; ``sandbox`` starts the local emulator."""
-    return Provider(name=NAME, kinds=(KIND, USER_KIND, IDP_KIND), connect=connect, sandbox=sandbox)
+    return Provider(
+        name=NAME,
+        kinds=(KIND, USER_KIND, IDP_KIND),
+        connect=connect,
+        sandbox=sandbox,
+        check_options=check_readings,
+    )
 
 
 def connect(context: ProviderContext) -> AbstractAsyncContextManager[ProviderSession]:
