@@ -261,10 +261,15 @@ class Refusal:
 
 
 class Outcome(enum.Enum):
-    """What became of one change: a failure fails that change alone."""
+    """What became of one change: a failure fails that change alone.
+
+    ``STALE``: not made, because the object moved since the plan (another run got there
+    first); planning again shows what is still to do.
+    """
 
     APPLIED = "applied"
     FAILED = "failed"
+    STALE = "stale"
     #: Not attempted: a change it depends on (its parent's create) failed or was skipped.
     SKIPPED = "skipped"
 
@@ -288,8 +293,7 @@ class ApplyResult:
 
     @property
     def failed(self) -> bool:
-        """Whether any change failed or was skipped: the apply did not finish."""
-        return any(o.outcome is not Outcome.APPLIED for o in self.outcomes)
+        return any(o.outcome is Outcome.FAILED for o in self.outcomes)
 
 
 class StepStatus(enum.Enum):

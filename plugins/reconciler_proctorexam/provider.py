@@ -46,6 +46,9 @@ __all__ = [
 
 NAME = "proctorexam"
 
+#: The institutes of one listing, as the API gives them.
+_Listing = list[dict[str, Any]]
+
 
 def provider(sandbox: SandboxFactory | None = None) -> Provider:
     """The provider record the plugin registers; ``sandbox`` starts the local emulator."""
@@ -95,33 +98,27 @@ class InstituteSession:
         self.client = client
         # short_name -> id, from listings and writes: a read by identity then costs one GET.
         self._ids: dict[str, str] = {}
-        # One listing per session, shared by list() and the users' look-ups of their institute.
-        self._listing: asyncio.Task[Sequence[LiveObject]] | None = None
+        self._listing: asyncio.Future[_Listing] | None = None
+        # Whether a whole listing was read in this session: an institute it did not hold (one
+        # a plan is about to create) is then known not to exist, without listing again.
+        self._listed = False
 
     def __repr__(self) -> str:
         return f"InstituteSession({self.client!r})"
 
     async def list(self, kind: ResourceKind, scope: Scope | None = None) -> Sequence[LiveObject]:
         _check_kind(kind)
-        self._listing = asyncio.ensure_future(self._list_once())
-        return await asyncio.shield(self._listing)
+        return await self.listing()
 
     async def listing(self) -> Sequence[LiveObject]:
-        """This session's latest listing, or a new one: a refresh lists institutes and users at
-        once, and the users' look-ups wait for the same listing instead of sending another."""
-        if self._listing is None:
-            self._listing = asyncio.ensure_future(self._list_once())
-        return await asyncio.shield(self._listing)
-
-    async def _list_once(self) -> Sequence[LiveObject]:
-        objects = [live_institute(item) for item in await self.client.list_institutes()]
-        self._ids.update({o.identity: o.ref for o in objects})
-        return objects
+        """Every institute, as live objects. A refresh lists institutes and users at once: the
+        users' look-ups of their institute share this listing instead of sending another."""
+        return [live_institute(item) for item in await self._shared_listing()]
 
     async def id_of(self, short_name: str) -> str | None:
         """The API id of the institute ``short_name``: known, or from this session's listing."""
-        if short_name not in self._ids:
-            await self.listing()
+        if short_name not in self._ids and not self._listed:
+            await self._shared_listing()
         return self._ids.get(short_name)
 
     def short_name_of(self, institute_id: str) -> str | None:
@@ -141,13 +138,31 @@ class InstituteSession:
             if found is not None and found.identity == identity:
                 return found
         # Not seen yet, gone, or its id now belongs to another: find it by listing.
-        item = await self.client.find_institute(identity)
-        if item is None:
-            self._ids.pop(identity, None)
-            return None
-        live = live_institute(item)
-        self._ids[identity] = live.ref
-        return live
+        for item in await self._shared_listing():
+            if item.get("short_name") == identity:
+                live = live_institute(item)
+                self._ids[identity] = live.ref
+                return live
+        self._ids.pop(identity, None)
+        return None
+
+    async def _shared_listing(self) -> _Listing:
+        """A listing of every institute, shared by the reads that ask while it is under way.
+
+        Reads of several unseen institutes at once (a saved plan's staleness check) then cost
+        one listing, not one each. A read that starts after it finished starts a new one.
+        """
+        if self._listing is None:
+            self._listing = asyncio.ensure_future(self.client.list_institutes())
+            self._listing.add_done_callback(self._listing_done)
+        items = await asyncio.shield(self._listing)
+        self._ids.update((str(i.get("short_name", "")), str(i.get("id", ""))) for i in items)
+        self._listed = True
+        return items
+
+    def _listing_done(self, task: asyncio.Future[_Listing]) -> None:
+        if self._listing is task:
+            self._listing = None
 
     async def create(
         self, kind: ResourceKind, identity: str, values: Mapping[str, Any]

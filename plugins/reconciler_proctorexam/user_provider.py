@@ -28,7 +28,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from reconciler.errors import NotFoundError, ProviderError, RejectedError
+from reconciler.errors import NotFoundError, ProviderError, RejectedError, StaleObjectError
 from reconciler.model import LiveObject
 from reconciler.records import ResourceKind, Scope
 from reconciler_proctorexam.user import IDP_KIND, KIND, UsersApi
@@ -138,8 +138,8 @@ class UserSession:
         return live_user(kind, short_name, institute_id, item, await self._idp_names())
 
     async def _short_name(self, institute_id: str) -> str | None:
-        if self.institutes.short_name_of(institute_id) is None:
-            await self.institutes.listing()
+        # Known from this session's listing or writes; not worth a listing of its own (the
+        # fingerprint and every write go by the ref).
         return self.institutes.short_name_of(institute_id)
 
     # Writing ----------------------------------------------------------------------------
@@ -164,16 +164,21 @@ class UserSession:
         try:
             item = await self.api.create_user(institute_id, payload, address=address)
         except RejectedError as exc:
-            if "has already been taken" in " ".join(exc.fields.get("email", ())):
-                said = str(exc).removeprefix(f"{exc.address}: ")
-                raise RejectedError(
-                    f"{said} E-mail addresses are unique across ProctorExam: this one"
-                    " belongs to a user of another institute (or one these credentials cannot"
-                    " see); correct the institute in the YAML, or the e-mail.",
-                    address=exc.address,
-                    fields=exc.fields,
+            if "has already been taken" not in " ".join(exc.fields.get("email", ())):
+                raise
+            users = await self.api.list_users(institute_id, address=address)
+            if any(u.get("email") == identity for u in users):
+                raise StaleObjectError(
+                    f"{address}: created by another run since the plan; plan again."
                 ) from None
-            raise
+            said = str(exc).removeprefix(f"{exc.address}: ")
+            # Not a RejectedError: the user is not here, so no other run created it.
+            raise ProviderError(
+                f"{said} E-mail addresses are unique across ProctorExam: this one belongs to"
+                " a user of another institute (or one these credentials cannot see); correct"
+                " the institute in the YAML, or the e-mail.",
+                address=address,
+            ) from None
         live = live_user(kind, short_name, institute_id, item, await self._idp_names())
         self._refs[identity] = live.ref
         return live

@@ -82,6 +82,7 @@ class _Default:
     entry: KeyEntry
     location: Location
     from_env: bool
+    written: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +221,9 @@ class _Assembler:
                 )
                 continue
             resolution = resolve(field_value, self.environ)
-            default = _Default(resolution.value, field_entry, location, resolution.from_env)
+            default = _Default(
+                resolution.value, field_entry, location, resolution.from_env, field_value
+            )
             self.defaults[field] = default
             for failure in resolution.failures:
                 shown, where = _Locator(None, {field: default})((field, *failure.path))
@@ -354,6 +357,7 @@ class _Assembler:
         fields = dict(declared.fields)
         locations: dict[str, Location] = {}
         sensitive: set[str] = set()
+        templates: dict[str, Any] = {}
         locate = _Locator(declared, self.defaults)
         for name, value in fields.items():
             entry = tree[name]
@@ -367,6 +371,7 @@ class _Assembler:
                 fields[name] = resolution.value
                 if resolution.from_env:
                     sensitive.add(name)
+                    templates[name] = value
                 for failure in resolution.failures:
                     shown, where = locate((name, *failure.path))
                     self.problems.append(Problem(f"{shown}: {failure.message}", where))
@@ -377,6 +382,7 @@ class _Assembler:
                 locations[name] = default.location
                 if default.from_env:
                     sensitive.add(name)
+                    templates[name] = default.written
                 elif name in kind.env_only:
                     self._check_env_only(declared, name, None, default.location)
         sensitive.update(kind.write_only.intersection(fields))
@@ -390,6 +396,7 @@ class _Assembler:
             declared.location,
             locations,
             frozenset(sensitive),
+            templates=templates,
         )
 
     def _check_env_only(

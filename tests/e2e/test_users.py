@@ -293,3 +293,23 @@ def test_drift_reports_a_role_changed_behind_the_repositorys_back(
         assert secret not in result.stdout + result.stderr
     # A plan still refuses to "fix" it with an update the service would ignore.
     assert run_reconciler("plan", str(path)).exit_code == 1
+
+
+def test_a_saved_plan_creates_across_kinds_and_keeps_the_password_out_of_the_file(
+    sandbox: Sandbox, write_config: Write, run_reconciler: Run, tmp_path: Path
+) -> None:
+    path = write_config({"config.yaml": NEW_INSTITUTE_AND_USERS})
+    plan_file = tmp_path / "plan.json"
+    saved = run_reconciler("plan", str(path), "--out", str(plan_file))
+    assert saved.exit_code == 0, saved.stderr
+    assert PASSWORD not in plan_file.read_text()
+    applied = run_reconciler("apply", str(plan_file))
+    assert applied.exit_code == 0, applied.stderr
+    assert writes(sandbox) == [
+        ("POST", "/api/v3/institutes"),
+        ("POST", "/api/v3/institutes/3/users"),
+        ("POST", "/api/v3/institutes/3/users"),
+    ]
+    assert PASSWORD not in applied.stdout + applied.stderr
+    again = run_reconciler("apply", str(plan_file))
+    assert again.exit_code == 3  # the saved plan applies once

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from reconciler.errors import ProviderError, RejectedError
+from reconciler.errors import ProviderError
 from reconciler.records import ProviderContext, ProviderSession, Scope
 from reconciler_proctorexam.provider import connect
 from reconciler_proctorexam.sandbox import Faults, Sandbox
@@ -134,7 +134,7 @@ def test_a_taken_e_mail_says_where_to_look(
 ) -> None:
     sandbox = proctorexam_sandbox_factory(seed=SEED)
     values = {"institute": "uu", "name": "O", "role": "teacher", "identity_provider": "UU SAML"}
-    with pytest.raises(RejectedError, match="belongs to a user of another institute") as raised:
+    with pytest.raises(ProviderError, match="belongs to a user of another institute") as raised:
         run_session(
             context_for(sandbox.base_url),
             lambda s: s.create(USER, "olga@other.example", values),
