@@ -54,8 +54,9 @@ class UsersClient:
     ) -> dict[str, Any]:
         """POST a new user (``values`` holds its ``email``).
 
-        Never blindly retried: after an attempt that may have reached the service, the user is
-        looked up by e-mail in its institute, and only sent again if it is not there.
+        Never sent twice once an attempt may have reached the service: the user is looked up by
+        e-mail in its institute instead, as the client does for institutes (and if it never
+        appears, the outcome is unknown: a later plan decides).
         """
         email = values.get("email")
 
@@ -74,7 +75,7 @@ class UsersClient:
             values,
             path_params={"institute_id": institute_id},
             address=address,
-            recover=recover,
+            confirm=recover,
         )
         return _item(reply, "user")
 

@@ -246,9 +246,11 @@ def test_a_failed_parent_skips_its_users_with_the_reason(
     for user in ("bob@new.example", "cy@new.example"):
         assert (
             f"user.{user}: create skipped: not attempted: it needs institute.new-inst, whose"
-            " create failed." in result.stderr
+            " create did not succeed (failed). Fix that and apply again." in result.stderr
         )
-    assert "Apply partly failed: 1 change(s) applied, 1 failed, 2 skipped." in result.stderr
+    assert "Apply partly failed: 0 created, 1 updated, 0 deleted; 1 failed, 2 skipped." in (
+        result.stderr
+    )
     assert ("POST", "/api/v3/institutes") in writes(sandbox)
     assert not any(p.endswith("/users") for _, p in writes(sandbox))
 

@@ -237,7 +237,8 @@ def test_apply_creates_parents_first_concurrently_and_skips_children_of_a_failed
     for book in ("book.2", "book.3"):
         assert outcomes[book].outcome is Outcome.SKIPPED
         assert outcomes[book].error == (
-            "not attempted: it needs shelf.bad, whose create failed. Fix that and apply again."
+            "not attempted: it needs shelf.bad, whose create did not succeed (failed). Fix that"
+            " and apply again."
         )
     assert not any("book.2" in what for _, what in session.events)
     assert result.failed
