@@ -9,7 +9,6 @@ this is the one place that knows their order.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -23,7 +22,7 @@ from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import check_safety
 from reconciler.hooks import Hooks
 from reconciler.ignoring import check_ignore_rules
-from reconciler.loading import load_desired
+from reconciler.loading import gc_paused, load_desired
 from reconciler.model import DesiredState, DriftReport, LiveObject, Plan
 from reconciler.planning import make_plan
 from reconciler.plugins import build_plugin_manager
@@ -96,12 +95,13 @@ class Project:
 
     def load(self) -> DesiredState:
         """Read and validate the YAML; every problem is raised at once, before any network."""
-        state = load_desired(
-            self.path, self.kinds, self.environ, secret_files=self.settings.secret_files
-        )
-        problems = check_ignore_rules(self.settings.ignore, state, self.kinds)
-        problems += self.hooks.validate(state, self.kinds)
-        problems += self._option_problems()
+        with gc_paused():
+            state = load_desired(
+                self.path, self.kinds, self.environ, secret_files=self.settings.secret_files
+            )
+            problems = check_ignore_rules(self.settings.ignore, state, self.kinds)
+            problems += self.hooks.validate(state, self.kinds)
+            problems += self._option_problems()
         if problems:
             raise ConfigError(sorted(problems, key=_problem_order))
         return state
@@ -177,6 +177,8 @@ class Project:
         self, sessions: Mapping[str, ProviderSession]
     ) -> dict[str, Sequence[LiveObject]]:
         """Every live object of each kind that has a session, the kinds fetched concurrently."""
+        import asyncio  # loaded already: this runs in its event loop
+
         names = sorted(sessions)
         listed = await asyncio.gather(*(sessions[n].list(self.kinds[n]) for n in names))
         return dict(zip(names, listed, strict=True))
