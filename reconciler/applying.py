@@ -20,7 +20,6 @@ reason, when that parent's change did not succeed.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
@@ -45,6 +44,7 @@ from reconciler.records import (
     ProviderSession,
     ResourceKind,
 )
+from reconciler.waiting import holding_slot
 
 __all__ = ["apply_plan"]
 
@@ -73,6 +73,8 @@ async def apply_plan(
     run got there first) is :attr:`~Outcome.STALE`, not failed.
     ``should_stop`` is asked before each change starts; a reason (not None) stops the apply.
     """
+    import asyncio  # loaded already: this runs in its event loop
+
     gate = asyncio.Semaphore(parallelism)
     refused: list[str] = []
     done: dict[str, ChangeOutcome] = {}
@@ -93,7 +95,8 @@ async def apply_plan(
                 " Fix that and apply again.",
             )
         else:
-            async with gate:
+            # The slot is lent out while the change waits for a retry (reconciler.waiting).
+            async with holding_slot(gate):
                 reason = stop_reason()
                 if reason is not None:
                     outcome = ChangeOutcome(change, Outcome.NOT_ATTEMPTED, error=reason)

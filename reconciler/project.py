@@ -9,7 +9,6 @@ this is the one place that knows their order.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -24,7 +23,7 @@ from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import check_safety
 from reconciler.hooks import Hooks
 from reconciler.ignoring import check_ignore_rules
-from reconciler.loading import load_desired
+from reconciler.loading import gc_paused, load_desired
 from reconciler.model import DesiredState, DriftReport, LiveObject, Plan
 from reconciler.planning import make_plan
 from reconciler.plugins import build_plugin_manager
@@ -98,13 +97,14 @@ class Project:
     def load(self) -> DesiredState:
         """Read and validate the YAML; every problem is raised at once, before any network."""
         kind_levels(self.kinds)  # references to unknown kinds, or in a cycle: a PluginError
-        state = load_desired(
-            self.path, self.kinds, self.environ, secret_files=self.settings.secret_files
-        )
-        problems = check_ignore_rules(self.settings.ignore, state, self.kinds)
-        problems += check_declared(state, self.kinds)
-        problems += self.hooks.validate(state, self.kinds)
-        problems += self._option_problems()
+        with gc_paused():
+            state = load_desired(
+                self.path, self.kinds, self.environ, secret_files=self.settings.secret_files
+            )
+            problems = check_ignore_rules(self.settings.ignore, state, self.kinds)
+            problems += check_declared(state, self.kinds)
+            problems += self.hooks.validate(state, self.kinds)
+            problems += self._option_problems()
         if problems:
             raise ConfigError(sorted(problems, key=_problem_order))
         return state
@@ -188,6 +188,8 @@ class Project:
         Each kind ``desired`` declares is read within its :class:`Scope`, so that a provider
         reads no more than the plan needs; a kind that is only referred to is read whole.
         """
+        import asyncio  # loaded already: this runs in its event loop
+
         names = sorted(sessions)
         scope = scopes(desired, self.kinds) if desired is not None else {}
         listed = await asyncio.gather(
