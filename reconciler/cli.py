@@ -8,11 +8,11 @@ policy; 4 apply partly failed. Usage errors exit 1 as well (click's own 2 would 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
+import shlex
 import sys
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Coroutine, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,6 +60,7 @@ allow_delete_option = click.option(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def sandbox_options(func: F) -> F:
@@ -172,12 +173,14 @@ def validate(path: Path) -> None:
     "--live",
     "live_file",
     type=click.Path(path_type=Path),
+    metavar="FILE",
     help="Plan against this snapshot (from `snapshot`): no credentials, no network.",
 )
 @click.option(
     "--out",
     "out_file",
     type=click.Path(path_type=Path),
+    metavar="FILE",
     help="Also save the plan here, for `apply FILE` to apply exactly it later.",
 )
 def plan(
@@ -201,11 +204,11 @@ def plan(
         if sandbox or reset_sandbox:
             raise SettingsError("--live plans against a snapshot: leave out --sandbox.")
         snap = read_snapshot(live_file)
-        live = snap.live_for(desired.kinds, source=str(live_file))
+        live = snap.live_for(project.needed_kinds(desired), source=str(live_file))
         _output().say(f"Planned against the live snapshot {live_file}, {snap.describe()}.")
     else:
         with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-            live = asyncio.run(_refresh(project, desired))
+            live = _run(_refresh(project, desired))
     the_plan = project.plan(desired, live, targets=targets)
     if out_file is not None:
         saved = saved_plan_document(
@@ -227,7 +230,8 @@ def plan(
     if out_file is not None:
         write_document(out_file, saved)
         _output().say(
-            f"Saved plan written to {out_file}; apply it with: reconciler apply {out_file}"
+            f"Saved plan written to {out_file}; apply it with:"
+            f" reconciler apply {shlex.quote(str(out_file))}"
         )
     if detailed_exitcode and not the_plan.empty:
         raise click.exceptions.Exit(EXIT_PENDING)
@@ -264,7 +268,7 @@ def apply(
     reporter = _reporter(project.hooks, "text")
     desired = project.load()
     with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-        live = asyncio.run(_refresh(project, desired))
+        live = _run(_refresh(project, desired))
         the_plan = project.plan(desired, live, targets=targets)
         color = use_color(sys.stdout, os.environ, disabled=_no_color())
         click.echo(render(reporter, the_plan, (), RenderOptions(color=color)), nl=False)
@@ -344,7 +348,7 @@ def drift(
         _output().say(f"Checked against the live snapshot {live_file}, {snap.describe()}.")
     else:
         with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-            live = asyncio.run(_refresh(project, desired))
+            live = _run(_refresh(project, desired))
     report = project.drift(desired, live, generated_at=utc_now())
     color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
     options = RenderOptions(color=color, full_report=full_report_hint("drift", path))
@@ -357,14 +361,18 @@ def drift(
 @path_argument
 @sandbox_options
 @click.option(
-    "--output", required=True, type=click.Path(path_type=Path), help="Write the snapshot here."
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write the snapshot here.",
 )
 def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> None:
     """Write the live objects of the kinds PATH uses, for `plan --live` to plan against."""
     project = Project.open(path)
     desired = project.load()
     with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-        live = asyncio.run(_refresh(project, desired))
+        live = _run(_refresh(project, desired))
     write_document(output, snapshot_to_document(live, project.kinds))
     count = sum(len(objects) for objects in live.values())
     _output().say(f"Snapshot of {count} live object(s) written to {output}.")
@@ -448,9 +456,16 @@ def schema(name: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run``; asyncio is imported only by the commands that reach a provider."""
+    import asyncio
+
+    return asyncio.run(coroutine)
+
+
 async def _refresh(project: Project, desired: DesiredState) -> dict[str, Sequence[LiveObject]]:
-    async with project.sessions(desired.kinds) as sessions:
-        return await project.refresh(sessions)
+    async with project.sessions(project.needed_kinds(desired)) as sessions:
+        return await project.refresh(sessions, desired)
 
 
 def _run_apply(
@@ -470,7 +485,7 @@ def _run_apply(
 
         try:
             with stop.graceful():
-                result = asyncio.run(_apply(project, the_plan, report, planned, stop))
+                result = _run(_apply(project, the_plan, report, planned, stop))
         except KeyboardInterrupt:
             out.say(f"{len(made)} of {len(the_plan.changes)} change(s) were made.")
             raise
