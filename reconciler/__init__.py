@@ -33,6 +33,7 @@ from reconciler.model import (
 )
 from reconciler.records import (
     ApplyResult,
+    ApplyStatus,
     ChangeOutcome,
     Outcome,
     Problem,
@@ -51,6 +52,7 @@ __all__ = [
     "Action",
     "ApplyFailed",
     "ApplyResult",
+    "ApplyStatus",
     "AuthenticationError",
     "Change",
     "ChangeOutcome",

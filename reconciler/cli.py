@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import os
 import sys
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,10 +23,10 @@ import click
 from reconciler import __version__, logs
 from reconciler.applying import OnOutcome
 from reconciler.console import Output, use_color, write_atomic
+from reconciler.discovery import config_in_argv, project_hooks
 from reconciler.errors import ApplyFailed, ReconcilerError, SettingsError
 from reconciler.hooks import Hooks
 from reconciler.model import Action, DesiredState, LiveObject, Plan
-from reconciler.plugins import build_plugin_manager
 from reconciler.project import Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions, Reporter
 
@@ -69,6 +71,9 @@ def _run_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     obj = ctx.find_root().ensure_object(dict)
     if param.name == "verbose":
         obj["verbose"] = obj.get("verbose", 0) + value
+    elif param.name == "config":
+        obj["config"] = value
+        return value
     else:
         obj[str(param.name)] = value
     _configure_logging(obj)
@@ -111,6 +116,18 @@ def cli(ctx: click.Context) -> None:
 
 
 cli.params.extend(run_options())
+# Before the command name, --config names the project whose local plugins add commands.
+cli.params.append(
+    click.Option(
+        ["--config"],
+        type=click.Path(exists=True, path_type=Path),
+        metavar="PATH",
+        expose_value=False,
+        callback=_run_option,
+        help="Run inside this project (its directory or reconciler.toml): its local plugins"
+        " may add commands. Default: the current directory, if it has a reconciler.toml.",
+    )
+)
 
 
 @cli.command()
@@ -188,8 +205,7 @@ def apply(
         the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
         color = use_color(sys.stdout, os.environ, disabled=_no_color())
         click.echo(reporter.render_plan(the_plan, RenderOptions(color=color)), nl=False)
-        project.check(the_plan, allow_delete=allow_delete)
-        if the_plan.empty:
+        if not project.check_before_apply(the_plan, allow_delete=allow_delete):
             return
         if not auto_approve:
             _confirm()
@@ -203,29 +219,46 @@ def apply(
     _finish(result, out)
 
 
+config_option = click.option(
+    "--config",
+    type=click.Path(exists=True, path_type=Path),
+    metavar="PATH",
+    help="The project (its directory or its reconciler.toml) whose local plugins to load;"
+    " by default the current directory's, if it has a reconciler.toml.",
+)
+
+
 @cli.command()
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
-def plugins(path: Path | None) -> None:
+@config_option
+def plugins(path: Path | None, config: Path | None) -> None:
     """List the loaded plugins: where each came from, its hooks and what it contributes.
 
-    With PATH, the project's settings apply too: its local plugins, minus the disabled ones.
+    With PATH (or --config, or inside a project), the project's settings apply too: its local
+    plugins, minus the disabled ones. Functions named like hooks without @hookimpl are warned
+    about.
     """
-    hooks = Project.open(path).hooks if path is not None else Hooks(*build_plugin_manager())
+    hooks = project_hooks(path or _config(config))
     contributions = hooks.contributions()
     for info in hooks.infos:
         click.echo(f"{info.name}  ({info.source})")
         click.echo(f"    hooks: {', '.join(hooks.hooks_of(info.name)) or '-'}")
         click.echo(f"    contributes: {', '.join(contributions.get(info.name, [])) or '-'}")
+    for warning in hooks.warnings():
+        _output().say(f"Warning: {warning}", style="yellow")
 
 
 @cli.command()
 @click.argument("name", default="config", metavar="[NAME]")
-def schema(name: str) -> None:
-    """Print a JSON Schema: config (default), plan, or a resource kind such as institute."""
-    from reconciler.schemas import dump_schema, published_schemas
+@config_option
+def schema(name: str, config: Path | None) -> None:
+    """Print a JSON Schema: config (default), plan, settings, or a kind such as institute.
 
-    pm, infos = build_plugin_manager()
-    schemas = published_schemas(Hooks(pm, infos).resource_kinds)
+    Inside a project (or with --config), the kinds and settings of its local plugins are seen.
+    """
+    from reconciler.schemas import dump_schema
+
+    schemas = project_hooks(_config(config)).published_schemas()
     key = f"{name}.schema.json"
     if key not in schemas:
         names = ", ".join(sorted(k.removesuffix(".schema.json") for k in schemas))
@@ -303,6 +336,16 @@ def _count(state: DesiredState) -> str:
     return ", ".join(f"{n} {kind}(s)" for kind, n in sorted(kinds.items())) or "no objects"
 
 
+def _config(given: Path | None) -> Path | None:
+    """A command's own --config, else the one given before the command name."""
+    if given is not None:
+        return given
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    value = root.obj.get("config") if root and root.obj else None
+    return Path(value) if value else None
+
+
 def _no_color() -> bool:
     ctx = click.get_current_context(silent=True)
     root = ctx.find_root() if ctx else None
@@ -321,14 +364,17 @@ def _output() -> Output:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code instead of raising it (testable)."""
     _configure_logging({})
+    args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        pm, infos = build_plugin_manager()
-        Hooks(pm, infos).add_commands(cli)
-        for command in cli.commands.values():
+        # A copy of the group: commands a project's plugins add stay out of the next run.
+        group = copy.copy(cli)
+        group.commands = dict(cli.commands)
+        project_hooks(config_in_argv(args)).add_commands(group)
+        for command in group.commands.values():
             if not any(p.name == "verbose" for p in command.params):
                 command.params.extend(run_options())
         # Outside standalone mode click returns an Exit's code instead of raising it.
-        code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+        code = group.main(args=args, prog_name="reconciler", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except (click.exceptions.Abort, KeyboardInterrupt):
@@ -340,6 +386,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         exc.show()
         return EXIT_ERROR
     except ReconcilerError as exc:
+        if exc.__cause__ is not None and logs.verbosity() >= 1:
+            # -v: the traceback of what a plugin raised, below the message that names it.
+            traceback.print_exception(exc.__cause__, file=sys.stderr)
         Output(color=use_color(sys.stderr, os.environ)).error(str(exc))
         return exc.exit_code
     finally:

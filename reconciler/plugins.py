@@ -21,6 +21,7 @@ import pluggy
 
 from reconciler import hookspecs
 from reconciler.errors import PluginError
+from reconciler.registration import registration_problems
 
 __all__ = ["ENTRY_POINT_GROUP", "PluginInfo", "build_plugin_manager"]
 
@@ -37,6 +38,10 @@ class PluginInfo:
     name: str
     source: str
     module: str
+
+    def describe(self) -> str:
+        """``plugin 'mine' (local file policies/mine.py)``: how messages name a plugin."""
+        return f"plugin {self.name!r} ({self.source})"
 
 
 def build_plugin_manager(
@@ -59,6 +64,7 @@ def build_plugin_manager(
     disabled_names = set(disabled)
     seen: dict[str, PluginInfo] = {}
     infos: list[PluginInfo] = []
+    refused: list[str] = []
 
     def register(info: PluginInfo, load: Callable[[], object]) -> None:
         """Register what ``load`` returns; a disabled plugin is never even imported."""
@@ -71,7 +77,15 @@ def build_plugin_manager(
         seen[info.name] = info
         if info.name in disabled_names:
             return
-        pm.register(load(), name=info.name)
+        plugin = load()
+        problems = registration_problems(pm, plugin)
+        if problems:
+            refused.append("\n".join([f"{info.describe()}:", *(f"    {p}" for p in problems)]))
+            return
+        try:
+            pm.register(plugin, name=info.name)
+        except pluggy.PluginValidationError as exc:  # pragma: no cover - caught above
+            raise PluginError(f"{info.describe()}: {exc}") from None
         infos.append(info)
 
     if entry_points_group is not None:
@@ -95,10 +109,16 @@ def build_plugin_manager(
             f"cannot disable {', '.join(sorted(unknown))}: no plugin of that name is installed"
             f" (loaded: {', '.join(sorted(seen))})."
         )
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        raise PluginError(f"{exc}; check the hook's spelling against reconciler.hookspecs") from exc
+    if refused:
+        raise PluginError(
+            "\n".join(
+                [
+                    "cannot register the plugin(s) below; fix them, or disable them by name"
+                    " under [plugins] disable in reconciler.toml:",
+                    *(f"  {r}" for r in refused),
+                ]
+            )
+        )
     return pm, tuple(infos)
 
 

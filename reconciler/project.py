@@ -19,8 +19,10 @@ from reconciler.applying import OnOutcome, apply_plan
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import check_safety
 from reconciler.hooks import Hooks
-from reconciler.loading import load_desired
+from reconciler.livechecks import live_problems
+from reconciler.loading import read_desired
 from reconciler.model import DesiredState, LiveObject, Plan
+from reconciler.options import option_problems
 from reconciler.planning import make_plan
 from reconciler.plugins import build_plugin_manager
 from reconciler.records import (
@@ -31,7 +33,7 @@ from reconciler.records import (
     ProviderSession,
     ResourceKind,
 )
-from reconciler.settings import Settings, load_settings
+from reconciler.settings import Settings, read_settings
 
 __all__ = ["Project"]
 
@@ -44,6 +46,8 @@ class Project:
     settings: Settings
     hooks: Hooks
     environ: dict[str, str] = field(repr=False)
+    #: Problems of ``reconciler.toml`` itself, reported by :meth:`load` with the YAML's.
+    settings_problems: Sequence[Problem] = ()
 
     @classmethod
     def open(
@@ -57,7 +61,7 @@ class Project:
         """Read the settings beside ``path`` and build the plugin manager they describe."""
         if not path.exists():
             raise SettingsError(f"{path}: no such file or directory.")
-        settings = load_settings(path)
+        settings, problems = read_settings(path)
         pm, infos = build_plugin_manager(
             entry_points_group=entry_points_group,
             plugins=plugins,
@@ -65,7 +69,7 @@ class Project:
             disabled=settings.disabled_plugins,
         )
         env = dict(os.environ if environ is None else environ)
-        return cls(path=path, settings=settings, hooks=Hooks(pm, infos), environ=env)
+        return cls(path, settings, Hooks(pm, infos), env, tuple(problems))
 
     @property
     def kinds(self) -> Mapping[str, ResourceKind]:
@@ -74,11 +78,32 @@ class Project:
     # Load -----------------------------------------------------------------------------------
 
     def load(self) -> DesiredState:
-        """Read and validate the YAML; every problem is raised at once, before any network."""
-        state = load_desired(self.path, self.kinds, self.environ)
-        problems = self.hooks.validate(state, self.kinds)
+        """Check the settings, read and check the YAML; raise every problem at once.
+
+        Every stage runs whatever an earlier one found, so that one ``validate`` reports it
+        all: the settings (the core's tables, then each provider's and plugin's against its
+        schema), the YAML and each object's schema, then the plugins' cross-object checks on
+        the objects that passed their schema. No network.
+        """
+        settings = self.settings
+        options = option_problems(
+            settings,
+            self.hooks.providers,
+            [*self.hooks.plugin_names(), *settings.disabled_plugins],
+            self.hooks.settings_schemas,
+        )
+        problems = [*self.settings_problems, *options]
+        # A plugin whose table has problems is configured with none: it is not used this run.
+        broken = {p.plugin for p in options if p.plugin is not None}
+        self.hooks.configure(
+            {k: v for k, v in settings.plugin_settings.items() if k not in broken},
+            settings.base_dir,
+        )
+        state, found = read_desired(self.path, self.kinds, self.environ)
+        problems += found
+        problems += self.hooks.validate(state, self.kinds)
         if problems:
-            raise ConfigError(sorted(problems, key=_problem_order))
+            raise ConfigError(sorted(dict.fromkeys(problems), key=_problem_order))
         return state
 
     # Refresh --------------------------------------------------------------------------------
@@ -159,7 +184,11 @@ class Project:
                 f"--target {', '.join(unknown)}: not declared in {self.path};"
                 " a target is KIND.NAME, e.g. institute.pe."
             )
-        return make_plan(desired, live, self.kinds, targets=targets)
+        the_plan = make_plan(desired, live, self.kinds, targets=targets)
+        problems = live_problems(the_plan, live, self.kinds)
+        if problems:
+            raise ConfigError(sorted(problems, key=_problem_order))
+        return the_plan
 
     def check(self, plan: Plan, *, allow_delete: bool = False) -> None:
         """Raise PlanRefused when a safety guard or a policy plugin refuses ``plan``."""
@@ -171,6 +200,22 @@ class Project:
         refusals += self.hooks.check_plan(plan, self.kinds)
         if refusals:
             raise PlanRefused(refusals)
+
+    def check_before_apply(self, plan: Plan, *, allow_delete: bool = False) -> bool:
+        """Check ``plan`` for apply; whether there is anything to apply.
+
+        A refused plan and an empty one end the apply here: ``reconciler_after_apply`` is told
+        so (the refusals, or nothing to do) before the refusal is raised or False returned.
+        """
+        try:
+            self.check(plan, allow_delete=allow_delete)
+        except PlanRefused as refused:
+            self.hooks.after_apply(ApplyResult((), refusals=refused.refusals))
+            raise
+        if plan.empty:
+            self.hooks.after_apply(ApplyResult(()))
+            return False
+        return True
 
     async def apply(
         self,

@@ -1,7 +1,7 @@
 """The records that plugins hand to the core through the registration hooks.
 
 A plugin contributes a resource kind, a provider or a reporter by returning one of these frozen
-records from the matching ``reconciler_*`` hook; :mod:`reconciler.registry` collects them and
+records from the matching ``reconciler_*`` hook; :class:`reconciler.hooks.Hooks` collects them and
 refuses two records of the same name, naming both plugins. Callback shapes are ``Protocol``
 classes so that mypy checks a plugin's functions against them.
 """
@@ -19,6 +19,7 @@ from reconciler.model import Change, LiveObject, Location, Plan
 
 __all__ = [
     "ApplyResult",
+    "ApplyStatus",
     "ChangeOutcome",
     "Normalizer",
     "Outcome",
@@ -61,6 +62,13 @@ class ResourceKind:
     fields as written in YAML, without the identity (which is the mapping key). Fields named in
     ``write_only`` are shown as ``(sensitive)`` everywhere; ``read_only`` fields are refused in
     YAML; ``deprecated`` maps a field to the advice given when YAML uses it.
+
+    Two rules need the live state and are checked when planning, before a plan is shown:
+    ``required_on_create`` names the fields that the service needs to create an object (a
+    create without one is a located error); ``unique`` maps a field whose value must be unique
+    among the live objects to the key it is compared by (``str.casefold`` for names compared
+    without case), so that a create or rename to a value a live object outside the plan holds
+    is a located error naming that object.
     """
 
     name: str
@@ -73,6 +81,8 @@ class ResourceKind:
     deprecated: Mapping[str, str] = field(default_factory=dict)
     normalizers: Mapping[str, Normalizer] = field(default_factory=dict, repr=False)
     description: str = ""
+    required_on_create: frozenset[str] = frozenset()
+    unique: Mapping[str, Normalizer] = field(default_factory=dict, repr=False)
 
     def normalize(self, name: str, value: Any) -> Any:
         normalizer = self.normalizers.get(name)
@@ -134,13 +144,17 @@ class Provider:
     """Reads and writes the live objects of some kinds.
 
     ``connect`` opens a session for one command run (an async context manager). ``sandbox``, if
-    the provider has a local emulator, starts it for ``--sandbox``.
+    the provider has a local emulator, starts it for ``--sandbox``. ``options_schema`` is the
+    JSON Schema (Draft 2020-12) of the provider's ``[providers.<name>]`` table: ``validate``
+    checks the table against it, located, so that a typo or an out-of-range value is an error
+    before any connection.
     """
 
     name: str
     kinds: tuple[str, ...]
     connect: Callable[[ProviderContext], contextlib.AbstractAsyncContextManager[ProviderSession]]
     sandbox: SandboxFactory | None = None
+    options_schema: Mapping[str, Any] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,9 +209,34 @@ class ChangeOutcome:
     live: LiveObject | None = None
 
 
+class ApplyStatus(enum.Enum):
+    """How an apply ended, as ``reconciler_after_apply`` is told."""
+
+    NOTHING_TO_DO = "nothing-to-do"
+    REFUSED = "refused"
+    APPLIED = "applied"
+    PARTLY_FAILED = "partly-failed"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True, slots=True)
 class ApplyResult:
+    """What an apply did: one outcome per change, or the refusals that stopped it."""
+
     outcomes: tuple[ChangeOutcome, ...]
+    refusals: tuple[Refusal, ...] = ()
+
+    @property
+    def status(self) -> ApplyStatus:
+        if self.refusals:
+            return ApplyStatus.REFUSED
+        if not self.outcomes:
+            return ApplyStatus.NOTHING_TO_DO
+        if not self.failed:
+            return ApplyStatus.APPLIED
+        if self.count(Outcome.APPLIED):
+            return ApplyStatus.PARTLY_FAILED
+        return ApplyStatus.FAILED
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for o in self.outcomes if o.outcome is outcome)

@@ -30,6 +30,7 @@ DRAFT_2020_12: Final = "https://json-schema.org/draft/2020-12/schema"
 
 _CONFIG_FILE: Final = "config.schema.json"
 _PLAN_FILE: Final = "plan.schema.json"
+_SETTINGS_FILE: Final = "settings.schema.json"
 
 _TOMBSTONE: Final[dict[str, Any]] = {
     "description": (
@@ -114,15 +115,21 @@ def config_schema(kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
     }
 
 
-def published_schemas(kinds: Mapping[str, ResourceKind]) -> dict[str, dict[str, Any]]:
-    """Every published schema by file name: config, plan and ``<kind>.schema.json`` per kind.
+def published_schemas(
+    kinds: Mapping[str, ResourceKind], settings: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Every published schema by file name: config, plan, settings and one per kind.
 
-    A kind whose file name would replace the config or plan schema is a :class:`PluginError`.
+    ``settings`` is the schema of ``reconciler.toml``
+    (:func:`reconciler.settings_schema.settings_schema`). A kind whose file name would replace
+    one of the reconciler's own schemas is a :class:`PluginError`.
     """
     schemas: dict[str, dict[str, Any]] = {
         _CONFIG_FILE: config_schema(kinds),
         _PLAN_FILE: copy.deepcopy(PLAN_SCHEMA),
     }
+    if settings is not None:
+        schemas[_SETTINGS_FILE] = dict(settings)
     for name in sorted(kinds):
         file_name = f"{name}.schema.json"
         if file_name in schemas:

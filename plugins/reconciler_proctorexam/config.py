@@ -36,6 +36,7 @@ from reconciler.records import ProviderContext
 
 __all__ = [
     "BASE_URL_VAR",
+    "OPTIONS_SCHEMA",
     "SECRET_KEY_VAR",
     "TOKEN_VAR",
     "ClientSettings",
@@ -238,6 +239,47 @@ _NUMBER_OPTIONS: Mapping[str, tuple[float, bool]] = {
     "backoff": (0.0, False),
     "backoff_cap": (0.0, False),
     "max_retry_after": (0.0, False),
+}
+
+_NUMBER_HELP: Mapping[str, str] = {
+    "timeout": "Seconds to wait for each request.",
+    "max_retries": "Retries of a request that failed in a way worth retrying.",
+    "rate_limit": "Requests per second at most (none by default).",
+    "backoff": "Seconds before the first retry; doubled each time.",
+    "backoff_cap": "Seconds between retries at most.",
+    "max_retry_after": "The longest Retry-After (seconds) the client waits for.",
+}
+
+#: The JSON Schema of ``[providers.proctorexam]``: the one place the provider's options are
+#: declared. ``validate`` checks the table against it (a typo, a wrong type or an out-of-range
+#: value is a located error); a new option is a new property here.
+OPTIONS_SCHEMA: Mapping[str, Any] = {
+    "type": "object",
+    "properties": {
+        "base_url": {
+            "description": f"The API address; {BASE_URL_VAR} wins over it.",
+            "type": "string",
+            "pattern": "^https?://",
+        },
+        "credentials_file": {
+            "description": "A file of KEY=value lines with the token and secret key.",
+            "type": "string",
+            "minLength": 1,
+        },
+        "allow_insecure_http": {
+            "description": "Allow plain http:// to a host other than this machine.",
+            "type": "boolean",
+        },
+        **{
+            name: {
+                "description": _NUMBER_HELP[name],
+                "type": "integer" if integer else "number",
+                "minimum": minimum,
+            }
+            for name, (minimum, integer) in _NUMBER_OPTIONS.items()
+        },
+    },
+    "additionalProperties": False,
 }
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "institute_kind",
     "institute_schema",
     "language_set",
+    "name_key",
     "whole_number",
 ]
 
@@ -162,6 +163,11 @@ def language_set(value: Any) -> Any:
     return frozenset(str(item).strip() for item in items if str(item).strip())
 
 
+def name_key(value: Any) -> Any:
+    """How ProctorExam compares names for uniqueness: case and runs of spaces aside."""
+    return " ".join(value.split()).casefold() if isinstance(value, str) else value
+
+
 def institute_kind() -> ResourceKind:
     """The ``institute`` kind as the plugin registers it."""
     return ResourceKind(
@@ -182,6 +188,10 @@ def institute_kind() -> ResourceKind:
             "token_value": whole_number,
         },
         description="A ProctorExam institute (tenant): e-mails, languages, proctoring, callbacks.",
+        # Documented: a create needs name (422 otherwise) and names are unique (422 "has
+        # already been taken"). Our reading: compared without case, as check_institutes does.
+        required_on_create=frozenset({"name"}),
+        unique={"name": name_key},
     )
 
 
@@ -199,7 +209,7 @@ def check_institutes(state: DesiredState, kinds: Mapping[str, ResourceKind]) -> 
     for obj in institutes:
         name = obj.fields.get("name")
         if isinstance(name, str):
-            key = " ".join(name.split()).casefold()
+            key = name_key(name)
             first = first_by_name.setdefault(key, obj)
             if first is not obj:
                 problems.append(

@@ -26,7 +26,7 @@ from reconciler.model import DesiredObject, DesiredState, Location
 from reconciler.records import Problem, ResourceKind
 from reconciler.validation import KindSchema, describe_value, did_you_mean
 
-__all__ = ["config_files", "desired_state", "load_desired"]
+__all__ = ["assemble", "config_files", "desired_state", "load_desired", "read_desired"]
 
 DEFAULTS: Final = "defaults"
 ABSENT: Final = "absent"
@@ -46,14 +46,45 @@ def load_desired(
     ``kinds`` are the resource kinds by name, ``environ`` resolves ``${env:NAME}``. Raises
     :class:`~reconciler.errors.ConfigError` with every problem found; makes no network call.
     """
-    files = config_files(path)
-    return desired_state([read_file(f, limits) for f in files], kinds, environ)
+    state, problems = read_desired(path, kinds, environ, limits=limits)
+    if problems:
+        raise ConfigError(problems)
+    return state
+
+
+def read_desired(
+    path: Path,
+    kinds: Mapping[str, ResourceKind],
+    environ: Mapping[str, str],
+    *,
+    limits: Limits = _LIMITS,
+) -> tuple[DesiredState, list[Problem]]:
+    """Like :func:`load_desired`, but returns the problems beside the state, without raising.
+
+    The state holds only the objects that passed their schema, so that cross-object checks
+    can run on them in the same pass and report beside the schema's problems.
+    """
+    try:
+        files = config_files(path)
+    except ConfigError as exc:
+        return DesiredState(()), list(exc.problems)
+    problems = [
+        Problem(
+            f"not read: sub-directories of a config directory are not config; move this file"
+            f" into {path} itself, or out of it",
+            Location(str(unread), 1, 1),
+        )
+        for unread in unread_files(path)
+    ]
+    state, found = assemble([read_file(f, limits) for f in files], kinds, environ)
+    return state, [*problems, *found]
 
 
 def config_files(path: Path) -> list[Path]:
     """The files a path names: itself, or a directory's ``*.yaml`` and ``*.yml`` by name.
 
-    Hidden files (editor back-ups, ``.sandbox`` state) are not config; nor are sub-directories.
+    Hidden files (editor back-ups, ``.sandbox`` state) are not config. Sub-directories are not
+    read; :func:`unread_files` names the YAML files in them, so that they are reported.
     """
     if path.is_dir():
         files = sorted(
@@ -69,6 +100,25 @@ def config_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
     raise ConfigError([Problem(f"{path}: no such file or directory")])
+
+
+def unread_files(path: Path) -> list[Path]:
+    """YAML files in sub-directories of a config directory (hidden ones aside), sorted.
+
+    They are not read, and are reported rather than silently skipped: a file moved into a
+    sub-directory must not quietly drop its objects (and turn them into unmanaged ones).
+    """
+    if not path.is_dir():
+        return []
+    return sorted(
+        f
+        for sub in path.iterdir()
+        if sub.is_dir() and not sub.name.startswith(".")
+        for f in sub.rglob("*")
+        if f.suffix in SUFFIXES
+        and not any(part.startswith(".") for part in f.relative_to(path).parts)
+        and f.is_file()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,18 +439,32 @@ def desired_state(
     parsed: Sequence[ParsedFile], kinds: Mapping[str, ResourceKind], environ: Mapping[str, str]
 ) -> DesiredState:
     """Assemble parsed files (in the order given) into a desired state, or raise every problem."""
+    state, problems = assemble(parsed, kinds, environ)
+    if problems:
+        raise ConfigError(problems)
+    return state
+
+
+def assemble(
+    parsed: Sequence[ParsedFile], kinds: Mapping[str, ResourceKind], environ: Mapping[str, str]
+) -> tuple[DesiredState, list[Problem]]:
+    """The desired state of the objects without problems, and every problem, in file order."""
     assembler = _Assembler(kinds, environ)
     for file in parsed:
         assembler.add_file(file)
     assembler.check_defaults()
-    objects = [assembler.build(d) for d in assembler.declared.values()]
-    if assembler.problems:
-        order = {file.name: index for index, file in enumerate(parsed)}
-        raise ConfigError(_in_file_order(assembler.problems, order))
+    objects = []
+    for declared in assembler.declared.values():
+        before = len(assembler.problems)
+        built = assembler.build(declared)
+        if len(assembler.problems) == before:
+            objects.append(built)
+    order = {file.name: index for index, file in enumerate(parsed)}
     objects.sort(key=lambda o: (o.kind, o.identity))
-    return DesiredState(
+    state = DesiredState(
         tuple(objects), tuple(file.name for file in parsed), frozenset(assembler.seen_kinds)
     )
+    return state, _in_file_order(assembler.problems, order)
 
 
 def _in_file_order(problems: Sequence[Problem], order: Mapping[str, int]) -> list[Problem]:
