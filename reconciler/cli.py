@@ -24,7 +24,7 @@ from reconciler import __version__, logs
 from reconciler.applying import OnOutcome
 from reconciler.console import Output, use_color, write_atomic
 from reconciler.discovery import config_in_argv, project_hooks
-from reconciler.errors import ApplyFailed, ReconcilerError, SettingsError
+from reconciler.errors import ApplyFailed, PlanRefused, ReconcilerError, SettingsError
 from reconciler.hooks import Hooks
 from reconciler.model import Action, DesiredState, LiveObject, Plan
 from reconciler.project import Project
@@ -170,6 +170,8 @@ def plan(
     desired = project.load()
     with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
         the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
+    # Checked before the plan is shown: a policy plugin that fails stops the command first.
+    refusals = project.refusals(the_plan, allow_delete=allow_delete)
     color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
     text = reporter.render_plan(the_plan, RenderOptions(color=color))
     if output is None:
@@ -177,7 +179,8 @@ def plan(
     else:
         write_atomic(output, text)
         _output().say(f"Plan written to {output}.")
-    project.check(the_plan, allow_delete=allow_delete)
+    if refusals:
+        raise PlanRefused(refusals)
     if detailed_exitcode and not the_plan.empty:
         raise click.exceptions.Exit(EXIT_PENDING)
 
@@ -203,9 +206,10 @@ def apply(
     desired = project.load()
     with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
         the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
+        refusals = project.refusals(the_plan, allow_delete=allow_delete)
         color = use_color(sys.stdout, os.environ, disabled=_no_color())
         click.echo(reporter.render_plan(the_plan, RenderOptions(color=color)), nl=False)
-        if not project.check_before_apply(the_plan, allow_delete=allow_delete):
+        if not project.ready_to_apply(the_plan, refusals):
             return
         if not auto_approve:
             _confirm()

@@ -31,6 +31,7 @@ from reconciler.records import (
     Provider,
     ProviderContext,
     ProviderSession,
+    Refusal,
     ResourceKind,
 )
 from reconciler.settings import Settings, read_settings
@@ -190,28 +191,30 @@ class Project:
             raise ConfigError(sorted(problems, key=_problem_order))
         return the_plan
 
-    def check(self, plan: Plan, *, allow_delete: bool = False) -> None:
-        """Raise PlanRefused when a safety guard or a policy plugin refuses ``plan``."""
+    def refusals(self, plan: Plan, *, allow_delete: bool = False) -> list[Refusal]:
+        """Why the safety guards and the policy plugins refuse ``plan`` (empty: it may go)."""
         refusals = check_safety(
             plan,
             allow_delete=allow_delete or self.settings.allow_delete,
             max_change_share=self.settings.max_change_share,
         )
-        refusals += self.hooks.check_plan(plan, self.kinds)
+        return refusals + self.hooks.check_plan(plan, self.kinds)
+
+    def check(self, plan: Plan, *, allow_delete: bool = False) -> None:
+        """Raise PlanRefused when a safety guard or a policy plugin refuses ``plan``."""
+        refusals = self.refusals(plan, allow_delete=allow_delete)
         if refusals:
             raise PlanRefused(refusals)
 
-    def check_before_apply(self, plan: Plan, *, allow_delete: bool = False) -> bool:
-        """Check ``plan`` for apply; whether there is anything to apply.
+    def ready_to_apply(self, plan: Plan, refusals: Sequence[Refusal]) -> bool:
+        """Whether ``plan`` goes on to apply; raises PlanRefused when it was refused.
 
         A refused plan and an empty one end the apply here: ``reconciler_after_apply`` is told
-        so (the refusals, or nothing to do) before the refusal is raised or False returned.
+        so (with the refusals, or with nothing to do) first.
         """
-        try:
-            self.check(plan, allow_delete=allow_delete)
-        except PlanRefused as refused:
-            self.hooks.after_apply(ApplyResult((), refusals=refused.refusals))
-            raise
+        if refusals:
+            self.hooks.after_apply(ApplyResult((), refusals=tuple(refusals)))
+            raise PlanRefused(refusals)
         if plan.empty:
             self.hooks.after_apply(ApplyResult(()))
             return False

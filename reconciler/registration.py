@@ -62,8 +62,8 @@ def registration_problems(pm: pluggy.PluginManager, plugin: object) -> list[str]
         if unknown:
             problems.append(
                 f"{name}({', '.join(takes)}): {', '.join(repr(a) for a in unknown)} is not an"
-                f" argument of this hook{did_you_mean(unknown[0], specs[name])}; it passes"
-                f" ({', '.join(specs[name])})"
+                f" argument of this hook, which passes ({', '.join(specs[name])})"
+                + did_you_mean(unknown[0], specs[name])
             )
     return problems
 
@@ -79,8 +79,8 @@ def unmarked_hooks(pm: pluggy.PluginManager, plugin: object) -> list[str]:
             continue
         hint = "" if name in specs else did_you_mean(name, specs)
         found.append(
-            f"{name} has no @hookimpl, so it is never called{hint}; decorate it with @hookimpl"
-            " (from reconciler import hookimpl)"
+            f"{name} has no @hookimpl, so it is never called; decorate it with @hookimpl"
+            f" (from reconciler import hookimpl){hint}"
         )
     return found
 
