@@ -57,6 +57,7 @@ def given_plugins(plugins: Sequence[tuple[str, object]]) -> Iterator[None]:
     finally:
         _GIVEN.reset(token)
 
+
 #: The distribution whose entry points are this project's own built-ins: they load first.
 _OWN_DISTRIBUTION = "reconciler"
 

@@ -101,9 +101,7 @@ def test_a_validate_hook_that_raises_is_named_and_nothing_is_sent(
 def test_a_hook_argument_that_is_not_in_the_spec_is_a_registration_error(
     project: Callable[[str], tuple[Path, Sandbox]], run_reconciler: Run
 ) -> None:
-    path, sandbox = project(
-        "@hookimpl\ndef reconciler_check_plan(plan, kind):\n    return []\n"
-    )
+    path, sandbox = project("@hookimpl\ndef reconciler_check_plan(plan, kind):\n    return []\n")
     result = run_reconciler("plan", str(path))
     assert_one_clean_message(
         result,
