@@ -25,7 +25,8 @@ def problems(result: CliResult, path: Path) -> list[str]:
     assert result.exit_code == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
-    assert lines[0].startswith("Error: ") and lines[0].endswith("in the configuration:")
+    assert lines[0].startswith("Error: ")
+    assert lines[0].endswith("in the configuration:")
     return [line.strip().replace(str(path), "config") for line in lines[1:]]
 
 
@@ -37,7 +38,9 @@ def test_one_validate_reports_yaml_schema_cross_object_and_settings_problems_at_
         {
             "reconciler.toml": "[apply]\nparallelism = 0\n[safety]\nallow_delet = true\n",
             "a.yaml": "institutes:\n  one: {name: Same}\n  two: {name: same}\n",
-            "b.yaml": "institutes:\n  three: {name: 3}\n  four: {name: Four, default_language: xx}\n",
+            "b.yaml": (
+                "institutes:\n  three: {name: 3}\n  four: {name: Four, default_language: xx}\n"
+            ),
             "c.yaml": "institutes:\n  five: [unclosed\n",
         }
     )
