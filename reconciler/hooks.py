@@ -22,7 +22,7 @@ import pluggy
 
 from reconciler.errors import PluginError
 from reconciler.hookcall import call_each, nothing, optional_mapping, records_of
-from reconciler.model import Change, DesiredState, Plan
+from reconciler.model import Change, DesiredState, DriftReport, Plan
 from reconciler.plugins import PluginInfo
 from reconciler.records import (
     ApplyResult,
@@ -93,7 +93,13 @@ class Hooks:
 
     @functools.cached_property
     def reporters(self) -> Mapping[str, Reporter]:
-        """Reporters by format name; two of the same name are a PluginError."""
+        """Reporters by format name; two of the same name, or one rendering nothing, are errors."""
+        for plugin, reporter in self._reporter_records:
+            if not reporter.renders:
+                raise PluginError(
+                    f"{self.describe(plugin)}: format {reporter.name!r} renders nothing; a Reporter"
+                    " sets render_plan, render_drift or both."
+                )
         return _unique(self._reporter_records, lambda r: r.name, "format")
 
     @functools.cached_property
@@ -182,6 +188,9 @@ class Hooks:
     def check_plan(self, plan: Plan, kinds: Mapping[str, ResourceKind]) -> list[Refusal]:
         found = self._call("reconciler_check_plan", records_of(Refusal), plan=plan, kinds=kinds)
         return [_labelled(refusal, plugin) for plugin, refusals in found for refusal in refusals]
+
+    def after_report(self, report: Plan | DriftReport, refusals: Sequence[Refusal]) -> None:
+        self._call("reconciler_after_report", nothing, report=report, refusals=tuple(refusals))
 
     # Applying -------------------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 The command line builds a :class:`Project` and calls its steps in order: ``load`` (YAML and
 validation, no network), ``refresh`` (live state through the providers), ``plan`` (the pure
-diff), ``check`` (safety guards and policies) and ``apply``. Each step is small and delegates;
+diff) or ``drift`` (the same diff, as a report), ``check`` (safety guards and policies) and
+``apply``. Each step is small and delegates;
 this is the one place that knows their order.
 """
 
@@ -16,12 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.applying import OnOutcome, apply_plan
+from reconciler.drift import make_drift
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import check_safety
 from reconciler.hooks import Hooks
+from reconciler.ignoring import check_ignore_rules
 from reconciler.livechecks import live_problems
 from reconciler.loading import read_desired
-from reconciler.model import DesiredState, LiveObject, Plan
+from reconciler.model import DesiredState, DriftReport, LiveObject, Plan
 from reconciler.options import option_problems
 from reconciler.planning import make_plan
 from reconciler.plugins import build_plugin_manager
@@ -102,6 +105,7 @@ class Project:
         )
         state, found = read_desired(self.path, self.kinds, self.environ)
         problems += found
+        problems += check_ignore_rules(settings.ignore, state, self.kinds)
         problems += self.hooks.validate(state, self.kinds)
         if problems:
             raise ConfigError(sorted(dict.fromkeys(problems), key=_problem_order))
@@ -185,14 +189,27 @@ class Project:
                 f"--target {', '.join(unknown)}: not declared in {self.path};"
                 " a target is KIND.NAME, e.g. institute.pe."
             )
-        the_plan = make_plan(desired, live, self.kinds, targets=targets)
+        the_plan = make_plan(
+            desired, live, self.kinds, targets=targets, ignore=self.settings.ignore
+        )
         problems = live_problems(the_plan, live, self.kinds)
         if problems:
             raise ConfigError(sorted(problems, key=_problem_order))
         return the_plan
 
+    def drift(
+        self,
+        desired: DesiredState,
+        live: Mapping[str, Sequence[LiveObject]],
+        *,
+        generated_at: str = "",
+    ) -> DriftReport:
+        return make_drift(
+            desired, live, self.kinds, ignore=self.settings.ignore, generated_at=generated_at
+        )
+
     def refusals(self, plan: Plan, *, allow_delete: bool = False) -> list[Refusal]:
-        """Why the safety guards and the policy plugins refuse ``plan`` (empty: it may go)."""
+        """Every reason a safety guard or a policy plugin gives not to apply ``plan``."""
         refusals = check_safety(
             plan,
             allow_delete=allow_delete or self.settings.allow_delete,

@@ -19,6 +19,11 @@
     [plugins.reminders]              # a plugin's own settings, checked by its schema
     fields = ["reminder_emails_enabled"]
 
+    [ignore]                         # see reconciler.ignoring
+    objects = ["institute.legacy-*"]
+    [ignore.fields]
+    "institute.*" = ["callback_url"]
+
 Secrets never live here: credentials come from the environment or a file a provider's table
 names. Every key is checked, so that a typo is an error rather than a setting silently ignored.
 Every problem is collected, located as ``reconciler.toml:LINE:COL``: :func:`read_settings`
@@ -37,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import SettingsError
+from reconciler.ignoring import NO_RULES, IgnoreRules, parse_ignore
 from reconciler.model import Location
 from reconciler.records import Problem
 from reconciler.tomllines import KeyLines, key_lines, locate
@@ -53,8 +59,10 @@ _KNOWN: Mapping[str, frozenset[str]] = {
     "apply": frozenset({"parallelism"}),
     "safety": frozenset({"allow_delete", "max_change_share"}),
     "plugins": frozenset({"local", "disable"}),
+    "ignore": frozenset(),  # checked, with locations, by reconciler.ignoring
 }
 _SUB_TABLES = frozenset({"providers", "plugins"})
+_CHECKED_ELSEWHERE = frozenset({"ignore"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +80,7 @@ class Settings:
     max_change_share: float | None = None
     local_plugins: tuple[Path, ...] = ()
     disabled_plugins: tuple[str, ...] = ()
+    ignore: IgnoreRules = NO_RULES
     source: Path | None = None
     plugin_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     key_lines: KeyLines = field(default_factory=dict, repr=False)
@@ -133,6 +142,12 @@ def read_settings(config_path: Path) -> tuple[Settings, list[Problem]]:
         if not 0 < share <= 1:
             reader.problem(("safety", "max_change_share"), f"must be in (0, 1], not {share}")
             share = None
+    ignore = NO_RULES
+    if "ignore" in data:
+        try:
+            ignore = parse_ignore(data["ignore"], path, text)
+        except SettingsError as exc:  # already located by reconciler.ignoring
+            reader.problems.append(Problem(str(exc)))
     local = reader.strings(plugins, ("plugins", "local"))
     disable = reader.strings(plugins, ("plugins", "disable"))
     settings = Settings(
@@ -143,6 +158,7 @@ def read_settings(config_path: Path) -> tuple[Settings, list[Problem]]:
         max_change_share=share,
         local_plugins=tuple(base_dir / p for p in local),
         disabled_plugins=tuple(disable),
+        ignore=ignore,
         source=path,
         plugin_settings={k: v for k, v in plugins.items() if isinstance(v, dict)},
         key_lines=reader.lines,
@@ -182,6 +198,8 @@ class _Reader:
                 continue
             if not isinstance(value, dict):
                 self.problem((table,), f"must be a table ([{table}]), not a value")
+                continue
+            if table in _CHECKED_ELSEWHERE:
                 continue
             for key, item in value.items():
                 if table in _SUB_TABLES and isinstance(item, dict):

@@ -167,7 +167,7 @@ def test_schema_outside_a_project_does_not_know_the_kind(
     monkeypatch.chdir(tmp_path)
     result = run_reconciler("schema", "widget")
     assert result.exit_code == 1
-    assert "no schema named 'widget'; choose one of: config, institute, plan, settings" in (
+    assert "no schema named 'widget'; choose one of: config, drift, institute, plan, settings" in (
         result.stderr
     )
 
