@@ -39,6 +39,8 @@ from reconciler.records import (
     ApplyResult,
     ApplyStatus,
     ChangeOutcome,
+    DoctorRequest,
+    DoctorStep,
     Outcome,
     Problem,
     Provider,
@@ -48,6 +50,7 @@ from reconciler.records import (
     RenderOptions,
     Reporter,
     ResourceKind,
+    StepStatus,
 )
 
 __version__ = "0.1.0"
@@ -63,6 +66,8 @@ __all__ = [
     "ConfigError",
     "DesiredObject",
     "DesiredState",
+    "DoctorRequest",
+    "DoctorStep",
     "DriftCategory",
     "DriftReport",
     "DriftedObject",
@@ -90,6 +95,7 @@ __all__ = [
     "ServiceError",
     "SettingsError",
     "StaleObjectError",
+    "StepStatus",
     "TransportError",
     "__version__",
     "hookimpl",

@@ -27,6 +27,8 @@ from reconciler.plugins import PluginInfo
 from reconciler.records import (
     ApplyResult,
     ChangeOutcome,
+    DoctorRequest,
+    DoctorStep,
     Problem,
     Provider,
     Refusal,
@@ -202,6 +204,17 @@ class Hooks:
 
     def after_apply(self, result: ApplyResult) -> None:
         self._call("reconciler_after_apply", nothing, result=result)
+
+    # Diagnosing -----------------------------------------------------------------------------
+
+    def doctor(self, request: DoctorRequest) -> list[DoctorStep]:
+        """Every step the plugins report for ``request.provider``, labelled with it."""
+        found = self._call("reconciler_doctor", records_of(DoctorStep), request=request)
+        return [
+            dataclasses.replace(step, provider=request.provider)
+            for _, steps in found
+            for step in steps
+        ]
 
     # ----------------------------------------------------------------------------------------
 

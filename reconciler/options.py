@@ -49,6 +49,12 @@ def option_problems(
         elif provider.options_schema is not None:
             owner = f"provider {name!r}"
             problems += _check(settings, provider.options_schema, table, ("providers", name), owner)
+    for name, provider in sorted(providers.items()):
+        # What a schema cannot say, in the provider's own words, at its table.
+        if provider.check_options is not None:
+            messages = provider.check_options(settings.providers.get(name, {}))
+            where = settings.locate("providers", name)
+            problems += [Problem(message, where) for message in messages]
     for name, table in settings.plugin_settings.items():
         if name in settings.disabled_plugins:
             continue
@@ -88,10 +94,11 @@ def _check(
     if is_closed(schema):
         for key in table:
             if key not in known:
+                # The close match when there is one, else the whole list.
+                hint = did_you_mean(key, known) or f" (settings: {', '.join(sorted(known))})"
                 problems.append(
                     Problem(
-                        f"{shown}.{key} is not a setting of {owner}{did_you_mean(key, known)}"
-                        f" (settings: {', '.join(sorted(known)) or 'none'})",
+                        f"{shown}.{key} is not a setting of {owner}{hint}",
                         settings.locate(*path, key),
                     )
                 )

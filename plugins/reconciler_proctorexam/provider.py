@@ -24,7 +24,7 @@ from reconciler.records import (
     ResourceKind,
     SandboxFactory,
 )
-from reconciler_proctorexam.config import OPTIONS_SCHEMA, resolve_settings
+from reconciler_proctorexam.config import OPTIONS_SCHEMA, check_readings, resolve_settings
 from reconciler_proctorexam.institute import DEPRECATED, KIND, WRITABLE
 
 if TYPE_CHECKING:
@@ -38,7 +38,12 @@ NAME = "proctorexam"
 def provider(sandbox: SandboxFactory | None = None) -> Provider:
     """The provider record the plugin registers; ``sandbox`` starts the local emulator."""
     return Provider(
-        name=NAME, kinds=(KIND,), connect=connect, sandbox=sandbox, options_schema=OPTIONS_SCHEMA
+        name=NAME,
+        kinds=(KIND,),
+        connect=connect,
+        sandbox=sandbox,
+        options_schema=OPTIONS_SCHEMA,
+        check_options=check_readings,
     )
 
 
