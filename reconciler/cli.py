@@ -326,8 +326,9 @@ def doctor(
 ) -> None:
     """Probe the live service, read-only: address, credentials, clock, pagination, signing.
 
-    With PATH, its settings apply, and the fields it manages are read back from one live
-    object. Exits 0 when every step passed, 1 when one failed, 2 when one was inconclusive.
+    With PATH, its settings apply and the fields it manages are read back from one live
+    object; without, the current directory's reconciler.toml (if any). Exits 0 when every step
+    passed, 1 when one failed, 2 when one was inconclusive.
     """
     from reconciler.doctor import confirm_write_probe, run_doctor
 

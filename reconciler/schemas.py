@@ -2,9 +2,9 @@
 
 Each resource kind's plugin owns the schema of one object's fields; this module wraps those
 into the schema of a whole YAML config file, and publishes them together with the schemas of
-the documents the reconciler writes (plan, drift report, live snapshot). ``reconciler schema``
-prints them and a test keeps ``schemas/`` equal to what it prints, so the published files
-cannot drift from the code.
+the documents the reconciler writes (plan, drift report, live snapshot, doctor report).
+``reconciler schema`` prints them and a test keeps ``schemas/`` equal to what it prints, so the
+published files cannot drift from the code.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
+from reconciler.doctor import DOCTOR_SCHEMA
 from reconciler.driftfile import DRIFT_SCHEMA
 from reconciler.errors import PluginError
 from reconciler.planfile import PLAN_SCHEMA
@@ -36,6 +37,7 @@ _PLAN_FILE: Final = "plan.schema.json"
 _SETTINGS_FILE: Final = "settings.schema.json"
 _DRIFT_FILE: Final = "drift.schema.json"
 _SNAPSHOT_FILE: Final = "snapshot.schema.json"
+_DOCTOR_FILE: Final = "doctor.schema.json"
 
 _TOMBSTONE: Final[dict[str, Any]] = {
     "description": (
@@ -123,7 +125,7 @@ def config_schema(kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
 def published_schemas(
     kinds: Mapping[str, ResourceKind], settings: Mapping[str, Any] | None = None
 ) -> dict[str, dict[str, Any]]:
-    """Every published schema by file name: config, plan, drift, snapshot, settings, one per kind.
+    """Every published schema: config, plan, drift, snapshot, doctor, settings, one per kind.
 
     ``settings`` is the schema of ``reconciler.toml``
     (:func:`reconciler.settings_schema.settings_schema`). A kind whose file name would replace
@@ -134,6 +136,7 @@ def published_schemas(
         _PLAN_FILE: copy.deepcopy(PLAN_SCHEMA),
         _DRIFT_FILE: copy.deepcopy(DRIFT_SCHEMA),
         _SNAPSHOT_FILE: copy.deepcopy(SNAPSHOT_SCHEMA),
+        _DOCTOR_FILE: copy.deepcopy(DOCTOR_SCHEMA),
     }
     if settings is not None:
         schemas[_SETTINGS_FILE] = dict(settings)
