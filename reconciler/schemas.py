@@ -2,9 +2,9 @@
 
 Each resource kind's plugin owns the schema of one object's fields; this module wraps those
 into the schema of a whole YAML config file, and publishes them together with the schemas of
-the documents the reconciler writes (plan, drift report, live snapshot, doctor report).
-``reconciler schema`` prints them and a test keeps ``schemas/`` equal to what it prints, so the
-published files cannot drift from the code.
+the documents the reconciler writes (plan, saved plan, drift report, live snapshot, doctor
+report). ``reconciler schema`` prints them and a test keeps ``schemas/`` equal to what it
+prints, so the published files cannot drift from the code.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from reconciler.driftfile import DRIFT_SCHEMA
 from reconciler.errors import PluginError
 from reconciler.planfile import PLAN_SCHEMA
 from reconciler.records import ResourceKind
+from reconciler.savedplan import SAVED_PLAN_SCHEMA
 from reconciler.snapshot import SNAPSHOT_SCHEMA
 from reconciler.validation import is_closed
 
@@ -37,6 +38,7 @@ _PLAN_FILE: Final = "plan.schema.json"
 _SETTINGS_FILE: Final = "settings.schema.json"
 _DRIFT_FILE: Final = "drift.schema.json"
 _SNAPSHOT_FILE: Final = "snapshot.schema.json"
+_SAVED_PLAN_FILE: Final = "saved-plan.schema.json"
 _DOCTOR_FILE: Final = "doctor.schema.json"
 
 _TOMBSTONE: Final[dict[str, Any]] = {
@@ -125,7 +127,7 @@ def config_schema(kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
 def published_schemas(
     kinds: Mapping[str, ResourceKind], settings: Mapping[str, Any] | None = None
 ) -> dict[str, dict[str, Any]]:
-    """Every published schema: config, plan, drift, snapshot, doctor, settings, one per kind.
+    """Every published schema by file name: the config, the documents, settings, one per kind.
 
     ``settings`` is the schema of ``reconciler.toml``
     (:func:`reconciler.settings_schema.settings_schema`). A kind whose file name would replace
@@ -134,6 +136,7 @@ def published_schemas(
     schemas: dict[str, dict[str, Any]] = {
         _CONFIG_FILE: config_schema(kinds),
         _PLAN_FILE: copy.deepcopy(PLAN_SCHEMA),
+        _SAVED_PLAN_FILE: copy.deepcopy(SAVED_PLAN_SCHEMA),
         _DRIFT_FILE: copy.deepcopy(DRIFT_SCHEMA),
         _SNAPSHOT_FILE: copy.deepcopy(SNAPSHOT_SCHEMA),
         _DOCTOR_FILE: copy.deepcopy(DOCTOR_SCHEMA),

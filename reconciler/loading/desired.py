@@ -129,6 +129,7 @@ class _Default:
     entry: KeyEntry
     location: Location
     from_env: bool
+    written: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +267,9 @@ class _Assembler:
                 )
                 continue
             resolution = resolve(field_value, self.environ)
-            default = _Default(resolution.value, field_entry, location, resolution.from_env)
+            default = _Default(
+                resolution.value, field_entry, location, resolution.from_env, field_value
+            )
             self.defaults[field] = default
             for failure in resolution.failures:
                 shown, where = _Locator(None, {field: default})((field, *failure.path))
@@ -400,6 +403,7 @@ class _Assembler:
         fields = dict(declared.fields)
         locations: dict[str, Location] = {}
         sensitive: set[str] = set()
+        templates: dict[str, Any] = {}
         locate = _Locator(declared, self.defaults)
         for name, value in fields.items():
             entry = tree[name]
@@ -411,6 +415,7 @@ class _Assembler:
                 fields[name] = resolution.value
                 if resolution.from_env:
                     sensitive.add(name)
+                    templates[name] = value
                 for failure in resolution.failures:
                     shown, where = locate((name, *failure.path))
                     self.problems.append(Problem(f"{shown}: {failure.message}", where))
@@ -421,6 +426,7 @@ class _Assembler:
                 locations[name] = default.location
                 if default.from_env:
                     sensitive.add(name)
+                    templates[name] = default.written
         sensitive.update(kind.write_only.intersection(fields))
         self.problems.extend(
             p for p in schema.check(fields, locate, sensitive) if p.location not in self.reported
@@ -432,6 +438,7 @@ class _Assembler:
             declared.location,
             locations,
             frozenset(sensitive),
+            templates=templates,
         )
 
 
