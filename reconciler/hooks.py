@@ -208,8 +208,12 @@ class Hooks:
     # Diagnosing -----------------------------------------------------------------------------
 
     def doctor(self, request: DoctorRequest) -> list[DoctorStep]:
-        """Every step the plugins report for ``request.provider``, labelled with it."""
+        """Every step the plugins report for ``request.provider``, labelled with it.
+
+        Plugin by plugin, in registration order, so that a wrong return value names its plugin.
+        """
         found = self._call("reconciler_doctor", records_of(DoctorStep), request=request)
+        found.reverse()  # registration order: the built-in provider's steps first
         return [
             dataclasses.replace(step, provider=request.provider)
             for _, steps in found
