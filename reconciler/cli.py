@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import copy
 import os
+import shlex
 import sys
 import traceback
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -20,7 +21,7 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler import __version__, fastschema, logs
+from reconciler import __version__, fastschema, logs, signals
 from reconciler.applying import OnOutcome
 from reconciler.console import Output, use_color
 from reconciler.discovery import config_in_argv, project_hooks
@@ -35,8 +36,8 @@ from reconciler.errors import (
 )
 from reconciler.freshness import find_moved, planned_objects
 from reconciler.hooks import Hooks
-from reconciler.model import Action, DesiredState, LiveObject, Plan
-from reconciler.project import Project
+from reconciler.model import DesiredState, LiveObject, Plan
+from reconciler.project import NO_LOCAL_PLUGINS_VAR, Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions, Reporter
 from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
 from reconciler.savedplan import is_saved_plan, read_saved_plan, saved_plan_document
@@ -92,6 +93,17 @@ def _run_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+def _terminated() -> int:
+    click.echo("\nTerminated. Run plan again to see what is still pending.", err=True)
+    return signals.EXIT_TERMINATED
+
+
+def _no_local_plugins(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        os.environ[NO_LOCAL_PLUGINS_VAR] = "1"
+    return value
+
+
 def run_options() -> list[click.Parameter]:
     """``-v``, ``--log-level`` and ``--no-color``: taken before the command name or after it."""
     return [
@@ -108,6 +120,14 @@ def run_options() -> list[click.Parameter]:
             expose_value=False,
             callback=_run_option,
             help="Log at this level (wins over -v).",
+        ),
+        click.Option(
+            ["--no-local-plugins"],
+            is_flag=True,
+            expose_value=False,
+            callback=_no_local_plugins,
+            help="Load no Python file from the config directory (pull requests from forks);"
+            f" also {NO_LOCAL_PLUGINS_VAR}=1.",
         ),
         click.Option(
             ["--no-color"],
@@ -170,12 +190,14 @@ def validate(path: Path) -> None:
     "--live",
     "live_file",
     type=click.Path(path_type=Path),
+    metavar="FILE",
     help="Plan against this snapshot (from `snapshot`): no credentials, no network.",
 )
 @click.option(
     "--out",
     "out_file",
     type=click.Path(path_type=Path),
+    metavar="FILE",
     help="Also save the plan here, for `apply FILE` to apply exactly it later.",
 )
 def plan(
@@ -225,7 +247,8 @@ def plan(
     if out_file is not None:
         write_document(out_file, saved)
         _output().say(
-            f"Saved plan written to {out_file}; apply it with: reconciler apply {out_file}"
+            f"Saved plan written to {out_file}; apply it with:"
+            f" reconciler apply {shlex.quote(str(out_file))}"
         )
     if detailed_exitcode and not the_plan.empty:
         raise click.exceptions.Exit(EXIT_PENDING)
@@ -366,7 +389,11 @@ def drift(
 @path_argument
 @sandbox_options
 @click.option(
-    "--output", required=True, type=click.Path(path_type=Path), help="Write the snapshot here."
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write the snapshot here.",
 )
 def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> None:
     """Write the live objects of the kinds PATH uses, for `plan --live` to plan against."""
@@ -475,14 +502,23 @@ def _run_apply(
 ) -> None:
     """Apply with a progress bar; with ``planned``, refuse first if anything moved since."""
     out = _output()
+    made: list[ChangeOutcome] = []
+    stop = _stop_request()
     with out.progress(len(the_plan.changes), "Applying") as progress:
 
         def report(outcome: ChangeOutcome) -> None:
             out.outcome(outcome)
             progress.advance(progress.task_ids[0])
+            if outcome.outcome is Outcome.APPLIED:
+                made.append(outcome)
 
-        result = asyncio.run(_apply(project, the_plan, report, planned))
-    _finish(result, out)
+        try:
+            with stop.graceful():
+                result = asyncio.run(_apply(project, the_plan, report, planned, stop))
+        except KeyboardInterrupt:
+            out.say(f"{len(made)} of {len(the_plan.changes)} change(s) were made.")
+            raise
+    _finish(result, out, stopped=stop.reason is not None)
 
 
 async def _apply(
@@ -490,6 +526,7 @@ async def _apply(
     the_plan: Plan,
     report: OnOutcome,
     planned: Mapping[str, LiveObject | None] | None,
+    stop: signals.StopRequest,
 ) -> ApplyResult:
     async with project.sessions({change.kind for change in the_plan.changes}) as sessions:
         if planned is not None:
@@ -502,28 +539,50 @@ async def _apply(
             )
             if moved:
                 raise StalePlan(moved)
-        return await project.apply(the_plan, sessions, on_outcome=report)
+        return await project.apply(the_plan, sessions, on_outcome=report, should_stop=stop)
 
 
-def _finish(result: ApplyResult, out: Output) -> None:
-    applied = [o.change.action for o in result.outcomes if o.outcome is Outcome.APPLIED]
-    created, updated, deleted = (applied.count(action) for action in Action)
-    summary = f"{created} created, {updated} updated, {deleted} deleted"
+def _finish(result: ApplyResult, out: Output, *, stopped: bool = False) -> None:
+    summary = result.summary()
+    if stopped:
+        out.say(f"Stopped (SIGTERM): {summary}.", style="yellow")
+        raise ApplyStopped(result)
     stale = result.count(Outcome.STALE)
     if not result.failed and not stale:
         out.say(f"Apply complete: {summary}.", style="green")
         return
-    failed = result.count(Outcome.FAILED)
-    if not failed:
-        out.say(f"Applied: {summary}; {stale} not made.", style="yellow")
+    if not result.failed:
+        out.say(f"Applied: {summary}.", style="yellow")
         raise StaleObjectError(
             f"Another change got there first: {stale} object(s) changed since the plan was"
             " made (see above). Plan again to see what is still to do."
         )
-    if result.count(Outcome.APPLIED) == 0:
-        raise ReconcilerError(f"Apply failed: none of {failed} change(s) could be made.")
-    out.say(f"Applied: {summary}; {failed} failed.", style="yellow")
+    if result.count(Outcome.APPLIED) == 0 and result.count(Outcome.UNKNOWN) == 0:
+        raise ReconcilerError(
+            f"Apply failed: none of {len(result.outcomes)} change(s) could be made ({summary})."
+        )
+    out.say(f"Applied: {summary}.", style="yellow")
     raise ApplyFailed(result)
+
+
+class ApplyStopped(ReconcilerError):
+    """SIGTERM stopped an apply: the changes in flight finished, the others were not started."""
+
+    exit_code = signals.EXIT_TERMINATED
+
+    def __init__(self, result: ApplyResult) -> None:
+        made = result.count(Outcome.APPLIED)
+        super().__init__(
+            f"Apply stopped by SIGTERM after {made} of {len(result.outcomes)} change(s) were"
+            " made. Run plan again to see what is still pending."
+        )
+
+
+def _stop_request() -> signals.StopRequest:
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    stop = root.obj.get("stop") if root and isinstance(root.obj, dict) else None
+    return stop if isinstance(stop, signals.StopRequest) else signals.StopRequest()
 
 
 @contextlib.contextmanager
@@ -588,18 +647,35 @@ def _output() -> Output:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code instead of raising it (testable)."""
+    before = os.environ.get(NO_LOCAL_PLUGINS_VAR)
+    try:
+        with signals.handle_sigterm() as stop:
+            return _main(argv, stop)
+    finally:
+        # --no-local-plugins sets the variable for this run only (main runs in-process in tests).
+        if before is None:
+            os.environ.pop(NO_LOCAL_PLUGINS_VAR, None)
+        else:
+            os.environ[NO_LOCAL_PLUGINS_VAR] = before
+
+
+def _main(argv: Sequence[str] | None, stop: signals.StopRequest) -> int:
     _configure_logging({})
     args = list(argv) if argv is not None else sys.argv[1:]
     try:
         # A copy of the group: commands a project's plugins add stay out of the next run.
         group = copy.copy(cli)
         group.commands = dict(cli.commands)
-        project_hooks(config_in_argv(args)).add_commands(group)
+        # --no-local-plugins takes effect when parsed, after this: look for it here too.
+        local = "--no-local-plugins" not in args[: args.index("--") if "--" in args else None]
+        project_hooks(config_in_argv(args), local=local).add_commands(group)
         for command in group.commands.values():
             if not any(p.name == "verbose" for p in command.params):
                 command.params.extend(run_options())
         # Outside standalone mode click returns an Exit's code instead of raising it.
-        code = group.main(args=args, prog_name="reconciler", standalone_mode=False)
+        code = group.main(
+            args=args, prog_name="reconciler", standalone_mode=False, obj={"stop": stop}
+        )
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except (click.exceptions.Abort, KeyboardInterrupt):
@@ -607,6 +683,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # a new plan shows what is still pending, and applying it again converges.
         click.echo("\nInterrupted. Run plan again to see what is still pending.", err=True)
         return EXIT_INTERRUPTED
+    except signals.Terminated:
+        return _terminated()
+    except BaseExceptionGroup as group:
+        # SIGTERM inside a task group (concurrent page reads) arrives wrapped.
+        if group.subgroup(signals.Terminated) is None:
+            raise
+        return _terminated()
     except click.ClickException as exc:
         exc.show()
         return EXIT_ERROR

@@ -35,10 +35,13 @@ def find_project(config: Path | None, cwd: Path | None = None) -> Path | None:
     return here if (here / SETTINGS_FILE).is_file() else None
 
 
-def project_hooks(config: Path | None, cwd: Path | None = None) -> Hooks:
-    """The hooks of the project a command runs in, or of the installed plugins alone."""
+def project_hooks(config: Path | None, cwd: Path | None = None, *, local: bool = True) -> Hooks:
+    """The hooks of the project a command runs in, or of the installed plugins alone.
+
+    ``local=False`` (``--no-local-plugins``) leaves the project's local plugin files out.
+    """
     project = find_project(config, cwd)
-    if project is None:
+    if project is None or not local:
         return Hooks(*build_plugin_manager())
     from reconciler.project import Project
 

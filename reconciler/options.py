@@ -36,6 +36,7 @@ def option_problems(
     A problem with a plugin's own table carries that plugin's name in ``plugin``.
     """
     problems: list[Problem] = []
+    plugins = sorted(set(plugins))
     for name, table in settings.providers.items():
         provider = providers.get(name)
         if provider is None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
-from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,13 @@ from reconciler.settings import Settings, read_settings
 __all__ = ["Project"]
 
 
+#: Set (to anything but 0) by ``--no-local-plugins``: load no Python file from the config
+#: directory, whatever its settings say (for pull requests from forks).
+NO_LOCAL_PLUGINS_VAR = "RECONCILER_NO_LOCAL_PLUGINS"
+
+log = logging.getLogger(__name__)
+
+
 @dataclass
 class Project:
     """The config at ``path``, its settings, its plugins and the environment it runs in."""
@@ -66,13 +74,22 @@ class Project:
         if not path.exists():
             raise SettingsError(f"{path}: no such file or directory.")
         settings, problems = read_settings(path)
+        env = dict(os.environ if environ is None else environ)
+        local_files = settings.local_plugins
+        if local_files and env.get(NO_LOCAL_PLUGINS_VAR, "") not in ("", "0"):
+            # An untrusted pull request may add a Python file and name it in the settings.
+            log.warning(
+                "not loading the project's local plugins (%s is set): %s",
+                NO_LOCAL_PLUGINS_VAR,
+                ", ".join(str(p) for p in local_files),
+            )
+            local_files = ()
         pm, infos = build_plugin_manager(
             entry_points_group=entry_points_group,
             plugins=plugins,
-            local_files=settings.local_plugins,
+            local_files=local_files,
             disabled=settings.disabled_plugins,
         )
-        env = dict(os.environ if environ is None else environ)
         return cls(path, settings, Hooks(pm, infos), env, tuple(problems))
 
     @property
@@ -93,7 +110,12 @@ class Project:
         options = option_problems(
             settings,
             self.hooks.providers,
-            [*self.hooks.plugin_names(), *settings.disabled_plugins],
+            # A local plugin left out (--no-local-plugins) still owns its table.
+            [
+                *self.hooks.plugin_names(),
+                *settings.disabled_plugins,
+                *(p.stem for p in settings.local_plugins),
+            ],
             self.hooks.settings_schemas,
         )
         problems = [*self.settings_problems, *options]
@@ -103,7 +125,9 @@ class Project:
             {k: v for k, v in settings.plugin_settings.items() if k not in broken},
             settings.base_dir,
         )
-        state, found = read_desired(self.path, self.kinds, self.environ)
+        state, found = read_desired(
+            self.path, self.kinds, self.environ, secret_files=settings.secret_files
+        )
         problems += found
         problems += check_ignore_rules(settings.ignore, state, self.kinds)
         problems += self.hooks.validate(state, self.kinds)
@@ -243,6 +267,7 @@ class Project:
         sessions: Mapping[str, ProviderSession],
         *,
         on_outcome: OnOutcome | None = None,
+        should_stop: Callable[[], str | None] | None = None,
     ) -> ApplyResult:
         return await apply_plan(
             plan,
@@ -251,6 +276,7 @@ class Project:
             self.hooks,
             parallelism=self.settings.parallelism,
             on_outcome=on_outcome,
+            should_stop=should_stop,
         )
 
 

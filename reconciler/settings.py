@@ -90,6 +90,16 @@ class Settings:
         line, column = locate(self.key_lines, path)
         return Location(str(self.source or SETTINGS_FILE), line, column)
 
+    @property
+    def secret_files(self) -> tuple[Path, ...]:
+        """Files a provider's ``credentials_file`` names: never read as configuration."""
+        named = (table.get("credentials_file") for table in self.providers.values())
+        return tuple(
+            (self.base_dir / Path(name).expanduser()).resolve()
+            for name in named
+            if isinstance(name, str) and name
+        )
+
 
 def load_settings(config_path: Path) -> Settings:
     """The settings beside ``config_path``; every problem at once as a SettingsError."""
