@@ -15,7 +15,6 @@ different, so nothing is done twice.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
@@ -39,6 +38,7 @@ from reconciler.records import (
     ProviderSession,
     ResourceKind,
 )
+from reconciler.waiting import holding_slot
 
 __all__ = ["apply_plan"]
 
@@ -67,6 +67,8 @@ async def apply_plan(
     run got there first) is :attr:`~Outcome.STALE`, not failed.
     ``should_stop`` is asked before each change starts; a reason (not None) stops the apply.
     """
+    import asyncio  # loaded already: this runs in its event loop
+
     gate = asyncio.Semaphore(parallelism)
     refused: list[str] = []
 
@@ -76,7 +78,8 @@ async def apply_plan(
         return should_stop() if should_stop is not None else None
 
     async def run(change: Change) -> ChangeOutcome:
-        async with gate:
+        # The slot is lent out while the change waits for a retry (reconciler.waiting).
+        async with holding_slot(gate):
             reason = stop_reason()
             if reason is not None:
                 outcome = ChangeOutcome(change, Outcome.NOT_ATTEMPTED, error=reason)

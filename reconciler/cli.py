@@ -8,14 +8,13 @@ policy; 4 apply partly failed. Usage errors exit 1 as well (click's own 2 would 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import copy
 import os
 import shlex
 import sys
 import traceback
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Coroutine, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,6 +62,7 @@ allow_delete_option = click.option(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def sandbox_options(func: F) -> F:
@@ -225,7 +225,7 @@ def plan(
         _output().say(f"Planned against the live snapshot {live_file}, {snap.describe()}.")
     else:
         with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-            live = asyncio.run(_refresh(project, desired))
+            live = _run(_refresh(project, desired))
     the_plan = project.plan(desired, live, targets=targets)
     if out_file is not None:
         saved = saved_plan_document(
@@ -285,7 +285,7 @@ def apply(
     reporter = _reporter(project.hooks, "text")
     desired = project.load()
     with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-        live = asyncio.run(_refresh(project, desired))
+        live = _run(_refresh(project, desired))
         the_plan = project.plan(desired, live, targets=targets)
         refusals = project.refusals(the_plan, allow_delete=allow_delete)
         color = use_color(sys.stdout, os.environ, disabled=_no_color())
@@ -376,7 +376,7 @@ def drift(
         _output().say(f"Checked against the live snapshot {live_file}, {snap.describe()}.")
     else:
         with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-            live = asyncio.run(_refresh(project, desired))
+            live = _run(_refresh(project, desired))
     report = project.drift(desired, live, generated_at=utc_now())
     color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
     options = RenderOptions(color=color, full_report=full_report_hint("drift", path))
@@ -400,7 +400,7 @@ def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> No
     project = Project.open(path)
     desired = project.load()
     with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-        live = asyncio.run(_refresh(project, desired))
+        live = _run(_refresh(project, desired))
     write_document(output, snapshot_to_document(live, project.kinds))
     count = sum(len(objects) for objects in live.values())
     _output().say(f"Snapshot of {count} live object(s) written to {output}.")
@@ -492,6 +492,13 @@ def schema(name: str, config: Path | None) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run``; asyncio is imported only by the commands that reach a provider."""
+    import asyncio
+
+    return asyncio.run(coroutine)
+
+
 async def _refresh(project: Project, desired: DesiredState) -> dict[str, Sequence[LiveObject]]:
     async with project.sessions(desired.kinds) as sessions:
         return await project.refresh(sessions)
@@ -514,7 +521,7 @@ def _run_apply(
 
         try:
             with stop.graceful():
-                result = asyncio.run(_apply(project, the_plan, report, planned, stop))
+                result = _run(_apply(project, the_plan, report, planned, stop))
         except KeyboardInterrupt:
             out.say(f"{len(made)} of {len(the_plan.changes)} change(s) were made.")
             raise

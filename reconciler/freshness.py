@@ -14,7 +14,6 @@ costs at most its pages, where reads would cost several rounds.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -66,6 +65,8 @@ async def find_moved(
 
     ``planned`` maps an address to the object as the plan saw it (``None`` for a create).
     """
+    import asyncio  # loaded already: this runs in its event loop
+
     by_kind: dict[str, list[Change]] = {}
     for change in changes:
         by_kind.setdefault(change.kind, []).append(change)

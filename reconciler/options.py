@@ -15,8 +15,6 @@ import dataclasses
 from collections.abc import Collection, Mapping
 from typing import Any
 
-import jsonschema
-
 from reconciler.errors import PluginError
 from reconciler.records import Problem, Provider
 from reconciler.settings import Settings
@@ -81,6 +79,8 @@ def _check(
     path: tuple[str, str],
     owner: str,
 ) -> list[Problem]:
+    import jsonschema  # only when a table is there to check: most runs never need it
+
     try:
         jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:

@@ -9,7 +9,6 @@ this is the one place that knows their order.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -24,7 +23,7 @@ from reconciler.guards import check_safety
 from reconciler.hooks import Hooks
 from reconciler.ignoring import check_ignore_rules
 from reconciler.livechecks import live_problems
-from reconciler.loading import read_desired
+from reconciler.loading import gc_paused, read_desired
 from reconciler.model import DesiredState, DriftReport, LiveObject, Plan
 from reconciler.options import option_problems
 from reconciler.planning import make_plan
@@ -125,12 +124,13 @@ class Project:
             {k: v for k, v in settings.plugin_settings.items() if k not in broken},
             settings.base_dir,
         )
-        state, found = read_desired(
-            self.path, self.kinds, self.environ, secret_files=settings.secret_files
-        )
-        problems += found
-        problems += check_ignore_rules(settings.ignore, state, self.kinds)
-        problems += self.hooks.validate(state, self.kinds)
+        with gc_paused():
+            state, found = read_desired(
+                self.path, self.kinds, self.environ, secret_files=settings.secret_files
+            )
+            problems += found
+            problems += check_ignore_rules(settings.ignore, state, self.kinds)
+            problems += self.hooks.validate(state, self.kinds)
         if problems:
             raise ConfigError(sorted(dict.fromkeys(problems), key=_problem_order))
         return state
@@ -193,6 +193,8 @@ class Project:
         self, sessions: Mapping[str, ProviderSession]
     ) -> dict[str, Sequence[LiveObject]]:
         """Every live object of each kind that has a session, the kinds fetched concurrently."""
+        import asyncio  # loaded already: this runs in its event loop
+
         names = sorted(sessions)
         listed = await asyncio.gather(*(sessions[n].list(self.kinds[n]) for n in names))
         return dict(zip(names, listed, strict=True))

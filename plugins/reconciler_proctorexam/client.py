@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 import httpx
 
+from reconciler import waiting
 from reconciler.errors import (
     AuthenticationError,
     OutcomeUnknownError,
@@ -48,6 +49,7 @@ from reconciler_proctorexam.retry import (
     root_cause,
 )
 from reconciler_proctorexam.signing import render_value, signed_params, string_to_sign
+from reconciler_proctorexam.transport import SlotTransport
 
 __all__ = ["ACCEPT", "PAGE_LIMIT", "ProctorExamClient", "Reply"]
 
@@ -106,6 +108,7 @@ class ProctorExamClient:
         limits = httpx.Limits(
             max_connections=settings.parallelism, max_keepalive_connections=settings.parallelism
         )
+        verify = _verify(settings)
         self._http = httpx.AsyncClient(
             headers={
                 "Accept": ACCEPT,
@@ -113,11 +116,18 @@ class ProctorExamClient:
             },
             timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
             limits=limits,
-            verify=_verify(settings),
+            verify=verify,
             follow_redirects=False,
             # Proxy variables are for the outside world; the local sandbox is reached directly.
             trust_env=self._trust_env,
-            transport=transport,
+            # One connection per slot: requests never queue in httpcore's pool (transport.py).
+            transport=transport
+            or SlotTransport(
+                settings.parallelism,
+                verify=verify,
+                trust_env=self._trust_env,
+                tls=httpx.URL(settings.base_url).scheme == "https",
+            ),
         )
 
     def __repr__(self) -> str:
@@ -294,7 +304,7 @@ class ProctorExamClient:
                         address=address,
                     )
                 if status == 429 and retry_after is not None:
-                    # Too many requests: the whole client slows down, not only this task.
+                    # This request waits; the whole client too if 429s are crowding (Pacer).
                     self._pacer.pause(retry_after)
                 elif status not in NOT_PROCESSED_STATUSES:
                     may_have_happened = True
@@ -319,7 +329,8 @@ class ProctorExamClient:
             self._policy.max_attempts,
             delay,
         )
-        await asyncio.sleep(delay)
+        # During an apply the change's slot goes to another change meanwhile.
+        await waiting.wait(delay)
 
     async def _confirm(
         self, confirm: Recover, what: str, address: str | None, reason: str

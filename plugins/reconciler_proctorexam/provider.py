@@ -8,9 +8,7 @@ has seen in a listing and reads one institute by id when it can, listing only wh
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import hashlib
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence, Set
 from contextlib import AbstractAsyncContextManager
@@ -25,10 +23,12 @@ from reconciler.records import (
     ResourceKind,
     SandboxFactory,
 )
-from reconciler_proctorexam.config import OPTIONS_SCHEMA, check_readings, resolve_settings
+from reconciler_proctorexam.config import OPTIONS_SCHEMA, check_readings
 from reconciler_proctorexam.institute import DEPRECATED, KIND, WRITABLE
 
 if TYPE_CHECKING:
+    import asyncio
+
     from reconciler_proctorexam.client import ProctorExamClient
 
 __all__ = ["NAME", "InstituteSession", "connect", "live_institute", "provider"]
@@ -56,6 +56,7 @@ def connect(context: ProviderContext) -> AbstractAsyncContextManager[ProviderSes
     # Imported here: httpx is most of this plugin's import time, and validate, schema and
     # plugins never open a session.
     from reconciler_proctorexam.client import ProctorExamClient
+    from reconciler_proctorexam.config import resolve_settings
 
     return _session(ProctorExamClient(resolve_settings(context)))
 
@@ -70,6 +71,8 @@ def live_institute(institute: Mapping[str, Any]) -> LiveObject:
     """An API institute object as a :class:`LiveObject`."""
     fingerprint = institute.get("updated_at")
     if not isinstance(fingerprint, str) or not fingerprint:
+        import hashlib
+
         canonical = json.dumps(institute, sort_keys=True, separators=(",", ":"), default=str)
         fingerprint = "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     return LiveObject(
@@ -126,6 +129,8 @@ class InstituteSession:
         Reads of several unseen institutes at once (a saved plan's staleness check) then cost
         one listing, not one each. A read that starts after it finished starts a new one.
         """
+        import asyncio  # loaded already: this runs in its event loop
+
         if self._listing is None:
             self._listing = asyncio.ensure_future(self.client.list_institutes())
             self._listing.add_done_callback(self._listing_done)

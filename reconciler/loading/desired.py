@@ -13,11 +13,13 @@ problems are reported at the ``defaults:`` entry, once.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import gc
 import os
 import re
 import stat
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -30,7 +32,14 @@ from reconciler.model import DesiredObject, DesiredState, Location
 from reconciler.records import Problem, ResourceKind
 from reconciler.validation import KindSchema, describe_value, did_you_mean
 
-__all__ = ["assemble", "config_files", "desired_state", "load_desired", "read_desired"]
+__all__ = [
+    "assemble",
+    "config_files",
+    "desired_state",
+    "gc_paused",
+    "load_desired",
+    "read_desired",
+]
 
 DEFAULTS: Final = "defaults"
 ABSENT: Final = "absent"
@@ -82,8 +91,26 @@ def read_desired(
         )
         for unread in unread_files(path)
     ]
-    state, found = assemble([read_file(f, limits) for f in files], kinds, environ)
+    with gc_paused():
+        state, found = assemble([read_file(f, limits) for f in files], kinds, environ)
     return state, [*problems, *found]
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No garbage collection inside: loading makes hundreds of thousands of objects and frees
+    almost none, so every collection of the young generations walks them for nothing (about
+    a tenth of the time at 10,000 objects). Collection resumes on the way out, whatever
+    happens; nested use is harmless.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def config_files(path: Path, *, secret_files: Collection[Path] = ()) -> list[Path]:
@@ -487,8 +514,11 @@ class _Assembler:
         for name, value in fields.items():
             entry = tree[name]
             locations[name] = Location(file, entry[0], entry[1])
-            if type(value) is str and "$" not in value:
+            kind_of = type(value)
+            if kind_of is str and "$" not in value:
                 continue
+            if kind_of is list and all(type(i) is str and "$" not in i for i in value):
+                continue  # a list of plain strings (languages, say): nothing to resolve
             if isinstance(value, (str, list, dict)):
                 resolution = resolve(value, self.environ)
                 fields[name] = resolution.value
