@@ -50,6 +50,7 @@ from reconciler.records import (
     RenderOptions,
     Reporter,
     ResourceKind,
+    Scope,
     StepStatus,
 )
 
@@ -92,6 +93,7 @@ __all__ = [
     "RenderOptions",
     "Reporter",
     "ResourceKind",
+    "Scope",
     "ServiceError",
     "SettingsError",
     "StaleObjectError",

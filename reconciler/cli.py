@@ -221,7 +221,7 @@ def plan(
         if sandbox or reset_sandbox:
             raise SettingsError("--live plans against a snapshot: leave out --sandbox.")
         snap = read_snapshot(live_file)
-        live = snap.live_for(desired.kinds, source=str(live_file))
+        live = snap.live_for(project.needed_kinds(desired), source=str(live_file))
         _output().say(f"Planned against the live snapshot {live_file}, {snap.describe()}.")
     else:
         with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
@@ -500,8 +500,8 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 async def _refresh(project: Project, desired: DesiredState) -> dict[str, Sequence[LiveObject]]:
-    async with project.sessions(desired.kinds) as sessions:
-        return await project.refresh(sessions)
+    async with project.sessions(project.needed_kinds(desired)) as sessions:
+        return await project.refresh(sessions, desired)
 
 
 def _run_apply(

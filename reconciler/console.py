@@ -124,6 +124,10 @@ class Output:
         elif outcome.outcome is Outcome.NOT_ATTEMPTED:
             line = f"{address}: {printable(outcome.error or 'not attempted')}"
             style, cut = "yellow", None
+        elif outcome.outcome is Outcome.SKIPPED:
+            reason = printable(outcome.error or "its parent did not succeed")
+            line, style = f"{address}: {action} skipped: {reason}", "yellow"
+            cut = len(f"{address}: {action} skipped:")
         elif outcome.outcome is Outcome.STALE:
             reason = printable(outcome.error or "it moved since the plan")
             line, style = f"{address}: {action} not made: {reason}", "yellow"

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.applying import OnOutcome, apply_plan
+from reconciler.dependencies import check_declared, kind_levels, needed_kinds, scopes
 from reconciler.drift import make_drift
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import check_safety
@@ -105,6 +106,7 @@ class Project:
         schema), the YAML and each object's schema, then the plugins' cross-object checks on
         the objects that passed their schema. No network.
         """
+        kind_levels(self.kinds)  # references to unknown kinds, or in a cycle: a PluginError
         settings = self.settings
         options = option_problems(
             settings,
@@ -130,6 +132,7 @@ class Project:
             )
             problems += found
             problems += check_ignore_rules(settings.ignore, state, self.kinds)
+            problems += check_declared(state, self.kinds)
             problems += self.hooks.validate(state, self.kinds)
         if problems:
             raise ConfigError(sorted(dict.fromkeys(problems), key=_problem_order))
@@ -163,6 +166,10 @@ class Project:
                 )
             yield
 
+    def needed_kinds(self, desired: DesiredState) -> list[str]:
+        """The kinds ``desired`` declares or tombstones, and the kinds they refer to."""
+        return needed_kinds(desired, self.kinds)
+
     @contextlib.asynccontextmanager
     async def sessions(self, kinds: Collection[str]) -> AsyncIterator[dict[str, ProviderSession]]:
         """Open one session per provider of ``kinds``, and map each kind to its session.
@@ -190,13 +197,20 @@ class Project:
             yield out
 
     async def refresh(
-        self, sessions: Mapping[str, ProviderSession]
+        self, sessions: Mapping[str, ProviderSession], desired: DesiredState | None = None
     ) -> dict[str, Sequence[LiveObject]]:
-        """Every live object of each kind that has a session, the kinds fetched concurrently."""
+        """The live objects of each kind that has a session, the kinds fetched concurrently.
+
+        Each kind ``desired`` declares is read within its :class:`Scope`, so that a provider
+        reads no more than the plan needs; a kind that is only referred to is read whole.
+        """
         import asyncio  # loaded already: this runs in its event loop
 
         names = sorted(sessions)
-        listed = await asyncio.gather(*(sessions[n].list(self.kinds[n]) for n in names))
+        scope = scopes(desired, self.kinds) if desired is not None else {}
+        listed = await asyncio.gather(
+            *(sessions[n].list(self.kinds[n], scope.get(n)) for n in names)
+        )
         return dict(zip(names, listed, strict=True))
 
     # Plan and check -------------------------------------------------------------------------

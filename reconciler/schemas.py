@@ -133,8 +133,10 @@ def published_schemas(
 
     ``settings`` is the schema of ``reconciler.toml``
     (:func:`reconciler.settings_schema.settings_schema`). A kind whose file name would replace
-    one of the reconciler's own is a :class:`PluginError`.
+    one of the reconciler's own is a :class:`PluginError`. Kinds that are only read, never
+    declared, have no schema.
     """
+    kinds = {name: kind for name, kind in kinds.items() if kind.declarable}
     schemas: dict[str, dict[str, Any]] = {
         _CONFIG_FILE: config_schema(kinds),
         _PLAN_FILE: copy.deepcopy(PLAN_SCHEMA),

@@ -50,6 +50,7 @@ from reconciler_proctorexam.retry import (
 )
 from reconciler_proctorexam.signing import render_value, signed_params, string_to_sign
 from reconciler_proctorexam.transport import SlotTransport
+from reconciler_proctorexam.user import UsersApi
 
 __all__ = ["ACCEPT", "PAGE_LIMIT", "ProctorExamClient", "Reply"]
 
@@ -69,6 +70,9 @@ T = TypeVar("T")
 #: Methods whose parameters always travel in the query string; DELETE's follow the
 #: ``delete_params`` reading (see :meth:`ProctorExamClient._in_query`); the others send JSON.
 _QUERY_METHODS = frozenset({"GET"})
+
+#: Parameters whose values are secrets, kept out of every message like the credentials.
+_SECRET_PARAMS = WRITE_ONLY | UsersApi.SECRET_PARAMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,32 +154,47 @@ class ProctorExamClient:
     # Institutes -----------------------------------------------------------------------------
 
     async def list_institutes(self) -> list[dict[str, Any]]:
-        """Every institute exactly once: page 1, then the other pages concurrently.
+        """Every institute exactly once (see :meth:`list_all`)."""
+        return await self.list_all("/institutes", "institutes")
 
-        Pages shift when an institute is deleted during the walk, so the result is de-duplicated
+    async def list_all(
+        self,
+        path: str,
+        key: str,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        address: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every item of a paginated list exactly once: page 1, then the others concurrently.
+
+        Pages shift when an item is deleted during the walk, so the result is de-duplicated
         by id, and the walk starts again when the total reported by the pages changed under it.
         """
-        institutes: dict[Any, dict[str, Any]] = {}
+
+        def page_of(page: int) -> Coroutine[Any, Any, Reply]:
+            params = {"page": page, "limit": PAGE_LIMIT}
+            return self._call("GET", path, params, path_params=path_params, address=address)
+
+        items: dict[Any, dict[str, Any]] = {}
         for _ in range(_LISTING_ROUNDS):
-            first = await self._call("GET", "/institutes", {"page": 1, "limit": PAGE_LIMIT})
+            first = await page_of(1)
             pages = _page_count(first)
             if pages is None:
-                replies = await self._walk_sequentially(first)
+                # Without pagination headers: follow pages until one is not full.
+                replies = [first]
+                while len(_items(replies[-1], key)) >= PAGE_LIMIT:
+                    replies.append(await page_of(len(replies) + 1))
             else:
-                rest = await _gather(
-                    self._call("GET", "/institutes", {"page": page, "limit": PAGE_LIMIT})
-                    for page in range(2, pages + 1)
-                )
-                replies = [first, *rest]
-            institutes = {}
+                replies = [first, *await _gather(page_of(p) for p in range(2, pages + 1))]
+            items = {}
             for reply in replies:
-                for item in _items(reply, "institutes"):
-                    institutes.setdefault(item.get("id"), item)
+                for item in _items(reply, key):
+                    items.setdefault(item.get("id"), item)
             totals = {reply.headers.get("X-Pagination-Item-Count") for reply in replies}
             if len(totals) <= 1:
                 break
-            log.debug("the institutes changed during the listing; walking it again")
-        return list(institutes.values())
+            log.debug("the %s changed during the listing; walking it again", key)
+        return list(items.values())
 
     async def find_institute(self, short_name: str) -> dict[str, Any] | None:
         """The institute with this ``short_name``, if any (the API has no filter: list, find)."""
@@ -238,18 +257,24 @@ class ProctorExamClient:
         params: Mapping[str, Any],
         *,
         path_id: str | None = None,
+        path_params: Mapping[str, str] | None = None,
         address: str | None = None,
         confirm: Recover | None = None,
         absent_is_done: bool = False,
     ) -> Reply:
         """Send until an answer, retrying what is safe to retry; raise a ProviderError.
 
-        ``confirm`` marks a request that must not be sent again once it may have reached the
-        service (a POST): it looks for the request's effect instead. ``absent_is_done`` takes a
-        404 after such an attempt as the effect (a DELETE's).
+        ``path_params`` fill the path's ``{name}`` slots (``path_id`` is ``{id}``); they are
+        signed like every other parameter. ``confirm`` marks a request that must not be sent
+        again once it may have reached the service (a POST): it looks for the request's effect
+        instead. ``absent_is_done`` takes a 404 after such an attempt as the effect (a
+        DELETE's).
         """
+        in_path = dict(path_params or {})
         if path_id is not None:
-            path = path.format(id=quote(path_id, safe=""))
+            in_path["id"] = path_id
+        if in_path:
+            path = path.format(**{k: quote(v, safe="") for k, v in in_path.items()})
         what = f"{method} {path}"
         try:
             string_to_sign(params)
@@ -258,13 +283,13 @@ class ProctorExamClient:
         secrets = (
             *self._secrets,
             # Write-only values are secrets too: kept out of every message, like the credentials.
-            *(str(v) for k, v in params.items() if k in WRITE_ONLY and v is not None),
+            *(str(v) for k, v in params.items() if k in _SECRET_PARAMS and v is not None),
         )
         may_have_happened = False
         attempt = 0
         while True:
             attempt += 1
-            result = await self._attempt(method, path, params, path_id, secrets)
+            result = await self._attempt(method, path, params, in_path, secrets)
             retry_after: float | None = None
             if isinstance(result, httpx.Response):
                 status = result.status_code
@@ -385,7 +410,7 @@ class ProctorExamClient:
         method: str,
         path: str,
         params: Mapping[str, Any],
-        path_id: str | None,
+        in_path: Mapping[str, str],
         secrets: Iterable[str],
     ) -> httpx.Response | tuple[Failure, str]:
         """One signed request. Returns the response, or how it failed (never raises httpx's)."""
@@ -394,17 +419,14 @@ class ProctorExamClient:
             await self._pacer.wait()
             # Signed at the last moment, inside the slot: a fresh nonce and an honest timestamp
             # for every attempt, however long it queued.
-            to_sign = dict(params) if path_id is None else {**params, "id": path_id}
             signed = signed_params(
-                to_sign, self.settings.credentials.secret, lists=self.settings.list_rendering
+                {**params, **in_path},
+                self.settings.credentials.secret,
+                lists=self.settings.list_rendering,
             )
             if self._in_query(method):
-                # The path id is signed but travels in the path, not again in the query.
-                query = {
-                    k: render_value(v)
-                    for k, v in signed.items()
-                    if not (k == "id" and path_id is not None)
-                }
+                # Path parameters are signed but travel in the path, not again in the query.
+                query = {k: render_value(v) for k, v in signed.items() if k not in in_path}
                 request = self._http.build_request(method, url, params=query)
             else:
                 request = self._http.build_request(method, url, json=signed)
@@ -531,17 +553,6 @@ class ProctorExamClient:
             return "the connection was dropped" + (f" ({detail})" if detail else "")
         # Others (a malformed header, say) may quote what was sent: name them, nothing more.
         return type(exc).__name__
-
-    async def _walk_sequentially(self, first: Reply) -> list[Reply]:
-        """Without pagination headers: follow pages until one is not full."""
-        replies = [first]
-        page = 1
-        while len(_items(replies[-1], "institutes")) >= PAGE_LIMIT:
-            page += 1
-            replies.append(
-                await self._call("GET", "/institutes", {"page": page, "limit": PAGE_LIMIT})
-            )
-        return replies
 
 
 async def _once(content: bytes) -> AsyncIterator[bytes]:

@@ -45,6 +45,8 @@ DEFAULTS: Final = "defaults"
 ABSENT: Final = "absent"
 SUFFIXES: Final = (".yaml", ".yml")
 _LIMITS: Final = Limits()
+#: A value that is one environment reference and nothing else.
+_WHOLE_ENV: Final = re.compile(r"\$\{env:[A-Za-z_][A-Za-z0-9_]*\}")
 
 
 def load_desired(
@@ -284,8 +286,9 @@ class _Assembler:
     """Collects declarations file by file, then builds and checks the objects."""
 
     def __init__(self, kinds: Mapping[str, ResourceKind], environ: Mapping[str, str]) -> None:
-        self.sections = {kind.section: kind for kind in kinds.values()}
-        self.schemas = {kind.name: KindSchema(kind) for kind in kinds.values()}
+        declarable = [kind for kind in kinds.values() if kind.declarable]
+        self.sections = {kind.section: kind for kind in declarable}
+        self.schemas = {kind.name: KindSchema(kind) for kind in declarable}
         self.environ = environ
         self.problems: list[Problem] = []
         self.defaults: dict[str, _Default] = {}
@@ -514,6 +517,8 @@ class _Assembler:
         for name, value in fields.items():
             entry = tree[name]
             locations[name] = Location(file, entry[0], entry[1])
+            if name in kind.env_only:
+                self._check_env_only(declared, name, value, locations[name])
             kind_of = type(value)
             if kind_of is str and "$" not in value:
                 continue
@@ -536,6 +541,8 @@ class _Assembler:
                 if default.from_env:
                     sensitive.add(name)
                     templates[name] = default.written
+                elif name in kind.env_only:
+                    self._check_env_only(declared, name, None, default.location)
         sensitive.update(kind.write_only.intersection(fields))
         self.problems.extend(
             p for p in schema.check(fields, locate, sensitive) if p.location not in self.reported
@@ -549,6 +556,25 @@ class _Assembler:
             frozenset(sensitive),
             templates=templates,
         )
+
+    def _check_env_only(
+        self, declared: _Declared, name: str, value: Any, location: Location
+    ) -> None:
+        """A write-only, create-only value (a first password) must be ``${env:NAME}`` alone."""
+        if isinstance(value, str) and _WHOLE_ENV.fullmatch(value):
+            return
+        kind = declared.kind
+        self.problems.append(
+            Problem(
+                f"{kind.section}.{declared.identity}.{name}: a {name} is a secret and may only"
+                f" be read from the environment: write {name}: ${{env:SOME_VARIABLE}} and"
+                " export that variable, never the value itself.",
+                location,
+                kind.provider,
+            )
+        )
+        # Whatever else is wrong with the value must not repeat it in a message.
+        self.reported.add(location)
 
 
 def desired_state(
