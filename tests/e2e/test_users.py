@@ -237,9 +237,18 @@ def test_a_literal_password_is_refused_without_showing_it(
 def test_a_failed_parent_skips_its_users_with_the_reason(
     sandbox: Sandbox, write_config: Write, run_reconciler: Run
 ) -> None:
-    # "Taken Name" belongs to a live institute: the service refuses the create.
+    # "Taken Name" passes the plan's checks, which see institute.taken renamed away from it.
+    # Applied one change at a time in plan order, the create comes before that rename, and
+    # the service refuses it.
     text = NEW_INSTITUTE_AND_USERS.replace("name: New Institute", "name: Taken Name")
-    path = write_config({"config.yaml": text, "users.yaml": ALICE})
+    text = text.replace("users:", "  taken:\n    name: Was Taken\nusers:", 1)
+    path = write_config(
+        {
+            "reconciler.toml": "[apply]\nparallelism = 1\n",
+            "config.yaml": text,
+            "users.yaml": ALICE,
+        }
+    )
     result = run_reconciler("apply", str(path), "--auto-approve")
     assert result.exit_code == 4, result.stderr
     assert "institute.new-inst: create failed:" in result.stderr
@@ -248,7 +257,7 @@ def test_a_failed_parent_skips_its_users_with_the_reason(
             f"user.{user}: create skipped: not attempted: it needs institute.new-inst, whose"
             " create did not succeed (failed). Fix that and apply again." in result.stderr
         )
-    assert "Apply partly failed: 0 created, 1 updated, 0 deleted; 1 failed, 2 skipped." in (
+    assert "Apply partly failed: 0 created, 2 updated, 0 deleted; 1 failed, 2 skipped." in (
         result.stderr
     )
     assert ("POST", "/api/v3/institutes") in writes(sandbox)
