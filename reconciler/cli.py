@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler import __version__, logs
+from reconciler import __version__, logs, problem_report
 from reconciler.applying import OnOutcome
 from reconciler.console import Output, use_color, write_atomic
 from reconciler.errors import ApplyFailed, ReconcilerError, SettingsError
@@ -115,10 +115,21 @@ cli.params.extend(run_options())
 
 @cli.command()
 @path_argument
-def validate(path: Path) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(problem_report.FORMATS),
+    default="text",
+    show_default=True,
+    help="json: a versioned document (schemas/validation.schema.json);"
+    " github: one ::error workflow command per problem.",
+)
+def validate(path: Path, fmt: str) -> None:
     """Load and validate PATH (a directory of YAML files or one file); no network."""
-    project = Project.open(path)
-    state = project.load()
+    with _problems_as(fmt):
+        state = Project.open(path).load()
+    if fmt != "text":
+        click.echo(problem_report.render_problems(fmt, (), state), nl=False)
     _output().say(
         f"The configuration is valid: {_count(state)} in {len(state.files)} file(s).",
         style="green",
@@ -148,9 +159,10 @@ def plan(
     allow_delete: bool,
 ) -> None:
     """Show what apply would change to make the live objects match PATH."""
-    project = Project.open(path)
-    reporter = _reporter(project.hooks, fmt)
-    desired = project.load()
+    with _problems_as("github" if fmt == "github" else "text"):
+        project = Project.open(path)
+        reporter = _reporter(project.hooks, fmt)
+        desired = project.load()
     with _maybe_sandbox(project, sandbox, reset_sandbox):
         the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
     color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
@@ -221,7 +233,7 @@ def plugins(path: Path | None) -> None:
 @cli.command()
 @click.argument("name", default="config", metavar="[NAME]")
 def schema(name: str) -> None:
-    """Print a JSON Schema: config (default), plan, or a resource kind such as institute."""
+    """Print a JSON Schema: config (default), plan, validation, or a kind such as institute."""
     from reconciler.schemas import dump_schema, published_schemas
 
     pm, infos = build_plugin_manager()
@@ -272,6 +284,20 @@ def _maybe_sandbox(project: Project, sandbox: bool, reset: bool) -> Iterator[Non
         return
     with project.sandbox(reset=reset):
         yield
+
+
+@contextlib.contextmanager
+def _problems_as(fmt: str) -> Iterator[None]:
+    """In a machine format, print the problems of a failed load on stdout, then exit 1."""
+    try:
+        yield
+    except ReconcilerError as exc:
+        if fmt == "text":
+            raise
+        problems = problem_report.problems_of(exc)
+        click.echo(problem_report.render_problems(fmt, problems), nl=False)
+        _output().say(f"{len(problems)} problem(s) found.", style="red")
+        raise click.exceptions.Exit(EXIT_ERROR) from None
 
 
 def _confirm() -> None:

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from reconciler.errors import PluginError
 from reconciler.planfile import PLAN_SCHEMA
+from reconciler.problem_report import VALIDATION_SCHEMA
 from reconciler.records import ResourceKind
 from reconciler.validation import is_closed
 
@@ -30,6 +31,7 @@ DRAFT_2020_12: Final = "https://json-schema.org/draft/2020-12/schema"
 
 _CONFIG_FILE: Final = "config.schema.json"
 _PLAN_FILE: Final = "plan.schema.json"
+_VALIDATION_FILE: Final = "validation.schema.json"
 
 _TOMBSTONE: Final[dict[str, Any]] = {
     "description": (
@@ -115,13 +117,14 @@ def config_schema(kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
 
 
 def published_schemas(kinds: Mapping[str, ResourceKind]) -> dict[str, dict[str, Any]]:
-    """Every published schema by file name: config, plan and ``<kind>.schema.json`` per kind.
+    """Every published schema by file name: config, plan, validation and one per kind.
 
-    A kind whose file name would replace the config or plan schema is a :class:`PluginError`.
+    A kind whose file name would replace one of the reconciler's own is a :class:`PluginError`.
     """
     schemas: dict[str, dict[str, Any]] = {
         _CONFIG_FILE: config_schema(kinds),
         _PLAN_FILE: copy.deepcopy(PLAN_SCHEMA),
+        _VALIDATION_FILE: copy.deepcopy(dict(VALIDATION_SCHEMA)),
     }
     for name in sorted(kinds):
         file_name = f"{name}.schema.json"

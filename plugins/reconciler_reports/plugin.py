@@ -1,4 +1,4 @@
-"""The ``reports`` plugin: registers the text and JSON plan renderers.
+"""The ``reports`` plugin: registers the text, JSON and GitHub plan renderers.
 
 It is registered through the ``reconciler.plugins`` entry point like any third-party plugin,
 so a user can disable it by name and bring renderers of their own under the same names.
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from reconciler import hookimpl
 from reconciler.records import Reporter
+from reconciler_reports.github import render_github
 from reconciler_reports.json_format import render_json
 from reconciler_reports.text import render_text
 
@@ -28,5 +29,10 @@ def reconciler_reporters() -> Sequence[Reporter]:
             name="json",
             render_plan=render_json,
             description="The versioned plan document (schemas/plan.schema.json), for machines.",
+        ),
+        Reporter(
+            name="github",
+            render_plan=render_github,
+            description="The text plan plus GitHub Actions annotations on the YAML lines.",
         ),
     ]

@@ -28,7 +28,7 @@ from reconciler.model import SENSITIVE, Action, Change, FieldChange, LiveRef, Lo
 from reconciler.planfile import json_value
 from reconciler.records import RenderOptions
 
-__all__ = ["UNMANAGED_SHOWN", "render_text"]
+__all__ = ["UNMANAGED_SHOWN", "field_literals", "render_text"]
 
 #: How many unmanaged objects are named before the rest are only counted.
 UNMANAGED_SHOWN: Final = 20
@@ -116,11 +116,12 @@ def _change_rows(change: Change) -> list[_Row]:
     for field in change.fields:
         marker = ((_FIELD_INDENT, ""), (change.action.symbol, style), (" ", ""))
         name = ((f"{_clean(field.name)}: ", ""),)
-        rows.append(_Row(marker + name + _field_value(change.action, field), field.location))
+        rows.append(_Row(marker + name + field_literals(change.action, field), field.location))
     return rows
 
 
-def _field_value(action: Action, field: FieldChange) -> tuple[tuple[str, str], ...]:
+def field_literals(action: Action, field: FieldChange) -> tuple[tuple[str, str], ...]:
+    """A field change's values as (text, style) pieces: ``"6"``, `` -> ``, ``12``."""
     if field.sensitive:
         after: tuple[str, str] = (SENSITIVE, _DIM)
         before: tuple[str, str] = (SENSITIVE, _DIM)
