@@ -216,6 +216,51 @@ def apply(
 
 
 @cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), metavar="DIR")
+@sandbox_options
+@click.option("--kind", "kinds", multiple=True, metavar="KIND", help="Export only this kind.")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="KIND.NAME",
+    help="Export only this object (repeatable), e.g. institute.pe.",
+)
+@click.option("--defaults", is_flag=True, help="Lift values every object shares into defaults.")
+@click.option("--force", is_flag=True, help="Replace files that exist already.")
+def export(
+    directory: Path,
+    sandbox: bool,
+    reset_sandbox: bool,
+    kinds: tuple[str, ...],
+    targets: tuple[str, ...],
+    defaults: bool,
+    force: bool,
+) -> None:
+    """Write the live objects into DIR as YAML that plans with no changes.
+
+    One file per kind, keyed by identity; write-only fields are left out, with a comment.
+    Settings (base URL, local plugins) come from DIR/reconciler.toml when it exists.
+    """
+    from reconciler import export as exporting
+
+    project = Project.open_or_default(directory)
+    names = exporting.selected_kinds(project.kinds, kinds, targets)
+    sections = [f"{project.kinds[n].section}.yaml" for n in names]
+    exporting.check_free(directory, sections, force=force)
+    with _maybe_sandbox(project, sandbox, reset_sandbox):
+        live = asyncio.run(exporting.read_live(project, names))
+    chosen = exporting.check_targets(live, targets)
+    files = exporting.export_files(chosen, project.kinds, lift_defaults=defaults)
+    exporting.write_files(directory, files, force=force)
+    out = _output()
+    for file in files:
+        out.say(f"Wrote {directory / file.name}" + (f" ({file.objects})." if file.objects else "."))
+    flag = " --sandbox" if sandbox else ""
+    out.say(f"Check it: reconciler plan {directory}{flag} --detailed-exitcode (no changes).")
+
+
+@cli.command()
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 def plugins(path: Path | None) -> None:
     """List the loaded plugins: where each came from, its hooks and what it contributes.

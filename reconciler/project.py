@@ -67,6 +67,15 @@ class Project:
         env = dict(os.environ if environ is None else environ)
         return cls(path=path, settings=settings, hooks=Hooks(pm, infos), environ=env)
 
+    @classmethod
+    def open_or_default(cls, path: Path) -> Project:
+        """The project at ``path``, or one with default settings where nothing exists yet."""
+        if path.exists():
+            return cls.open(path)
+        pm, infos = build_plugin_manager()
+        settings = Settings(base_dir=path)
+        return cls(path=path, settings=settings, hooks=Hooks(pm, infos), environ=dict(os.environ))
+
     @property
     def kinds(self) -> Mapping[str, ResourceKind]:
         return self.hooks.resource_kinds
