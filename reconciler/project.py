@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
+import time
 from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,8 @@ from reconciler.records import (
 from reconciler.settings import Settings, load_settings
 
 __all__ = ["Project"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -140,8 +144,14 @@ class Project:
         self, sessions: Mapping[str, ProviderSession]
     ) -> dict[str, Sequence[LiveObject]]:
         """Every live object of every kind, the kinds fetched concurrently."""
+        started = time.monotonic()
         names = sorted(self.kinds)
         listed = await asyncio.gather(*(sessions[n].list(self.kinds[n]) for n in names))
+        log.info(
+            "refresh: %s in %.2fs",
+            ", ".join(f"{len(objs)} {n}(s)" for n, objs in zip(names, listed, strict=True)),
+            time.monotonic() - started,
+        )
         return dict(zip(names, listed, strict=True))
 
     # Plan and check -------------------------------------------------------------------------
@@ -180,7 +190,8 @@ class Project:
         *,
         on_outcome: OnOutcome | None = None,
     ) -> ApplyResult:
-        return await apply_plan(
+        started = time.monotonic()
+        result = await apply_plan(
             plan,
             sessions,
             self.kinds,
@@ -188,6 +199,8 @@ class Project:
             parallelism=self.settings.parallelism,
             on_outcome=on_outcome,
         )
+        log.info("apply: %d change(s) in %.2fs", len(result.outcomes), time.monotonic() - started)
+        return result
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, int, str]:

@@ -17,8 +17,10 @@ from reconciler.errors import (
     AuthenticationError,
     NotFoundError,
     ProviderError,
+    ReconcilerError,
     RejectedError,
     ServiceError,
+    SettingsError,
 )
 
 __all__ = ["REDACTED", "error_for_response", "parse_error_body", "redact"]
@@ -78,8 +80,13 @@ def error_for_response(
     address: str | None,
     secrets: Iterable[str],
     attempts: int = 1,
-) -> ProviderError:
-    """The error for a final, unsuccessful answer. ``what`` is ``"GET /institutes/7"``."""
+    collection: bool = False,
+) -> ReconcilerError:
+    """The error for a final, unsuccessful answer. ``what`` is ``"GET /institutes/7"``.
+
+    ``collection`` says that the path names a collection (``/institutes``), which always
+    exists: a 404 there means the base URL is wrong, not that something was deleted.
+    """
     status = response.status_code
     host = response.request.url.netloc.decode("ascii")
     secrets = tuple(secrets)
@@ -93,6 +100,13 @@ def error_for_response(
             " PROCTOREXAM_SECRET_KEY (and the machine's clock: requests are timestamped);"
             " listing institutes needs a Premium superuser.",
             address=address,
+        )
+    if status == 404 and collection:
+        base = str(response.request.url).split("?", 1)[0].removesuffix(what.split(" ", 1)[-1])
+        return SettingsError(
+            f"{host} has no {what.split(' ', 1)[-1]} (404 on {what}): is {base} the API"
+            " address? Does the URL end in /api/v3? Set PROCTOREXAM_BASE_URL (or base_url"
+            " under [providers.proctorexam]) to https://<environment>.proctorexam.com/api/v3."
         )
     if status == 404:
         return NotFoundError(
