@@ -20,6 +20,7 @@ import click
 
 from reconciler import __version__, logs, problem_report
 from reconciler.applying import OnOutcome
+from reconciler.completion import FormatOption, complete_targets
 from reconciler.console import Output, use_color, write_atomic
 from reconciler.errors import ApplyFailed, ReconcilerError, SettingsError
 from reconciler.hooks import Hooks
@@ -41,6 +42,7 @@ target_option = click.option(
     "targets",
     multiple=True,
     metavar="KIND.NAME",
+    shell_complete=complete_targets,
     help="Plan only this object (repeatable), e.g. institute.pe.",
 )
 allow_delete_option = click.option(
@@ -140,7 +142,9 @@ def validate(path: Path, fmt: str) -> None:
 @path_argument
 @sandbox_options
 @target_option
-@click.option("--format", "fmt", default="text", show_default=True, help="Output format.")
+@click.option(
+    "--format", "fmt", cls=FormatOption, default="text", show_default=True, help="Output format."
+)
 @click.option(
     "--output", type=click.Path(path_type=Path), help="Write the rendered plan to this file."
 )
