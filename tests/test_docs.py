@@ -13,7 +13,10 @@ from reconciler.cli import cli
 from reconciler.testing import CliResult
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir())
+#: Example config directories; examples/github-actions/ holds workflows (tests/test_ci_files.py).
+EXAMPLES = sorted(
+    p for p in (ROOT / "examples").iterdir() if p.is_dir() and p.name != "github-actions"
+)
 
 
 def test_every_built_in_plugin_package_has_its_entry_point() -> None:
