@@ -89,7 +89,7 @@ async def floor():
 async def plan(project):
     started = time.perf_counter()
     desired = project.load()
-    async with project.sessions() as sessions:
+    async with project.sessions(desired.kinds) as sessions:
         live = await project.refresh(sessions)
     the_plan = project.plan(desired, live)
     project.hooks.reporters["text"].render_plan(the_plan, RenderOptions())
@@ -103,7 +103,7 @@ if mode == "plan":
 else:
     _, the_plan = asyncio.run(plan(project))
     async def apply():
-        async with project.sessions() as sessions:
+        async with project.sessions({c.kind for c in the_plan.changes}) as sessions:
             started = time.perf_counter()
             result = await project.apply(the_plan, sessions)
             return time.perf_counter() - started, result

@@ -1,7 +1,7 @@
 """The ``reconciler`` command line: parses, delegates to :class:`~reconciler.project.Project`.
 
 Exit codes, the same for every command: 0 done, nothing pending; 1 error (nothing was written);
-2 changes or drift pending (``plan --detailed-exitcode``); 3 refused by a safety guard or
+2 changes or drift pending (``plan --detailed-exitcode``, ``drift``); 3 refused by a safety guard or
 policy; 4 apply partly failed. Usage errors exit 1 as well (click's own 2 would read as
 "changes pending" to a pipeline).
 """
@@ -18,16 +18,19 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler import __version__, logs, problem_report
+from reconciler import __version__, fastschema, logs, problem_report
 from reconciler.applying import OnOutcome
 from reconciler.completion import FormatOption, complete_targets
-from reconciler.console import Output, use_color, write_atomic
-from reconciler.errors import ApplyFailed, ReconcilerError, SettingsError
+from reconciler.console import Output, use_color
+from reconciler.documents import write_document
+from reconciler.errors import ApplyFailed, PlanRefused, ReconcilerError, SettingsError
 from reconciler.hooks import Hooks
 from reconciler.model import Action, DesiredState, LiveObject, Plan
 from reconciler.plugins import build_plugin_manager
 from reconciler.project import Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions, Reporter
+from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
+from reconciler.snapshot import read_snapshot, snapshot_to_document
 
 __all__ = ["cli", "main"]
 
@@ -152,6 +155,12 @@ def validate(path: Path, fmt: str) -> None:
     "--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes, 0 when not."
 )
 @allow_delete_option
+@click.option(
+    "--live",
+    "live_file",
+    type=click.Path(path_type=Path),
+    help="Plan against this snapshot (from `snapshot`): no credentials, no network.",
+)
 def plan(
     path: Path,
     sandbox: bool,
@@ -161,22 +170,30 @@ def plan(
     output: Path | None,
     detailed_exitcode: bool,
     allow_delete: bool,
+    live_file: Path | None,
 ) -> None:
     """Show what apply would change to make the live objects match PATH."""
     with _problems_as("github" if fmt == "github" else "text"):
         project = Project.open(path)
         reporter = _reporter(project.hooks, fmt)
         desired = project.load()
-    with _maybe_sandbox(project, sandbox, reset_sandbox):
-        the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
-    color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
-    text = reporter.render_plan(the_plan, RenderOptions(color=color))
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
+    if live_file is not None:
+        if sandbox or reset_sandbox:
+            raise SettingsError("--live plans against a snapshot: leave out --sandbox.")
+        snap = read_snapshot(live_file)
+        live = snap.live_for(desired.kinds, source=str(live_file))
+        the_plan = project.plan(desired, live, targets=targets)
+        _output().say(f"Planned against the live snapshot {live_file}, {snap.describe()}.")
     else:
-        write_atomic(output, text)
-        _output().say(f"Plan written to {output}.")
-    project.check(the_plan, allow_delete=allow_delete)
+        with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
+            the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
+    refusals = project.refusals(the_plan, allow_delete=allow_delete)
+    color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
+    options = RenderOptions(color=color, full_report=full_report_hint("plan", path))
+    text = render(reporter, the_plan, refusals, options)
+    publish(project.hooks, text, output, the_plan, refusals, _output())
+    if refusals:
+        raise PlanRefused(refusals)
     if detailed_exitcode and not the_plan.empty:
         raise click.exceptions.Exit(EXIT_PENDING)
 
@@ -200,10 +217,10 @@ def apply(
     reporter = _reporter(project.hooks, "text")
     out = _output()
     desired = project.load()
-    with _maybe_sandbox(project, sandbox, reset_sandbox):
+    with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
         the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
         color = use_color(sys.stdout, os.environ, disabled=_no_color())
-        click.echo(reporter.render_plan(the_plan, RenderOptions(color=color)), nl=False)
+        click.echo(render(reporter, the_plan, (), RenderOptions(color=color)), nl=False)
         project.check(the_plan, allow_delete=allow_delete)
         if the_plan.empty:
             return
@@ -217,6 +234,77 @@ def apply(
 
             result = asyncio.run(_apply(project, the_plan, report))
     _finish(result, out)
+
+
+@cli.command()
+@path_argument
+@sandbox_options
+@click.option(
+    "--format",
+    "fmt",
+    cls=FormatOption,
+    renders="drift",
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--output", type=click.Path(path_type=Path), help="Write the drift report to this file."
+)
+@click.option(
+    "--live",
+    "live_file",
+    type=click.Path(path_type=Path),
+    help="Check against this snapshot (from `snapshot`): no credentials, no network.",
+)
+def drift(
+    path: Path,
+    sandbox: bool,
+    reset_sandbox: bool,
+    fmt: str,
+    output: Path | None,
+    live_file: Path | None,
+) -> None:
+    """Report how the live objects drifted from PATH; read-only. Exit 2 when anything drifted.
+
+    Each object is changed (a declared field differs), missing (declared, not live), present
+    (tombstoned, still live) or unmanaged (live, not declared, not ignored).
+    """
+    project = Project.open(path)
+    reporter = reporter_for(project.hooks, fmt, "drift")
+    desired = project.load()
+    if live_file is not None:
+        if sandbox or reset_sandbox:
+            raise SettingsError("--live checks against a snapshot: leave out --sandbox.")
+        snap = read_snapshot(live_file)
+        live = snap.live_for(desired.kinds, source=str(live_file))
+        _output().say(f"Checked against the live snapshot {live_file}, {snap.describe()}.")
+    else:
+        with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
+            live = asyncio.run(_refresh(project, desired))
+    report = project.drift(desired, live, generated_at=utc_now())
+    color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
+    options = RenderOptions(color=color, full_report=full_report_hint("drift", path))
+    publish(project.hooks, render(reporter, report, (), options), output, report, (), _output())
+    if not report.empty:
+        raise click.exceptions.Exit(EXIT_PENDING)
+
+
+@cli.command()
+@path_argument
+@sandbox_options
+@click.option(
+    "--output", required=True, type=click.Path(path_type=Path), help="Write the snapshot here."
+)
+def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> None:
+    """Write the live objects of the kinds PATH uses, for `plan --live` to plan against."""
+    project = Project.open(path)
+    desired = project.load()
+    with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
+        live = asyncio.run(_refresh(project, desired))
+    write_document(output, snapshot_to_document(live, project.kinds))
+    count = sum(len(objects) for objects in live.values())
+    _output().say(f"Snapshot of {count} live object(s) written to {output}.")
 
 
 @cli.command()
@@ -248,11 +336,14 @@ def export(
     """
     from reconciler import export as exporting
 
+    if reset_sandbox and not sandbox:
+        raise SettingsError("--reset-sandbox goes with --sandbox.")
     project = Project.open_or_default(directory)
     names = exporting.selected_kinds(project.kinds, kinds, targets)
     sections = [f"{project.kinds[n].section}.yaml" for n in names]
     exporting.check_free(directory, sections, force=force)
-    with _maybe_sandbox(project, sandbox, reset_sandbox):
+    emulator = project.sandbox(names, reset=reset_sandbox) if sandbox else contextlib.nullcontext()
+    with emulator:
         live = asyncio.run(exporting.read_live(project, names))
     chosen = exporting.check_targets(live, targets)
     files = exporting.export_files(chosen, project.kinds, lift_defaults=defaults)
@@ -277,12 +368,13 @@ def plugins(path: Path | None) -> None:
         click.echo(f"{info.name}  ({info.source})")
         click.echo(f"    hooks: {', '.join(hooks.hooks_of(info.name)) or '-'}")
         click.echo(f"    contributes: {', '.join(contributions.get(info.name, [])) or '-'}")
+    click.echo(f"schema validation: {fastschema.ENGINE}")
 
 
 @cli.command()
 @click.argument("name", default="config", metavar="[NAME]")
 def schema(name: str) -> None:
-    """Print a JSON Schema: config (default), plan, validation, or a kind such as institute."""
+    """Print a JSON Schema: config (default), plan, drift, snapshot, validation, or a kind."""
     from reconciler.schemas import dump_schema, published_schemas
 
     pm, infos = build_plugin_manager()
@@ -297,16 +389,19 @@ def schema(name: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+async def _refresh(project: Project, desired: DesiredState) -> dict[str, Sequence[LiveObject]]:
+    async with project.sessions(desired.kinds) as sessions:
+        return await project.refresh(sessions)
+
+
 async def _refresh_and_plan(
     project: Project, desired: DesiredState, targets: Sequence[str]
 ) -> Plan:
-    async with project.sessions() as sessions:
-        live: dict[str, Sequence[LiveObject]] = await project.refresh(sessions)
-    return project.plan(desired, live, targets=targets)
+    return project.plan(desired, await _refresh(project, desired), targets=targets)
 
 
 async def _apply(project: Project, the_plan: Plan, report: OnOutcome) -> ApplyResult:
-    async with project.sessions() as sessions:
+    async with project.sessions({change.kind for change in the_plan.changes}) as sessions:
         return await project.apply(the_plan, sessions, on_outcome=report)
 
 
@@ -325,13 +420,15 @@ def _finish(result: ApplyResult, out: Output) -> None:
 
 
 @contextlib.contextmanager
-def _maybe_sandbox(project: Project, sandbox: bool, reset: bool) -> Iterator[None]:
+def _maybe_sandbox(
+    project: Project, desired: DesiredState, sandbox: bool, reset: bool
+) -> Iterator[None]:
     if reset and not sandbox:
         raise SettingsError("--reset-sandbox goes with --sandbox.")
     if not sandbox:
         yield
         return
-    with project.sandbox(reset=reset):
+    with project.sandbox(desired.kinds, reset=reset):
         yield
 
 
@@ -361,12 +458,7 @@ def _confirm() -> None:
 
 
 def _reporter(hooks: Hooks, fmt: str) -> Reporter:
-    reporters = hooks.reporters
-    if fmt not in reporters:
-        raise SettingsError(
-            f"unknown format {fmt!r}; installed formats: {', '.join(sorted(reporters))}."
-        )
-    return reporters[fmt]
+    return reporter_for(hooks, fmt, "plan")
 
 
 def _count(state: DesiredState) -> str:

@@ -25,8 +25,12 @@ from reconciler.errors import ReconcilerError
 __all__ = ["FormatOption", "complete_targets", "installed_formats"]
 
 
-def installed_formats() -> dict[str, str]:
-    """The installed reporters' format names and descriptions (no local plugins)."""
+def installed_formats(renders: str = "plan") -> dict[str, str]:
+    """The installed formats that render ``renders`` (plan or drift), with their descriptions.
+
+    Only installed plugins count here, not a project's local ones: help and completion run
+    before the configuration is read.
+    """
     from reconciler.hooks import Hooks
     from reconciler.plugins import build_plugin_manager
 
@@ -34,23 +38,34 @@ def installed_formats() -> dict[str, str]:
         reporters = Hooks(*build_plugin_manager()).reporters
     except ReconcilerError:
         return {}
-    return {name: reporters[name].description for name in sorted(reporters)}
+    return {
+        name: reporters[name].description
+        for name in sorted(reporters)
+        if renders in reporters[name].renders
+    }
 
 
 class FormatOption(click.Option):
-    """``--format``: its help lists the installed formats, and completion offers them."""
+    """``--format``: its help lists the installed formats, and completion offers them.
+
+    ``renders`` says what the command renders (``plan`` or ``drift``).
+    """
+
+    def __init__(self, *args: Any, renders: str = "plan", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.renders = renders
 
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
         record = super().get_help_record(ctx)
         if record is None:
             return None
-        names = ", ".join(installed_formats()) or "none"
+        names = ", ".join(installed_formats(self.renders)) or "none"
         return record[0], f"{record[1]} Installed: {names}."
 
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
         return [
             CompletionItem(name, help=description)
-            for name, description in installed_formats().items()
+            for name, description in installed_formats(self.renders).items()
             if name.startswith(incomplete)
         ]
 

@@ -113,7 +113,7 @@ def check_targets(
 async def read_live(project: Project, names: Sequence[str]) -> dict[str, Sequence[LiveObject]]:
     """Every live object of the named kinds, listed concurrently (read-only)."""
     started = time.monotonic()
-    async with project.sessions() as sessions:
+    async with project.sessions(names) as sessions:
         listed = await asyncio.gather(*(sessions[n].list(project.kinds[n]) for n in names))
     live = dict(zip(names, listed, strict=True))
     log.info(

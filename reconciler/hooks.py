@@ -15,7 +15,7 @@ import click
 import pluggy
 
 from reconciler.errors import PluginError
-from reconciler.model import Change, DesiredState, Plan
+from reconciler.model import Change, DesiredState, DriftReport, Plan
 from reconciler.plugins import PluginInfo
 from reconciler.records import (
     ApplyResult,
@@ -74,7 +74,13 @@ class Hooks:
 
     @functools.cached_property
     def reporters(self) -> Mapping[str, Reporter]:
-        """Reporters by format name; two of the same name are a PluginError."""
+        """Reporters by format name; two of the same name, or one rendering nothing, are errors."""
+        for plugin, reporter in self._reporter_records:
+            if not reporter.renders:
+                raise PluginError(
+                    f"plugin {plugin!r}: format {reporter.name!r} renders nothing; a Reporter"
+                    " sets render_plan, render_drift or both."
+                )
         return _unique(self._reporter_records, lambda r: r.name, "format")
 
     def contributions(self) -> dict[str, list[str]]:
@@ -122,6 +128,9 @@ class Hooks:
             plan=plan, kinds=kinds
         )
         return [refusal for refusals in results for refusal in refusals]
+
+    def after_report(self, report: Plan | DriftReport, refusals: Sequence[Refusal]) -> None:
+        self.pm.hook.reconciler_after_report(report=report, refusals=tuple(refusals))
 
     # Applying -------------------------------------------------------------------------------
 

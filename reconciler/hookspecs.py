@@ -20,7 +20,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from reconciler.model import Change, DesiredState, Plan
+    from reconciler.model import Change, DesiredState, DriftReport, Plan
     from reconciler.records import (
         ApplyResult,
         ChangeOutcome,
@@ -77,16 +77,17 @@ def reconciler_providers() -> Sequence[Provider]:
 
 @hookspec
 def reconciler_reporters() -> Sequence[Reporter]:
-    """Contribute output formats for plans (what ``--format`` accepts).
+    """Contribute output formats for plans and drift reports (what ``--format`` accepts).
 
     Called once at start-up; two reporters with the same ``name`` are an error naming both
-    plugins. Returns a sequence of :class:`~reconciler.records.Reporter`.
+    plugins. Returns a sequence of :class:`~reconciler.records.Reporter`, each setting
+    ``render_plan(plan, refusals, options)``, ``render_drift(report, options)`` or both.
 
     Example::
 
         @hookimpl
         def reconciler_reporters():
-            return [Reporter(name="csv", render_plan=render_csv)]
+            return [Reporter(name="csv", render_plan=plan_csv, render_drift=drift_csv)]
     """
     raise NotImplementedError
 
@@ -151,6 +152,24 @@ def reconciler_check_plan(plan: Plan, kinds: Mapping[str, ResourceKind]) -> Iter
             return [Refusal("too many", plugin="mine")] if len(plan.changes) > 50 else []
     """
     raise NotImplementedError
+
+
+@hookspec
+def reconciler_after_report(report: Plan | DriftReport, refusals: Sequence[Refusal]) -> None:
+    """Called once at the end of every ``plan`` and ``drift`` run, even when nothing differs.
+
+    ``report`` is the :class:`~reconciler.model.Plan` (``plan``) or the
+    :class:`~reconciler.model.DriftReport` (``drift``), after it was rendered; ``refusals``
+    holds every guard and policy refusal of a plan (always empty for a drift report: policies
+    judge plans, not reports). Use it to notify, or to send a heartbeat. Returns nothing.
+
+    Example::
+
+        @hookimpl
+        def reconciler_after_report(report, refusals):
+            if isinstance(report, DriftReport) and report.empty:
+                chat.post(f"checked {report.live_count} institutes: no drift")
+    """
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,7 +19,11 @@ __all__ = [
     "Change",
     "DesiredObject",
     "DesiredState",
+    "DriftCategory",
+    "DriftReport",
+    "DriftedObject",
     "FieldChange",
+    "Ignored",
     "LiveObject",
     "LiveRef",
     "Location",
@@ -67,13 +71,23 @@ class DesiredObject:
 
 @dataclass(frozen=True, slots=True)
 class DesiredState:
-    """Everything a config directory declares, in a deterministic order (kind, identity)."""
+    """Everything a config directory declares, in a deterministic order (kind, identity).
+
+    ``sections`` names the kinds whose YAML section appears in a file, even empty: an empty
+    ``institutes:`` still asks for the live institutes (to list them as unmanaged).
+    """
 
     objects: tuple[DesiredObject, ...]
     files: tuple[str, ...] = ()
+    sections: frozenset[str] = frozenset()
 
     def of_kind(self, kind: str) -> tuple[DesiredObject, ...]:
         return tuple(o for o in self.objects if o.kind == kind)
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        """The kinds this state declares or tombstones: the only ones refreshed and connected."""
+        return self.sections | {o.kind for o in self.objects}
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,16 +182,40 @@ class Change:
 
 
 @dataclass(frozen=True, slots=True)
+class Ignored:
+    """What the ignore rules (``[ignore]`` in the project settings) kept out of a plan or report.
+
+    ``objects`` counts live objects matched by ``[ignore] objects`` (never reported as
+    unmanaged); ``fields`` counts fields whose live value differs from the configuration but
+    that ``[ignore.fields]`` says are managed elsewhere (neither reported nor reverted).
+    """
+
+    objects: int = 0
+    fields: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.objects or self.fields)
+
+    def summary(self) -> str:
+        """``Ignored by [ignore]: 2 live objects, 1 field difference.``"""
+        objects = f"{self.objects:,} live object{'s' if self.objects != 1 else ''}"
+        fields = f"{self.fields:,} field difference{'s' if self.fields != 1 else ''}"
+        return f"Ignored by the [ignore] settings: {objects}, {fields}."
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """The result of diffing desired against live state: pure data, deterministic order.
 
     ``unmanaged`` lists live objects that no YAML declares: reported, never touched.
     ``live_count`` is how many live objects the plan was made against (for safety guards).
+    ``ignored`` counts what the project's ignore rules kept out of the plan.
     """
 
     changes: tuple[Change, ...]
     unmanaged: tuple[LiveRef, ...] = ()
     live_count: int = 0
+    ignored: Ignored = Ignored()
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)
@@ -192,3 +230,74 @@ class Plan:
             f"Plan: {self.count(Action.CREATE)} to create, {self.count(Action.UPDATE)} to update,"
             f" {self.count(Action.DELETE)} to delete."
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Drift
+# --------------------------------------------------------------------------------------------
+
+
+class DriftCategory(enum.Enum):
+    """How one object differs from the configuration, in the order reports list them."""
+
+    #: Declared and live, and a declared field differs.
+    CHANGED = "changed"
+    #: Declared, not live.
+    MISSING = "missing"
+    #: Tombstoned (``absent: true``), but still live.
+    PRESENT = "present"
+    #: Live, not declared and not ignored.
+    UNMANAGED = "unmanaged"
+
+
+@dataclass(frozen=True, slots=True)
+class DriftedObject:
+    """One object that drifted, in one category.
+
+    ``fields`` holds, for a changed object, every declared field that differs (``before`` is
+    the live value, ``after`` the desired one, ``location`` where the YAML asks for it); for a
+    missing object, every declared field with its desired value; otherwise nothing. ``ref`` is
+    the provider's handle of the live object (``None`` for a missing one), ``location`` the
+    YAML that declares the object (``None`` for an unmanaged one).
+    """
+
+    category: DriftCategory
+    kind: str
+    identity: str
+    fields: tuple[FieldChange, ...] = ()
+    location: Location | None = None
+    ref: str | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}.{self.identity}"
+
+
+@dataclass(frozen=True, slots=True)
+class DriftReport:
+    """What differs between the configuration and the live objects: pure data, by address.
+
+    ``declared`` is how many objects the configuration declares (tombstones included),
+    ``live_count`` how many live objects were read, ``generated_at`` when (ISO 8601, UTC).
+    """
+
+    objects: tuple[DriftedObject, ...]
+    declared: int = 0
+    live_count: int = 0
+    ignored: Ignored = Ignored()
+    generated_at: str = ""
+
+    def count(self, category: DriftCategory) -> int:
+        return sum(1 for o in self.objects if o.category is category)
+
+    def of(self, category: DriftCategory) -> tuple[DriftedObject, ...]:
+        return tuple(o for o in self.objects if o.category is category)
+
+    @property
+    def empty(self) -> bool:
+        return not self.objects
+
+    def summary(self) -> str:
+        """``Drift: 1 changed, 1 missing, 0 present, 2 unmanaged.``"""
+        counts = ", ".join(f"{self.count(c)} {c.value}" for c in DriftCategory)
+        return f"Drift: {counts}."

@@ -17,13 +17,16 @@ from __future__ import annotations
 import datetime
 import enum
 import functools
-from collections.abc import Mapping, Set
-from typing import Any, Final
+from collections.abc import Mapping, Sequence, Set
+from typing import TYPE_CHECKING, Any, Final
 
-import jsonschema
-
+from reconciler.documents import check_version, schema_problems
 from reconciler.errors import ReconcilerError
-from reconciler.model import Action, Change, FieldChange, LiveRef, Location, Plan
+from reconciler.fastschema import Validator
+from reconciler.model import Action, Change, FieldChange, Ignored, LiveRef, Location, Plan
+
+if TYPE_CHECKING:
+    from reconciler.records import Refusal
 
 __all__ = [
     "PLAN_FORMAT_VERSION",
@@ -36,7 +39,7 @@ __all__ = [
     "redacted_fields",
 ]
 
-PLAN_FORMAT_VERSION: Final = "1.0"
+PLAN_FORMAT_VERSION: Final = "1.1"
 
 _MAJOR = PLAN_FORMAT_VERSION.split(".", 1)[0]
 
@@ -65,11 +68,12 @@ def redacted_fields(change: Change) -> tuple[str, ...]:
 # --------------------------------------------------------------------------------------------
 
 
-def plan_to_document(plan: Plan) -> dict[str, Any]:
+def plan_to_document(plan: Plan, refusals: Sequence[Refusal] = ()) -> dict[str, Any]:
     """Return ``plan`` as a JSON-ready document that :data:`PLAN_SCHEMA` describes.
 
-    Key order is fixed and values are converted by :func:`json_value`, so the same plan always
-    gives the same text. Sensitive values are never part of the result.
+    ``refusals`` are the guard and policy refusals of the plan, if any. Key order is fixed and
+    values are converted by :func:`json_value`, so the same plan always gives the same text.
+    Sensitive values are never part of the result.
     """
     return {
         "format_version": PLAN_FORMAT_VERSION,
@@ -77,6 +81,10 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
         "changes": [_change_document(change) for change in plan.changes],
         "unmanaged": [_unmanaged_document(ref) for ref in plan.unmanaged],
         "live_count": plan.live_count,
+        "ignored": {"objects": plan.ignored.objects, "fields": plan.ignored.fields},
+        "refusals": [
+            {"message": r.message, "plugin": r.plugin, "address": r.address} for r in refusals
+        ],
     }
 
 
@@ -170,17 +178,23 @@ def plan_from_document(doc: Any, *, source: str = "the saved plan") -> Plan:
     fields come back with :data:`REDACTED` as both values. ``summary`` and ``address`` are
     derived from the rest and not read.
     """
-    _check_version(doc, source)
-    errors = sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        causes = [_cause(e) for e in errors]
-        lines = [f"  {_pointer(e.absolute_path)}: {_describe(e)}" for e in causes]
+    remedy = "Make the plan again with `reconciler plan`; do not edit it."
+    check_version(
+        doc,
+        key="format_version",
+        major=_MAJOR,
+        source=source,
+        name="plan",
+        remedy=remedy,
+    )
+    problems = schema_problems(_validator(), doc)
+    if problems:
         raise ReconcilerError(
             "\n".join(
                 [
-                    f"{source} is not a valid plan document ({len(errors)} problem(s)):",
-                    *lines,
-                    "Make the plan again with `reconciler plan --format json`; do not edit it.",
+                    f"{source} is not a valid plan document ({len(problems)} problem(s)):",
+                    *(f"  {p}" for p in problems),
+                    remedy,
                 ]
             )
         )
@@ -188,21 +202,8 @@ def plan_from_document(doc: Any, *, source: str = "the saved plan") -> Plan:
         changes=tuple(_change_from(c) for c in doc["changes"]),
         unmanaged=tuple(LiveRef(u["kind"], u["identity"], u["ref"]) for u in doc["unmanaged"]),
         live_count=doc["live_count"],
+        ignored=Ignored(**doc.get("ignored", {})),
     )
-
-
-def _check_version(doc: Any, source: str) -> None:
-    version = doc.get("format_version") if isinstance(doc, Mapping) else None
-    if not isinstance(version, str):
-        raise ReconcilerError(
-            f"{source} is not a plan document: it has no format_version. Pass a file written by"
-            " `reconciler plan --format json`."
-        )
-    if version.split(".", 1)[0] != _MAJOR:
-        raise ReconcilerError(
-            f"{source} has plan format {version[:20]!r}, but this reconciler reads format"
-            f" {_MAJOR}.x; make the plan again with this version of reconciler."
-        )
 
 
 def _change_from(doc: Mapping[str, Any]) -> Change:
@@ -229,43 +230,8 @@ def _location_from(doc: Mapping[str, Any] | None) -> Location | None:
 
 
 @functools.cache
-def _validator() -> jsonschema.protocols.Validator:
-    return jsonschema.Draft202012Validator(PLAN_SCHEMA)
-
-
-def _pointer(path: Any) -> str:
-    return "/" + "/".join(str(p) for p in path) if path else "(document)"
-
-
-_BOUNDS: Final = {
-    "minimum": "must be at least {}",
-    "maxItems": "must have at most {} item(s)",
-    "pattern": "must match the pattern {}",
-}
-
-
-def _cause(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
-    """The most specific reason behind an ``anyOf`` failure: the deepest error within it."""
-    while error.context:
-        error = max(error.context, key=lambda e: len(e.absolute_path))
-    return error
-
-
-def _describe(error: jsonschema.ValidationError) -> str:
-    """Say what is wrong without quoting the offending value: a hand-edited file may hold one."""
-    if error.validator in ("required", "additionalProperties"):
-        return str(error.message)  # these name keys, never values
-    rule: Any = error.validator_value
-    if error.validator == "type":
-        return f"must be of type {rule}"
-    if error.validator in ("enum", "const"):
-        allowed = rule if error.validator == "enum" else [rule]
-        return f"must be one of {', '.join(map(str, allowed))}"
-    if error.validator in _BOUNDS:
-        return _BOUNDS[str(error.validator)].format(rule)
-    if error.validator == "not":
-        return "a sensitive field must not hold values"
-    return f"fails the schema's {error.validator!r} rule"
+def _validator() -> Validator:
+    return Validator(PLAN_SCHEMA)
 
 
 # --------------------------------------------------------------------------------------------
@@ -438,11 +404,49 @@ PLAN_SCHEMA: Final[dict[str, Any]] = {
             "description": "How many live objects the plan was made against.",
             **_COUNT,
         },
+        "ignored": {
+            "description": (
+                "What the [ignore] settings kept out of the plan (since format 1.1): live objects"
+                " never reported as unmanaged, and fields whose live value differs but that"
+                " something else manages."
+            ),
+            "type": "object",
+            "required": ["objects", "fields"],
+            "properties": {
+                "objects": {"description": "Live objects ignored.", **_COUNT},
+                "fields": {"description": "Differing fields ignored.", **_COUNT},
+            },
+            "additionalProperties": False,
+        },
+        "refusals": {
+            "description": (
+                "Every safety guard's and policy's refusal (since format 1.1); a refused plan is"
+                " printed whole, and the command exits 3."
+            ),
+            "type": "array",
+            "items": {"$ref": "#/$defs/refusal"},
+        },
     },
     "$defs": {
         "change": _CHANGE,
         "field": _FIELD,
         "location": _LOCATION,
+        "refusal": {
+            "description": "One reason not to apply the plan.",
+            "type": "object",
+            "required": ["message", "plugin", "address"],
+            "properties": {
+                "message": {"description": "What is wrong and what to do.", "type": "string"},
+                "plugin": {
+                    "description": "The guard or policy plugin that refused.",
+                    "type": ["string", "null"],
+                },
+                "address": {
+                    "description": "The object concerned, when the refusal is about one.",
+                    "type": ["string", "null"],
+                },
+            },
+        },
         "unmanaged": _UNMANAGED,
     },
 }

@@ -2,7 +2,8 @@
 
 The command line builds a :class:`Project` and calls its steps in order: ``load`` (YAML and
 validation, no network), ``refresh`` (live state through the providers), ``plan`` (the pure
-diff), ``check`` (safety guards and policies) and ``apply``. Each step is small and delegates;
+diff) or ``drift`` (the same diff, as a report), ``check`` (safety guards and policies) and
+``apply``. Each step is small and delegates;
 this is the one place that knows their order.
 """
 
@@ -18,11 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.applying import OnOutcome, apply_plan
+from reconciler.drift import make_drift
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import check_safety
 from reconciler.hooks import Hooks
+from reconciler.ignoring import check_ignore_rules
 from reconciler.loading import load_desired
-from reconciler.model import DesiredState, LiveObject, Plan
+from reconciler.model import DesiredState, DriftReport, LiveObject, Plan
 from reconciler.planning import make_plan
 from reconciler.plugins import build_plugin_manager
 from reconciler.records import (
@@ -31,6 +34,7 @@ from reconciler.records import (
     Provider,
     ProviderContext,
     ProviderSession,
+    Refusal,
     ResourceKind,
 )
 from reconciler.settings import Settings, load_settings
@@ -89,7 +93,8 @@ class Project:
     def load(self) -> DesiredState:
         """Read and validate the YAML; every problem is raised at once, before any network."""
         state = load_desired(self.path, self.kinds, self.environ)
-        problems = self.hooks.validate(state, self.kinds)
+        problems = check_ignore_rules(self.settings.ignore, state, self.kinds)
+        problems += self.hooks.validate(state, self.kinds)
         if problems:
             raise ConfigError(sorted(problems, key=_problem_order))
         return state
@@ -105,27 +110,35 @@ class Project:
         )
 
     @contextlib.contextmanager
-    def sandbox(self, *, reset: bool = False) -> Iterator[None]:
-        """Run the providers' local emulators and point the providers at them."""
+    def sandbox(self, kinds: Collection[str], *, reset: bool = False) -> Iterator[None]:
+        """Run the local emulators of the providers of ``kinds`` and point them at those."""
         with contextlib.ExitStack() as stack:
             started = False
-            providers = {p.name: p for p in map(self.provider_for, self.kinds)}
+            providers = {p.name: p for p in map(self.provider_for, sorted(kinds))}
             for provider in providers.values():
                 if provider.sandbox is None:
                     continue
                 self.environ.update(stack.enter_context(provider.sandbox(self.path, reset=reset)))
                 started = True
             if not started:
-                raise SettingsError("--sandbox: no installed provider offers a sandbox.")
+                raise SettingsError(
+                    "--sandbox: no provider of the kinds this configuration declares"
+                    f" ({', '.join(sorted(kinds)) or 'none'}) offers a sandbox."
+                )
             yield
 
     @contextlib.asynccontextmanager
-    async def sessions(self) -> AsyncIterator[dict[str, ProviderSession]]:
-        """Open one session per provider, and map every kind to its provider's session."""
+    async def sessions(self, kinds: Collection[str]) -> AsyncIterator[dict[str, ProviderSession]]:
+        """Open one session per provider of ``kinds``, and map each kind to its session.
+
+        Only the kinds a configuration declares (:attr:`DesiredState.kinds`) or a plan changes
+        are connected: a configuration of a plugin's own kind needs no other provider's
+        settings or credentials.
+        """
         async with contextlib.AsyncExitStack() as stack:
             by_provider: dict[str, ProviderSession] = {}
             out: dict[str, ProviderSession] = {}
-            for kind in sorted(self.kinds):
+            for kind in sorted(kinds):
                 provider = self.provider_for(kind)
                 if provider.name not in by_provider:
                     context = ProviderContext(
@@ -143,9 +156,9 @@ class Project:
     async def refresh(
         self, sessions: Mapping[str, ProviderSession]
     ) -> dict[str, Sequence[LiveObject]]:
-        """Every live object of every kind, the kinds fetched concurrently."""
+        """Every live object of each kind that has a session, the kinds fetched concurrently."""
         started = time.monotonic()
-        names = sorted(self.kinds)
+        names = sorted(sessions)
         listed = await asyncio.gather(*(sessions[n].list(self.kinds[n]) for n in names))
         log.info(
             "refresh: %s in %.2fs",
@@ -170,16 +183,31 @@ class Project:
                 f"--target {', '.join(unknown)}: not declared in {self.path};"
                 " a target is KIND.NAME, e.g. institute.pe."
             )
-        return make_plan(desired, live, self.kinds, targets=targets)
+        return make_plan(desired, live, self.kinds, targets=targets, ignore=self.settings.ignore)
 
-    def check(self, plan: Plan, *, allow_delete: bool = False) -> None:
-        """Raise PlanRefused when a safety guard or a policy plugin refuses ``plan``."""
+    def drift(
+        self,
+        desired: DesiredState,
+        live: Mapping[str, Sequence[LiveObject]],
+        *,
+        generated_at: str = "",
+    ) -> DriftReport:
+        return make_drift(
+            desired, live, self.kinds, ignore=self.settings.ignore, generated_at=generated_at
+        )
+
+    def refusals(self, plan: Plan, *, allow_delete: bool = False) -> list[Refusal]:
+        """Every reason a safety guard or a policy plugin gives not to apply ``plan``."""
         refusals = check_safety(
             plan,
             allow_delete=allow_delete or self.settings.allow_delete,
             max_change_share=self.settings.max_change_share,
         )
-        refusals += self.hooks.check_plan(plan, self.kinds)
+        return refusals + self.hooks.check_plan(plan, self.kinds)
+
+    def check(self, plan: Plan, *, allow_delete: bool = False) -> None:
+        """Raise PlanRefused when a safety guard or a policy plugin refuses ``plan``."""
+        refusals = self.refusals(plan, allow_delete=allow_delete)
         if refusals:
             raise PlanRefused(refusals)
 

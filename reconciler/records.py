@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from reconciler.model import Change, LiveObject, Location, Plan
+from reconciler.model import Change, DriftReport, LiveObject, Location, Plan
 
 __all__ = [
     "ApplyResult",
@@ -27,7 +27,9 @@ __all__ = [
     "ProviderContext",
     "ProviderSession",
     "Refusal",
+    "RenderDrift",
     "RenderOptions",
+    "RenderPlan",
     "Reporter",
     "ResourceKind",
     "SandboxFactory",
@@ -145,23 +147,51 @@ class Provider:
 
 @dataclass(frozen=True, slots=True)
 class RenderOptions:
-    """How a reporter should render: colour only on a terminal without ``NO_COLOR``."""
+    """How a reporter should render.
+
+    ``color``: only on a terminal without ``NO_COLOR``. ``full_report``: where the complete
+    report can be had (a file, or the command that writes it), for a format that may have to
+    leave objects out, such as Markdown within a pull-request comment's limit.
+    """
 
     color: bool = False
     width: int = 100
+    full_report: str = ""
 
 
 class RenderPlan(Protocol):
-    def __call__(self, plan: Plan, options: RenderOptions) -> str: ...
+    """Renders a plan, with the reasons it was refused (empty when it was not)."""
+
+    def __call__(self, plan: Plan, refusals: Sequence[Refusal], options: RenderOptions) -> str: ...
+
+
+class RenderDrift(Protocol):
+    """Renders a drift report (policies judge plans, not reports: there are no refusals)."""
+
+    def __call__(self, report: DriftReport, options: RenderOptions) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Reporter:
-    """Turns a plan into text for people or machines; ``name`` is what ``--format`` takes."""
+    """An output format; ``name`` is what ``--format`` takes.
+
+    What it renders is what it sets: ``render_plan`` for ``plan``, ``render_drift`` for
+    ``drift``, at least one of them. A format for both sets both.
+    """
 
     name: str
-    render_plan: RenderPlan
+    render_plan: RenderPlan | None = None
+    render_drift: RenderDrift | None = None
     description: str = ""
+
+    @property
+    def renders(self) -> tuple[str, ...]:
+        """What this format renders: ``"plan"``, ``"drift"`` or both."""
+        return tuple(
+            what
+            for what, render in (("plan", self.render_plan), ("drift", self.render_drift))
+            if render is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)

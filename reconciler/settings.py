@@ -16,6 +16,11 @@
     local = ["policies/reminders.py"]   # paths relative to this file
     disable = ["some-plugin"]
 
+    [ignore]                         # see reconciler.ignoring
+    objects = ["institute.legacy-*"]
+    [ignore.fields]
+    "institute.*" = ["callback_url"]
+
 Secrets never live here: credentials come from the environment or a file a provider's table
 names. Every key is checked, so that a typo is an error rather than a setting silently ignored.
 """
@@ -29,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import SettingsError
+from reconciler.ignoring import NO_RULES, IgnoreRules, parse_ignore
 
 __all__ = ["SETTINGS_FILE", "Settings", "load_settings"]
 
@@ -39,6 +45,7 @@ _KNOWN: Mapping[str, frozenset[str]] = {
     "apply": frozenset({"parallelism"}),
     "safety": frozenset({"allow_delete", "max_change_share"}),
     "plugins": frozenset({"local", "disable"}),
+    "ignore": frozenset(),  # checked, with locations, by reconciler.ignoring
 }
 
 
@@ -53,6 +60,7 @@ class Settings:
     max_change_share: float | None = None
     local_plugins: tuple[Path, ...] = ()
     disabled_plugins: tuple[str, ...] = ()
+    ignore: IgnoreRules = NO_RULES
     source: Path | None = None
 
 
@@ -66,7 +74,8 @@ def load_settings(config_path: Path) -> Settings:
     if not path.is_file():
         return Settings(base_dir=base_dir)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{path}: not valid TOML: {exc}") from None
     for table, value in data.items():
@@ -106,6 +115,7 @@ def load_settings(config_path: Path) -> Settings:
         max_change_share=share,
         local_plugins=tuple(base_dir / str(p) for p in local),
         disabled_plugins=tuple(str(name) for name in disable),
+        ignore=parse_ignore(data["ignore"], path, text) if "ignore" in data else NO_RULES,
         source=path,
     )
 

@@ -22,6 +22,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
 from reconciler.errors import PluginError
+from reconciler.fastschema import Validator, check_schema
 from reconciler.model import SENSITIVE, Location
 from reconciler.records import Problem, ResourceKind
 
@@ -59,22 +60,20 @@ class KindSchema:
         self.kind = kind
         schema = kind.schema
         try:
-            jsonschema.Draft202012Validator.check_schema(schema)
+            check_schema(schema)
         except jsonschema.SchemaError as exc:
             raise PluginError(
                 f"the JSON Schema of kind {kind.name!r} (provider {kind.provider!r}) is not a"
                 f" valid Draft 2020-12 schema: {exc.message}; fix the plugin or disable it."
             ) from None
-        self.validator = jsonschema.Draft202012Validator(
-            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-        )
+        self.validator = Validator(schema)
         properties = schema.get("properties")
         #: The fields YAML may set: the schema's properties (a defaults field applies to a
         #: kind only if it is one of them).
         self.properties: frozenset[str] = frozenset(properties or ())
         #: Whether a field outside ``properties`` is an error (the usual, closed schema).
         self.closed: bool = is_closed(schema)
-        self._field_validators: dict[str, Any] = {}
+        self._field_validators: dict[str, Validator] = {}
         #: Names that need no second look: the common case, checked with one set lookup.
         self._plain_names = (
             self.properties - kind.read_only - set(kind.deprecated) - {kind.identity}
@@ -136,7 +135,7 @@ class KindSchema:
             return []
         validator = self._field_validators.get(name)
         if validator is None:
-            validator = self._field_validators[name] = self.validator.evolve(schema=subschema)
+            validator = self._field_validators[name] = self.validator.evolve(subschema)
         if validator.is_valid(value):
             return []
         problems = []

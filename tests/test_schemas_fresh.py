@@ -46,8 +46,9 @@ def test_schema_files_are_fresh(expected: dict[str, str]) -> None:
     assert outdated == [], f"out of date: {outdated}; run UPDATE_GOLDEN=1 pytest {__file__}"
 
 
-def test_the_built_in_kinds_and_the_plan_are_published(expected: dict[str, str]) -> None:
-    assert {"config.schema.json", "plan.schema.json", "institute.schema.json"} <= set(expected)
+def test_the_built_in_kinds_and_the_documents_are_published(expected: dict[str, str]) -> None:
+    published = {"config", "plan", "snapshot", "institute"}
+    assert {f"{name}.schema.json" for name in published} <= set(expected)
 
 
 def test_every_published_schema_is_a_valid_draft_2020_12_schema() -> None:

@@ -1,1 +1,1 @@
-"""The built-in plan renderers: text and JSON."""
+"""The built-in report formats: text, JSON, Markdown and HTML, for plans and drift reports."""

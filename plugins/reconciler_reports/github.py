@@ -4,23 +4,26 @@ In a workflow, ``reconciler plan config/ --format github`` prints the plan as th
 format does, followed by one ``::notice`` workflow command per changed field, placed at the
 YAML line that asked for it, so that the pull request's diff shows what each line will do.
 (On an invalid configuration, ``plan --format github`` prints ``::error`` commands instead, as
-``validate --format github`` does.) Sensitive values show as ``(sensitive)`` here as
-everywhere.
+``validate --format github`` does.) A refused plan adds one ``::error`` per refusal. Sensitive
+values show as ``(sensitive)`` here as everywhere.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from reconciler.model import Plan
 from reconciler.problem_report import workflow_command
-from reconciler.records import RenderOptions
+from reconciler.records import Refusal, RenderOptions
 from reconciler_reports.text import field_literals, render_text
 
 __all__ = ["render_github"]
 
 
-def render_github(plan: Plan, options: RenderOptions) -> str:
-    """The uncoloured text plan, then a notice per field change (or per delete)."""
-    lines = [render_text(plan, RenderOptions(color=False, width=options.width)).rstrip("\n")]
+def render_github(plan: Plan, refusals: Sequence[Refusal], options: RenderOptions) -> str:
+    """The uncoloured text plan, a notice per field change (or delete), an error per refusal."""
+    plain = RenderOptions(color=False, width=options.width, full_report=options.full_report)
+    lines = [render_text(plan, refusals, plain).rstrip("\n")]
     for change in plan.changes:
         symbol = change.action.symbol
         if not change.fields:
@@ -39,4 +42,8 @@ def render_github(plan: Plan, options: RenderOptions) -> str:
                     title=change.address,
                 )
             )
+    for refusal in refusals:
+        who = f" [{refusal.plugin}]" if refusal.plugin else ""
+        title = refusal.address or "plan refused"
+        lines.append(workflow_command("error", refusal.message + who, None, title=title))
     return "\n".join(lines) + "\n"

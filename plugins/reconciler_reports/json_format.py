@@ -1,24 +1,35 @@
-"""The ``json`` format: the plan document of :mod:`reconciler.planfile`, for machines.
+"""The ``json`` format: the versioned documents of plans and drift reports, for machines.
 
-A pipeline can read what would be applied with any JSON tool, validated by
-``schemas/plan.schema.json``. Keys keep the
-document's own order (``format_version`` first) rather than being sorted, and the output is
-byte-for-byte the same for the same plan.
+A plan is the document of :mod:`reconciler.planfile` (``schemas/plan.schema.json``), with the
+refusals of a refused plan; a drift report is that of :mod:`reconciler.driftfile`
+(``schemas/drift.schema.json``). Keys keep the document's own order (``format_version`` first)
+rather than being sorted, and the output is byte-for-byte the same for the same input.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
-from reconciler.model import Plan
+from reconciler.driftfile import drift_to_document
+from reconciler.model import DriftReport, Plan
 from reconciler.planfile import plan_to_document
-from reconciler.records import RenderOptions
+from reconciler.records import Refusal, RenderOptions
 
-__all__ = ["render_json"]
+__all__ = ["render_json", "render_json_drift"]
 
 
-def render_json(plan: Plan, options: RenderOptions) -> str:
-    """Render ``plan`` as indented JSON with a trailing newline; ``options`` do not apply."""
+def render_json(plan: Plan, refusals: Sequence[Refusal], options: RenderOptions) -> str:
+    """Render ``plan`` and its refusals as indented JSON; ``options`` do not apply."""
+    return _dump(plan_to_document(plan, refusals))
+
+
+def render_json_drift(report: DriftReport, options: RenderOptions) -> str:
+    """Render ``report`` as indented JSON; ``options`` do not apply."""
+    return _dump(drift_to_document(report))
+
+
+def _dump(document: dict[str, Any]) -> str:
     # allow_nan=False: NaN is not JSON, and a reader would fail far from the cause.
-    text = json.dumps(plan_to_document(plan), indent=2, ensure_ascii=False, allow_nan=False)
-    return text + "\n"
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

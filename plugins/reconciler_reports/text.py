@@ -1,4 +1,6 @@
-"""The ``text`` format: a plan as people read it in a terminal, shaped like Terraform's.
+"""The ``text`` format: plans and drift reports as people read them in a terminal.
+
+A plan is shaped like Terraform's:
 
 ::
 
@@ -9,26 +11,38 @@
 
     Plan: 0 to create, 1 to update, 0 to delete.
 
-Values are written as JSON literals, so ``"6"`` and ``6`` look different, as they are. Every
-string that came from a user or the service (names, paths, values) has its control characters
-escaped: a name holding an escape sequence must not be able to repaint the terminal. Colour is
-plain ANSI, added only when asked, so nothing a user wrote is ever read as markup.
+A drift report lists each category (changed, missing, present, unmanaged) under a heading,
+with the declared and the live value of every field that differs.
+
+Values are written by :mod:`reconciler_reports.values` (JSON literals, control characters
+escaped). Colour is plain ANSI, added only when asked, so nothing a user wrote is ever read as
+markup.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from rich.cells import cell_len
 
-from reconciler.model import SENSITIVE, Action, Change, FieldChange, LiveRef, Location, Plan
-from reconciler.planfile import json_value
-from reconciler.records import RenderOptions
+from reconciler.model import (
+    SENSITIVE,
+    Action,
+    Change,
+    DriftCategory,
+    DriftedObject,
+    DriftReport,
+    FieldChange,
+    LiveRef,
+    Location,
+    Plan,
+)
+from reconciler.records import Refusal, RenderOptions
+from reconciler_reports.values import clean, literal
 
-__all__ = ["UNMANAGED_SHOWN", "field_literals", "render_text"]
+__all__ = ["UNMANAGED_SHOWN", "field_literals", "render_text", "render_text_drift"]
 
 #: How many unmanaged objects are named before the rest are only counted.
 UNMANAGED_SHOWN: Final = 20
@@ -43,11 +57,15 @@ _ACTION_WORDS: Final = {
     Action.DELETE: "delete",
 }
 _BOLD: Final = "1"
+_LEFT_ALONE: Final = "not in the configuration and left alone"
 _DIM: Final = "2"
 
 
-def render_text(plan: Plan, options: RenderOptions) -> str:
-    """Render ``plan`` for a terminal; colour only when ``options.color`` is true."""
+def render_text(plan: Plan, refusals: Sequence[Refusal], options: RenderOptions) -> str:
+    """Render ``plan`` for a terminal; colour only when ``options.color`` is true.
+
+    ``refusals`` are not repeated here: the command prints them as its error.
+    """
     paint = _Painter(options.color)
     out: list[str] = []
     if plan.empty:
@@ -62,10 +80,71 @@ def render_text(plan: Plan, options: RenderOptions) -> str:
     if plan.unmanaged:
         out.append("")
         out.extend(_render_unmanaged(plan.unmanaged, options.width))
+    if plan.ignored:
+        out.append("")
+        out.append(plan.ignored.summary())
     if not plan.empty:
         out.append("")
         out.append(paint(plan.summary(), _BOLD))
     return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Drift reports
+# --------------------------------------------------------------------------------------------
+
+_DRIFT_HEADINGS: Final = {
+    DriftCategory.CHANGED: ("~", "33", "Changed: a declared field differs on the service"),
+    DriftCategory.MISSING: ("+", "32", "Missing: declared, not on the service"),
+    DriftCategory.PRESENT: ("-", "31", "Present: tombstoned (absent: true), still on the service"),
+}
+
+
+def render_text_drift(report: DriftReport, options: RenderOptions) -> str:
+    """Render a drift report for a terminal; colour only when ``options.color`` is true."""
+    paint = _Painter(options.color)
+    out: list[str] = []
+    if report.empty:
+        out.append(
+            paint("No drift. The live objects match the configuration.", _BOLD)
+            + f" ({report.declared:,} declared, {report.live_count:,} live)"
+        )
+    for category, (symbol, style, heading) in _DRIFT_HEADINGS.items():
+        objects = report.of(category)
+        if objects:
+            out.append(paint(f"{heading} ({len(objects):,}):", _BOLD))
+            blocks = [_drift_rows(o, symbol, style) for o in objects]
+            out.extend(_render_rows(blocks, options.width, paint))
+            out.append("")
+    unmanaged = report.of(DriftCategory.UNMANAGED)
+    if unmanaged:
+        refs = [LiveRef(o.kind, o.identity, o.ref or "") for o in unmanaged]
+        out.extend(_render_unmanaged(refs, options.width, verb="not declared"))
+        out.append("")
+    if report.ignored:
+        out.append(report.ignored.summary())
+    if not report.empty:
+        out.append(paint(report.summary(), _BOLD))
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _drift_rows(obj: DriftedObject, symbol: str, style: str) -> list[_Row]:
+    header = _Row(
+        (("  ", ""), (symbol, style), (" ", ""), (clean(obj.address), _BOLD)), obj.location
+    )
+    rows = [header]
+    for field in obj.fields:
+        name = ((_FIELD_INDENT, ""), (f"{clean(field.name)}: ", ""))
+        rows.append(_Row(name + _drift_value(obj.category, field), field.location))
+    return rows
+
+
+def _drift_value(category: DriftCategory, field: FieldChange) -> tuple[tuple[str, str], ...]:
+    desired = SENSITIVE if field.sensitive else literal(field.after)
+    if category is DriftCategory.MISSING:
+        return ((desired, ""),)
+    live = SENSITIVE if field.sensitive else literal(field.before)
+    return (("declared ", _DIM), (desired, ""), (", live ", _DIM), (live, "33"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -86,7 +165,11 @@ class _Row:
 
 
 def _render_changes(changes: Sequence[Change], width: int, paint: _Painter) -> list[str]:
-    blocks = [_change_rows(change) for change in changes]
+    return _render_rows([_change_rows(change) for change in changes], width, paint)
+
+
+def _render_rows(blocks: Sequence[Sequence[_Row]], width: int, paint: _Painter) -> list[str]:
+    """Blocks of rows, each after an empty line, their locations in one aligned column."""
     located = [row for rows in blocks for row in rows if row.location is not None]
     column = 0
     if located:
@@ -109,13 +192,13 @@ def _render_changes(changes: Sequence[Change], width: int, paint: _Painter) -> l
 def _change_rows(change: Change) -> list[_Row]:
     style = _ACTION_STYLE[change.action]
     header = _Row(
-        (("  ", ""), (change.action.symbol, style), (" ", ""), (_clean(change.address), _BOLD)),
+        (("  ", ""), (change.action.symbol, style), (" ", ""), (clean(change.address), _BOLD)),
         change.location,
     )
     rows = [header]
     for field in change.fields:
         marker = ((_FIELD_INDENT, ""), (change.action.symbol, style), (" ", ""))
-        name = ((f"{_clean(field.name)}: ", ""),)
+        name = ((f"{clean(field.name)}: ", ""),)
         rows.append(_Row(marker + name + field_literals(change.action, field), field.location))
     return rows
 
@@ -126,20 +209,15 @@ def field_literals(action: Action, field: FieldChange) -> tuple[tuple[str, str],
         after: tuple[str, str] = (SENSITIVE, _DIM)
         before: tuple[str, str] = (SENSITIVE, _DIM)
     else:
-        after = (_literal(field.after), "")
-        before = (_literal(field.before), "")
+        after = (literal(field.after), "")
+        before = (literal(field.before), "")
     if action is Action.CREATE:
         return (after,)
     return (before, (" -> ", ""), after)
 
 
-def _literal(value: Any) -> str:
-    """A value as a JSON literal on one line: ``"6"``, ``12``, ``null``, ``["fr-FR"]``."""
-    return _clean(json.dumps(json_value(value), ensure_ascii=False))
-
-
 def _location_text(location: Location | None) -> str:
-    return f"({_clean(str(location))})"
+    return f"({clean(str(location))})"
 
 
 # --------------------------------------------------------------------------------------------
@@ -147,15 +225,17 @@ def _location_text(location: Location | None) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _render_unmanaged(unmanaged: Sequence[LiveRef], width: int) -> list[str]:
+def _render_unmanaged(
+    unmanaged: Sequence[LiveRef], width: int, *, verb: str = _LEFT_ALONE
+) -> list[str]:
     count = len(unmanaged)
     noun = "object is" if count == 1 else "objects are"
-    names = [_clean(ref.address) for ref in unmanaged[:UNMANAGED_SHOWN]]
+    names = [clean(ref.address) for ref in unmanaged[:UNMANAGED_SHOWN]]
     rest = count - len(names)
     items = [f"{name}," for name in names[:-1]] + [names[-1]]
     if rest:
         items[-1] += f" and {rest:,} more"
-    lines = [f"{count:,} live {noun} not in the configuration and left alone:"]
+    lines = [f"{count:,} live {noun} {verb}:"]
     line = " "
     for item in items:
         # Wrap between names, never inside one.
@@ -168,24 +248,8 @@ def _render_unmanaged(unmanaged: Sequence[LiveRef], width: int) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------
-# Safety and colour
+# Colour
 # --------------------------------------------------------------------------------------------
-
-
-def _clean(text: str) -> str:
-    """Escape what a terminal would act on or hide: control, format and separator characters."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() or ch == " " else _escape(ch) for ch in text)
-
-
-def _escape(ch: str) -> str:
-    code = ord(ch)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
 
 
 class _Painter:

@@ -138,6 +138,8 @@ class _Assembler:
         self.problems: list[Problem] = []
         self.defaults: dict[str, _Default] = {}
         self.declared: dict[tuple[str, str], _Declared] = {}
+        #: Kinds whose section appears in some file, even an empty one.
+        self.seen_kinds: set[str] = set()
         #: Values already reported (a bad tag, an unset variable): what the schema says about
         #: the same value would only repeat it.
         self.reported: set[Location | None] = set()
@@ -222,6 +224,7 @@ class _Assembler:
                 self.reported.add(where)
 
     def _add_section(self, file: str, kind: ResourceKind, value: Any, entry: KeyEntry) -> None:
+        self.seen_kinds.add(kind.name)
         if value is None:
             return
         tree = entry[4]
@@ -395,7 +398,9 @@ def desired_state(
         order = {file.name: index for index, file in enumerate(parsed)}
         raise ConfigError(_in_file_order(assembler.problems, order))
     objects.sort(key=lambda o: (o.kind, o.identity))
-    return DesiredState(tuple(objects), tuple(file.name for file in parsed))
+    return DesiredState(
+        tuple(objects), tuple(file.name for file in parsed), frozenset(assembler.seen_kinds)
+    )
 
 
 def _in_file_order(problems: Sequence[Problem], order: Mapping[str, int]) -> list[Problem]:

@@ -36,3 +36,25 @@ def aimed_at(
         return sandbox
 
     return start
+
+
+DRIFT_EXAMPLE = QUICKSTART.parent / "drift"
+
+
+@pytest.fixture
+def example(tmp_path: Path, aimed_at: Callable[..., Sandbox]) -> tuple[Path, Sandbox]:
+    """A private copy of examples/drift and a sandbox seeded from its seed file."""
+    target = tmp_path / "drift"
+    shutil.copytree(DRIFT_EXAMPLE, target, ignore=shutil.ignore_patterns(".sandbox-state.json"))
+    return target, aimed_at(seed=target / "sandbox-seed.json")
+
+
+@pytest.fixture
+def drifted() -> dict[str, list[str]]:
+    """Every drifted object of examples/drift, by category, in report order."""
+    return {
+        "changed": ["institute.pe", "institute.uu"],
+        "missing": ["institute.new-campus"],
+        "present": ["institute.old-campus"],
+        "unmanaged": ["institute.summer-school"],
+    }

@@ -50,7 +50,7 @@ def project_for(sandbox: Sandbox, config: Path, *plugins: tuple[str, object]) ->
 def plan_and_apply(project: Project, *, check_fresh: bool = False, between: Any = None) -> Any:
     async def run() -> ApplyResult:
         desired = project.load()
-        async with project.sessions() as sessions:
+        async with project.sessions(desired.kinds) as sessions:
             plan = project.plan(desired, await project.refresh(sessions))
             if between is not None:
                 between()

@@ -22,7 +22,7 @@ def plugin_with(**hooks: object) -> types.SimpleNamespace:
 def reporter_plugin(name: str) -> types.SimpleNamespace:
     @hookimpl
     def reconciler_reporters() -> list[Reporter]:
-        return [Reporter(name=name, render_plan=lambda plan, options: name)]
+        return [Reporter(name=name, render_plan=lambda plan, refusals, options: name)]
 
     return plugin_with(reconciler_reporters=reconciler_reporters)
 
@@ -106,7 +106,7 @@ def test_local_plugin_files_load_last_and_contribute(tmp_path: Path) -> None:
         "from reconciler import Reporter, hookimpl\n"
         "@hookimpl\n"
         "def reconciler_reporters():\n"
-        "    return [Reporter(name='shout', render_plan=lambda plan, options: 'PLAN!')]\n"
+        "    return [Reporter(name='shout', render_plan=lambda plan, refusals, options: 'PLAN!')]\n"
     )
     pm, infos = build_plugin_manager(local_files=[path])
     hooks = Hooks(pm, infos)

@@ -12,6 +12,7 @@ import pytest
 from reconciler import PluginError, ResourceKind
 from reconciler.planfile import PLAN_SCHEMA
 from reconciler.schemas import config_schema, dump_schema, kind_schema, published_schemas
+from reconciler.snapshot import SNAPSHOT_SCHEMA
 
 
 def _errors(schema: dict[str, Any], instance: Any) -> list[str]:
@@ -122,8 +123,15 @@ def test_kind_schema_is_standalone_and_leaves_the_kind_alone(widget_kind: Resour
 
 def test_published_schemas_are_named_by_file(widget_kind: ResourceKind) -> None:
     schemas = published_schemas({"widget": widget_kind})
-    assert list(schemas) == ["config.schema.json", "plan.schema.json", "widget.schema.json"]
+    assert list(schemas) == [
+        "config.schema.json",
+        "drift.schema.json",
+        "plan.schema.json",
+        "snapshot.schema.json",
+        "widget.schema.json",
+    ]
     assert schemas["plan.schema.json"] == PLAN_SCHEMA
+    assert schemas["snapshot.schema.json"] == SNAPSHOT_SCHEMA
     assert schemas["widget.schema.json"] == kind_schema(widget_kind)
 
 

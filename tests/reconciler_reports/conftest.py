@@ -12,7 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import Action, Change, FieldChange, LiveRef, Location, Plan
+from reconciler import (
+    Action,
+    Change,
+    DriftCategory,
+    DriftedObject,
+    DriftReport,
+    FieldChange,
+    Ignored,
+    LiveRef,
+    Location,
+    Plan,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -74,9 +85,52 @@ def sample_plan() -> Plan:
     )
 
 
+def sample_drift() -> DriftReport:
+    """Every category, a sensitive field, a hostile name, and ignored objects and fields."""
+    return DriftReport(
+        objects=(
+            DriftedObject(
+                DriftCategory.CHANGED,
+                "institute",
+                "pe",
+                (
+                    FieldChange(
+                        "custom_languages", ["no-NO"], frozenset({"no-NO", "fr-FR"}), _at(5)
+                    ),
+                    FieldChange("name", "<script>alert(1)</script>", "ProctorExam", _at(4)),
+                    FieldChange("tawk_api_key", "live-secret", SECRET, _at(8), sensitive=True),
+                ),
+                location=_at(3, 3),
+                ref="7",
+            ),
+            DriftedObject(
+                DriftCategory.MISSING,
+                "institute",
+                "new-campus",
+                (FieldChange("name", None, "New | Campus `x`", _at(13)),),
+                location=_at(12, 3),
+            ),
+            DriftedObject(
+                DriftCategory.PRESENT, "institute", "old-campus", location=_at(20, 3), ref="41"
+            ),
+            DriftedObject(DriftCategory.UNMANAGED, "institute", "archive", ref="3"),
+            DriftedObject(DriftCategory.UNMANAGED, "institute", "demo", ref="5"),
+        ),
+        declared=3,
+        live_count=5,
+        ignored=Ignored(objects=2, fields=1),
+        generated_at="2026-05-01T02:00:00Z",
+    )
+
+
 @pytest.fixture
 def plan() -> Plan:
     return sample_plan()
+
+
+@pytest.fixture
+def drift() -> DriftReport:
+    return sample_drift()
 
 
 @pytest.fixture

@@ -15,38 +15,46 @@ from reconciler_reports.json_format import render_json
 
 
 def test_plan_matches_golden(plan: Plan, golden: Callable[[str, str], None]) -> None:
-    golden("plan.json", render_json(plan, RenderOptions()))
+    golden("plan.json", render_json(plan, (), RenderOptions()))
 
 
 def test_empty_plan_matches_golden(golden: Callable[[str, str], None]) -> None:
-    golden("empty.json", render_json(Plan(changes=(), live_count=3), RenderOptions()))
+    golden("empty.json", render_json(Plan(changes=(), live_count=3), (), RenderOptions()))
 
 
 def test_output_is_the_plan_document_and_validates(plan: Plan) -> None:
-    text = render_json(plan, RenderOptions())
+    text = render_json(plan, (), RenderOptions())
     doc = json.loads(text)
     assert doc == plan_to_document(plan)
     jsonschema.Draft202012Validator(PLAN_SCHEMA).validate(doc)
     assert doc["format_version"] == PLAN_FORMAT_VERSION
     assert doc["summary"] == {"create": 1, "update": 1, "delete": 1}
-    assert list(doc) == ["format_version", "summary", "changes", "unmanaged", "live_count"]
+    assert list(doc) == [
+        "format_version",
+        "summary",
+        "changes",
+        "unmanaged",
+        "live_count",
+        "ignored",
+        "refusals",
+    ]
 
 
 def test_layout_is_two_space_indent_with_a_trailing_newline(plan: Plan) -> None:
-    text = render_json(plan, RenderOptions())
+    text = render_json(plan, (), RenderOptions())
     assert text.startswith('{\n  "format_version": ')
     assert text.endswith("}\n")
     assert not text.endswith("\n\n")
 
 
 def test_colour_and_width_do_not_change_the_output(plan: Plan) -> None:
-    assert render_json(plan, RenderOptions(color=True, width=20)) == render_json(
-        plan, RenderOptions()
+    assert render_json(plan, (), RenderOptions(color=True, width=20)) == render_json(
+        plan, (), RenderOptions()
     )
 
 
 def test_sensitive_field_is_marked_and_holds_no_value(plan: Plan, secret: str) -> None:
-    text = render_json(plan, RenderOptions())
+    text = render_json(plan, (), RenderOptions())
     assert secret not in text
     fields = {f["name"]: f for c in json.loads(text)["changes"] for f in c["fields"]}
     assert fields["tawk_api_key"] == {
@@ -59,7 +67,7 @@ def test_sensitive_field_is_marked_and_holds_no_value(plan: Plan, secret: str) -
 def test_sets_and_tuples_serialise_as_sorted_and_ordered_lists() -> None:
     def rendered(tags: object) -> object:
         change = Change(Action.CREATE, "widget", "w", (FieldChange("tags", None, tags),))
-        doc = json.loads(render_json(Plan(changes=(change,)), RenderOptions()))
+        doc = json.loads(render_json(Plan(changes=(change,)), (), RenderOptions()))
         return doc["changes"][0]["fields"][0]["after"]
 
     assert rendered(frozenset(["b", "c", "a"])) == ["a", "b", "c"]
@@ -73,27 +81,28 @@ def test_sets_and_tuples_serialise_as_sorted_and_ordered_lists() -> None:
 def test_not_a_number_is_refused_rather_than_written_as_invalid_json() -> None:
     change = Change(Action.CREATE, "widget", "w", (FieldChange("size", None, math.nan),))
     with pytest.raises(ValueError, match="JSON"):
-        render_json(Plan(changes=(change,)), RenderOptions())
+        render_json(Plan(changes=(change,)), (), RenderOptions())
 
 
 def test_unmanaged_objects_keep_their_refs() -> None:
     plan = Plan(changes=(), unmanaged=(LiveRef("widget", "a", "17"),), live_count=1)
-    doc = json.loads(render_json(plan, RenderOptions()))
+    doc = json.loads(render_json(plan, (), RenderOptions()))
     assert doc["unmanaged"] == [
         {"address": "widget.a", "kind": "widget", "identity": "a", "ref": "17"}
     ]
     assert doc["live_count"] == 1
 
 
-def test_the_reports_plugin_registers_both_formats() -> None:
+def test_the_reports_plugin_registers_every_format_for_plans_and_drift() -> None:
     from reconciler.hooks import Hooks
     from reconciler.plugins import build_plugin_manager
     from reconciler_reports import plugin
 
     pm, infos = build_plugin_manager(entry_points_group=None, plugins=[("reports", plugin)])
     reporters = Hooks(pm, infos).reporters
-    assert sorted(reporters) == ["json", "text"]
+    assert sorted(reporters) == ["html", "json", "markdown", "text"]
+    assert all(r.renders == ("plan", "drift") for r in reporters.values())
     empty = Plan(changes=())
-    assert reporters["json"].render_plan(empty, RenderOptions()).startswith("{")
-    assert reporters["text"].render_plan(empty, RenderOptions()).startswith("No changes.")
+    assert reporters["json"].render_plan(empty, (), RenderOptions()).startswith("{")
+    assert reporters["text"].render_plan(empty, (), RenderOptions()).startswith("No changes.")
     assert all(r.description for r in reporters.values())

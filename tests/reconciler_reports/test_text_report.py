@@ -12,20 +12,20 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def test_plan_matches_golden(plan: Plan, golden: Callable[[str, str], None]) -> None:
-    golden("plan.txt", render_text(plan, RenderOptions()))
+    golden("plan.txt", render_text(plan, (), RenderOptions()))
 
 
 def test_coloured_plan_matches_golden(plan: Plan, golden: Callable[[str, str], None]) -> None:
-    golden("plan-color.txt", render_text(plan, RenderOptions(color=True)))
+    golden("plan-color.txt", render_text(plan, (), RenderOptions(color=True)))
 
 
 def test_empty_plan_matches_golden(golden: Callable[[str, str], None]) -> None:
-    golden("empty.txt", render_text(Plan(changes=(), live_count=3), RenderOptions()))
+    golden("empty.txt", render_text(Plan(changes=(), live_count=3), (), RenderOptions()))
 
 
 def test_colour_changes_nothing_but_escape_codes(plan: Plan) -> None:
-    plain = render_text(plan, RenderOptions())
-    coloured = render_text(plan, RenderOptions(color=True))
+    plain = render_text(plan, (), RenderOptions())
+    coloured = render_text(plan, (), RenderOptions(color=True))
     assert "\x1b" not in plain
     assert "\x1b[32m+\x1b[0m" in coloured  # create in green
     assert "\x1b[33m~\x1b[0m" in coloured  # update in yellow
@@ -34,7 +34,7 @@ def test_colour_changes_nothing_but_escape_codes(plan: Plan) -> None:
 
 
 def test_each_change_shows_its_marker_values_and_location(plan: Plan) -> None:
-    lines = render_text(plan, RenderOptions()).splitlines()
+    lines = render_text(plan, (), RenderOptions()).splitlines()
 
     def line_with(text: str) -> str:
         (found,) = [line for line in lines if text in line]
@@ -57,7 +57,7 @@ def test_each_change_shows_its_marker_values_and_location(plan: Plan) -> None:
 
 def test_sensitive_values_never_appear(plan: Plan, secret: str) -> None:
     for color in (False, True):
-        text = render_text(plan, RenderOptions(color=color))
+        text = render_text(plan, (), RenderOptions(color=color))
         assert secret not in text
         assert "tawk_api_key: (sensitive) -> (sensitive)" in ANSI.sub("", text)
 
@@ -69,13 +69,13 @@ def test_sensitive_field_of_a_create_shows_only_the_marker(secret: str) -> None:
         "x",
         (FieldChange("tawk_api_key", None, secret, sensitive=True),),
     )
-    text = render_text(Plan(changes=(change,)), RenderOptions())
+    text = render_text(Plan(changes=(change,)), (), RenderOptions())
     assert "      + tawk_api_key: (sensitive)\n" in text
     assert secret not in text
 
 
 def test_locations_are_aligned_in_one_column(plan: Plan) -> None:
-    lines = render_text(plan, RenderOptions(width=100)).splitlines()
+    lines = render_text(plan, (), RenderOptions(width=100)).splitlines()
     columns = {line.index("(config/") for line in lines if "(config/" in line}
     assert len(columns) == 1
 
@@ -89,7 +89,7 @@ def test_a_long_value_keeps_a_gap_before_its_location() -> None:
         (FieldChange("name", "a", long_value, Location("c.yaml", 4, 5)),),
         location=Location("c.yaml", 3, 3),
     )
-    lines = render_text(Plan(changes=(change,)), RenderOptions(width=80)).splitlines()
+    lines = render_text(Plan(changes=(change,)), (), RenderOptions(width=80)).splitlines()
     (value_line,) = [line for line in lines if long_value in line]
     assert value_line.endswith(f'"{long_value}"  (c.yaml:4:5)')
     (header,) = [line for line in lines if "institute.pe" in line]
@@ -108,7 +108,7 @@ def test_user_strings_are_neither_markup_nor_terminal_controls() -> None:
         ),
     )
     for color in (False, True):
-        text = render_text(Plan(changes=(change,)), RenderOptions(color=color))
+        text = render_text(Plan(changes=(change,)), (), RenderOptions(color=color))
         visible = ANSI.sub("", text)
         assert "institute.[bold]pe[/bold]\\x1b[2J" in visible
         assert '"[red]old[/]" -> "new\\u001b]0;pwned\\u0007\\u202e"' in visible
@@ -119,14 +119,14 @@ def test_user_strings_are_neither_markup_nor_terminal_controls() -> None:
 
 
 def test_empty_plan_says_so_without_naming_a_kind() -> None:
-    text = render_text(Plan(changes=(), live_count=2), RenderOptions(color=True))
+    text = render_text(Plan(changes=(), live_count=2), (), RenderOptions(color=True))
     assert ANSI.sub("", text) == "No changes. The live objects match the configuration.\n"
     assert "Plan:" not in text
 
 
 def test_unmanaged_objects_are_listed_compactly_and_capped() -> None:
     unmanaged = tuple(LiveRef("widget", f"w{i:05d}", str(i)) for i in range(9_432))
-    text = render_text(Plan(changes=(), unmanaged=unmanaged), RenderOptions(width=72))
+    text = render_text(Plan(changes=(), unmanaged=unmanaged), (), RenderOptions(width=72))
     lines = text.splitlines()
     assert lines[2] == "9,432 live objects are not in the configuration and left alone:"
     listed = " ".join(lines[3:])
@@ -137,13 +137,15 @@ def test_unmanaged_objects_are_listed_compactly_and_capped() -> None:
 
 
 def test_one_unmanaged_object_reads_naturally() -> None:
-    text = render_text(Plan(changes=(), unmanaged=(LiveRef("widget", "a", "1"),)), RenderOptions())
+    text = render_text(
+        Plan(changes=(), unmanaged=(LiveRef("widget", "a", "1"),)), (), RenderOptions()
+    )
     assert text.endswith("1 live object is not in the configuration and left alone:\n  widget.a\n")
 
 
 def test_legend_names_only_the_actions_present() -> None:
     change = Change(Action.DELETE, "widget", "gone", ref="1")
-    text = render_text(Plan(changes=(change,)), RenderOptions())
+    text = render_text(Plan(changes=(change,)), (), RenderOptions())
     assert text.splitlines()[0] == "Actions are marked: - delete"
     assert text.endswith("\nPlan: 0 to create, 0 to update, 1 to delete.\n")
 
@@ -153,6 +155,7 @@ def test_set_values_print_in_sorted_order() -> None:
     texts = {
         render_text(
             Plan(changes=(Change(Action.CREATE, "w", "x", (FieldChange("tags", None, v),)),)),
+            (),
             RenderOptions(),
         )
         for v in values

@@ -331,3 +331,9 @@ def test_every_problem_of_every_file_comes_out_at_once(problems: Problems) -> No
         "config/c.yaml:3:1: unknown section 'gadget'; did you mean 'gadgets'?"
         " (sections: 'campuses:', 'gadgets:', 'defaults:')",
     ]
+
+
+def test_the_kinds_in_use_are_those_with_a_section_even_an_empty_one(load: Load) -> None:
+    assert load({"a.yaml": "gadgets: {g: {size: 1}}\n"}).kinds == {"gadget"}
+    assert load({"b.yaml": "campuses:\n"}).kinds == {"campus", "gadget"}
+    assert load({"a.yaml": "gadgets: {}\n", "b.yaml": "defaults: {}\n"}).kinds == {"gadget"}

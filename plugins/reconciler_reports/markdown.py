@@ -1,0 +1,301 @@
+"""The ``markdown`` format: plans and drift reports as pull-request comments and job summaries.
+
+A summary line with the totals comes first, then the refusals of a refused plan, then one
+collapsible ``<details>`` section per object with its fields and their YAML locations, and a
+list of the objects that have no fields to show (deleted, present, unmanaged).
+
+GitHub refuses a comment longer than 65,536 characters, so the text stays within
+:data:`MAX_CHARS`: when it would not, it is cut at an object boundary, keeps the summary, and
+says how many objects are not shown and where the full report is.
+
+Everything that came from a user or the service goes into a code span (in Markdown) or is
+HTML-escaped (in the raw HTML of a ``<summary>``), so a value cannot open a link, mention
+someone, or break the table it sits in.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from reconciler.model import (
+    Action,
+    Change,
+    DriftCategory,
+    DriftedObject,
+    DriftReport,
+    FieldChange,
+    Ignored,
+    Location,
+    Plan,
+)
+from reconciler.records import Refusal, RenderOptions
+from reconciler_reports.values import clean, desired_text, live_text
+
+__all__ = ["MAX_CHARS", "render_markdown", "render_markdown_drift"]
+
+#: The longest text rendered: below GitHub's 65,536 characters for a comment, with room to spare
+#: for a line a workflow may add.
+MAX_CHARS: Final = 65_000
+
+#: Values are cut to this many characters: one huge value must not push out every other object.
+_VALUE_CHARS: Final = 300
+
+_ACTION_WORDS: Final = {Action.CREATE: "create", Action.UPDATE: "update", Action.DELETE: "delete"}
+_DRIFT_TITLES: Final = {
+    DriftCategory.CHANGED: "Changed: a declared field differs on the service",
+    DriftCategory.MISSING: "Missing: declared, not on the service",
+    DriftCategory.PRESENT: "Present: tombstoned (`absent: true`), still on the service",
+    DriftCategory.UNMANAGED: "Unmanaged: on the service, not declared",
+}
+_DRIFT_SYMBOLS: Final = {
+    DriftCategory.CHANGED: "~",
+    DriftCategory.MISSING: "+",
+    DriftCategory.PRESENT: "-",
+    DriftCategory.UNMANAGED: "?",
+}
+
+
+def render_markdown(plan: Plan, refusals: Sequence[Refusal], options: RenderOptions) -> str:
+    """Render ``plan`` and its refusals as GitHub-flavoured Markdown within :data:`MAX_CHARS`."""
+    head = ["### reconciler plan", ""]
+    summary = f"**{plan.summary()}**"
+    if plan.unmanaged:
+        summary += f" {len(plan.unmanaged):,} unmanaged live object(s) left alone."
+    head += [summary, *_ignored(plan.ignored), ""]
+    if refusals:
+        head += _refusals(refusals)
+    elif plan.empty:
+        head += ["No changes. The live objects match the configuration.", ""]
+    groups = [
+        _Group(items=[_change_section(c) for c in plan.changes if c.action is not Action.DELETE])
+    ]
+    deletes = [c for c in plan.changes if c.action is Action.DELETE]
+    if deletes:
+        groups.append(
+            _Group(
+                opening=f"#### To delete ({len(deletes):,})\n\n",
+                items=[f"- {_code(c.address)}{_located(c.location)}\n" for c in deletes],
+                closing="\n",
+            )
+        )
+    if plan.unmanaged:
+        groups.append(
+            _list_group(
+                f"{len(plan.unmanaged):,} live object(s) not in the configuration, left alone",
+                [f"- {_code(ref.address)}\n" for ref in plan.unmanaged],
+            )
+        )
+    return _fit("\n".join(head) + "\n", groups, options)
+
+
+def render_markdown_drift(report: DriftReport, options: RenderOptions) -> str:
+    """Render a drift report as GitHub-flavoured Markdown within :data:`MAX_CHARS`."""
+    head = ["### reconciler drift", ""]
+    if report.empty:
+        head.append(
+            f"**No drift.** The live objects match the configuration ({report.declared:,}"
+            f" declared, {report.live_count:,} live)."
+        )
+    else:
+        head.append(f"**{report.summary()}**")
+    head += [*_ignored(report.ignored), ""]
+    groups: list[_Group] = []
+    for category in (DriftCategory.CHANGED, DriftCategory.MISSING):
+        objects = report.of(category)
+        if objects:
+            groups.append(
+                _Group(
+                    opening=f"#### {_DRIFT_TITLES[category]} ({len(objects):,})\n\n",
+                    items=[_drift_section(o) for o in objects],
+                )
+            )
+    for category in (DriftCategory.PRESENT, DriftCategory.UNMANAGED):
+        objects = report.of(category)
+        if objects:
+            groups.append(
+                _Group(
+                    opening=f"#### {_DRIFT_TITLES[category]} ({len(objects):,})\n\n",
+                    items=[f"- {_code(o.address)}{_located(o.location)}\n" for o in objects],
+                    closing="\n",
+                )
+            )
+    return _fit("\n".join(head) + "\n", groups, options)
+
+
+# --------------------------------------------------------------------------------------------
+# Sections
+# --------------------------------------------------------------------------------------------
+
+
+def _change_section(change: Change) -> str:
+    words = f"{_ACTION_WORDS[change.action]} {_fields(len(change.fields))}"
+    summary = f"{html.escape(change.action.symbol)} {_html_code(change.address)}: {words}"
+    if change.action is Action.CREATE:
+        header = "| field | value | set at |\n|---|---|---|\n"
+        rows = [
+            f"| {_code(f.name)} | {_code(desired_text(f))} | {_code_location(f.location)} |\n"
+            for f in change.fields
+        ]
+    else:
+        header = "| field | live | planned | set at |\n|---|---|---|---|\n"
+        rows = [_field_row(f) for f in change.fields]
+    return _details(summary, change.location, header + "".join(rows))
+
+
+def _drift_section(obj: DriftedObject) -> str:
+    symbol = _DRIFT_SYMBOLS[obj.category]
+    summary = f"{symbol} {_html_code(obj.address)}: {_fields(len(obj.fields))}"
+    if obj.category is DriftCategory.MISSING:
+        header = "| field | declared | set at |\n|---|---|---|\n"
+        rows = [
+            f"| {_code(f.name)} | {_code(desired_text(f))} | {_code_location(f.location)} |\n"
+            for f in obj.fields
+        ]
+    else:
+        header = "| field | declared | live | set at |\n|---|---|---|---|\n"
+        rows = [
+            f"| {_code(f.name)} | {_code(desired_text(f))} | {_code(live_text(f))}"
+            f" | {_code_location(f.location)} |\n"
+            for f in obj.fields
+        ]
+    return _details(summary, obj.location, header + "".join(rows))
+
+
+def _field_row(f: FieldChange) -> str:
+    return (
+        f"| {_code(f.name)} | {_code(live_text(f))} | {_code(desired_text(f))}"
+        f" | {_code_location(f.location)} |\n"
+    )
+
+
+def _details(summary: str, location: Location | None, body: str) -> str:
+    where = f" · {_html_code(str(location))}" if location else ""
+    return f"<details><summary>{summary}{where}</summary>\n\n{body}\n</details>\n\n"
+
+
+def _list_group(title: str, items: list[str]) -> _Group:
+    return _Group(
+        opening=f"<details><summary>{html.escape(title)}</summary>\n\n",
+        items=items,
+        closing="\n</details>\n\n",
+    )
+
+
+def _refusals(refusals: Sequence[Refusal]) -> list[str]:
+    lines = ["> [!CAUTION]", "> **The plan was refused** (exit 3); nothing will be changed:"]
+    for refusal in refusals:
+        where = f"{_code(refusal.address)}: " if refusal.address else ""
+        who = f" ({_code(refusal.plugin)})" if refusal.plugin else ""
+        lines.append(f"> - {where}{_text(refusal.message)}{who}")
+    return [*lines, ""]
+
+
+def _ignored(ignored: Ignored) -> list[str]:
+    # Our own words: only the table name needs to stay literal.
+    return ["", ignored.summary().replace("[ignore]", "`[ignore]`")] if ignored else []
+
+
+# --------------------------------------------------------------------------------------------
+# The cut
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Group:
+    """Objects rendered together: each item is one object; opening and closing wrap them."""
+
+    items: list[str]
+    opening: str = ""
+    closing: str = ""
+    shown: int = field(default=0, init=False)
+
+
+#: Room kept for the note that says what was cut (it is a few hundred characters at most).
+_NOTE_ROOM: Final = 1_000
+
+
+def _fit(head: str, groups: list[_Group], options: RenderOptions) -> str:
+    """``head`` and as many whole objects of ``groups`` as fit, with a note if any were cut."""
+    total = sum(len(g.items) for g in groups)
+    whole = head + "".join(g.opening + "".join(g.items) + g.closing for g in groups if g.items)
+    if len(whole) <= MAX_CHARS:
+        return whole
+    budget = MAX_CHARS - _NOTE_ROOM - len(head)
+    parts = [head]
+    for group in groups:
+        wrap = len(group.opening) + len(group.closing)
+        if not group.items or budget < wrap + len(group.items[0]):
+            break
+        budget -= wrap
+        for item in group.items:
+            if len(item) > budget:
+                break
+            budget -= len(item)
+            group.shown += 1
+        parts += [group.opening, *group.items[: group.shown], group.closing]
+        if group.shown < len(group.items):
+            break
+    shown = sum(g.shown for g in groups)
+    where = options.full_report or "the same command with `--format json` or `--format html`"
+    parts.append(
+        f"> [!NOTE]\n> **{total - shown:,} of {total:,} objects are not shown**: the text would"
+        f" pass GitHub's comment limit ({MAX_CHARS:,} characters kept). The totals above count"
+        f" them all. The full report: {_text(where, code_spans=True)}.\n"
+    )
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Escaping
+# --------------------------------------------------------------------------------------------
+
+_MARKDOWN_ACTIVE: Final = re.compile(r"[\\`*_{}\[\]<>()#+!|~@&:]")
+
+
+def _code(text: str) -> str:
+    """``text`` as a Markdown code span that is safe in a table cell.
+
+    Inside a code span nothing is Markdown (no links, no mentions, no entities); only ``|``
+    must be escaped in a table, and the fence must be longer than any run of backticks.
+    """
+    text = _short(clean(text))
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
+
+
+def _code_location(location: Location | None) -> str:
+    return _code(str(location)) if location else ""
+
+
+def _located(location: Location | None) -> str:
+    return f" ({_code(str(location))})" if location else ""
+
+
+def _html_code(text: str) -> str:
+    """``text`` in a ``<code>`` element of raw HTML, where Markdown is not read."""
+    return f"<code>{html.escape(_short(clean(text)))}</code>"
+
+
+def _text(text: str, *, code_spans: bool = False) -> str:
+    """Free text (a refusal's message) with every Markdown-active character as an entity.
+
+    With ``code_spans``, text between backticks is kept as code (for the notes we write).
+    """
+    if code_spans:
+        pieces = re.split(r"(`[^`]+`)", text)
+        return "".join(p if p.startswith("`") else _text(p) for p in pieces)
+    return _MARKDOWN_ACTIVE.sub(lambda m: f"&#{ord(m.group())};", clean(text))
+
+
+def _fields(count: int) -> str:
+    return f"{count} field" if count == 1 else f"{count} fields"
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 1] + "…"

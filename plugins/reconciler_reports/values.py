@@ -1,0 +1,48 @@
+"""How every format writes a value and a user's text: one line, nothing a reader acts on.
+
+Values are written as JSON literals, so ``"6"`` and ``6`` look different, as they are.
+Control, format and separator characters in any text that came from a user or the service
+(names, paths, values) are escaped: a name holding an escape sequence must not repaint a
+terminal, and a newline must not break a Markdown table.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reconciler.model import SENSITIVE, FieldChange
+from reconciler.planfile import json_value
+
+__all__ = ["clean", "desired_text", "literal", "live_text"]
+
+
+def literal(value: Any) -> str:
+    """A value as a JSON literal on one line: ``"6"``, ``12``, ``null``, ``["fr-FR"]``."""
+    return clean(json.dumps(json_value(value), ensure_ascii=False))
+
+
+def desired_text(field: FieldChange) -> str:
+    """The value the configuration asks for (``after``), or ``(sensitive)``."""
+    return SENSITIVE if field.sensitive else literal(field.after)
+
+
+def live_text(field: FieldChange) -> str:
+    """The live value (``before``), or ``(sensitive)``."""
+    return SENSITIVE if field.sensitive else literal(field.before)
+
+
+def clean(text: str) -> str:
+    """Escape what a terminal would act on or hide: control, format and separator characters."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"

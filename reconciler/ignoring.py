@@ -1,0 +1,183 @@
+"""Ignore rules: live objects and fields that something else manages (``[ignore]`` settings).
+
+::
+
+    [ignore]
+    objects = ["institute.legacy-*", "institute.test-??"]   # shell-style globs on addresses
+    [ignore.fields]
+    "institute.*" = ["callback_url"]                         # per address glob: fields
+
+An ignored object is never reported as unmanaged, and never changed or deleted: a glob that
+matches a declared object is an error at ``validate`` (:func:`check_ignore_rules`). An ignored
+field is still written when its object is created, but outside changes to it are neither
+reported as drift nor reverted. Plans and drift reports count what was ignored
+(:class:`~reconciler.model.Ignored`), so that nothing disappears silently.
+
+Globs are :func:`fnmatch.fnmatchcase` patterns (``*``, ``?``, ``[seq]``), matched against the
+whole address, case-sensitively, as addresses are.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from reconciler.errors import SettingsError
+from reconciler.model import DesiredState, Location
+from reconciler.records import Problem, ResourceKind
+from reconciler.validation import is_closed
+
+__all__ = [
+    "NO_RULES",
+    "FieldRule",
+    "IgnoreRules",
+    "ObjectRule",
+    "check_ignore_rules",
+    "parse_ignore",
+]
+
+_KEYS: Final = ("fields", "objects")
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRule:
+    """``pattern`` from ``[ignore] objects``; ``location`` is where the settings file says it."""
+
+    pattern: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRule:
+    """One entry of ``[ignore.fields]``: objects matching ``pattern`` ignore ``fields``."""
+
+    pattern: str
+    fields: frozenset[str]
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreRules:
+    """Every ignore rule of a project (none by default)."""
+
+    objects: tuple[ObjectRule, ...] = ()
+    fields: tuple[FieldRule, ...] = ()
+
+    def ignores_object(self, address: str) -> bool:
+        return any(fnmatch.fnmatchcase(address, rule.pattern) for rule in self.objects)
+
+    def ignored_fields(self, address: str) -> frozenset[str]:
+        """The fields of the object at ``address`` that something else manages."""
+        found: frozenset[str] = frozenset()
+        for rule in self.fields:
+            if fnmatch.fnmatchcase(address, rule.pattern):
+                found |= rule.fields
+        return found
+
+
+#: A project without ``[ignore]``: nothing is ignored.
+NO_RULES: Final = IgnoreRules()
+
+
+def parse_ignore(table: Any, source: Path, text: str) -> IgnoreRules:
+    """Read the ``[ignore]`` table of the settings file ``source`` (whose content is ``text``).
+
+    Unknown keys and wrong types are a :class:`SettingsError` located in the file.
+    """
+    if not isinstance(table, dict):
+        raise _error(source, text, "ignore", "ignore must be a table ([ignore]).")
+    for key in table:
+        if key not in _KEYS:
+            raise _error(
+                source,
+                text,
+                key,
+                f"unknown key {key!r} in [ignore]; expected {' or '.join(_KEYS)}.",
+            )
+    objects = table.get("objects", [])
+    if not isinstance(objects, list) or not all(isinstance(p, str) and p for p in objects):
+        raise _error(
+            source, text, "objects", 'ignore.objects must be a list of globs, e.g. ["kind.x-*"].'
+        )
+    fields = table.get("fields", {})
+    if not isinstance(fields, dict):
+        raise _error(source, text, "fields", "ignore.fields must be a table ([ignore.fields]).")
+    field_rules = []
+    for pattern, names in fields.items():
+        if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+            raise _error(
+                source,
+                text,
+                pattern,
+                f'ignore.fields."{pattern}" must be a list of field names, e.g. ["callback_url"].',
+            )
+        field_rules.append(FieldRule(pattern, frozenset(names), _locate(source, text, pattern)))
+    return IgnoreRules(
+        objects=tuple(ObjectRule(p, _locate(source, text, p)) for p in objects),
+        fields=tuple(field_rules),
+    )
+
+
+def check_ignore_rules(
+    rules: IgnoreRules, state: DesiredState, kinds: Mapping[str, ResourceKind]
+) -> list[Problem]:
+    """Problems with ``rules`` given what the configuration declares, located in the settings.
+
+    An object glob must not match a declared object (the configuration would both manage and
+    ignore it), and an ignored field must be a field of some kind its glob can match.
+    """
+    problems: list[Problem] = []
+    addresses = [o.address for o in state.objects]
+    for rule in rules.objects:
+        matched = fnmatch.filter(addresses, rule.pattern)
+        if matched:
+            more = f" and {len(matched) - 5} more" if matched[5:] else ""
+            shown = ", ".join(matched[:5]) + more
+            problems.append(
+                Problem(
+                    f"[ignore] objects: {rule.pattern!r} matches {len(matched)} declared"
+                    f" object(s) ({shown}); an object is either managed or ignored: narrow the"
+                    " glob, or remove the object from the configuration",
+                    rule.location,
+                )
+            )
+    for field_rule in rules.fields:
+        kind_glob = field_rule.pattern.split(".", 1)[0]
+        matching = [k for name, k in kinds.items() if fnmatch.fnmatchcase(name, kind_glob)]
+        if not matching or not all(is_closed(k.schema) for k in matching):
+            continue  # an open schema takes any field name: nothing to check against
+        known = {f for k in matching for f in k.schema.get("properties") or {}}
+        for name in sorted(field_rule.fields - known):
+            problems.append(
+                Problem(
+                    f"[ignore.fields] {field_rule.pattern!r}: {name!r} is not a field of"
+                    f" {', '.join(sorted(k.name for k in matching))}",
+                    field_rule.location,
+                )
+            )
+    return problems
+
+
+def _locate(source: Path, text: str, needle: str) -> Location | None:
+    """Where ``needle`` first appears in the settings file, as a key or a quoted string.
+
+    tomllib keeps no positions, so this looks for the text itself; good enough to point a
+    person at the right line.
+    """
+    pattern = re.compile(rf"""(?:["']{re.escape(needle)}["']|^\s*{re.escape(needle)}\b)""", re.M)
+    found = pattern.search(text)
+    if found is None:
+        return None
+    start = found.start() + (len(found.group()) - len(found.group().lstrip()))
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    return Location(str(source), line, column)
+
+
+def _error(source: Path, text: str, needle: str, message: str) -> SettingsError:
+    location = _locate(source, text, needle)
+    return SettingsError(f"{location or source}: {message}")
