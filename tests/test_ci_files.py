@@ -70,7 +70,11 @@ def test_the_workflows_use_the_documented_command_lines() -> None:
     plan = " ".join(run_lines("reconciler-plan.yml").split())
     assert "reconciler validate config/ --format github" in plan
     assert "reconciler plan config/ --out plan.json --format markdown --output plan.md" in plan
-    assert "--no-local-plugins" in plan
+    assert (
+        "reconciler plan config/ --live live.json --format markdown --output plan.md"
+        " --detailed-exitcode --no-local-plugins"
+    ) in plan
+    assert "reconciler snapshot config/ --output live.json" in run_lines("reconciler-drift.yml")
     assert "reconciler apply plan.json" in run_lines("reconciler-apply.yml")
     assert "reconciler drift config/ --format html --output drift.html" in run_lines(
         "reconciler-drift.yml"
@@ -119,3 +123,10 @@ def test_the_pre_commit_hook_fails_on_a_broken_config_naming_file_and_line(
         command, cwd=repo, env=env, capture_output=True, text=True, timeout=600, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_readme_points_yaml_editors_at_the_published_config_schema() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    line = next(x for x in readme.splitlines() if x.startswith("# yaml-language-server: $schema="))
+    assert line.endswith("/schemas/config.schema.json")
+    assert (ROOT / "schemas" / "config.schema.json").is_file()
