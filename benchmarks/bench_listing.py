@@ -7,23 +7,23 @@ runs of each, and the speed-up. Run it as::
 
     python benchmarks/bench_listing.py [--count 10000] [--latency 0.02] [--runs 5]
 
-``--write-baseline`` stores the numbers in ``benchmarks/baseline/listing.json``; later runs
-print how they compare with it. ``--check`` exits 1 when the concurrent listing got more than
-1.5 times slower relative to the one-at-a-time listing of the same run (a ratio, so that the
-check does not depend on the machine).
+``--write-baseline`` stores the numbers in ``benchmarks/baseline/listing.json`` (refused on a
+busy machine, see ``harness.py``); later runs print how they compare with it. ``--check``
+exits 1 when the concurrent listing got more than 1.5 times slower relative to the
+one-at-a-time listing of the same run (a ratio, so that the check does not depend on the
+machine). This one runs in-process: it compares the client with itself, not with a floor.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
+
+import harness
 
 from reconciler_proctorexam.client import PAGE_LIMIT, ProctorExamClient
 from reconciler_proctorexam.config import ClientSettings, Credentials
@@ -53,13 +53,13 @@ def measure(base_url: str, parallelism: int, runs: int, expected: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--count", type=int, default=10_000, help="institutes to list")
     parser.add_argument("--latency", type=float, default=0.02, help="seconds per request")
     parser.add_argument("--runs", type=int, default=5, help="runs per setting (median)")
-    parser.add_argument("--write-baseline", action="store_true", help=f"write {BASELINE}")
     parser.add_argument("--check", action="store_true", help="fail on a regression")
     args = parser.parse_args(argv)
+    report = harness.start("listing", argv)
 
     seed = [{"name": f"Institute {n}", "short_name": f"i{n:06d}"} for n in range(args.count)]
     pages = max(1, -(-args.count // PAGE_LIMIT))
@@ -87,28 +87,20 @@ def main(argv: list[str] | None = None) -> int:
         f" --latency {args.latency:g} --runs {args.runs}"
     )
 
-    record: dict[str, Any] = {
+    report.figures = {
         "count": args.count,
         "latency": args.latency,
         "runs": args.runs,
         "seconds": {name: round(value, 4) for name, value in results.items()},
         "speedup_parallelism_4": round(speedup, 2),
-        "python": platform.python_version(),
-        "machine": platform.machine(),
     }
-    status = 0
     if BASELINE.exists():
         baseline = json.loads(BASELINE.read_text(encoding="utf-8"))
         before = float(baseline.get("speedup_parallelism_4", 0.0))
-        print(f"  baseline speed-up: {before:.1f}x ({BASELINE})")
+        print(f"  baseline speed-up: {before:.1f}x ({BASELINE.name})")
         if args.check and before and speedup < before / 1.5:
-            print("  REGRESSION: concurrent listing is more than 1.5x slower than the baseline")
-            status = 1
-    if args.write_baseline:
-        BASELINE.parent.mkdir(parents=True, exist_ok=True)
-        BASELINE.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        print(f"  wrote {BASELINE}")
-    return status
+            report.missed.append("concurrent listing is more than 1.5x slower than the baseline")
+    return report.finish(args.write_baseline)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,8 @@ from reconciler.model import (
 from reconciler.records import (
     ApplyResult,
     ChangeOutcome,
+    DoctorRequest,
+    DoctorStep,
     Outcome,
     Problem,
     Provider,
@@ -47,6 +49,7 @@ from reconciler.records import (
     RenderOptions,
     Reporter,
     ResourceKind,
+    StepStatus,
 )
 
 __version__ = "0.1.0"
@@ -61,6 +64,8 @@ __all__ = [
     "ConfigError",
     "DesiredObject",
     "DesiredState",
+    "DoctorRequest",
+    "DoctorStep",
     "DriftCategory",
     "DriftReport",
     "DriftedObject",
@@ -88,6 +93,7 @@ __all__ = [
     "ServiceError",
     "SettingsError",
     "StaleObjectError",
+    "StepStatus",
     "TransportError",
     "__version__",
     "hookimpl",

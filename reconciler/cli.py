@@ -357,6 +357,48 @@ def export(
 
 @cli.command()
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@sandbox_options
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--write-probe",
+    metavar="NAME",
+    help="Also send one no-op update to this object (e.g. an institute's short_name) to check"
+    " the update route; asks first on a terminal.",
+)
+def doctor(
+    path: Path | None, sandbox: bool, reset_sandbox: bool, fmt: str, write_probe: str | None
+) -> None:
+    """Probe the live service, read-only: address, credentials, clock, pagination, signing.
+
+    With PATH, its settings apply, and the fields it manages are read back from one live
+    object. Exits 0 when every step passed, 1 when one failed, 2 when one was inconclusive.
+    """
+    from reconciler.doctor import confirm_write_probe, run_doctor
+
+    project = Project.open(path if path is not None else Path.cwd())
+    desired = project.load() if path is not None else None
+    if sandbox and desired is None:
+        raise SettingsError("--sandbox needs PATH: the sandbox is seeded from the config there.")
+    if write_probe:
+        confirm_write_probe(write_probe, sorted(project.hooks.providers))
+    with _maybe_sandbox(project, desired or DesiredState(()), sandbox, reset_sandbox):
+        report = run_doctor(
+            project.hooks,
+            project.settings,
+            project.environ,
+            desired=desired,
+            write_probe=write_probe,
+        )
+    color = use_color(sys.stdout, os.environ, disabled=_no_color())
+    click.echo(report.render(fmt, color=color), nl=False)
+    if report.exit_code:
+        raise click.exceptions.Exit(report.exit_code)
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 def plugins(path: Path | None) -> None:
     """List the loaded plugins: where each came from, its hooks and what it contributes.
 

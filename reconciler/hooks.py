@@ -7,6 +7,7 @@ at a time, so that a clash names both plugins, and cached: they run once per pro
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -20,6 +21,8 @@ from reconciler.plugins import PluginInfo
 from reconciler.records import (
     ApplyResult,
     ChangeOutcome,
+    DoctorRequest,
+    DoctorStep,
     Problem,
     Provider,
     Refusal,
@@ -142,6 +145,22 @@ class Hooks:
 
     def after_apply(self, result: ApplyResult) -> None:
         self.pm.hook.reconciler_after_apply(result=result)
+
+    # Diagnosing -----------------------------------------------------------------------------
+
+    def doctor(self, request: DoctorRequest) -> list[DoctorStep]:
+        """Every step the plugins report for ``request.provider``, labelled with it."""
+        results: list[Iterable[DoctorStep] | None] = self.pm.hook.reconciler_doctor(request=request)
+        steps = []
+        for result in results:
+            for step in result or ():
+                if not isinstance(step, DoctorStep):
+                    raise PluginError(
+                        f"reconciler_doctor returned {step!r} for provider"
+                        f" {request.provider!r}, not a DoctorStep."
+                    )
+                steps.append(dataclasses.replace(step, provider=request.provider))
+        return steps
 
     # ----------------------------------------------------------------------------------------
 

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from reconciler.records import (
         ApplyResult,
         ChangeOutcome,
+        DoctorRequest,
+        DoctorStep,
         Problem,
         Provider,
         Refusal,
@@ -217,3 +219,30 @@ def reconciler_after_apply(result: ApplyResult) -> None:
         def reconciler_after_apply(result):
             slack.post(f"{result.count(Outcome.APPLIED)} changes applied")
     """
+
+
+# --------------------------------------------------------------------------------------------
+# Diagnosing: called by ``reconciler doctor``, before a first apply against a live service.
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def reconciler_doctor(request: DoctorRequest) -> Iterable[DoctorStep] | None:
+    """Probe a provider's live service, read-only, and say what passed, failed or is unclear.
+
+    Called by ``reconciler doctor`` once per provider, with a
+    :class:`~reconciler.records.DoctorRequest` naming the provider, its context and, with a
+    config PATH, the desired state. A plugin answers only for the providers it owns and returns
+    ``None`` for the others. Returns :class:`~reconciler.records.DoctorStep` records in the
+    order they ran; any failed step makes the command exit 1, else any inconclusive one 2. No
+    step may write, except the one no-op update to ``request.write_probe`` that the user opted
+    into. Messages must never hold a credential.
+
+    Example::
+
+        @hookimpl
+        def reconciler_doctor(request):
+            if request.provider == "mine":
+                return [DoctorStep("reachable", StepStatus.PASSED, "answered in 40 ms")]
+    """
+    raise NotImplementedError

@@ -37,7 +37,7 @@ from reconciler.records import (
     Refusal,
     ResourceKind,
 )
-from reconciler.settings import Settings, load_settings
+from reconciler.settings import SETTINGS_FILE, Settings, load_settings
 
 __all__ = ["Project"]
 
@@ -95,9 +95,23 @@ class Project:
         state = load_desired(self.path, self.kinds, self.environ)
         problems = check_ignore_rules(self.settings.ignore, state, self.kinds)
         problems += self.hooks.validate(state, self.kinds)
+        problems += self._option_problems()
         if problems:
             raise ConfigError(sorted(problems, key=_problem_order))
         return state
+
+    def _option_problems(self) -> list[Problem]:
+        """What each provider finds wrong in its table of the project settings."""
+        where = str(self.settings.source or self.settings.base_dir / SETTINGS_FILE)
+        problems = []
+        for provider in self.hooks.providers.values():
+            if provider.check_options is not None:
+                options = self.settings.providers.get(provider.name, {})
+                problems += [
+                    Problem(f"{where}: {message}", plugin=provider.name)
+                    for message in provider.check_options(options)
+                ]
+        return problems
 
     # Refresh --------------------------------------------------------------------------------
 

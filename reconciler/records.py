@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from reconciler.model import Change, DriftReport, LiveObject, Location, Plan
+from reconciler.model import Change, DesiredState, DriftReport, LiveObject, Location, Plan
 
 __all__ = [
     "ApplyResult",
     "ChangeOutcome",
+    "DoctorRequest",
+    "DoctorStep",
     "Normalizer",
     "Outcome",
     "Problem",
@@ -33,6 +35,7 @@ __all__ = [
     "Reporter",
     "ResourceKind",
     "SandboxFactory",
+    "StepStatus",
 ]
 
 #: Turns a value (desired or live) into the form that is compared: ``"6"`` and ``6`` both
@@ -136,13 +139,16 @@ class Provider:
     """Reads and writes the live objects of some kinds.
 
     ``connect`` opens a session for one command run (an async context manager). ``sandbox``, if
-    the provider has a local emulator, starts it for ``--sandbox``.
+    the provider has a local emulator, starts it for ``--sandbox``. ``check_options``, if given,
+    checks the provider's settings table (``[providers.<name>]``) at ``validate``, before any
+    network call, and returns a message for each problem (an empty list when all is well).
     """
 
     name: str
     kinds: tuple[str, ...]
     connect: Callable[[ProviderContext], contextlib.AbstractAsyncContextManager[ProviderSession]]
     sandbox: SandboxFactory | None = None
+    check_options: Callable[[Mapping[str, Any]], Sequence[str]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,3 +241,44 @@ class ApplyResult:
     @property
     def failed(self) -> bool:
         return any(o.outcome is Outcome.FAILED for o in self.outcomes)
+
+
+class StepStatus(enum.Enum):
+    """How one ``reconciler doctor`` step went; the worst status decides the exit code."""
+
+    PASSED = "passed"
+    FAILED = "failed"  # exit 1: something to fix, the step says what
+    INCONCLUSIVE = "inconclusive"  # exit 2: the service's answers cannot tell
+
+
+@dataclass(frozen=True, slots=True)
+class DoctorStep:
+    """One check of a live service by ``reconciler doctor``.
+
+    ``name`` says what was checked (``credentials``), ``detail`` what was seen, and ``fix``,
+    for a step that did not pass, which setting to change or what to do next. Neither may hold
+    a credential or a write-only value. ``provider`` is filled in by the core.
+    """
+
+    name: str
+    status: StepStatus
+    detail: str
+    fix: str = ""
+    provider: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DoctorRequest:
+    """What ``reconciler doctor`` asks one provider to probe.
+
+    ``context`` is what the provider would be connected with; ``kinds`` the kinds it serves;
+    ``desired``, with a config PATH, the objects whose managed fields can be read back;
+    ``write_probe``, when the user opted in (and confirmed), the identity of the one object
+    that may receive a no-op update. Nothing else may be written.
+    """
+
+    provider: str
+    context: ProviderContext
+    kinds: Mapping[str, ResourceKind]
+    desired: DesiredState | None = None
+    write_probe: str | None = None

@@ -80,16 +80,19 @@ def error_for_response(
     address: str | None,
     secrets: Iterable[str],
     attempts: int = 1,
+    hint: str = "",
     collection: bool = False,
 ) -> ReconcilerError:
     """The error for a final, unsuccessful answer. ``what`` is ``"GET /institutes/7"``.
 
+    ``hint`` (a sentence) is added to the message: a setting that may explain the refusal.
     ``collection`` says that the path names a collection (``/institutes``), which always
     exists: a 404 there means the base URL is wrong, not that something was deleted.
     """
     status = response.status_code
     host = response.request.url.netloc.decode("ascii")
     secrets = tuple(secrets)
+    end = f" {hint}" if hint else ""
     text, fields = parse_error_body(response.text)
     text = redact(text, secrets)
     fields = {name: [redact(m, secrets) for m in msgs] for name, msgs in fields.items()}
@@ -98,7 +101,7 @@ def error_for_response(
         return AuthenticationError(
             f"{host} refused {what} with {status}{said}. Check PROCTOREXAM_API_TOKEN and"
             " PROCTOREXAM_SECRET_KEY (and the machine's clock: requests are timestamped);"
-            " listing institutes needs a Premium superuser.",
+            f" listing institutes needs a Premium superuser.{end}",
             address=address,
         )
     if status == 404 and collection:
@@ -111,12 +114,12 @@ def error_for_response(
     if status == 404:
         return NotFoundError(
             f"not found on {host} ({what} answered 404{said}). It was deleted or never existed:"
-            " run plan again to see the live state.",
+            f" run plan again to see the live state.{end}",
             address=address,
         )
     if status == 422:
         return RejectedError(
-            f"{host} rejected the values ({what} answered 422){said}. Fix them in the YAML.",
+            f"{host} rejected the values ({what} answered 422){said}. Fix them in the YAML.{end}",
             address=address,
             fields=fields,
         )
@@ -124,11 +127,12 @@ def error_for_response(
         tries = f" after {attempts} attempt{'s' if attempts != 1 else ''}"
         return ServiceError(
             f"{host} kept failing: {what} answered {status}{said}{tries}. The service is busy or"
-            " down; try again later, or lower parallelism / set rate_limit in the settings.",
+            " down; try again later, or lower parallelism / set rate_limit in the settings."
+            f"{end}",
             address=address,
         )
     return ProviderError(
-        f"{host} answered {what} with an unexpected {status}{said}.", address=address
+        f"{host} answered {what} with an unexpected {status}{said}.{end}", address=address
     )
 
 

@@ -51,8 +51,9 @@ _LISTING_ROUNDS = 3
 
 T = TypeVar("T")
 
-#: Methods whose parameters travel in the query string; the others send a JSON body.
-_QUERY_METHODS = frozenset({"GET", "DELETE"})
+#: Methods whose parameters always travel in the query string; DELETE's follow the
+#: ``delete_params`` reading (see :meth:`ProctorExamClient._in_query`); the others send JSON.
+_QUERY_METHODS = frozenset({"GET"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +196,12 @@ class ProctorExamClient:
     async def update_institute(
         self, ref: str, values: Mapping[str, Any], *, address: str | None = None
     ) -> dict[str, Any]:
-        """PATCH only the given fields; idempotent, so retried like a read."""
-        reply = await self._call("PATCH", "/institutes/{id}", values, path_id=ref, address=address)
+        """Send only the given fields; idempotent, so retried like a read.
+
+        The verb is our reading (``update_method``: PATCH, as one public client sends, or PUT).
+        """
+        method = self.settings.update_method
+        reply = await self._call(method, "/institutes/{id}", values, path_id=ref, address=address)
         return _item(reply, "institute")
 
     async def delete_institute(self, ref: str, *, address: str | None = None) -> None:
@@ -260,6 +265,7 @@ class ProctorExamClient:
                         address=address,
                         secrets=secrets,
                         attempts=attempt,
+                        hint=self._reading_hint(method, status, params),
                         collection=collection,
                     )
                 retry_after = retry_after_seconds(result)
@@ -320,11 +326,13 @@ class ProctorExamClient:
             # Signed at the last moment, inside the slot: a fresh nonce and an honest timestamp
             # for every attempt, however long it queued.
             to_sign = dict(params) if path_id is None else {**params, "id": path_id}
-            signed = signed_params(to_sign, self.settings.credentials.secret)
+            signed = signed_params(
+                to_sign, self.settings.credentials.secret, lists=self.settings.list_rendering
+            )
             self._stats.requests += 1
             sent = time.monotonic()
             try:
-                if method in _QUERY_METHODS:
+                if self._in_query(method):
                     # The path id is signed but travels in the path, not again in the query.
                     query = {
                         k: render_value(v)
@@ -341,6 +349,41 @@ class ProctorExamClient:
                 return failure
             _log_request(method, path, params, str(response.status_code), sent)
             return response
+
+    def _reading_hint(self, method: str, status: int, params: Mapping[str, Any]) -> str:
+        """Which switchable reading (``READINGS``) may explain a refusal; "" when none."""
+        table = "[providers.proctorexam]"
+        if status == 405 and method in ("PATCH", "PUT"):
+            other = "PUT" if method == "PATCH" else "PATCH"
+            return (
+                f"The update verb is our reading: if the service updates with {other}, set"
+                f' update_method = "{other}" under {table}'
+                " (reconciler doctor --write-probe NAME checks the verb)."
+            )
+        if status in (400, 415) and method == "DELETE":
+            other = "body" if self.settings.delete_params == "query" else "query"
+            return (
+                "Where a DELETE's parameters travel is our reading: if the service wants them in"
+                f' the {other}, set delete_params = "{other}" under {table}.'
+            )
+        if status == 401 and any(isinstance(v, list | tuple) for v in params.values()):
+            other = "json" if self.settings.list_rendering == "ruby" else "ruby"
+            return (
+                "This request carried a list, and how a list is signed is our reading: if"
+                f' requests without lists pass, set list_rendering = "{other}" under {table}'
+                " (reconciler doctor tells which one the service expects)."
+            )
+        return ""
+
+    def _in_query(self, method: str) -> bool:
+        """Whether ``method`` sends its parameters in the query string rather than JSON.
+
+        For DELETE it is our reading (``delete_params``): clients differ, and a Rails server
+        merges both, so the query string unless the settings say ``body``.
+        """
+        if method == "DELETE":
+            return self.settings.delete_params == "query"
+        return method in _QUERY_METHODS
 
     def _describe(self, exc: httpx.HTTPError, secrets: Iterable[str]) -> str:
         """A few words on what went wrong; only errors known not to quote the request say more."""

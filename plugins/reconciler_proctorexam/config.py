@@ -11,6 +11,8 @@ Where each setting comes from:
 - ``timeout`` (seconds per request), ``max_retries``, ``rate_limit`` (requests per second,
   none by default), ``backoff`` and ``backoff_cap`` (seconds), ``max_retry_after`` (seconds),
   ``allow_insecure_http``: from the settings table; ``parallelism`` from the context.
+- ``update_method``, ``delete_params``, ``list_rendering``: the readings of the contract a user
+  can switch (:data:`READINGS`), from the settings table; ``reconciler doctor`` says which.
 
 The credentials file holds ``KEY=value`` lines, as a shell or a ``.env`` file would::
 
@@ -36,10 +38,12 @@ from reconciler.records import ProviderContext
 
 __all__ = [
     "BASE_URL_VAR",
+    "READINGS",
     "SECRET_KEY_VAR",
     "TOKEN_VAR",
     "ClientSettings",
     "Credentials",
+    "check_readings",
     "is_loopback",
     "resolve_settings",
 ]
@@ -49,6 +53,17 @@ TOKEN_VAR = "PROCTOREXAM_API_TOKEN"
 SECRET_KEY_VAR = "PROCTOREXAM_SECRET_KEY"
 
 _WHERE = "[providers.proctorexam]"
+
+#: The points of the contract that are our reading, not documented fact, and that a user can
+#: switch in the settings table: each option's accepted values, the default first.
+#: ``update_method``: the verb of an institute update (PATCH is what one public client sends).
+#: ``delete_params``: where a DELETE's parameters travel (a Rails server merges both).
+#: ``list_rendering``: how a list is written in the string to sign (see ``signing.py``).
+READINGS: Mapping[str, tuple[str, ...]] = {
+    "update_method": ("PATCH", "PUT"),
+    "delete_params": ("query", "body"),
+    "list_rendering": ("ruby", "json"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +92,10 @@ class ClientSettings:
     backoff_cap: float = 20.0
     max_retry_after: float = 120.0
     allow_insecure_http: bool = False
+    # Our readings of the contract (READINGS); the client uses each in one place.
+    update_method: str = "PATCH"
+    delete_params: str = "query"
+    list_rendering: str = "ruby"
 
     @property
     def host(self) -> str:
@@ -109,13 +128,32 @@ def resolve_settings(context: ProviderContext) -> ClientSettings:
         for name, (minimum, integer) in _NUMBER_OPTIONS.items()
         if options.get(name) is not None
     }
+    problems = check_readings(options)
+    if problems:
+        raise SettingsError(" ".join(problems))
+    readings = {name: options[name] for name in READINGS if options.get(name) is not None}
     return ClientSettings(
         base_url=base_url,
         credentials=_credentials(options, environ, context.base_dir),
         parallelism=parallelism,
         allow_insecure_http=allow_insecure,
         **numbers,
+        **readings,
     )
+
+
+def check_readings(options: Mapping[str, Any]) -> list[str]:
+    """A message for each reading in ``options`` set to a value it does not accept."""
+    problems = []
+    for name, accepted in READINGS.items():
+        value = options.get(name)
+        if value is not None and value not in accepted:
+            choices = " or ".join(f'"{a}"' for a in accepted)
+            problems.append(
+                f"{name} under {_WHERE} must be {choices}, not {value!r};"
+                " reconciler doctor tells which one the service expects."
+            )
+    return problems
 
 
 def check_base_url(url: str, *, allow_insecure_http: bool) -> str:

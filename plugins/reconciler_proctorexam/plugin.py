@@ -13,9 +13,17 @@ from pathlib import Path
 
 import click
 
-from reconciler import DesiredState, Problem, Provider, ResourceKind, hookimpl
+from reconciler import (
+    DesiredState,
+    DoctorRequest,
+    DoctorStep,
+    Problem,
+    Provider,
+    ResourceKind,
+    hookimpl,
+)
 from reconciler_proctorexam.institute import check_institutes, institute_kind
-from reconciler_proctorexam.provider import provider
+from reconciler_proctorexam.provider import NAME, provider
 
 
 @contextlib.contextmanager
@@ -41,6 +49,16 @@ def reconciler_validate(
     state: DesiredState, kinds: Mapping[str, ResourceKind]
 ) -> Sequence[Problem]:
     return check_institutes(state, kinds)
+
+
+@hookimpl
+def reconciler_doctor(request: DoctorRequest) -> Sequence[DoctorStep] | None:
+    if request.provider != NAME:
+        return None
+    # Imported here, like the client: only doctor pays for it.
+    from reconciler_proctorexam.doctor import probe
+
+    return probe(request)
 
 
 @hookimpl

@@ -24,7 +24,7 @@ from reconciler.records import (
     ResourceKind,
     SandboxFactory,
 )
-from reconciler_proctorexam.config import resolve_settings
+from reconciler_proctorexam.config import check_readings, resolve_settings
 from reconciler_proctorexam.institute import DEPRECATED, KIND, WRITABLE
 
 if TYPE_CHECKING:
@@ -37,7 +37,9 @@ NAME = "proctorexam"
 
 def provider(sandbox: SandboxFactory | None = None) -> Provider:
     """The provider record the plugin registers; ``sandbox`` starts the local emulator."""
-    return Provider(name=NAME, kinds=(KIND,), connect=connect, sandbox=sandbox)
+    return Provider(
+        name=NAME, kinds=(KIND,), connect=connect, sandbox=sandbox, check_options=check_readings
+    )
 
 
 def connect(context: ProviderContext) -> AbstractAsyncContextManager[ProviderSession]:

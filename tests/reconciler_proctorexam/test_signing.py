@@ -114,6 +114,21 @@ def test_fixed_vectors(params: dict[str, Any], expected_string: str, expected_he
     assert sign(params, KEY) == expected_hex
 
 
+def test_the_json_list_rendering() -> None:
+    # printf %s 'custom_languages=["no-NO","fr-FR"]?id=7?nonce=1527500365?timestamp=1527500365052' \
+    #     | openssl dgst -sha256 -hmac pe-secret-key
+    params = {"id": 7, "custom_languages": ["no-NO", "fr-FR"], "timestamp": TS, "nonce": DOC_NONCE}
+    assert string_to_sign(params, lists="json") == (
+        'custom_languages=["no-NO","fr-FR"]?id=7?nonce=1527500365?timestamp=1527500365052'
+    )
+    assert sign(params, KEY, lists="json") == (
+        "9f6cea24e9be475b9c1c08bde569646fe247f5eb17568157f9e11c0bc31ac64c"
+    )
+    assert render_value(['a"b', None, True], lists="json") == '["a\\"b",null,true]'
+    with pytest.raises(ValueError, match="unknown list rendering 'yaml'"):
+        render_value(["a"], lists="yaml")
+
+
 def test_signature_parameter_is_left_out() -> None:
     params = {"id": 1, "timestamp": TS, "nonce": DOC_NONCE, "signature": "whatever"}
     assert sign(params, KEY) == "1708c2c1102a54bf362b791ff9597879a7a7c6fc4a8b86d756970683ae4e2aab"

@@ -10,6 +10,10 @@ the signature and the role, validates the fields with
 Our readings where the contract is silent: create answers ``201 Created`` (Rails' convention),
 a list beyond the last page is empty with the same headers, a list of nothing has a page count
 of 0, a ``limit`` above 300 is lowered to 300, and a parameter a route does not know is a 400.
+A JSON body is read on every method, as Rails reads it: on a GET it is signed like the rest and
+then ignored by the route. The readings a sandbox can be started with
+(:class:`~reconciler_proctorexam.sandbox.readings.Readings`) are enforced strictly: the update
+route takes one verb, and a DELETE's parameters must travel where the sandbox says.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from starlette.routing import Route
 from reconciler_proctorexam.sandbox.auth import AUTH_PARAMS, Authenticator, SandboxUser
 from reconciler_proctorexam.sandbox.errors import ApiError, error_body
 from reconciler_proctorexam.sandbox.fields import validate_write
+from reconciler_proctorexam.sandbox.readings import Readings
 from reconciler_proctorexam.sandbox.requestlog import exchange_of
 from reconciler_proctorexam.sandbox.signature import render_value
 from reconciler_proctorexam.sandbox.store import InstituteStore
@@ -43,7 +48,6 @@ CREATED = 201
 MAX_LIMIT = 300
 
 _DIGITS = re.compile(r"[0-9]+")
-_WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +98,12 @@ def _refuse_unknown(params: dict[str, Any]) -> None:
 class SandboxApi:
     """The routes, bound to one store and one authenticator."""
 
-    def __init__(self, store: InstituteStore, authenticator: Authenticator) -> None:
+    def __init__(
+        self, store: InstituteStore, authenticator: Authenticator, readings: Readings
+    ) -> None:
         self.store = store
         self.auth = authenticator
+        self.readings = readings
 
     def routes(self) -> list[Route]:
         collection = f"{API_PREFIX}/institutes"
@@ -105,7 +112,8 @@ class SandboxApi:
             Route(collection, self.list_institutes, methods=["GET"]),
             Route(collection, self.create_institute, methods=["POST"]),
             Route(member, self.show_institute, methods=["GET"]),
-            Route(member, self.update_institute, methods=["PATCH", "PUT"]),
+            # One verb only: the one this sandbox was started with; the other answers 405.
+            Route(member, self.update_institute, methods=[self.readings.update_method]),
             Route(member, self.delete_institute, methods=["DELETE"]),
         ]
 
@@ -115,24 +123,41 @@ class SandboxApi:
         self.auth.check_accept(request.headers.get("accept"))
         user = self.auth.identify(request.headers.get("authorization"))
         params = _reject_duplicates(list(request.query_params.multi_items()))
-        if request.method in _WRITES:
-            for name, value in (await self._body(request)).items():
-                if name in params:
-                    raise _bad_request("repeated_parameter", f"the parameter {name} is given twice")
-                params[name] = value
+        body = await self._body(request)
+        if request.method == "DELETE":
+            self._check_delete_placement(params, body)
+        for name, value in body.items():
+            if name in params:
+                raise _bad_request("repeated_parameter", f"the parameter {name} is given twice")
+            params[name] = value
         for name, value in params.items():
             try:
-                render_value(value)
+                render_value(value, self.readings.list_rendering)
             except ValueError:
                 raise _bad_request(
                     "invalid_parameter", f"{name}: nested objects and mixed lists are not accepted"
                 ) from None
         if path_id is not None:
-            if "id" in params and render_value(params["id"]) != path_id:
+            if "id" in params and render_value(params["id"], "ruby") != path_id:
                 raise _bad_request("invalid_parameter", "the id parameter differs from the path")
             params["id"] = path_id
         self.auth.verify(user, params)
-        return _Call(user, {k: v for k, v in params.items() if k not in AUTH_PARAMS})
+        # A GET's body was signed, and is otherwise ignored: a GET route reads its query.
+        ignored = AUTH_PARAMS | (body.keys() if request.method == "GET" else set())
+        return _Call(user, {k: v for k, v in params.items() if k not in ignored})
+
+    def _check_delete_placement(self, query: dict[str, Any], body: dict[str, Any]) -> None:
+        """A DELETE's parameters travel where this sandbox's ``delete_params`` says, only."""
+        wanted = self.readings.delete_params
+        misplaced = body if wanted == "query" else query
+        if misplaced:
+            where = "the query string" if wanted == "query" else "a JSON body"
+            other = "a JSON body" if wanted == "query" else "the query string"
+            raise _bad_request(
+                "misplaced_parameters",
+                f"this server takes a DELETE's parameters in {where}, not in {other}"
+                f" (got {', '.join(sorted(misplaced))} there)",
+            )
 
     @staticmethod
     async def _body(request: Request) -> dict[str, Any]:
@@ -248,8 +273,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
 
 
-def create_app(store: InstituteStore, authenticator: Authenticator) -> Starlette:
+def create_app(
+    store: InstituteStore, authenticator: Authenticator, readings: Readings | None = None
+) -> Starlette:
     """The Starlette application serving ``store`` to the users ``authenticator`` knows."""
-    api = SandboxApi(store, authenticator)
+    api = SandboxApi(store, authenticator, readings or Readings())
     handlers: dict[Any, ExceptionHandler] = {ApiError: _api_error, HTTPException: _http_error}
     return Starlette(routes=api.routes(), exception_handlers=handlers)

@@ -126,7 +126,8 @@ def _number(params: Mapping[str, Any], name: str) -> int:
 class Authenticator:
     """Runs the checks of the module docstring; returns the user or raises an :class:`ApiError`.
 
-    ``timestamp_window`` is in seconds; ``clock_ms`` gives the server time in milliseconds.
+    ``timestamp_window`` is in seconds; ``clock_ms`` gives the server time in milliseconds;
+    ``list_rendering`` is how lists are written in the string to sign (``ruby`` or ``json``).
     """
 
     def __init__(
@@ -135,8 +136,10 @@ class Authenticator:
         *,
         timestamp_window: float = 300.0,
         clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
+        list_rendering: str = "ruby",
     ) -> None:
         self.users = users
+        self.list_rendering = list_rendering
         self.window_ms = int(timestamp_window * 1000)
         self._clock_ms = clock_ms
         self._nonces = _Nonces()
@@ -166,7 +169,7 @@ class Authenticator:
         signature = params.get(SIGNATURE_PARAM)
         if not isinstance(signature, str) or not signature:
             raise _refuse("missing_signature", "the signature parameter is missing")
-        if not verify(user.secret, params, signature):
+        if not verify(user.secret, params, signature, self.list_rendering):
             names = ", ".join(sorted(n for n in params if n != SIGNATURE_PARAM))
             raise _refuse(
                 "invalid_signature",

@@ -18,6 +18,7 @@ import click
 from reconciler_proctorexam.sandbox.auth import SandboxUser
 from reconciler_proctorexam.sandbox.errors import SandboxError
 from reconciler_proctorexam.sandbox.faults import Faults
+from reconciler_proctorexam.sandbox.readings import CHOICES
 from reconciler_proctorexam.sandbox.server import DEFAULT_SECRET, DEFAULT_TOKEN, Sandbox
 
 __all__ = ["sandbox_command"]
@@ -105,6 +106,33 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     show_default=True,
     help="Accepted clock skew of a request's timestamp (seconds).",
 )
+@click.option(
+    "--update-method",
+    type=click.Choice(CHOICES["update_method"]),
+    default=CHOICES["update_method"][0],
+    show_default=True,
+    help="The one verb the update route takes (the other answers 405).",
+)
+@click.option(
+    "--delete-params",
+    type=click.Choice(CHOICES["delete_params"]),
+    default=CHOICES["delete_params"][0],
+    show_default=True,
+    help="Where a DELETE's parameters must travel (the other place answers 400).",
+)
+@click.option(
+    "--list-rendering",
+    type=click.Choice(CHOICES["list_rendering"]),
+    default=CHOICES["list_rendering"][0],
+    show_default=True,
+    help='How lists are written in the signed string: ruby ["a", "b"] or json ["a","b"].',
+)
+@click.option(
+    "--clock-offset",
+    type=float,
+    default=0.0,
+    help="Move the sandbox's clock by this many seconds (its Date header and timestamp check).",
+)
 def sandbox_command(
     host: str,
     port: int,
@@ -124,6 +152,10 @@ def sandbox_command(
     rps_limit: float | None,
     fault_seed: int | None,
     timestamp_window: float,
+    update_method: str,
+    delete_params: str,
+    list_rendering: str,
+    clock_offset: float,
 ) -> None:
     """Run a local ProctorExam API emulator (institutes, signed requests, injected faults)."""
     user = SandboxUser(token or DEFAULT_TOKEN, secret or DEFAULT_SECRET)
@@ -148,6 +180,10 @@ def sandbox_command(
         state_file=state,
         reset=reset,
         timestamp_window=timestamp_window,
+        update_method=update_method,
+        delete_params=delete_params,
+        list_rendering=list_rendering,
+        clock_offset=clock_offset,
         host=host,
         port=port,
     )
@@ -168,6 +204,11 @@ def sandbox_command(
 def _announce(sandbox: Sandbox, user: SandboxUser, state: Path | None) -> None:
     click.echo(f"ProctorExam sandbox listening on {sandbox.base_url}")
     click.echo(f"Serving {len(sandbox.institutes())} institute(s).")
+    readings = sandbox.readings
+    click.echo(
+        f"Updates take {readings.update_method}, DELETE parameters travel in the"
+        f" {readings.delete_params}, lists are signed as {readings.list_rendering}."
+    )
     if state is not None:
         click.echo(f"Changes are kept in {state}.")
     click.echo("Point the client at it:")

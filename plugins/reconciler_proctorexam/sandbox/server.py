@@ -35,6 +35,7 @@ from reconciler_proctorexam.sandbox.faults import (
     silence_dropped_connections,
 )
 from reconciler_proctorexam.sandbox.fields import validate_write
+from reconciler_proctorexam.sandbox.readings import ClockMiddleware, Readings
 from reconciler_proctorexam.sandbox.requestlog import (
     RequestLog,
     RequestLogMiddleware,
@@ -80,7 +81,10 @@ class Sandbox:
     ``seed`` is a JSON file, a list of institutes or None (empty); ``users`` defaults to one
     superuser with :data:`DEFAULT_TOKEN` and :data:`DEFAULT_SECRET`; ``state_file`` keeps the
     changes across restarts (and wins over the seed unless ``reset``); ``timestamp_window`` is
-    the accepted clock skew in seconds; ``port`` 0 picks a free port.
+    the accepted clock skew in seconds; ``port`` 0 picks a free port. ``update_method``,
+    ``delete_params`` and ``list_rendering`` choose the reading of the contract the sandbox
+    enforces, and ``clock_offset`` (seconds) moves its clock: see
+    :mod:`~reconciler_proctorexam.sandbox.readings`.
     """
 
     def __init__(
@@ -92,6 +96,10 @@ class Sandbox:
         state_file: str | os.PathLike[str] | None = None,
         reset: bool = False,
         timestamp_window: float = 300.0,
+        update_method: str = "PATCH",
+        delete_params: str = "query",
+        list_rendering: str = "ruby",
+        clock_offset: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -103,7 +111,13 @@ class Sandbox:
         given = list(users) if users is not None else [SandboxUser(DEFAULT_TOKEN, DEFAULT_SECRET)]
         self._users = UserRegistry(given)
         self._first_user = given[0] if given else None
-        self._authenticator = Authenticator(self._users, timestamp_window=timestamp_window)
+        self.readings = Readings(update_method, delete_params, list_rendering, clock_offset)
+        self._authenticator = Authenticator(
+            self._users,
+            timestamp_window=timestamp_window,
+            clock_ms=self.readings.now_ms,
+            list_rendering=list_rendering,
+        )
         self._initial_faults = faults or Faults()
         self._log = RequestLog()
         self._store: InstituteStore | None = None
@@ -137,8 +151,9 @@ class Sandbox:
             self._store.close()
             raise
         self.port = sock.getsockname()[1]
+        app = create_app(self._store, self._authenticator, self.readings)
         self._faults = FaultMiddleware(
-            create_app(self._store, self._authenticator), self._initial_faults, prefix=API_PREFIX
+            ClockMiddleware(app, self.readings), self._initial_faults, prefix=API_PREFIX
         )
         config = uvicorn.Config(
             RequestLogMiddleware(self._faults, self._log),
@@ -151,6 +166,7 @@ class Sandbox:
             access_log=False,
             proxy_headers=False,
             server_header=False,
+            date_header=False,  # ClockMiddleware dates every answer, from the sandbox's clock
             timeout_graceful_shutdown=5,
         )
         silence_dropped_connections()

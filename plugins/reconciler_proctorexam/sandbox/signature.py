@@ -25,7 +25,7 @@ SIGNATURE_PARAM = "signature"
 _HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
-def render_value(value: Any) -> str:
+def render_value(value: Any, lists: str = "ruby") -> str:
     """Write one parameter value as the server reads it when it rebuilds the string to sign.
 
     Our reading of the contract (not documented): the server is a Rails application and takes
@@ -33,6 +33,7 @@ def render_value(value: Any) -> str:
     decimal, booleans as ``true``/``false``, ``null`` as the empty string, and a list of
     strings as ``["no-NO", "fr-FR"]`` (double quotes, ``", "`` between items, which is also
     what ``json.dumps`` writes). Nested objects are refused: a client must not send them.
+    ``lists="json"`` is the alternative reading, compact JSON: ``["no-NO","fr-FR"]``.
     """
     if value is None:
         return ""
@@ -45,25 +46,28 @@ def render_value(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return json.dumps(value, ensure_ascii=False)
+        separators = (",", ":") if lists == "json" else (", ", ": ")
+        return json.dumps(value, ensure_ascii=False, separators=separators)
     raise ValueError("only strings, numbers, booleans, null and lists of strings can be signed")
 
 
-def string_to_sign(params: Mapping[str, Any]) -> str:
+def string_to_sign(params: Mapping[str, Any], lists: str = "ruby") -> str:
     """Join every parameter but ``signature`` as ``name=value``, sorted by name, with ``?``."""
     pairs = sorted(
-        (name, render_value(value)) for name, value in params.items() if name != SIGNATURE_PARAM
+        (name, render_value(value, lists))
+        for name, value in params.items()
+        if name != SIGNATURE_PARAM
     )
     return "?".join(f"{name}={value}" for name, value in pairs)
 
 
-def sign(secret: str, params: Mapping[str, Any]) -> str:
+def sign(secret: str, params: Mapping[str, Any], lists: str = "ruby") -> str:
     """The lower-case hex HMAC-SHA256 of :func:`string_to_sign`, keyed with ``secret``."""
-    message = string_to_sign(params).encode("utf-8")
+    message = string_to_sign(params, lists).encode("utf-8")
     return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
-def verify(secret: str, params: Mapping[str, Any], signature: str) -> bool:
+def verify(secret: str, params: Mapping[str, Any], signature: str, lists: str = "ruby") -> bool:
     """Whether ``signature`` signs ``params``; constant-time, so timing reveals nothing.
 
     Only lower-case hex is accepted, as documented; anything else (upper case, non-ASCII text,
@@ -71,4 +75,4 @@ def verify(secret: str, params: Mapping[str, Any], signature: str) -> bool:
     """
     if _HEX_DIGEST.fullmatch(signature) is None:
         return False
-    return hmac.compare_digest(sign(secret, params), signature)
+    return hmac.compare_digest(sign(secret, params, lists), signature)

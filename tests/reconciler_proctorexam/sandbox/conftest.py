@@ -25,18 +25,19 @@ _MEMBER = re.compile(r"/institutes/([^/?]+)$")
 _nonces = itertools.count(int(time.time() * 1000) * 1000)
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, lists: str = "ruby") -> str:
     if value is None:
         return ""
     if value is True or value is False:
         return str(value).lower()
     if isinstance(value, list):
-        return "[" + ", ".join('"' + item + '"' for item in value) + "]"
+        between = "," if lists == "json" else ", "
+        return "[" + between.join('"' + item + '"' for item in value) + "]"
     return str(value)
 
 
-def signature_of(secret: str, params: Mapping[str, Any]) -> str:
-    message = "?".join(f"{k}={_text(params[k])}" for k in sorted(params) if k != "signature")
+def signature_of(secret: str, params: Mapping[str, Any], lists: str = "ruby") -> str:
+    message = "?".join(f"{k}={_text(params[k], lists)}" for k in sorted(params) if k != "signature")
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
@@ -65,25 +66,30 @@ class Caller:
         headers: Mapping[str, str] | None = None,
         in_query: tuple[str, ...] = (),
         sign_path_id: bool = True,
+        lists: str = "ruby",
+        body: Mapping[str, Any] | None = None,
+        as_body: bool = False,
     ) -> httpx.Response:
         """``params`` go in the query (GET, DELETE) or the JSON body; the path id is signed.
 
-        ``in_query`` names parameters of a write that travel in the query string instead.
+        ``in_query`` names parameters of a write that travel in the query string instead;
+        ``as_body`` sends every parameter of a GET or DELETE as a JSON body; ``body`` adds a
+        JSON body of signed parameters to a GET; ``lists`` is how lists are signed.
         """
         sent = dict(params or {})
         sent["timestamp"] = timestamp if timestamp is not None else time.time_ns() // 1_000_000
         sent["nonce"] = nonce if nonce is not None else next(_nonces)
-        signed = dict(sent)
+        signed = {**sent, **(body or {})}
         member = _MEMBER.search(path)
         if member is not None and sign_path_id:
             signed["id"] = member.group(1)
-        sent["signature"] = signature_of(secret or self.secret, signed)
+        sent["signature"] = signature_of(secret or self.secret, signed, lists)
         for name in omit:
             sent.pop(name, None)
         sent.update(tamper or {})
-        if method in {"GET", "DELETE"}:
+        if method in {"GET", "DELETE"} and not as_body:
             query = {k: _text(v) for k, v in sent.items()}
-            return self.http.request(method, path, params=query, headers=headers)
+            return self.http.request(method, path, params=query, json=body, headers=headers)
         query = {k: _text(sent.pop(k)) for k in in_query}
         return self.http.request(method, path, params=query, json=sent, headers=headers)
 

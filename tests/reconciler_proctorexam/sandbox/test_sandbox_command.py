@@ -112,6 +112,26 @@ def test_the_command_serves_until_interrupted(
         assert [i["name"] for i in restarted.institutes()] == ["A", "B"]
 
 
+def test_the_command_starts_with_other_readings(run_command: Any, caller: Any) -> None:
+    args = ["--update-method", "PUT", "--delete-params", "body", "--list-rendering", "json"]
+    command = run_command("--port", "0", *args)
+    _, match = command.read_until(_URL)
+    printed, _ = command.read_until("Ctrl-C")
+    assert "Updates take PUT, DELETE parameters travel in the body, lists are signed as json." in (
+        printed
+    )
+    client = caller(match.group(1))
+    created = client.post("/institutes", {"name": "A", "short_name": "a"}).json()["institute"]
+    path = f"/institutes/{created['id']}"
+    languages = {"custom_languages": ["no-NO", "fr-FR"]}
+    assert client.patch(path, languages, lists="json").status_code == 405
+    assert client.put(path, languages, lists="ruby").status_code == 401
+    assert client.put(path, languages, lists="json").status_code == 200
+    assert client.delete(path).status_code == 400
+    assert client.delete(path, as_body=True).status_code == 200
+    assert command.stop(signal.SIGINT)[0] == 0
+
+
 def test_the_command_never_prints_a_given_secret(run_command: Any) -> None:
     env = {"PROCTOREXAM_API_TOKEN": "tok-from-env", "PROCTOREXAM_SECRET_KEY": "sec-from-env"}
     command = run_command("--port", "0", "--fault-seed", "1", "--rate-429", "0.1", env=env)

@@ -51,12 +51,6 @@ def test_create_read_update_delete(api: Any, proctorexam_sandbox: Sandbox) -> No
     assert proctorexam_sandbox.institutes() == []
 
 
-def test_put_updates_like_patch(seeded: Sandbox, caller: Any) -> None:
-    response = caller(seeded).put("/institutes/2", {"global_reviewer": True})
-    assert response.status_code == 200
-    assert response.json()["institute"]["global_reviewer"] is True
-
-
 def test_updated_at_moves_on_every_update(api: Any) -> None:
     stamps = [_create(api)["updated_at"]]
     for _ in range(3):  # even within one millisecond, and even when nothing changes

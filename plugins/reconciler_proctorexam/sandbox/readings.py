@@ -1,0 +1,76 @@
+"""The readings of the contract a sandbox enforces, and its clock.
+
+Where the API contract is our reading rather than documented fact, the sandbox can be started
+with each alternative and then enforces that one strictly, so that the client's settings can
+be tested both ways:
+
+- ``update_method``: the one verb the update route takes, ``PATCH`` (default) or ``PUT``; the
+  other answers 405;
+- ``delete_params``: where a DELETE's parameters travel, ``query`` (default) or ``body``; the
+  other placement answers 400;
+- ``list_rendering``: how a list is written in the string to sign, ``ruby`` (default,
+  ``["a", "b"]``) or ``json`` (``["a","b"]``).
+
+``clock_offset`` (seconds) moves the sandbox's clock, both the one it checks timestamps
+against and the one its ``Date`` header shows: a server whose clock differs from the client's.
+These names and values are the sandbox's own, deliberately not imported from the client.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from email.utils import formatdate
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["CHOICES", "ClockMiddleware", "Readings"]
+
+#: Each reading's accepted values, the default first.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "update_method": ("PATCH", "PUT"),
+    "delete_params": ("query", "body"),
+    "list_rendering": ("ruby", "json"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Readings:
+    """What this sandbox enforces; an unknown value is a ``ValueError``."""
+
+    update_method: str = "PATCH"
+    delete_params: str = "query"
+    list_rendering: str = "ruby"
+    clock_offset: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name, accepted in CHOICES.items():
+            value = getattr(self, name)
+            if value not in accepted:
+                raise ValueError(f"{name} must be one of {', '.join(accepted)}, not {value!r}")
+
+    def now_ms(self) -> int:
+        """The sandbox's time in milliseconds since the epoch."""
+        return time.time_ns() // 1_000_000 + int(self.clock_offset * 1000)
+
+
+class ClockMiddleware:
+    """Sets the ``Date`` header of every answer from the sandbox's clock (uvicorn's is off)."""
+
+    def __init__(self, app: ASGIApp, readings: Readings) -> None:
+        self.app = app
+        self.readings = readings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def dated_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                date = formatdate(self.readings.now_ms() / 1000, usegmt=True).encode("ascii")
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                message = {**message, "headers": [*headers, (b"date", date)]}
+            await send(message)
+
+        await self.app(scope, receive, dated_send)

@@ -1,0 +1,148 @@
+"""``reconciler doctor``: ask each provider to probe its live service, and report the steps.
+
+The core knows no service. It builds each provider's context exactly as a command run would,
+asks the plugins through the ``reconciler_doctor`` hook (:meth:`Hooks.doctor`), and renders
+the :class:`~reconciler.records.DoctorStep` records as text or JSON. The exit code is the
+worst status: 0 when every step passed, 1 when a step failed, 2 when a step was inconclusive.
+
+``--write-probe NAME`` is the one exception to read-only: the user names one object, which
+receives a no-op update (one field set to its live value). On a terminal it is confirmed first.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import click
+
+from reconciler.errors import ReconcilerError, SettingsError
+from reconciler.hooks import Hooks
+from reconciler.model import DesiredState
+from reconciler.records import DoctorRequest, DoctorStep, ProviderContext, StepStatus
+from reconciler.settings import Settings
+
+__all__ = ["FORMATS", "FORMAT_VERSION", "DoctorReport", "confirm_write_probe", "run_doctor"]
+
+#: The version of the JSON document ``doctor --format json`` prints.
+FORMAT_VERSION = 1
+
+#: The output formats ``doctor --format`` takes.
+FORMATS = ("text", "json")
+
+_EXIT = {StepStatus.PASSED: 0, StepStatus.INCONCLUSIVE: 2, StepStatus.FAILED: 1}
+_RANK = {StepStatus.PASSED: 0, StepStatus.INCONCLUSIVE: 1, StepStatus.FAILED: 2}
+_COLORS = {StepStatus.PASSED: "green", StepStatus.FAILED: "red", StepStatus.INCONCLUSIVE: "yellow"}
+
+
+@dataclass(frozen=True, slots=True)
+class DoctorReport:
+    """Every step every provider reported, in the order they ran."""
+
+    steps: tuple[DoctorStep, ...]
+
+    @property
+    def status(self) -> StepStatus:
+        """The worst status of any step: failed, then inconclusive, then passed."""
+        return max((s.status for s in self.steps), key=_RANK.__getitem__, default=StepStatus.PASSED)
+
+    @property
+    def exit_code(self) -> int:
+        return _EXIT[self.status]
+
+    def count(self, status: StepStatus) -> int:
+        return sum(1 for step in self.steps if step.status is status)
+
+    def render(self, fmt: str, *, color: bool = False) -> str:
+        return self.to_json() if fmt == "json" else self.to_text(color=color)
+
+    def to_text(self, *, color: bool = False) -> str:
+        lines: list[str] = []
+        width = max((len(s.status.value) for s in self.steps), default=0)
+        provider = None
+        for step in self.steps:
+            if step.provider != provider:
+                provider = step.provider
+                lines.append(f"{provider}:" if not lines else f"\n{provider}:")
+            word = step.status.value.ljust(width)
+            if color:
+                word = click.style(word, fg=_COLORS[step.status], bold=True)
+            lines.append(f"  {word}  {step.name}: {step.detail}")
+            if step.fix:
+                lines.append(f"  {' ' * width}  fix: {step.fix}")
+        counts = ", ".join(f"{self.count(s)} {s.value}" for s in StepStatus)
+        lines.append(f"\nDoctor: {counts}.")
+        return "\n".join(lines) + "\n"
+
+    def to_json(self) -> str:
+        document = {
+            "format_version": FORMAT_VERSION,
+            "status": self.status.value,
+            "exit_code": self.exit_code,
+            "counts": {s.value: self.count(s) for s in StepStatus},
+            "steps": [
+                {
+                    "provider": step.provider,
+                    "name": step.name,
+                    "status": step.status.value,
+                    "detail": step.detail,
+                    "fix": step.fix or None,
+                }
+                for step in self.steps
+            ],
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def run_doctor(
+    hooks: Hooks,
+    settings: Settings,
+    environ: Mapping[str, str],
+    *,
+    desired: DesiredState | None = None,
+    write_probe: str | None = None,
+) -> DoctorReport:
+    """Ask every provider's plugin to probe its service; raise if no plugin answers at all."""
+    steps: list[DoctorStep] = []
+    kinds = hooks.resource_kinds
+    providers = sorted(hooks.providers.values(), key=lambda p: p.name)
+    if desired is not None and desired.kinds:
+        # With a config, only the providers of the kinds it uses, as plan connects only those.
+        providers = [p for p in providers if desired.kinds & set(p.kinds)]
+    for provider in providers:
+        context = ProviderContext(
+            options=settings.providers.get(provider.name, {}),
+            environ=environ,
+            parallelism=settings.parallelism,
+            base_dir=settings.base_dir,
+        )
+        request = DoctorRequest(
+            provider=provider.name,
+            context=context,
+            kinds={name: kinds[name] for name in provider.kinds if name in kinds},
+            desired=desired,
+            write_probe=write_probe,
+        )
+        steps += hooks.doctor(request)
+    if not steps:
+        names = ", ".join(p.name for p in providers) or "none"
+        raise SettingsError(
+            f"no installed plugin can probe a provider (providers: {names}); a provider's plugin"
+            " implements the reconciler_doctor hook to take part."
+        )
+    return DoctorReport(tuple(steps))
+
+
+def confirm_write_probe(name: str, providers: Sequence[str]) -> None:
+    """On a terminal, ask before the one write ``--write-probe`` makes; elsewhere the flag is
+    the consent."""
+    if not sys.stdin.isatty():
+        return
+    click.echo(
+        f"--write-probe sends one update to {name!r} through {', '.join(providers)}: one field"
+        " set to the value it has now, so nothing changes but its updated_at."
+    )
+    if click.prompt("  Only 'yes' will be accepted", default="", show_default=False) != "yes":
+        raise ReconcilerError("Write probe cancelled; nothing was sent.")
