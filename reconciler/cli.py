@@ -372,8 +372,9 @@ def doctor(
 ) -> None:
     """Probe the live service, read-only: address, credentials, clock, pagination, signing.
 
-    With PATH, its settings apply, and the fields it manages are read back from one live
-    object. Exits 0 when every step passed, 1 when one failed, 2 when one was inconclusive.
+    With PATH, its settings apply and the fields it manages are read back from one live
+    object; without, the current directory's reconciler.toml (if any). Exits 0 when every step
+    passed, 1 when one failed, 2 when one was inconclusive.
     """
     from reconciler.doctor import confirm_write_probe, run_doctor
 
@@ -416,7 +417,7 @@ def plugins(path: Path | None) -> None:
 @cli.command()
 @click.argument("name", default="config", metavar="[NAME]")
 def schema(name: str) -> None:
-    """Print a JSON Schema: config (default), plan, drift, snapshot, validation, or a kind."""
+    """Print a JSON Schema: config (default), a document (plan, validation…) or a kind."""
     from reconciler.schemas import dump_schema, published_schemas
 
     pm, infos = build_plugin_manager()

@@ -15,6 +15,7 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Final
 
 import click
 
@@ -26,8 +27,9 @@ from reconciler.settings import Settings
 
 __all__ = ["FORMATS", "FORMAT_VERSION", "DoctorReport", "confirm_write_probe", "run_doctor"]
 
-#: The version of the JSON document ``doctor --format json`` prints.
-FORMAT_VERSION = 1
+#: ``MAJOR.MINOR`` of the JSON document ``doctor --format json`` prints (:data:`DOCTOR_SCHEMA`);
+#: a minor version only adds properties, which readers ignore.
+FORMAT_VERSION = "1.0"
 
 #: The output formats ``doctor --format`` takes.
 FORMATS = ("text", "json")
@@ -146,3 +148,58 @@ def confirm_write_probe(name: str, providers: Sequence[str]) -> None:
     )
     if click.prompt("  Only 'yes' will be accepted", default="", show_default=False) != "yes":
         raise ReconcilerError("Write probe cancelled; nothing was sent.")
+
+
+_STATUSES = [status.value for status in StepStatus]
+
+DOCTOR_SCHEMA: Final[dict[str, Any]] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "reconciler doctor report",
+    "description": (
+        "What `reconciler doctor --format json` prints: each step of the probe of a live"
+        " service, with what was seen and, for a step that did not pass, what to do. Never holds"
+        " a credential. Readers must ignore properties they do not know: a new minor format"
+        " version only adds properties."
+    ),
+    "type": "object",
+    "required": ["format_version", "status", "exit_code", "counts", "steps"],
+    "properties": {
+        "format_version": {
+            "description": "`MAJOR.MINOR` of this format.",
+            "type": "string",
+            "pattern": r"^1\.[0-9]+$",
+        },
+        "status": {
+            "description": "The worst status of any step: failed, then inconclusive, then passed.",
+            "enum": _STATUSES,
+        },
+        "exit_code": {
+            "description": "The command's exit code: 0 passed, 1 failed, 2 inconclusive.",
+            "enum": [0, 1, 2],
+        },
+        "counts": {
+            "description": "How many steps ended in each status.",
+            "type": "object",
+            "required": _STATUSES,
+            "properties": {s: {"type": "integer", "minimum": 0} for s in _STATUSES},
+        },
+        "steps": {
+            "description": "Every step, in the order it ran, provider by provider.",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["provider", "name", "status", "detail", "fix"],
+                "properties": {
+                    "provider": {"description": "The provider probed.", "type": "string"},
+                    "name": {"description": "What the step checks.", "type": "string"},
+                    "status": {"enum": _STATUSES},
+                    "detail": {"description": "What was seen.", "type": "string"},
+                    "fix": {
+                        "description": "What to do next, for a step that did not pass.",
+                        "type": ["string", "null"],
+                    },
+                },
+            },
+        },
+    },
+}

@@ -2,9 +2,9 @@
 
 Each resource kind's plugin owns the schema of one object's fields; this module wraps those
 into the schema of a whole YAML config file, and publishes them together with the schemas of
-the documents the reconciler writes (plan, drift report, live snapshot). ``reconciler schema``
-prints them and a test keeps ``schemas/`` equal to what it prints, so the published files
-cannot drift from the code.
+the documents the reconciler writes (plan, drift report, live snapshot, doctor report).
+``reconciler schema`` prints them and a test keeps ``schemas/`` equal to what it prints, so the
+published files cannot drift from the code.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
+from reconciler.doctor import DOCTOR_SCHEMA
 from reconciler.driftfile import DRIFT_SCHEMA
 from reconciler.errors import PluginError
 from reconciler.planfile import PLAN_SCHEMA
@@ -37,6 +38,7 @@ _PLAN_FILE: Final = "plan.schema.json"
 _VALIDATION_FILE: Final = "validation.schema.json"
 _DRIFT_FILE: Final = "drift.schema.json"
 _SNAPSHOT_FILE: Final = "snapshot.schema.json"
+_DOCTOR_FILE: Final = "doctor.schema.json"
 
 _TOMBSTONE: Final[dict[str, Any]] = {
     "description": (
@@ -131,6 +133,7 @@ def published_schemas(kinds: Mapping[str, ResourceKind]) -> dict[str, dict[str, 
         _PLAN_FILE: copy.deepcopy(PLAN_SCHEMA),
         _DRIFT_FILE: copy.deepcopy(DRIFT_SCHEMA),
         _SNAPSHOT_FILE: copy.deepcopy(SNAPSHOT_SCHEMA),
+        _DOCTOR_FILE: copy.deepcopy(DOCTOR_SCHEMA),
         _VALIDATION_FILE: copy.deepcopy(dict(VALIDATION_SCHEMA)),
     }
     for name in sorted(kinds):

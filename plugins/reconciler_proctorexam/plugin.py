@@ -22,6 +22,8 @@ from reconciler import (
     ResourceKind,
     hookimpl,
 )
+from reconciler.settings import load_settings
+from reconciler_proctorexam.config import READINGS
 from reconciler_proctorexam.institute import check_institutes, institute_kind
 from reconciler_proctorexam.provider import NAME, provider
 
@@ -30,7 +32,10 @@ from reconciler_proctorexam.provider import NAME, provider
 def _sandbox(config_dir: Path, *, reset: bool) -> Iterator[Mapping[str, str]]:
     from reconciler_proctorexam.sandbox.local import sandbox_for_config
 
-    with sandbox_for_config(config_dir, reset=reset) as environ:
+    # The sandbox takes the readings the project chose, so that --sandbox runs match them.
+    options = load_settings(config_dir).providers.get(NAME, {})
+    readings = {k: v for k, v in options.items() if k in READINGS and isinstance(v, str)}
+    with sandbox_for_config(config_dir, reset=reset, readings=readings) as environ:
         yield environ
 
 

@@ -16,10 +16,14 @@ without a ``conftest.py``:
 
 ``proctorexam_sandbox_factory``
     Starts sandboxes with any of ``Sandbox``'s keyword arguments (seed, users, faults,
-    state_file, timestamp_window, ...) and stops every one of them when the test ends::
+    state_file, timestamp_window, the readings update_method / delete_params /
+    list_rendering, clock_offset, ...) and stops every one of them when the test ends::
 
         def test_retries(proctorexam_sandbox_factory):
             sandbox = proctorexam_sandbox_factory(faults=Faults(rate_429=0.5, seed=1))
+
+        def test_put_updates(proctorexam_sandbox_factory):
+            sandbox = proctorexam_sandbox_factory(update_method="PUT")  # PATCH answers 405
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ the apply fails and the message names the setting to change.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -109,3 +110,15 @@ def test_an_unknown_reading_is_an_error_at_validate(
     assert result.exit_code == 1
     assert 'update_method under [providers.proctorexam] must be "PATCH" or "PUT"' in result.stderr
     assert str(path / "reconciler.toml") in result.stderr
+
+
+@pytest.mark.parametrize(("setting", "value", "default"), READINGS)
+def test_sandbox_runs_take_the_project_readings(
+    write_config: Callable[..., Path], run_reconciler: Run, setting: str, value: str, default: str
+) -> None:
+    path = _config(write_config, BOTH_CHANGES, setting, value)
+    (path / "sandbox-seed.json").write_text(json.dumps({"institutes": SEED}))
+    applied = run_reconciler("apply", str(path), "--sandbox", "--auto-approve", "--allow-delete")
+    assert applied.exit_code == 0, applied.stderr
+    planned = run_reconciler("plan", str(path), "--sandbox", "--detailed-exitcode")
+    assert planned.exit_code == 0, planned.stdout

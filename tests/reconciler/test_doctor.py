@@ -112,7 +112,7 @@ def test_the_json_report_is_versioned_and_complete() -> None:
         )
     )
     assert json.loads(report.to_json()) == {
-        "format_version": 1,
+        "format_version": "1.0",
         "status": "inconclusive",
         "exit_code": 2,
         "counts": {"passed": 1, "failed": 0, "inconclusive": 1},

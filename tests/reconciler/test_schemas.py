@@ -125,6 +125,7 @@ def test_published_schemas_are_named_by_file(widget_kind: ResourceKind) -> None:
     schemas = published_schemas({"widget": widget_kind})
     assert list(schemas) == [
         "config.schema.json",
+        "doctor.schema.json",
         "drift.schema.json",
         "plan.schema.json",
         "snapshot.schema.json",

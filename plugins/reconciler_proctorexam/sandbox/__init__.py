@@ -7,7 +7,9 @@ field, keeps its state in memory or in a state file, and injects faults on deman
 Public API::
 
     Sandbox(seed=..., users=..., faults=..., state_file=..., reset=..., timestamp_window=...,
-            host="127.0.0.1", port=0)         # a context manager; .base_url, .institutes(),
+            update_method="PATCH", delete_params="query", list_rendering="ruby",
+            clock_offset=0.0, host="127.0.0.1", port=0)
+                                             # a context manager; .base_url, .institutes(),
                                              # .requests, .set_faults(), .add_user(), .env()
     SandboxUser(token, secret, institute_id=None)   # None: superuser
     Faults(latency=..., jitter=..., rate_429=..., rate_5xx=..., rate_drop_before=...,

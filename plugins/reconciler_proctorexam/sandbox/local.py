@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from reconciler_proctorexam.sandbox.errors import SandboxError
 from reconciler_proctorexam.sandbox.server import Sandbox
@@ -23,8 +24,14 @@ STATE_FILE = ".sandbox-state.json"
 
 
 @contextlib.contextmanager
-def sandbox_for_config(config_dir: Path, *, reset: bool) -> Iterator[Mapping[str, str]]:
-    """Run a sandbox for ``config_dir`` (or the directory of a config file); yield its env."""
+def sandbox_for_config(
+    config_dir: Path, *, reset: bool, readings: Mapping[str, str] | None = None
+) -> Iterator[Mapping[str, str]]:
+    """Run a sandbox for ``config_dir`` (or the directory of a config file); yield its env.
+
+    ``readings`` (``update_method``, ``delete_params``, ``list_rendering``) start the sandbox
+    with the readings the project's settings chose, so that ``--sandbox`` runs match them.
+    """
     directory = config_dir.parent if config_dir.is_file() else config_dir
     seed = directory / SEED_FILE
     if not seed.is_file():
@@ -32,5 +39,6 @@ def sandbox_for_config(config_dir: Path, *, reset: bool) -> Iterator[Mapping[str
             f"{directory}: --sandbox needs a seed file {SEED_FILE} there, shaped like"
             ' {"institutes": [...]} ({"institutes": []} for none); or run without --sandbox'
         )
-    with Sandbox(seed=seed, state_file=directory / STATE_FILE, reset=reset) as sandbox:
+    chosen: dict[str, Any] = dict(readings or {})  # Sandbox checks the names and values
+    with Sandbox(seed=seed, state_file=directory / STATE_FILE, reset=reset, **chosen) as sandbox:
         yield sandbox.env()

@@ -3,13 +3,16 @@ names the fault and its fix for each broken one."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
+from reconciler.doctor import DOCTOR_SCHEMA
 from reconciler.testing import CliResult
 from reconciler_proctorexam.sandbox import DEFAULT_SECRET, DEFAULT_TOKEN, Sandbox
 
@@ -40,7 +43,9 @@ def doctor(
         monkeypatch.setenv("PROCTOREXAM_API_TOKEN", token)
         monkeypatch.setenv("PROCTOREXAM_SECRET_KEY", secret)
         result = run_reconciler("doctor", "--format", "json", *args)
-        return result, json.loads(result.stdout)
+        document = json.loads(result.stdout)
+        jsonschema.validate(document, DOCTOR_SCHEMA)  # what schemas/doctor.schema.json says
+        return result, document
 
     return run
 
@@ -286,3 +291,31 @@ def test_no_credential_appears_in_the_output(
         assert "proctorexam" in printed
         for credential in (token, secret, "the-right-secret-9f3a"):
             assert credential not in printed
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_write_probe_asks_first_on_a_terminal(
+    proctorexam_sandbox_factory: Start,
+    run_reconciler: Run,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    sandbox = proctorexam_sandbox_factory(seed=SEED)
+    monkeypatch.chdir(tmp_path)
+    for name, value in sandbox.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("sys.stdin", _Terminal("no\n"))
+    refused = run_reconciler("doctor", "--write-probe", "pe")
+    assert refused.exit_code == 1
+    assert "sends one update to 'pe'" in refused.stdout
+    assert "Write probe cancelled; nothing was sent." in refused.stderr
+    assert sandbox.requests == []
+
+    monkeypatch.setattr("sys.stdin", _Terminal("yes\n"))
+    accepted = run_reconciler("doctor", "--write-probe", "pe")
+    assert accepted.exit_code == 0, accepted.stdout
+    assert [r.method for r in sandbox.requests].count("PATCH") == 1
