@@ -9,9 +9,10 @@ contains only what is still different, so nothing is done twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Mapping
 
-from reconciler.errors import ReconcilerError, StaleObjectError
+from reconciler.errors import NotFoundError, ReconcilerError, RejectedError, StaleObjectError
 from reconciler.hooks import Hooks
 from reconciler.model import Action, Change, LiveObject, Plan
 from reconciler.records import (
@@ -35,21 +36,19 @@ async def apply_plan(
     hooks: Hooks,
     *,
     parallelism: int = 4,
-    check_fresh: bool = False,
     on_outcome: OnOutcome | None = None,
 ) -> ApplyResult:
     """Apply every change of ``plan``; ``sessions`` maps a kind name to its provider session.
 
-    With ``check_fresh`` (a plan made earlier, e.g. a saved one), each live object is read again
-    first and a change whose object moved on since the plan is failed as stale, not applied.
+    Whether the live objects are still as planned is checked before, for the whole plan
+    (:mod:`reconciler.freshness`). A change that finds its object moved while it ran (another
+    run got there first) is :attr:`~Outcome.STALE`, not failed.
     """
     gate = asyncio.Semaphore(parallelism)
 
     async def run(change: Change) -> ChangeOutcome:
         async with gate:
-            outcome = await _apply_one(
-                change, sessions[change.kind], kinds[change.kind], hooks, check_fresh
-            )
+            outcome = await _apply_one(change, sessions[change.kind], kinds[change.kind], hooks)
         hooks.after_change(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
@@ -66,22 +65,49 @@ async def _apply_one(
     session: ProviderSession,
     kind: ResourceKind,
     hooks: Hooks,
-    check_fresh: bool,
 ) -> ChangeOutcome:
     try:
         hooks.before_change(change)
         live: LiveObject | None = None
-        if check_fresh and change.action is not Action.CREATE:
-            await _check_fresh(change, session, kind)
         if change.action is Action.CREATE:
-            live = await session.create(kind, change.identity, change.values())
+            live = await _create(change, session, kind)
         elif change.action is Action.UPDATE:
-            live = await session.update(kind, _planned_live(change), change.values())
+            live = await _update(change, session, kind)
         else:
-            await session.delete(kind, _planned_live(change))
+            await _delete(change, session, kind)
+    except StaleObjectError as exc:
+        return ChangeOutcome(change, Outcome.STALE, error=str(exc))
     except ReconcilerError as exc:
         return ChangeOutcome(change, Outcome.FAILED, error=str(exc))
     return ChangeOutcome(change, Outcome.APPLIED, live=live)
+
+
+# Two applies of one plan at once: both pass the staleness check, then race. Whatever the
+# other run did first is not an error in the YAML; it is "plan again" (exit 3), or done.
+
+
+async def _create(change: Change, session: ProviderSession, kind: ResourceKind) -> LiveObject:
+    try:
+        return await session.create(kind, change.identity, change.values())
+    except RejectedError:
+        # E.g. ProctorExam's 422 "has already been taken": if the object now exists under
+        # this identity, another run created it since the plan was made.
+        if await session.read(kind, change.identity) is None:
+            raise
+        raise StaleObjectError("created by another run since the plan; plan again.") from None
+
+
+async def _update(change: Change, session: ProviderSession, kind: ResourceKind) -> LiveObject:
+    try:
+        return await session.update(kind, _planned_live(change), change.values())
+    except NotFoundError:
+        raise StaleObjectError("deleted by another run since the plan; plan again.") from None
+
+
+async def _delete(change: Change, session: ProviderSession, kind: ResourceKind) -> None:
+    with contextlib.suppress(NotFoundError):
+        # Already gone: what the delete asked for is true, so it counts as done.
+        await session.delete(kind, _planned_live(change))
 
 
 def _planned_live(change: Change) -> LiveObject:
@@ -89,11 +115,3 @@ def _planned_live(change: Change) -> LiveObject:
     return LiveObject(
         change.kind, change.identity, change.ref or "", {}, fingerprint=change.fingerprint or ""
     )
-
-
-async def _check_fresh(change: Change, session: ProviderSession, kind: ResourceKind) -> None:
-    current = await session.read(kind, change.identity)
-    if current is None:
-        raise StaleObjectError(f"{change.address}: deleted since the plan was made; plan again.")
-    if current.ref != change.ref or current.fingerprint != change.fingerprint:
-        raise StaleObjectError(f"{change.address}: changed since the plan was made; plan again.")

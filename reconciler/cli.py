@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,13 +23,22 @@ from reconciler.applying import OnOutcome
 from reconciler.completion import FormatOption, complete_targets
 from reconciler.console import Output, use_color
 from reconciler.documents import write_document
-from reconciler.errors import ApplyFailed, PlanRefused, ReconcilerError, SettingsError
+from reconciler.errors import (
+    ApplyFailed,
+    PlanRefused,
+    ReconcilerError,
+    SettingsError,
+    StaleObjectError,
+    StalePlan,
+)
+from reconciler.freshness import find_moved, planned_objects
 from reconciler.hooks import Hooks
 from reconciler.model import Action, DesiredState, LiveObject, Plan
 from reconciler.plugins import build_plugin_manager
 from reconciler.project import Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions, Reporter
 from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
+from reconciler.savedplan import is_saved_plan, read_saved_plan, saved_plan_document
 from reconciler.snapshot import read_snapshot, snapshot_to_document
 
 __all__ = ["cli", "main"]
@@ -161,6 +170,12 @@ def validate(path: Path, fmt: str) -> None:
     type=click.Path(path_type=Path),
     help="Plan against this snapshot (from `snapshot`): no credentials, no network.",
 )
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path),
+    help="Also save the plan here, for `apply FILE` to apply exactly it later.",
+)
 def plan(
     path: Path,
     sandbox: bool,
@@ -171,22 +186,34 @@ def plan(
     detailed_exitcode: bool,
     allow_delete: bool,
     live_file: Path | None,
+    out_file: Path | None,
 ) -> None:
     """Show what apply would change to make the live objects match PATH."""
     with _problems_as("github" if fmt == "github" else "text"):
         project = Project.open(path)
         reporter = _reporter(project.hooks, fmt)
         desired = project.load()
+    snap = None
     if live_file is not None:
         if sandbox or reset_sandbox:
             raise SettingsError("--live plans against a snapshot: leave out --sandbox.")
         snap = read_snapshot(live_file)
         live = snap.live_for(desired.kinds, source=str(live_file))
-        the_plan = project.plan(desired, live, targets=targets)
         _output().say(f"Planned against the live snapshot {live_file}, {snap.describe()}.")
     else:
-        with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
-            the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
+        with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
+            live = asyncio.run(_refresh(project, desired))
+    the_plan = project.plan(desired, live, targets=targets)
+    if out_file is not None:
+        saved = saved_plan_document(
+            the_plan,
+            desired,
+            live,
+            project.kinds,
+            project=path,
+            allow_delete=allow_delete,
+            snapshot=snap,
+        )
     refusals = project.refusals(the_plan, allow_delete=allow_delete)
     color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
     options = RenderOptions(color=color, full_report=full_report_hint("plan", path))
@@ -194,6 +221,11 @@ def plan(
     publish(project.hooks, text, output, the_plan, refusals, _output())
     if refusals:
         raise PlanRefused(refusals)
+    if out_file is not None:
+        write_document(out_file, saved)
+        _output().say(
+            f"Saved plan written to {out_file}; apply it with: reconciler apply {out_file}"
+        )
     if detailed_exitcode and not the_plan.empty:
         raise click.exceptions.Exit(EXIT_PENDING)
 
@@ -212,28 +244,64 @@ def apply(
     allow_delete: bool,
     auto_approve: bool,
 ) -> None:
-    """Make the live objects match PATH: plan, confirm, then apply."""
+    """Make the live objects match PATH: plan, confirm, then apply.
+
+    PATH may also be a saved plan (from `plan --out`): it is applied exactly, with no prompt,
+    and refused (exit 3) if any object it touches changed since it was made.
+    """
+    if is_saved_plan(path):
+        if targets or allow_delete:
+            raise SettingsError(
+                f"{path} is a saved plan and applies exactly what it holds;"
+                " --target and --allow-delete go with `plan --out`."
+            )
+        _apply_saved(path, sandbox, reset_sandbox)
+        return
     project = Project.open(path)
     reporter = _reporter(project.hooks, "text")
-    out = _output()
     desired = project.load()
-    with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
-        the_plan = asyncio.run(_refresh_and_plan(project, desired, targets))
+    with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
+        live = asyncio.run(_refresh(project, desired))
+        the_plan = project.plan(desired, live, targets=targets)
         color = use_color(sys.stdout, os.environ, disabled=_no_color())
         click.echo(render(reporter, the_plan, (), RenderOptions(color=color)), nl=False)
         project.check(the_plan, allow_delete=allow_delete)
         if the_plan.empty:
             return
+        planned = None
         if not auto_approve:
             _confirm()
-        with out.progress(len(the_plan.changes), "Applying") as progress:
+            # The prompt may have waited long: catch what moved meanwhile, before any write.
+            planned = planned_objects(the_plan, live)
+        _run_apply(project, the_plan, planned)
 
-            def report(outcome: ChangeOutcome) -> None:
-                out.outcome(outcome)
-                progress.advance(progress.task_ids[0])
 
-            result = asyncio.run(_apply(project, the_plan, report))
-    _finish(result, out)
+def _apply_saved(path: Path, sandbox: bool, reset_sandbox: bool) -> None:
+    saved = read_saved_plan(path)
+    if not saved.project.exists():
+        raise SettingsError(
+            f"{path} was made from the project {saved.project}, which is not here;"
+            " apply it from the directory that plan ran in."
+        )
+    project = Project.open(saved.project)
+    unknown = sorted({c.kind for c in saved.plan.changes} - set(project.kinds))
+    if unknown:
+        raise SettingsError(
+            f"{path} changes objects of kinds no loaded plugin provides: {', '.join(unknown)};"
+            " is the plugin that provides them installed and enabled?"
+        )
+    the_plan = saved.resolved(project.environ)
+    project.check(the_plan, allow_delete=saved.allow_delete)
+    against = f" against the live snapshot {saved.snapshot}" if saved.snapshot else ""
+    _output().say(f"Applying the saved plan {path}, made at {saved.created_at}{against}.")
+    color = use_color(sys.stdout, os.environ, disabled=_no_color())
+    reporter = _reporter(project.hooks, "text")
+    click.echo(render(reporter, saved.plan, (), RenderOptions(color=color)), nl=False)
+    if the_plan.empty:
+        return
+    kinds = {c.kind for c in the_plan.changes}
+    with _maybe_sandbox(project, kinds, sandbox, reset_sandbox):
+        _run_apply(project, the_plan, saved.planned)
 
 
 @cli.command()
@@ -280,7 +348,7 @@ def drift(
         live = snap.live_for(desired.kinds, source=str(live_file))
         _output().say(f"Checked against the live snapshot {live_file}, {snap.describe()}.")
     else:
-        with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
+        with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
             live = asyncio.run(_refresh(project, desired))
     report = project.drift(desired, live, generated_at=utc_now())
     color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
@@ -300,7 +368,7 @@ def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> No
     """Write the live objects of the kinds PATH uses, for `plan --live` to plan against."""
     project = Project.open(path)
     desired = project.load()
-    with _maybe_sandbox(project, desired, sandbox, reset_sandbox):
+    with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
         live = asyncio.run(_refresh(project, desired))
     write_document(output, snapshot_to_document(live, project.kinds))
     count = sum(len(objects) for objects in live.values())
@@ -384,7 +452,8 @@ def doctor(
         raise SettingsError("--sandbox needs PATH: the sandbox is seeded from the config there.")
     if write_probe:
         confirm_write_probe(write_probe, sorted(project.hooks.providers))
-    with _maybe_sandbox(project, desired or DesiredState(()), sandbox, reset_sandbox):
+    kinds = desired.kinds if desired is not None else frozenset[str]()
+    with _maybe_sandbox(project, kinds, sandbox, reset_sandbox):
         report = run_doctor(
             project.hooks,
             project.settings,
@@ -417,7 +486,7 @@ def plugins(path: Path | None) -> None:
 @cli.command()
 @click.argument("name", default="config", metavar="[NAME]")
 def schema(name: str) -> None:
-    """Print a JSON Schema: config (default), a document (plan, validation…) or a kind."""
+    """Print a JSON Schema: config (default), a document (plan, validation, …) or a kind."""
     from reconciler.schemas import dump_schema, published_schemas
 
     pm, infos = build_plugin_manager()
@@ -437,14 +506,38 @@ async def _refresh(project: Project, desired: DesiredState) -> dict[str, Sequenc
         return await project.refresh(sessions)
 
 
-async def _refresh_and_plan(
-    project: Project, desired: DesiredState, targets: Sequence[str]
-) -> Plan:
-    return project.plan(desired, await _refresh(project, desired), targets=targets)
+def _run_apply(
+    project: Project, the_plan: Plan, planned: Mapping[str, LiveObject | None] | None
+) -> None:
+    """Apply with a progress bar; with ``planned``, refuse first if anything moved since."""
+    out = _output()
+    with out.progress(len(the_plan.changes), "Applying") as progress:
+
+        def report(outcome: ChangeOutcome) -> None:
+            out.outcome(outcome)
+            progress.advance(progress.task_ids[0])
+
+        result = asyncio.run(_apply(project, the_plan, report, planned))
+    _finish(result, out)
 
 
-async def _apply(project: Project, the_plan: Plan, report: OnOutcome) -> ApplyResult:
+async def _apply(
+    project: Project,
+    the_plan: Plan,
+    report: OnOutcome,
+    planned: Mapping[str, LiveObject | None] | None,
+) -> ApplyResult:
     async with project.sessions({change.kind for change in the_plan.changes}) as sessions:
+        if planned is not None:
+            moved = await find_moved(
+                the_plan.changes,
+                planned,
+                sessions,
+                project.kinds,
+                parallelism=project.settings.parallelism,
+            )
+            if moved:
+                raise StalePlan(moved)
         return await project.apply(the_plan, sessions, on_outcome=report)
 
 
@@ -452,10 +545,17 @@ def _finish(result: ApplyResult, out: Output) -> None:
     applied = [o.change.action for o in result.outcomes if o.outcome is Outcome.APPLIED]
     created, updated, deleted = (applied.count(action) for action in Action)
     summary = f"{created} created, {updated} updated, {deleted} deleted"
-    if not result.failed:
+    stale = result.count(Outcome.STALE)
+    if not result.failed and not stale:
         out.say(f"Apply complete: {summary}.", style="green")
         return
     failed = result.count(Outcome.FAILED)
+    if not failed:
+        out.say(f"Applied: {summary}; {stale} not made.", style="yellow")
+        raise StaleObjectError(
+            f"Another change got there first: {stale} object(s) changed since the plan was"
+            " made (see above). Plan again to see what is still to do."
+        )
     if result.count(Outcome.APPLIED) == 0:
         raise ReconcilerError(f"Apply failed: none of {failed} change(s) could be made.")
     out.say(f"Applied: {summary}; {failed} failed.", style="yellow")
@@ -464,14 +564,14 @@ def _finish(result: ApplyResult, out: Output) -> None:
 
 @contextlib.contextmanager
 def _maybe_sandbox(
-    project: Project, desired: DesiredState, sandbox: bool, reset: bool
+    project: Project, kinds: Collection[str], sandbox: bool, reset: bool
 ) -> Iterator[None]:
     if reset and not sandbox:
         raise SettingsError("--reset-sandbox goes with --sandbox.")
     if not sandbox:
         yield
         return
-    with project.sandbox(desired.kinds, reset=reset):
+    with project.sandbox(kinds, reset=reset):
         yield
 
 

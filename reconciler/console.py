@@ -57,6 +57,11 @@ class Output:
         change = outcome.change
         if outcome.outcome is Outcome.APPLIED:
             self.console.print(f"[green]{escape(change.address)}: {_DONE[change.action]}[/]")
+        elif outcome.outcome is Outcome.STALE:
+            self.console.print(
+                f"[yellow]{escape(change.address)}: {change.action.value} not made:[/]"
+                f" {escape(outcome.error or 'it moved since the plan')}"
+            )
         else:
             self.console.print(
                 f"[red]{escape(change.address)}: {change.action.value} failed:[/]"

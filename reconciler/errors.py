@@ -12,7 +12,8 @@
     │   ├── RejectedError           422: the service refused the values; holds its field messages
     │   ├── ServiceError            5xx or 429 that outlasted the retries
     │   └── TransportError          connection failures and timeouts that outlasted the retries
-    ├── StaleObjectError            the live object changed since the plan was made
+    ├── StaleObjectError            exit 3: the live object changed since the plan was made
+    │   └── StalePlan               exit 3: objects moved before the first write; nothing written
     ├── PlanRefused                 exit 3: a safety guard or policy refused the plan
     └── ApplyFailed                 exit 4: some changes were applied, some failed
 
@@ -42,6 +43,7 @@ __all__ = [
     "ServiceError",
     "SettingsError",
     "StaleObjectError",
+    "StalePlan",
     "TransportError",
 ]
 
@@ -112,7 +114,33 @@ class TransportError(ProviderError):
 
 
 class StaleObjectError(ReconcilerError):
-    """The live object changed between plan and apply; plan again."""
+    """The live object changed between plan and apply; plan again (exit 3)."""
+
+    exit_code = 3
+
+
+class StalePlan(StaleObjectError):
+    """Objects the plan touches moved since it was made; nothing was written.
+
+    ``moved`` holds one entry per object, each printable as what moved (see
+    :class:`reconciler.freshness.Moved`).
+    """
+
+    exit_code = 3
+
+    def __init__(self, moved: Iterable[object]) -> None:
+        self.moved = tuple(moved)
+        lines = [f"  {line}" for item in self.moved for line in str(item).splitlines()]
+        super().__init__(
+            "\n".join(
+                [
+                    f"{len(self.moved)} object(s) changed since the plan was made, so nothing"
+                    " was written; another change got there first:",
+                    *lines,
+                    "Plan again, review the new plan, and apply that.",
+                ]
+            )
+        )
 
 
 class PlanRefused(ReconcilerError):

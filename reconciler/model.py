@@ -53,7 +53,9 @@ class DesiredObject:
     ``fields`` holds only what the YAML mentions: everything else is unmanaged. ``locations``
     says, per field, where its value was written (the object itself or a defaults layer).
     ``sensitive`` names the fields whose values must never be shown (write-only fields, and
-    values read from the environment).
+    values read from the environment). ``templates`` holds, for each field read through
+    ``${env:…}``, the value as written (``"${env:PE_TAWK_KEY}"``): what a saved plan keeps in
+    place of the value, to resolve again at apply time.
     """
 
     kind: str
@@ -63,6 +65,7 @@ class DesiredObject:
     locations: Mapping[str, Location] = field(default_factory=dict, repr=False)
     sensitive: frozenset[str] = frozenset()
     absent: bool = False
+    templates: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def address(self) -> str:

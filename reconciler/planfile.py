@@ -1,12 +1,11 @@
 """The plan as a versioned JSON document: what ``plan --format json`` prints.
 
-The document is also meant to be the saved plan that a later apply reads back (the command
-line does not offer that yet; :func:`plan_from_document` is its reading side), so it keeps
-everything apply needs (each object's provider ``ref`` and ``fingerprint``, to refuse a
-stale object) and nothing that must not be written down: a sensitive field is saved as
-``"sensitive": true`` with no ``before`` or ``after`` at all. A plan read back from a document
-holds :data:`REDACTED` in place of those values, and apply must take them from the
-configuration again (:func:`redacted_fields` says which).
+The document is also the heart of a saved plan (:mod:`reconciler.savedplan`, which wraps it
+and reads it back with :func:`plan_from_document`), so it keeps what apply needs (each
+object's provider ``ref`` and ``fingerprint``, to refuse a stale object) and nothing that must
+not be written down: a sensitive field is saved as ``"sensitive": true`` with no ``before`` or
+``after`` at all. A plan read back from a document holds :data:`REDACTED` in place of those
+values, and apply must take them from elsewhere again (:func:`redacted_fields` says which).
 
 ``format_version`` is ``MAJOR.MINOR``: a minor version only adds properties, which readers
 ignore; a new major version is refused by older readers.

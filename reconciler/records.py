@@ -215,10 +215,15 @@ class Refusal:
 
 
 class Outcome(enum.Enum):
-    """What became of one change: a failure fails that change alone."""
+    """What became of one change: a failure fails that change alone.
+
+    ``STALE``: not made, because the object moved since the plan (another run got there
+    first); planning again shows what is still to do.
+    """
 
     APPLIED = "applied"
     FAILED = "failed"
+    STALE = "stale"
 
 
 @dataclass(frozen=True, slots=True)

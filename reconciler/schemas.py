@@ -2,9 +2,9 @@
 
 Each resource kind's plugin owns the schema of one object's fields; this module wraps those
 into the schema of a whole YAML config file, and publishes them together with the schemas of
-the documents the reconciler writes (plan, drift report, live snapshot, doctor report).
-``reconciler schema`` prints them and a test keeps ``schemas/`` equal to what it prints, so the
-published files cannot drift from the code.
+the documents the reconciler writes (plan, saved plan, drift report, live snapshot, doctor
+report). ``reconciler schema`` prints them and a test keeps ``schemas/`` equal to what it
+prints, so the published files cannot drift from the code.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from reconciler.errors import PluginError
 from reconciler.planfile import PLAN_SCHEMA
 from reconciler.problem_report import VALIDATION_SCHEMA
 from reconciler.records import ResourceKind
+from reconciler.savedplan import SAVED_PLAN_SCHEMA
 from reconciler.snapshot import SNAPSHOT_SCHEMA
 from reconciler.validation import is_closed
 
@@ -38,6 +39,7 @@ _PLAN_FILE: Final = "plan.schema.json"
 _VALIDATION_FILE: Final = "validation.schema.json"
 _DRIFT_FILE: Final = "drift.schema.json"
 _SNAPSHOT_FILE: Final = "snapshot.schema.json"
+_SAVED_PLAN_FILE: Final = "saved-plan.schema.json"
 _DOCTOR_FILE: Final = "doctor.schema.json"
 
 _TOMBSTONE: Final[dict[str, Any]] = {
@@ -124,13 +126,14 @@ def config_schema(kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
 
 
 def published_schemas(kinds: Mapping[str, ResourceKind]) -> dict[str, dict[str, Any]]:
-    """Every published schema by file name: the config, each document, and one per kind.
+    """Every published schema by file name: the config, the documents, and one per kind.
 
     A kind whose file name would replace one of the reconciler's own is a :class:`PluginError`.
     """
     schemas: dict[str, dict[str, Any]] = {
         _CONFIG_FILE: config_schema(kinds),
         _PLAN_FILE: copy.deepcopy(PLAN_SCHEMA),
+        _SAVED_PLAN_FILE: copy.deepcopy(SAVED_PLAN_SCHEMA),
         _DRIFT_FILE: copy.deepcopy(DRIFT_SCHEMA),
         _SNAPSHOT_FILE: copy.deepcopy(SNAPSHOT_SCHEMA),
         _DOCTOR_FILE: copy.deepcopy(DOCTOR_SCHEMA),

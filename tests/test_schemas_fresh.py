@@ -47,7 +47,7 @@ def test_schema_files_are_fresh(expected: dict[str, str]) -> None:
 
 
 def test_the_built_in_kinds_and_the_documents_are_published(expected: dict[str, str]) -> None:
-    published = {"config", "plan", "snapshot", "institute"}
+    published = {"config", "plan", "saved-plan", "snapshot", "institute"}
     assert {f"{name}.schema.json" for name in published} <= set(expected)
 
 

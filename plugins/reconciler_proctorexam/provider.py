@@ -8,6 +8,7 @@ has seen in a listing and reads one institute by id when it can, listing only wh
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 __all__ = ["NAME", "InstituteSession", "connect", "live_institute", "provider"]
 
 NAME = "proctorexam"
+
+#: The institutes of one listing, as the API gives them.
+_Listing = list[dict[str, Any]]
 
 
 def provider(sandbox: SandboxFactory | None = None) -> Provider:
@@ -79,6 +83,7 @@ class InstituteSession:
         self.client = client
         # short_name -> id, from listings and writes: a read by identity then costs one GET.
         self._ids: dict[str, str] = {}
+        self._listing: asyncio.Future[_Listing] | None = None
 
     def __repr__(self) -> str:
         return f"InstituteSession({self.client!r})"
@@ -102,13 +107,30 @@ class InstituteSession:
             if found is not None and found.identity == identity:
                 return found
         # Not seen yet, gone, or its id now belongs to another: find it by listing.
-        item = await self.client.find_institute(identity)
-        if item is None:
-            self._ids.pop(identity, None)
-            return None
-        live = live_institute(item)
-        self._ids[identity] = live.ref
-        return live
+        for item in await self._shared_listing():
+            if item.get("short_name") == identity:
+                live = live_institute(item)
+                self._ids[identity] = live.ref
+                return live
+        self._ids.pop(identity, None)
+        return None
+
+    async def _shared_listing(self) -> _Listing:
+        """A listing of every institute, shared by the reads that ask while it is under way.
+
+        Reads of several unseen institutes at once (a saved plan's staleness check) then cost
+        one listing, not one each. A read that starts after it finished starts a new one.
+        """
+        if self._listing is None:
+            self._listing = asyncio.ensure_future(self.client.list_institutes())
+            self._listing.add_done_callback(self._listing_done)
+        items = await asyncio.shield(self._listing)
+        self._ids.update((str(i.get("short_name", "")), str(i.get("id", ""))) for i in items)
+        return items
+
+    def _listing_done(self, task: asyncio.Future[_Listing]) -> None:
+        if self._listing is task:
+            self._listing = None
 
     async def create(
         self, kind: ResourceKind, identity: str, values: Mapping[str, Any]

@@ -19,7 +19,6 @@ from reconciler.model import (
     DriftCategory,
     DriftedObject,
     DriftReport,
-    FieldChange,
     Ignored,
     Location,
     Plan,
@@ -114,10 +113,10 @@ def render_html(plan: Plan, refusals: Sequence[Refusal], options: RenderOptions)
             body.append(_table(["object", "declared at", "ref"], (_bare(c) for c in changes)))
         elif action is Action.CREATE:
             columns = ["object", "field", "value", "set at"]
-            body.append(_table(columns, (_fields(c, c.location, c.fields, False) for c in changes)))
+            body.append(_table(columns, (_change_rows(c, with_live=False) for c in changes)))
         else:
             columns = ["object", "field", "live", "planned", "set at"]
-            body.append(_table(columns, (_fields(c, c.location, c.fields, True) for c in changes)))
+            body.append(_table(columns, (_change_rows(c, with_live=True) for c in changes)))
     if plan.unmanaged:
         help_text = "On the service, not in the configuration: left alone."
         body.append(_heading("unmanaged", "Unmanaged", len(plan.unmanaged), help_text))
@@ -217,22 +216,27 @@ def _object_cell(address: str, location: Location | None, rowspan: int = 1) -> s
     return f'<td class="object"{span}>{_e(address)}{where}</td>'
 
 
-def _fields(
-    obj: Change, location: Location | None, fields: Sequence[FieldChange], with_live: bool
-) -> list[str]:
+def _change_rows(change: Change, *, with_live: bool) -> list[str]:
+    """An object's rows in a plan: the object (spanning them), then a field per row."""
     rows = []
-    for i, f in enumerate(fields):
-        cells = [_object_cell(obj.address, location, len(fields))] if i == 0 else []
+    for i, f in enumerate(change.fields):
+        cells = (
+            [_object_cell(change.address, change.location, len(change.fields))] if i == 0 else []
+        )
         cells.append(f"<td><code>{_e(f.name)}</code></td>")
         if with_live:
             cells.append(_value(live_text(f), f.sensitive, "old"))
         cells.append(_value(desired_text(f), f.sensitive, "new"))
         cells.append(_at(f.location))
         rows.append(_tr(cells))
-    return rows or [_tr([_object_cell(obj.address, location), '<td colspan="4"></td>'])]
+    width = 4 if with_live else 3
+    return rows or [
+        _tr([_object_cell(change.address, change.location), f'<td colspan="{width}"></td>'])
+    ]
 
 
 def _drift_fields(obj: DriftedObject, *, live: bool) -> list[str]:
+    """An object's rows in a drift report: declared value first, then (if changed) live."""
     rows = []
     for i, f in enumerate(obj.fields):
         cells = [_object_cell(obj.address, obj.location, len(obj.fields))] if i == 0 else []

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Final
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
 
 from reconciler.model import (
     Action,
@@ -29,6 +29,7 @@ from reconciler.model import (
     DriftReport,
     FieldChange,
     Ignored,
+    LiveRef,
     Location,
     Plan,
 )
@@ -70,25 +71,25 @@ def render_markdown(plan: Plan, refusals: Sequence[Refusal], options: RenderOpti
         head += _refusals(refusals)
     elif plan.empty:
         head += ["No changes. The live objects match the configuration.", ""]
-    groups = [
-        _Group(items=[_change_section(c) for c in plan.changes if c.action is not Action.DELETE])
-    ]
     deletes = [c for c in plan.changes if c.action is Action.DELETE]
-    if deletes:
-        groups.append(
-            _Group(
-                opening=f"#### To delete ({len(deletes):,})\n\n",
-                items=[f"- {_code(c.address)}{_located(c.location)}\n" for c in deletes],
-                closing="\n",
-            )
-        )
-    if plan.unmanaged:
-        groups.append(
-            _list_group(
-                f"{len(plan.unmanaged):,} live object(s) not in the configuration, left alone",
-                [f"- {_code(ref.address)}\n" for ref in plan.unmanaged],
-            )
-        )
+    groups = [
+        _Group([c for c in plan.changes if c.action is not Action.DELETE], _change_section),
+        _Group(
+            deletes,
+            _listed,
+            opening=f"#### To delete ({len(deletes):,})\n\n",
+            closing="\n",
+        ),
+        _Group(
+            plan.unmanaged,
+            _listed,
+            opening=(
+                f"<details><summary>{len(plan.unmanaged):,} live object(s) not in the"
+                " configuration, left alone</summary>\n\n"
+            ),
+            closing="\n</details>\n\n",
+        ),
+    ]
     return _fit("\n".join(head) + "\n", groups, options)
 
 
@@ -103,26 +104,18 @@ def render_markdown_drift(report: DriftReport, options: RenderOptions) -> str:
     else:
         head.append(f"**{report.summary()}**")
     head += [*_ignored(report.ignored), ""]
-    groups: list[_Group] = []
-    for category in (DriftCategory.CHANGED, DriftCategory.MISSING):
+    groups = []
+    for category in DriftCategory:
         objects = report.of(category)
-        if objects:
-            groups.append(
-                _Group(
-                    opening=f"#### {_DRIFT_TITLES[category]} ({len(objects):,})\n\n",
-                    items=[_drift_section(o) for o in objects],
-                )
+        listed = category in (DriftCategory.PRESENT, DriftCategory.UNMANAGED)
+        groups.append(
+            _Group(
+                objects,
+                _listed if listed else _drift_section,
+                opening=f"#### {_DRIFT_TITLES[category]} ({len(objects):,})\n\n",
+                closing="\n" if listed else "",
             )
-    for category in (DriftCategory.PRESENT, DriftCategory.UNMANAGED):
-        objects = report.of(category)
-        if objects:
-            groups.append(
-                _Group(
-                    opening=f"#### {_DRIFT_TITLES[category]} ({len(objects):,})\n\n",
-                    items=[f"- {_code(o.address)}{_located(o.location)}\n" for o in objects],
-                    closing="\n",
-                )
-            )
+        )
     return _fit("\n".join(head) + "\n", groups, options)
 
 
@@ -177,12 +170,10 @@ def _details(summary: str, location: Location | None, body: str) -> str:
     return f"<details><summary>{summary}{where}</summary>\n\n{body}\n</details>\n\n"
 
 
-def _list_group(title: str, items: list[str]) -> _Group:
-    return _Group(
-        opening=f"<details><summary>{html.escape(title)}</summary>\n\n",
-        items=items,
-        closing="\n</details>\n\n",
-    )
+def _listed(obj: Change | DriftedObject | LiveRef) -> str:
+    """One line of a list: an object with nothing more to show than where it is declared."""
+    location = getattr(obj, "location", None)
+    return f"- {_code(obj.address)}{_located(location)}\n"
 
 
 def _refusals(refusals: Sequence[Refusal]) -> list[str]:
@@ -204,42 +195,66 @@ def _ignored(ignored: Ignored) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Group:
-    """Objects rendered together: each item is one object; opening and closing wrap them."""
+    """Objects rendered together, one item each, wrapped in ``opening`` and ``closing``.
 
-    items: list[str]
+    Items are rendered only as far as they can be shown: a plan of 10,000 changes renders
+    about as many sections as fit, not all of them.
+    """
+
+    objects: Sequence[Any]
+    render: Callable[[Any], str]
     opening: str = ""
     closing: str = ""
-    shown: int = field(default=0, init=False)
 
 
 #: Room kept for the note that says what was cut (it is a few hundred characters at most).
 _NOTE_ROOM: Final = 1_000
 
 
-def _fit(head: str, groups: list[_Group], options: RenderOptions) -> str:
+def _fit(head: str, groups: Sequence[_Group], options: RenderOptions) -> str:
     """``head`` and as many whole objects of ``groups`` as fit, with a note if any were cut."""
-    total = sum(len(g.items) for g in groups)
-    whole = head + "".join(g.opening + "".join(g.items) + g.closing for g in groups if g.items)
-    if len(whole) <= MAX_CHARS:
-        return whole
+    groups = [g for g in groups if g.objects]
+    rendered: list[list[str]] = []
+    size = len(head)
+    over = False
+    for group in groups:
+        items: list[str] = []
+        rendered.append(items)
+        size += len(group.opening) + len(group.closing)
+        for obj in group.objects:
+            items.append(group.render(obj))
+            size += len(items[-1])
+            if size > MAX_CHARS:
+                over = True
+                break
+        if over:
+            break
+    if not over:
+        return head + "".join(
+            g.opening + "".join(items) + g.closing
+            for g, items in zip(groups, rendered, strict=True)
+        )
     budget = MAX_CHARS - _NOTE_ROOM - len(head)
     parts = [head]
-    for group in groups:
+    shown = 0
+    for group, items in zip(groups, rendered, strict=False):
         wrap = len(group.opening) + len(group.closing)
-        if not group.items or budget < wrap + len(group.items[0]):
+        if budget < wrap + len(items[0]):
             break
         budget -= wrap
-        for item in group.items:
+        fitting = 0
+        for item in items:
             if len(item) > budget:
                 break
             budget -= len(item)
-            group.shown += 1
-        parts += [group.opening, *group.items[: group.shown], group.closing]
-        if group.shown < len(group.items):
+            fitting += 1
+        parts += [group.opening, *items[:fitting], group.closing]
+        shown += fitting
+        if fitting < len(group.objects):
             break
-    shown = sum(g.shown for g in groups)
+    total = sum(len(g.objects) for g in groups)
     where = options.full_report or "the same command with `--format json` or `--format html`"
     parts.append(
         f"> [!NOTE]\n> **{total - shown:,} of {total:,} objects are not shown**: the text would"

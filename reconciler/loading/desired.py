@@ -79,6 +79,7 @@ class _Default:
     entry: KeyEntry
     location: Location
     from_env: bool
+    written: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +217,9 @@ class _Assembler:
                 )
                 continue
             resolution = resolve(field_value, self.environ)
-            default = _Default(resolution.value, field_entry, location, resolution.from_env)
+            default = _Default(
+                resolution.value, field_entry, location, resolution.from_env, field_value
+            )
             self.defaults[field] = default
             for failure in resolution.failures:
                 shown, where = _Locator(None, {field: default})((field, *failure.path))
@@ -350,6 +353,7 @@ class _Assembler:
         fields = dict(declared.fields)
         locations: dict[str, Location] = {}
         sensitive: set[str] = set()
+        templates: dict[str, Any] = {}
         locate = _Locator(declared, self.defaults)
         for name, value in fields.items():
             entry = tree[name]
@@ -361,6 +365,7 @@ class _Assembler:
                 fields[name] = resolution.value
                 if resolution.from_env:
                     sensitive.add(name)
+                    templates[name] = value
                 for failure in resolution.failures:
                     shown, where = locate((name, *failure.path))
                     self.problems.append(Problem(f"{shown}: {failure.message}", where))
@@ -371,6 +376,7 @@ class _Assembler:
                 locations[name] = default.location
                 if default.from_env:
                     sensitive.add(name)
+                    templates[name] = default.written
         sensitive.update(kind.write_only.intersection(fields))
         self.problems.extend(
             p for p in schema.check(fields, locate, sensitive) if p.location not in self.reported
@@ -382,6 +388,7 @@ class _Assembler:
             declared.location,
             locations,
             frozenset(sensitive),
+            templates=templates,
         )
 
 

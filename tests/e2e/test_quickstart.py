@@ -57,3 +57,20 @@ def test_json_plan_to_a_file(quickstart: Path, run_reconciler: Run, tmp_path: Pa
         "institute.pe",
         "institute.uu",
     ]
+
+
+def test_the_saved_plan_quick_start_applies_the_file_once(
+    quickstart: Path, run_reconciler: Run, tmp_path: Path
+) -> None:
+    path, plan_file = str(quickstart), str(tmp_path / "plan.json")
+    saved = run_reconciler("plan", path, "--sandbox", "--out", plan_file)
+    assert saved.exit_code == 0, saved.stderr
+    assert "Plan: 1 to create, 2 to update, 0 to delete." in saved.stdout
+    applied = run_reconciler("apply", plan_file, "--sandbox")
+    assert applied.exit_code == 0, applied.stderr
+    assert "Apply complete: 1 created, 2 updated, 0 deleted." in applied.stderr
+    again = run_reconciler("plan", path, "--sandbox", "--detailed-exitcode")
+    assert again.exit_code == 0, again.stdout + again.stderr
+    refused = run_reconciler("apply", plan_file, "--sandbox")
+    assert refused.exit_code == 3
+    assert "changed since the plan was made, so nothing was written" in refused.stderr

@@ -1,4 +1,4 @@
-"""The apply engine over the sandbox: moment hooks, failures that stay alone, stale objects."""
+"""The apply engine over the sandbox: moment hooks, failures that stay alone, lost races."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from reconciler import ApplyResult, Change, ChangeOutcome, Outcome, ReconcilerError, hookimpl
 from reconciler.project import Project
@@ -47,7 +45,7 @@ def project_for(sandbox: Sandbox, config: Path, *plugins: tuple[str, object]) ->
     return Project.open(config, environ=sandbox.env(), plugins=plugins)
 
 
-def plan_and_apply(project: Project, *, check_fresh: bool = False, between: Any = None) -> Any:
+def plan_and_apply(project: Project, *, between: Any = None) -> Any:
     async def run() -> ApplyResult:
         desired = project.load()
         async with project.sessions(desired.kinds) as sessions:
@@ -56,9 +54,7 @@ def plan_and_apply(project: Project, *, check_fresh: bool = False, between: Any 
                 between()
             from reconciler.applying import apply_plan
 
-            return await apply_plan(
-                plan, sessions, project.kinds, project.hooks, check_fresh=check_fresh
-            )
+            return await apply_plan(plan, sessions, project.kinds, project.hooks)
 
     return asyncio.run(run())
 
@@ -83,23 +79,58 @@ def test_moment_hooks_see_every_change_and_a_refusal_fails_only_its_own(
     assert state == {"a": True, "b": False}
 
 
-@pytest.mark.parametrize("check_fresh", [True, False])
-def test_an_object_changed_since_the_plan_is_stale_only_when_checked(
+def _outcomes(result: ApplyResult) -> dict[str, ChangeOutcome]:
+    return {o.change.identity: o for o in result.outcomes}
+
+
+def test_a_create_that_another_run_made_first_is_stale_not_failed(
     proctorexam_sandbox_factory: Callable[..., Sandbox],
     write_config: Callable[..., Path],
-    check_fresh: bool,
+) -> None:
+    sandbox = proctorexam_sandbox_factory(seed=SEED)
+    project = project_for(sandbox, write_config({"i.yaml": "institutes:\n  new: {name: New}\n"}))
+    result = plan_and_apply(
+        project, between=lambda: sandbox.add_institute({"short_name": "new", "name": "New"})
+    )
+    outcome = _outcomes(result)["new"]
+    assert outcome.outcome is Outcome.STALE
+    assert outcome.error == "created by another run since the plan; plan again."
+    assert [i["short_name"] for i in sandbox.institutes()].count("new") == 1
+
+
+def test_a_create_refused_for_its_values_stays_a_failure(
+    proctorexam_sandbox_factory: Callable[..., Sandbox],
+    write_config: Callable[..., Path],
+) -> None:
+    sandbox = proctorexam_sandbox_factory(seed=SEED)
+    # "Alpha" is the name of institute a: the service refuses it, and "new" does not exist.
+    project = project_for(sandbox, write_config({"i.yaml": "institutes:\n  new: {name: Alpha}\n"}))
+    outcome = _outcomes(plan_and_apply(project))["new"]
+    assert outcome.outcome is Outcome.FAILED
+    assert "has already been taken" in (outcome.error or "")
+
+
+def test_deleting_an_object_already_gone_counts_as_done(
+    proctorexam_sandbox_factory: Callable[..., Sandbox],
+    write_config: Callable[..., Path],
+) -> None:
+    sandbox = proctorexam_sandbox_factory(seed=SEED)
+    config = write_config({"i.yaml": "institutes:\n  b: {absent: true}\n"})
+    result = plan_and_apply(
+        project_for(sandbox, config), between=lambda: sandbox.delete_institute(2)
+    )
+    assert _outcomes(result)["b"].outcome is Outcome.APPLIED
+    assert [i["short_name"] for i in sandbox.institutes()] == ["a"]
+
+
+def test_updating_an_object_deleted_since_the_plan_is_stale(
+    proctorexam_sandbox_factory: Callable[..., Sandbox],
+    write_config: Callable[..., Path],
 ) -> None:
     sandbox = proctorexam_sandbox_factory(seed=SEED)
     project = project_for(sandbox, write_config({"i.yaml": CONFIG}))
-    result = plan_and_apply(
-        project,
-        check_fresh=check_fresh,
-        between=lambda: sandbox.update_institute(1, {"name": "Alpha Renamed"}),
-    )
-    outcomes = {o.change.identity: o for o in result.outcomes}
+    result = plan_and_apply(project, between=lambda: sandbox.delete_institute(1))
+    outcomes = _outcomes(result)
+    assert outcomes["a"].outcome is Outcome.STALE
+    assert outcomes["a"].error == "deleted by another run since the plan; plan again."
     assert outcomes["b"].outcome is Outcome.APPLIED
-    if check_fresh:
-        assert outcomes["a"].outcome is Outcome.FAILED
-        assert outcomes["a"].error == ("institute.a: changed since the plan was made; plan again.")
-    else:
-        assert outcomes["a"].outcome is Outcome.APPLIED

@@ -128,6 +128,7 @@ def test_published_schemas_are_named_by_file(widget_kind: ResourceKind) -> None:
         "doctor.schema.json",
         "drift.schema.json",
         "plan.schema.json",
+        "saved-plan.schema.json",
         "snapshot.schema.json",
         "validation.schema.json",
         "widget.schema.json",

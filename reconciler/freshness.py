@@ -1,0 +1,135 @@
+"""Is the live state still what the plan was made against? Checked before the first write.
+
+``apply FILE`` (a saved plan) and ``apply PATH`` (after its confirmation prompt) re-read every
+object the plan touches and refuse the whole plan, writing nothing, when any of them moved:
+a different fingerprint, an object that appeared where the plan creates one, or one that
+disappeared where the plan updates or deletes it. For each, the refusal says what moved, as
+``field: value at plan time -> value now``. So a saved plan applies at most once: its second
+apply finds the first one's writes.
+
+The objects are re-read with one read each, concurrently, or with one listing per kind when
+that is cheaper: when there are more objects of a kind than requests in flight, a listing
+costs at most its pages, where reads would cost several rounds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.model import Action, Change, LiveObject, Plan
+from reconciler.planfile import json_value
+from reconciler.records import ProviderSession, ResourceKind
+from reconciler.snapshot import storable_fields
+
+__all__ = ["Moved", "find_moved", "planned_objects"]
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """One object the plan touches that is no longer as the plan saw it.
+
+    ``fields`` lists ``(name, at plan time, now)`` for each field that a file may show (never
+    a write-only one); it is empty when only the fingerprint says that something changed.
+    """
+
+    address: str
+    reason: str
+    fields: tuple[tuple[str, Any, Any], ...] = ()
+
+    def __str__(self) -> str:
+        lines = [f"{self.address}: {self.reason}"]
+        lines += [f"    {name}: {_shown(then)} -> {_shown(now)}" for name, then, now in self.fields]
+        return "\n".join(lines)
+
+
+def planned_objects(
+    plan: Plan, live: Mapping[str, Sequence[LiveObject]]
+) -> dict[str, LiveObject | None]:
+    """Each object ``plan`` touches, by address, as ``live`` (the plan's input) holds it."""
+    by_address = {obj.address: obj for objects in live.values() for obj in objects}
+    return {change.address: by_address.get(change.address) for change in plan.changes}
+
+
+async def find_moved(
+    changes: Sequence[Change],
+    planned: Mapping[str, LiveObject | None],
+    sessions: Mapping[str, ProviderSession],
+    kinds: Mapping[str, ResourceKind],
+    *,
+    parallelism: int,
+) -> tuple[Moved, ...]:
+    """Re-read the objects of ``changes``; return those that moved since ``planned``.
+
+    ``planned`` maps an address to the object as the plan saw it (``None`` for a create).
+    """
+    by_kind: dict[str, list[Change]] = {}
+    for change in changes:
+        by_kind.setdefault(change.kind, []).append(change)
+    gate = asyncio.Semaphore(parallelism)
+
+    async def current_of(kind: str, group: list[Change]) -> dict[str, LiveObject | None]:
+        session, resource = sessions[kind], kinds[kind]
+        if len(group) > parallelism:
+            listed = {obj.identity: obj for obj in await session.list(resource)}
+            return {c.address: listed.get(c.identity) for c in group}
+
+        async def read(change: Change) -> LiveObject | None:
+            async with gate:
+                return await session.read(resource, change.identity)
+
+        found = await asyncio.gather(*(read(c) for c in group))
+        return {c.address: obj for c, obj in zip(group, found, strict=True)}
+
+    groups = await asyncio.gather(*(current_of(k, g) for k, g in sorted(by_kind.items())))
+    current = {address: obj for group in groups for address, obj in group.items()}
+    moved = [
+        item
+        for change in changes
+        if (item := _moved(change, planned.get(change.address), current[change.address], kinds))
+        is not None
+    ]
+    return tuple(moved)
+
+
+def _moved(
+    change: Change,
+    then: LiveObject | None,
+    now: LiveObject | None,
+    kinds: Mapping[str, ResourceKind],
+) -> Moved | None:
+    if change.action is Action.CREATE:
+        if now is None:
+            return None
+        return Moved(change.address, "created by another change since the plan")
+    if now is None:
+        return Moved(change.address, "deleted by another change since the plan")
+    if now.ref == change.ref and now.fingerprint == change.fingerprint:
+        return None
+    if now.ref != change.ref:
+        return Moved(
+            change.address,
+            f"replaced since the plan (it was {change.ref}, it is now {now.ref})",
+        )
+    kind = kinds[change.kind]
+    before = storable_fields(kind, then.fields) if then is not None else {}
+    after = storable_fields(kind, now.fields)
+    fields = tuple(
+        (name, before.get(name), after.get(name))
+        for name in sorted(set(before) | set(after))
+        if before.get(name) != after.get(name)
+    )
+    if fields:
+        return Moved(change.address, "changed since the plan:", fields)
+    return Moved(
+        change.address,
+        "changed since the plan (its fingerprint moved on; the change is in a field that is"
+        " never shown)",
+    )
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(json_value(value), ensure_ascii=False)
