@@ -143,8 +143,8 @@ def confirm_write_probe(name: str, providers: Sequence[str]) -> None:
     if not sys.stdin.isatty():
         return
     click.echo(
-        f"--write-probe sends one update to {name!r} through {', '.join(providers)}: one field"
-        " set to the value it has now, so nothing changes but its updated_at."
+        f"--write-probe sends one update to {name!r} through {', '.join(providers)}: a few"
+        " fields set to the values they have now, so nothing changes."
     )
     if click.prompt("  Only 'yes' will be accepted", default="", show_default=False) != "yes":
         raise ReconcilerError("Write probe cancelled; nothing was sent.")

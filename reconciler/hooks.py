@@ -149,15 +149,19 @@ class Hooks:
     # Diagnosing -----------------------------------------------------------------------------
 
     def doctor(self, request: DoctorRequest) -> list[DoctorStep]:
-        """Every step the plugins report for ``request.provider``, labelled with it."""
-        results: list[Iterable[DoctorStep] | None] = self.pm.hook.reconciler_doctor(request=request)
+        """Every step the plugins report for ``request.provider``, labelled with it.
+
+        Plugin by plugin, in registration order, so that a wrong return value names its plugin.
+        """
         steps = []
-        for result in results:
+        arguments = {"request": request}
+        for impl in self.pm.hook.reconciler_doctor.get_hookimpls():
+            result: Any = impl.function(*(arguments[name] for name in impl.argnames))
             for step in result or ():
                 if not isinstance(step, DoctorStep):
                     raise PluginError(
-                        f"reconciler_doctor returned {step!r} for provider"
-                        f" {request.provider!r}, not a DoctorStep."
+                        f"plugin {impl.plugin_name!r}: reconciler_doctor returned {step!r}"
+                        f" for provider {request.provider!r}, not a DoctorStep."
                     )
                 steps.append(dataclasses.replace(step, provider=request.provider))
         return steps

@@ -143,16 +143,25 @@ def resolve_settings(context: ProviderContext) -> ClientSettings:
 
 
 def check_readings(options: Mapping[str, Any]) -> list[str]:
-    """A message for each reading in ``options`` set to a value it does not accept."""
+    """A message for each reading in ``options`` set to a value it does not accept.
+
+    ``timestamp_window`` is refused with a pointer to the sandbox, the one place it applies.
+    """
     problems = []
     for name, accepted in READINGS.items():
         value = options.get(name)
         if value is not None and value not in accepted:
             choices = " or ".join(f'"{a}"' for a in accepted)
-            problems.append(
-                f"{name} under {_WHERE} must be {choices}, not {value!r};"
-                " reconciler doctor tells which one the service expects."
-            )
+            # The doctor checks lists read-only and the verb with --write-probe; not DELETE.
+            hint = "" if name == "delete_params" else "; reconciler doctor tells which one"
+            problems.append(f"{name} under {_WHERE} must be {choices}, not {value!r}{hint}.")
+    if "timestamp_window" in options:
+        # A reading of the contract too, but one only the server applies.
+        problems.append(
+            f"timestamp_window under {_WHERE} is not a client setting: the client always sends"
+            " the current time, and the service decides what it accepts. The sandbox takes it:"
+            " reconciler sandbox --timestamp-window SECONDS."
+        )
     return problems
 
 

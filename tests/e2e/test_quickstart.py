@@ -74,3 +74,17 @@ def test_the_saved_plan_quick_start_applies_the_file_once(
     refused = run_reconciler("apply", plan_file, "--sandbox")
     assert refused.exit_code == 3
     assert "changed since the plan was made, so nothing was written" in refused.stderr
+
+
+def test_doctor_on_the_quick_start_sandbox(quickstart: Path, run_reconciler: Run) -> None:
+    result = run_reconciler("doctor", str(quickstart), "--sandbox", "--format", "json")
+    assert result.exit_code == 0, result.stdout
+    steps = {step["name"]: step["status"] for step in json.loads(result.stdout)["steps"]}
+    assert steps == {
+        "base URL": "passed",
+        "credentials": "passed",
+        "clock": "passed",
+        "pagination": "passed",
+        "typed values": "passed",
+        "managed fields": "passed",
+    }

@@ -100,7 +100,9 @@ def test_a_doctor_returning_something_else_names_the_provider(
     reconciler_hooks: Callable[..., Hooks],
 ) -> None:
     toy = Toy("all good")  # type: ignore[arg-type]
-    with pytest.raises(PluginError, match="returned 'all good' for provider 'toy'"):
+    with pytest.raises(
+        PluginError, match="plugin 'toy': reconciler_doctor returned 'all good' for provider 'toy'"
+    ):
         run_doctor(reconciler_hooks(("toy", toy)), Settings(), {})
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from reconciler.errors import SettingsError
 from reconciler.records import ProviderContext
-from reconciler_proctorexam.config import is_loopback, resolve_settings
+from reconciler_proctorexam.config import check_readings, is_loopback, resolve_settings
 
 TOKEN = "tok-0123456789"
 SECRET = "sec-9876543210"
@@ -85,11 +85,44 @@ def test_tuning_options() -> None:
         ({"max_retries": True}, "max_retries under .* must be a whole number"),
         ({"rate_limit": -1}, "rate_limit under .* must be at least"),
         ({"allow_insecure_http": "yes"}, "allow_insecure_http under .* must be true or false"),
+        ({"update_method": "patch"}, 'update_method under .* must be "PATCH" or "PUT", not'),
+        ({"delete_params": "header"}, 'delete_params under .* must be "query" or "body"'),
+        ({"list_rendering": 1}, 'list_rendering under .* must be "ruby" or "json", not 1'),
     ],
 )
 def test_bad_options(options: dict[str, Any], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         resolve_settings(_context(options))
+
+
+def test_the_readings_default_to_ours_and_can_be_switched() -> None:
+    default = resolve_settings(_context())
+    assert (default.update_method, default.delete_params, default.list_rendering) == (
+        "PATCH",
+        "query",
+        "ruby",
+    )
+    options = {"update_method": "PUT", "delete_params": "body", "list_rendering": "json"}
+    switched = resolve_settings(_context(options))
+    assert (switched.update_method, switched.delete_params, switched.list_rendering) == (
+        "PUT",
+        "body",
+        "json",
+    )
+
+
+def test_every_bad_reading_is_reported_at_once() -> None:
+    options = {"update_method": "POST", "delete_params": "header", "list_rendering": "ruby"}
+    problems = check_readings(options)
+    assert [p.split(" ")[0] for p in problems] == ["update_method", "delete_params"]
+    assert problems[0].endswith("not 'POST'; reconciler doctor tells which one.")
+    assert problems[1].endswith("not 'header'.")
+
+
+def test_the_timestamp_window_belongs_to_the_sandbox() -> None:
+    [problem] = check_readings({"timestamp_window": 60})
+    assert "not a client setting" in problem
+    assert "reconciler sandbox --timestamp-window SECONDS" in problem
 
 
 def test_missing_base_url_names_the_variable() -> None:

@@ -61,21 +61,22 @@ def probe(request: DoctorRequest) -> list[DoctorStep]:
 
 
 async def _probe(settings: ClientSettings, request: DoctorRequest) -> list[DoctorStep]:
-    later = ["credentials", "clock", "pagination", "typed values"]
-    if request.desired is not None:
-        later.append("managed fields")
-    if request.write_probe:
-        later.append("write probe")
+    steps: list[DoctorStep] = []
+
+    def skip_the_rest(why: str) -> list[DoctorStep]:
+        """The steps after a failed one, reported as not checked."""
+        done = {step.name for step in steps}
+        return steps + [not_checked(name, why) for name in _steps_for(request) if name not in done]
+
     async with Prober(settings) as prober:
         first = await prober.list_page()
-        steps = [base_url_step(settings, first)]
-        if steps[0].status is not StepStatus.PASSED or not isinstance(first, Answer):
-            return steps + [not_checked(name, "the base URL step failed") for name in later]
+        steps.append(base_url_step(settings, first))
+        if steps[-1].status is not StepStatus.PASSED or not isinstance(first, Answer):
+            return skip_the_rest("the base URL step failed")
         unknown = await prober.list_page(token=UNKNOWN_TOKEN) if first.status == 401 else None
         steps += [credentials_step(first, unknown), clock_step(first)]
         if not first.ok:
-            why = "the credentials step failed"
-            return steps + [not_checked(name, why) for name in later[2:]]
+            return skip_the_rest("the credentials step failed")
         steps.append(pagination_step(first))
         reading = settings.list_rendering
         other = next(r for r in LIST_RENDERINGS if r != reading)
@@ -83,12 +84,21 @@ async def _probe(settings: ClientSettings, request: DoctorRequest) -> list[Docto
         alternative = await prober.list_page(body=PROBE_VALUES, lists=other)
         steps.append(typed_values_step(current, alternative, reading, other))
         if request.desired is not None and KIND in request.kinds:
-            steps.append(
-                managed_fields_step(request.desired, request.kinds[KIND], _first_item(first))
-            )
+            live = _first_item(first)
+            steps.append(managed_fields_step(request.desired, request.kinds[KIND], live))
         if request.write_probe:
             steps.append(await write_probe_step(settings, prober, request.write_probe))
     return steps
+
+
+def _steps_for(request: DoctorRequest) -> list[str]:
+    """The names of the steps this request runs, in order."""
+    names = ["base URL", "credentials", "clock", "pagination", "typed values"]
+    if request.desired is not None:
+        names.append("managed fields")
+    if request.write_probe:
+        names.append("write probe")
+    return names
 
 
 def _first_item(answer: Answer) -> Mapping[str, Any] | None:

@@ -11,6 +11,7 @@ text it returns has the credentials taken out.
 from __future__ import annotations
 
 import email.utils
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from reconciler_proctorexam.config import ClientSettings, is_loopback
 from reconciler_proctorexam.signing import render_value, signed_params
 
 __all__ = ["UNKNOWN_TOKEN", "Answer", "Prober", "Unreachable"]
+
+log = logging.getLogger(__name__)
 
 #: A token no service has issued: how the service answers it tells an unknown token apart.
 UNKNOWN_TOKEN = "reconciler-doctor-made-up-token"
@@ -150,8 +153,18 @@ class Prober:
                 method, url, params=sent_query, json=sent_body, headers=headers
             )
         except httpx.HTTPError as exc:
-            return Unreachable(self._describe(exc))
+            reason = self._describe(exc)
+            log.debug("doctor: %s %s got no answer: %s", method, path, reason)
+            return Unreachable(reason)
         received = time.time()
+        # Names only, never values: the token, the signature and the values stay out of logs.
+        log.debug(
+            "doctor: %s %s (%s) answered %d",
+            method,
+            path,
+            ", ".join(sorted({*(sent_query or {}), *(sent_body or {})})),
+            response.status_code,
+        )
         return Answer(
             status=response.status_code,
             headers=response.headers,
