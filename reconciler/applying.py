@@ -2,19 +2,36 @@
 
 A failing change fails alone: the others go on, and the result says which were applied, which
 failed and why. Only :class:`~reconciler.errors.ReconcilerError` counts as a change's failure;
-anything else is a bug and propagates. Re-running after a partial failure converges: a fresh plan
-contains only what is still different, so nothing is done twice.
+anything else is a bug and propagates. Three things end an apply early, leaving the changes not
+yet started as *not attempted*: the service refusing the credentials (401/403: every other
+change would be refused too), and ``should_stop`` (SIGTERM) saying so. Changes in flight
+finish, or end as *unknown*.
+
+After the changes, every change that failed or whose outcome is unknown is read back once, and
+reported as what actually holds: a write whose answer was lost may well have been made.
+Re-running after a partial failure converges: a fresh plan contains only what is still
+different, so nothing is done twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable, Mapping
 
-from reconciler.errors import NotFoundError, ReconcilerError, RejectedError, StaleObjectError
+from reconciler.errors import (
+    AuthenticationError,
+    NotFoundError,
+    OutcomeUnknownError,
+    ProviderError,
+    ReconcilerError,
+    RejectedError,
+    StaleObjectError,
+)
 from reconciler.hooks import Hooks
 from reconciler.model import Action, Change, LiveObject, Plan
+from reconciler.planning import change_holds
 from reconciler.records import (
     ApplyResult,
     ChangeOutcome,
@@ -25,8 +42,12 @@ from reconciler.records import (
 
 __all__ = ["apply_plan"]
 
+log = logging.getLogger(__name__)
+
 #: Told about every change as it finishes (the CLI's progress bar and log lines).
 OnOutcome = Callable[[ChangeOutcome], None]
+
+_DONE = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
 
 
 async def apply_plan(
@@ -37,27 +58,49 @@ async def apply_plan(
     *,
     parallelism: int = 4,
     on_outcome: OnOutcome | None = None,
+    should_stop: Callable[[], str | None] | None = None,
 ) -> ApplyResult:
     """Apply every change of ``plan``; ``sessions`` maps a kind name to its provider session.
 
     Whether the live objects are still as planned is checked before, for the whole plan
     (:mod:`reconciler.freshness`). A change that finds its object moved while it ran (another
     run got there first) is :attr:`~Outcome.STALE`, not failed.
+    ``should_stop`` is asked before each change starts; a reason (not None) stops the apply.
     """
     gate = asyncio.Semaphore(parallelism)
+    refused: list[str] = []
+
+    def stop_reason() -> str | None:
+        if refused:
+            return refused[0]
+        return should_stop() if should_stop is not None else None
 
     async def run(change: Change) -> ChangeOutcome:
         async with gate:
-            outcome = await _apply_one(change, sessions[change.kind], kinds[change.kind], hooks)
+            reason = stop_reason()
+            if reason is not None:
+                outcome = ChangeOutcome(change, Outcome.NOT_ATTEMPTED, error=reason)
+            else:
+                outcome = await _apply_one(change, sessions[change.kind], kinds[change.kind], hooks)
+                if outcome.outcome is Outcome.FAILED and outcome.note == _AUTH:
+                    refused.append(
+                        f"not attempted: the service refused the credentials on {change.address}"
+                    )
         hooks.after_change(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
         return outcome
 
-    outcomes = await asyncio.gather(*(run(change) for change in plan.changes))
+    outcomes = list(await asyncio.gather(*(run(change) for change in plan.changes)))
+    if not refused:
+        outcomes = [await _read_back(o, sessions, kinds, on_outcome) for o in outcomes]
     result = ApplyResult(tuple(outcomes))
     hooks.after_apply(result)
     return result
+
+
+#: The note of a failure that stops the apply: the credentials were refused.
+_AUTH = "credentials refused"
 
 
 async def _apply_one(
@@ -77,9 +120,48 @@ async def _apply_one(
             await _delete(change, session, kind)
     except StaleObjectError as exc:
         return ChangeOutcome(change, Outcome.STALE, error=str(exc))
+    except OutcomeUnknownError as exc:
+        return ChangeOutcome(change, Outcome.UNKNOWN, error=_detail(exc))
+    except AuthenticationError as exc:
+        return ChangeOutcome(change, Outcome.FAILED, error=_detail(exc), note=_AUTH)
     except ReconcilerError as exc:
-        return ChangeOutcome(change, Outcome.FAILED, error=str(exc))
+        return ChangeOutcome(change, Outcome.FAILED, error=_detail(exc))
     return ChangeOutcome(change, Outcome.APPLIED, live=live)
+
+
+def _detail(exc: ReconcilerError) -> str:
+    """The message without the object's address: the outcome line names it already."""
+    return exc.detail if isinstance(exc, ProviderError) else str(exc)
+
+
+async def _read_back(
+    outcome: ChangeOutcome,
+    sessions: Mapping[str, ProviderSession],
+    kinds: Mapping[str, ResourceKind],
+    on_outcome: OnOutcome | None,
+) -> ChangeOutcome:
+    """A failed or unknown change, as the live object shows it now (once; errors keep it)."""
+    if outcome.outcome not in (Outcome.FAILED, Outcome.UNKNOWN):
+        return outcome
+    change = outcome.change
+    kind = kinds[change.kind]
+    try:
+        live = await sessions[change.kind].read(kind, change.identity)
+    except ReconcilerError as exc:
+        log.debug("%s: reading it back failed: %s", change.address, exc)
+        return outcome
+    if not change_holds(kind, change, live):
+        return outcome
+    confirmed = ChangeOutcome(
+        change,
+        Outcome.APPLIED,
+        live=live,
+        note=f"{_DONE[change.action]} after all: reading it back shows it made (the attempt"
+        f" reported: {outcome.error})",
+    )
+    if on_outcome is not None:
+        on_outcome(confirmed)
+    return confirmed
 
 
 # Two applies of one plan at once: both pass the staleness check, then race. Whatever the

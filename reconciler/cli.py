@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler import __version__, fastschema, logs, problem_report
+from reconciler import __version__, fastschema, logs, problem_report, signals
 from reconciler.applying import OnOutcome
 from reconciler.completion import FormatOption, complete_targets
 from reconciler.console import Output, use_color
@@ -33,9 +33,9 @@ from reconciler.errors import (
 )
 from reconciler.freshness import find_moved, planned_objects
 from reconciler.hooks import Hooks
-from reconciler.model import Action, DesiredState, LiveObject, Plan
+from reconciler.model import DesiredState, LiveObject, Plan
 from reconciler.plugins import build_plugin_manager
-from reconciler.project import Project
+from reconciler.project import NO_LOCAL_PLUGINS_VAR, Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions, Reporter
 from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
 from reconciler.savedplan import is_saved_plan, read_saved_plan, saved_plan_document
@@ -89,6 +89,17 @@ def _run_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+def _terminated() -> int:
+    click.echo("\nTerminated. Run plan again to see what is still pending.", err=True)
+    return signals.EXIT_TERMINATED
+
+
+def _no_local_plugins(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        os.environ[NO_LOCAL_PLUGINS_VAR] = "1"
+    return value
+
+
 def run_options() -> list[click.Parameter]:
     """``-v``, ``--log-level`` and ``--no-color``: taken before the command name or after it."""
     return [
@@ -105,6 +116,14 @@ def run_options() -> list[click.Parameter]:
             expose_value=False,
             callback=_run_option,
             help="Log at this level (wins over -v).",
+        ),
+        click.Option(
+            ["--no-local-plugins"],
+            is_flag=True,
+            expose_value=False,
+            callback=_no_local_plugins,
+            help="Load no Python file from the config directory (pull requests from forks);"
+            f" also {NO_LOCAL_PLUGINS_VAR}=1.",
         ),
         click.Option(
             ["--no-color"],
@@ -511,14 +530,23 @@ def _run_apply(
 ) -> None:
     """Apply with a progress bar; with ``planned``, refuse first if anything moved since."""
     out = _output()
+    made: list[ChangeOutcome] = []
+    stop = _stop_request()
     with out.progress(len(the_plan.changes), "Applying") as progress:
 
         def report(outcome: ChangeOutcome) -> None:
             out.outcome(outcome)
             progress.advance(progress.task_ids[0])
+            if outcome.outcome is Outcome.APPLIED:
+                made.append(outcome)
 
-        result = asyncio.run(_apply(project, the_plan, report, planned))
-    _finish(result, out)
+        try:
+            with stop.graceful():
+                result = asyncio.run(_apply(project, the_plan, report, planned, stop))
+        except KeyboardInterrupt:
+            out.say(f"{len(made)} of {len(the_plan.changes)} change(s) were made.")
+            raise
+    _finish(result, out, stopped=stop.reason is not None)
 
 
 async def _apply(
@@ -526,6 +554,7 @@ async def _apply(
     the_plan: Plan,
     report: OnOutcome,
     planned: Mapping[str, LiveObject | None] | None,
+    stop: signals.StopRequest,
 ) -> ApplyResult:
     async with project.sessions({change.kind for change in the_plan.changes}) as sessions:
         if planned is not None:
@@ -538,28 +567,50 @@ async def _apply(
             )
             if moved:
                 raise StalePlan(moved)
-        return await project.apply(the_plan, sessions, on_outcome=report)
+        return await project.apply(the_plan, sessions, on_outcome=report, should_stop=stop)
 
 
-def _finish(result: ApplyResult, out: Output) -> None:
-    applied = [o.change.action for o in result.outcomes if o.outcome is Outcome.APPLIED]
-    created, updated, deleted = (applied.count(action) for action in Action)
-    summary = f"{created} created, {updated} updated, {deleted} deleted"
+def _finish(result: ApplyResult, out: Output, *, stopped: bool = False) -> None:
+    summary = result.summary()
+    if stopped:
+        out.say(f"Stopped (SIGTERM): {summary}.", style="yellow")
+        raise ApplyStopped(result)
     stale = result.count(Outcome.STALE)
     if not result.failed and not stale:
         out.say(f"Apply complete: {summary}.", style="green")
         return
-    failed = result.count(Outcome.FAILED)
-    if not failed:
-        out.say(f"Applied: {summary}; {stale} not made.", style="yellow")
+    if not result.failed:
+        out.say(f"Applied: {summary}.", style="yellow")
         raise StaleObjectError(
             f"Another change got there first: {stale} object(s) changed since the plan was"
             " made (see above). Plan again to see what is still to do."
         )
-    if result.count(Outcome.APPLIED) == 0:
-        raise ReconcilerError(f"Apply failed: none of {failed} change(s) could be made.")
-    out.say(f"Applied: {summary}; {failed} failed.", style="yellow")
+    if result.count(Outcome.APPLIED) == 0 and result.count(Outcome.UNKNOWN) == 0:
+        raise ReconcilerError(
+            f"Apply failed: none of {len(result.outcomes)} change(s) could be made ({summary})."
+        )
+    out.say(f"Applied: {summary}.", style="yellow")
     raise ApplyFailed(result)
+
+
+class ApplyStopped(ReconcilerError):
+    """SIGTERM stopped an apply: the changes in flight finished, the others were not started."""
+
+    exit_code = signals.EXIT_TERMINATED
+
+    def __init__(self, result: ApplyResult) -> None:
+        made = result.count(Outcome.APPLIED)
+        super().__init__(
+            f"Apply stopped by SIGTERM after {made} of {len(result.outcomes)} change(s) were"
+            " made. Run plan again to see what is still pending."
+        )
+
+
+def _stop_request() -> signals.StopRequest:
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    stop = root.obj.get("stop") if root and isinstance(root.obj, dict) else None
+    return stop if isinstance(stop, signals.StopRequest) else signals.StopRequest()
 
 
 @contextlib.contextmanager
@@ -628,6 +679,19 @@ def _output() -> Output:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code instead of raising it (testable)."""
+    before = os.environ.get(NO_LOCAL_PLUGINS_VAR)
+    try:
+        with signals.handle_sigterm() as stop:
+            return _main(argv, stop)
+    finally:
+        # --no-local-plugins sets the variable for this run only (main runs in-process in tests).
+        if before is None:
+            os.environ.pop(NO_LOCAL_PLUGINS_VAR, None)
+        else:
+            os.environ[NO_LOCAL_PLUGINS_VAR] = before
+
+
+def _main(argv: Sequence[str] | None, stop: signals.StopRequest) -> int:
     _configure_logging({})
     try:
         pm, infos = build_plugin_manager()
@@ -636,7 +700,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not any(p.name == "verbose" for p in command.params):
                 command.params.extend(run_options())
         # Outside standalone mode click returns an Exit's code instead of raising it.
-        code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+        code = cli.main(
+            args=list(argv) if argv is not None else None, standalone_mode=False, obj={"stop": stop}
+        )
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except (click.exceptions.Abort, KeyboardInterrupt):
@@ -644,6 +710,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # a new plan shows what is still pending, and applying it again converges.
         click.echo("\nInterrupted. Run plan again to see what is still pending.", err=True)
         return EXIT_INTERRUPTED
+    except signals.Terminated:
+        return _terminated()
+    except BaseExceptionGroup as group:
+        # SIGTERM inside a task group (concurrent page reads) arrives wrapped.
+        if group.subgroup(signals.Terminated) is None:
+            raise
+        return _terminated()
     except click.ClickException as exc:
         exc.show()
         return EXIT_ERROR

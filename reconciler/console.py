@@ -22,9 +22,29 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from reconciler.model import Action
 from reconciler.records import ChangeOutcome, Outcome
 
-__all__ = ["Output", "use_color", "write_atomic"]
+__all__ = ["Output", "printable", "use_color", "write_atomic"]
 
 _DONE = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
+
+
+def printable(text: str) -> str:
+    """``text`` with what a terminal would act on or hide escaped (``\\x1b``, ``\\u202e``).
+
+    Messages quote input and the service's answers; a crafted name must not be able to move the
+    cursor, erase a line or reverse the text around it. Line breaks of a multi-line message stay.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch in " \n" else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
 
 
 def use_color(stream: TextIO, environ: Mapping[str, str], *, disabled: bool = False) -> bool:
@@ -48,24 +68,34 @@ class Output:
         )
 
     def say(self, message: str, style: str = "") -> None:
-        self.console.print(escape(message), style=style or None)
+        self.console.print(_markup(message), style=style or None)
 
     def error(self, message: str) -> None:
-        self.console.print(f"[bold red]Error:[/] {escape(message)}")
+        self.console.print(f"[bold red]Error:[/] {_markup(message)}")
 
     def outcome(self, outcome: ChangeOutcome) -> None:
+        """One line per change: its address once, then what became of it."""
         change = outcome.change
+        address = _markup(change.address)
         if outcome.outcome is Outcome.APPLIED:
-            self.console.print(f"[green]{escape(change.address)}: {_DONE[change.action]}[/]")
+            done = _markup(outcome.note) if outcome.note else _DONE[change.action]
+            self.console.print(f"[green]{address}: {done}[/]")
+        elif outcome.outcome is Outcome.UNKNOWN:
+            self.console.print(
+                f"[yellow]{address}: {change.action.value} outcome unknown:[/]"
+                f" {_markup(outcome.error or '')}"
+            )
+        elif outcome.outcome is Outcome.NOT_ATTEMPTED:
+            self.console.print(f"[yellow]{address}: {_markup(outcome.error or 'not attempted')}[/]")
         elif outcome.outcome is Outcome.STALE:
             self.console.print(
-                f"[yellow]{escape(change.address)}: {change.action.value} not made:[/]"
-                f" {escape(outcome.error or 'it moved since the plan')}"
+                f"[yellow]{address}: {change.action.value} not made:[/]"
+                f" {_markup(outcome.error or 'it moved since the plan')}"
             )
         else:
             self.console.print(
-                f"[red]{escape(change.address)}: {change.action.value} failed:[/]"
-                f" {escape(outcome.error or outcome.outcome.value)}"
+                f"[red]{address}: {change.action.value} failed:[/]"
+                f" {_markup(outcome.error or outcome.outcome.value)}"
             )
 
     @contextmanager
@@ -83,6 +113,11 @@ class Output:
         with progress:
             progress.add_task(label, total=total)
             yield progress
+
+
+def _markup(text: str) -> str:
+    """``text`` safe to print: terminal controls escaped, then rich's markup escaped."""
+    return escape(printable(text))
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -11,11 +11,12 @@
     │   ├── NotFoundError           404: the object is gone
     │   ├── RejectedError           422: the service refused the values; holds its field messages
     │   ├── ServiceError            5xx or 429 that outlasted the retries
-    │   └── TransportError          connection failures and timeouts that outlasted the retries
+    │   ├── TransportError          connection failures and timeouts that outlasted the retries
+    │   └── OutcomeUnknownError     a write's answer was lost and its effect could not be seen
     ├── StaleObjectError            exit 3: the live object changed since the plan was made
     │   └── StalePlan               exit 3: objects moved before the first write; nothing written
     ├── PlanRefused                 exit 3: a safety guard or policy refused the plan
-    └── ApplyFailed                 exit 4: some changes were applied, some failed
+    └── ApplyFailed                 exit 4: some changes failed, or their outcome is unknown
 
 Every message says where (``file:line:col``, or the object's address), who (which plugin) and
 what to do next. The CLI prints these without a traceback; anything else is a bug and crashes
@@ -35,6 +36,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigError",
     "NotFoundError",
+    "OutcomeUnknownError",
     "PlanRefused",
     "PluginError",
     "ProviderError",
@@ -80,6 +82,8 @@ class ProviderError(ReconcilerError):
 
     def __init__(self, message: str, *, address: str | None = None) -> None:
         self.address = address
+        #: The message without the address, for lines that name the object already.
+        self.detail = message
         super().__init__(f"{address}: {message}" if address else message)
 
 
@@ -111,6 +115,11 @@ class ServiceError(ProviderError):
 
 class TransportError(ProviderError):
     """The service could not be reached, or the connection broke, after every retry."""
+
+
+class OutcomeUnknownError(ProviderError):
+    """A write may or may not have been made: its answer was lost, and it was not sent again
+    (a create sent twice could make two objects). A later plan decides."""
 
 
 class StaleObjectError(ReconcilerError):
@@ -163,9 +172,10 @@ class ApplyFailed(ReconcilerError):
         self.result = result
         from reconciler.records import Outcome
 
-        failed = result.count(Outcome.FAILED)
-        applied = result.count(Outcome.APPLIED)
-        super().__init__(
-            f"Apply partly failed: {applied} change(s) applied, {failed} failed."
-            " Fix the errors above and run apply again: applied changes will not be repeated."
+        unknown = result.count(Outcome.UNKNOWN)
+        advice = (
+            " Run plan again: it shows what is still needed, so nothing is made twice."
+            if unknown
+            else " Fix the errors above and run apply again: applied changes will not be repeated."
         )
+        super().__init__(f"Apply partly failed: {result.summary()}.{advice}")

@@ -28,7 +28,7 @@ from reconciler.model import (
 )
 from reconciler.records import ResourceKind
 
-__all__ = ["make_plan"]
+__all__ = ["change_holds", "make_plan"]
 
 
 def make_plan(
@@ -163,3 +163,18 @@ def _equal(kind: ResourceKind, name: str, desired: Any, actual: Any) -> bool:
         # A live value the normaliser cannot read (a shape the service used to send) is simply
         # different: the plan then shows it and apply writes the desired value over it.
         return bool(desired == actual)
+
+
+def change_holds(kind: ResourceKind, change: Change, live: LiveObject | None) -> bool:
+    """Whether ``live`` (the object read back, None if absent) shows ``change`` made.
+
+    Write-only fields cannot be read back: a change made of nothing else cannot be confirmed.
+    """
+    if change.action is Action.DELETE:
+        return live is None
+    if live is None:
+        return False
+    readable = [f for f in change.fields if f.name not in kind.write_only]
+    if change.action is Action.UPDATE and not readable:
+        return False
+    return all(_equal(kind, f.name, f.after, live.fields.get(f.name)) for f in readable)

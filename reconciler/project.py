@@ -14,7 +14,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +41,10 @@ from reconciler.settings import SETTINGS_FILE, Settings, load_settings
 
 __all__ = ["Project"]
 
+#: Set (to anything but 0) by ``--no-local-plugins``: load no Python file from the config
+#: directory, whatever its settings say (for pull requests from forks).
+NO_LOCAL_PLUGINS_VAR = "RECONCILER_NO_LOCAL_PLUGINS"
+
 log = logging.getLogger(__name__)
 
 
@@ -66,13 +70,22 @@ class Project:
         if not path.exists():
             raise SettingsError(f"{path}: no such file or directory.")
         settings = load_settings(path)
+        env = dict(os.environ if environ is None else environ)
+        local_files = settings.local_plugins
+        if local_files and env.get(NO_LOCAL_PLUGINS_VAR, "") not in ("", "0"):
+            # An untrusted pull request may add a Python file and name it in the settings.
+            log.warning(
+                "not loading the project's local plugins (%s is set): %s",
+                NO_LOCAL_PLUGINS_VAR,
+                ", ".join(str(p) for p in local_files),
+            )
+            local_files = ()
         pm, infos = build_plugin_manager(
             entry_points_group=entry_points_group,
             plugins=plugins,
-            local_files=settings.local_plugins,
+            local_files=local_files,
             disabled=settings.disabled_plugins,
         )
-        env = dict(os.environ if environ is None else environ)
         return cls(path=path, settings=settings, hooks=Hooks(pm, infos), environ=env)
 
     @classmethod
@@ -92,7 +105,9 @@ class Project:
 
     def load(self) -> DesiredState:
         """Read and validate the YAML; every problem is raised at once, before any network."""
-        state = load_desired(self.path, self.kinds, self.environ)
+        state = load_desired(
+            self.path, self.kinds, self.environ, secret_files=self.settings.secret_files
+        )
         problems = check_ignore_rules(self.settings.ignore, state, self.kinds)
         problems += self.hooks.validate(state, self.kinds)
         problems += self._option_problems()
@@ -231,6 +246,7 @@ class Project:
         sessions: Mapping[str, ProviderSession],
         *,
         on_outcome: OnOutcome | None = None,
+        should_stop: Callable[[], str | None] | None = None,
     ) -> ApplyResult:
         started = time.monotonic()
         result = await apply_plan(
@@ -240,6 +256,7 @@ class Project:
             self.hooks,
             parallelism=self.settings.parallelism,
             on_outcome=on_outcome,
+            should_stop=should_stop,
         )
         log.info("apply: %d change(s) in %.2fs", len(result.outcomes), time.monotonic() - started)
         return result

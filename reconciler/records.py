@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from reconciler.model import Change, DesiredState, DriftReport, LiveObject, Location, Plan
+from reconciler.model import (
+    Action,
+    Change,
+    DesiredState,
+    DriftReport,
+    LiveObject,
+    Location,
+    Plan,
+)
 
 __all__ = [
     "ApplyResult",
@@ -66,6 +74,8 @@ class ResourceKind:
     fields as written in YAML, without the identity (which is the mapping key). Fields named in
     ``write_only`` are shown as ``(sensitive)`` everywhere; ``read_only`` fields are refused in
     YAML; ``deprecated`` maps a field to the advice given when YAML uses it.
+    ``identity_schema`` is the JSON Schema of the identity (the mapping key): its ``pattern``
+    and ``maxLength`` are checked at the key's line, and its ``description`` says the rule.
     """
 
     name: str
@@ -78,6 +88,7 @@ class ResourceKind:
     deprecated: Mapping[str, str] = field(default_factory=dict)
     normalizers: Mapping[str, Normalizer] = field(default_factory=dict, repr=False)
     description: str = ""
+    identity_schema: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def normalize(self, name: str, value: Any) -> Any:
         normalizer = self.normalizers.get(name)
@@ -219,21 +230,32 @@ class Outcome(enum.Enum):
 
     ``STALE``: not made, because the object moved since the plan (another run got there
     first); planning again shows what is still to do.
+    ``UNKNOWN``: the write was sent, its answer was lost, and its effect could not be seen; it
+    was not sent again. ``NOT_ATTEMPTED``: the apply stopped before this change (the service
+    refused the credentials, or the process was asked to stop).
     """
 
     APPLIED = "applied"
     FAILED = "failed"
     STALE = "stale"
+    UNKNOWN = "unknown"
+    NOT_ATTEMPTED = "not attempted"
 
 
 @dataclass(frozen=True, slots=True)
 class ChangeOutcome:
-    """What happened to one change during an apply; ``error`` is a message fit to print."""
+    """What happened to one change during an apply.
+
+    ``error`` is a message fit to print after the change's address (it does not repeat it);
+    ``note`` says how the outcome was established when it is not the service's answer (the
+    object was read back after the answer was lost).
+    """
 
     change: Change
     outcome: Outcome
     error: str | None = None
     live: LiveObject | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +267,26 @@ class ApplyResult:
 
     @property
     def failed(self) -> bool:
-        return any(o.outcome is Outcome.FAILED for o in self.outcomes)
+        """Whether any change failed, or was not attempted, or its outcome is unknown.
+
+        A stale change (another run got there first) is not a failure: planning again settles it.
+        """
+        unsettled = (Outcome.FAILED, Outcome.UNKNOWN, Outcome.NOT_ATTEMPTED)
+        return any(o.outcome in unsettled for o in self.outcomes)
+
+    def summary(self) -> str:
+        """``2 created, 1 updated, 0 deleted; 1 failed, 1 unknown``: what holds now."""
+        applied = [o.change.action for o in self.outcomes if o.outcome is Outcome.APPLIED]
+        created, updated, deleted = (applied.count(action) for action in Action)
+        made = f"{created} created, {updated} updated, {deleted} deleted"
+        labels = {
+            Outcome.FAILED: "failed",
+            Outcome.UNKNOWN: "unknown",
+            Outcome.NOT_ATTEMPTED: "not attempted",
+            Outcome.STALE: "not made",
+        }
+        rest = [f"{self.count(o)} {label}" for o, label in labels.items() if self.count(o)]
+        return f"{made}; {', '.join(rest)}" if rest else made
 
 
 class StepStatus(enum.Enum):

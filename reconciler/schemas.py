@@ -98,6 +98,8 @@ def config_schema(kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
                 "anyOf": [{"$ref": pointer}, {"$ref": "#/$defs/tombstone"}],
             },
         }
+        if kind.identity_schema:
+            properties[kind.section]["propertyNames"] = dict(kind.identity_schema)
     defaults: dict[str, Any] = {
         "description": (
             "Field values applied to every object of the config directory whose kind has the"

@@ -63,6 +63,16 @@ class Settings:
     ignore: IgnoreRules = NO_RULES
     source: Path | None = None
 
+    @property
+    def secret_files(self) -> tuple[Path, ...]:
+        """Files a provider's ``credentials_file`` names: never read as configuration."""
+        named = (table.get("credentials_file") for table in self.providers.values())
+        return tuple(
+            (self.base_dir / Path(name).expanduser()).resolve()
+            for name in named
+            if isinstance(name, str) and name
+        )
+
 
 def load_settings(config_path: Path) -> Settings:
     """Read ``reconciler.toml`` from the config directory (or beside a single config file).

@@ -7,7 +7,9 @@ a value back (a key in a 422) cannot leak it into a log.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -39,8 +41,11 @@ def parse_error_body(text: str) -> tuple[str, dict[str, list[str]]]:
     - a Rails error hash, ``{"name": ["has already been taken"]}``, possibly wrapped in
       ``"errors"`` or ``"error"``: the fields and their messages;
     - ``{"error": "Param is missing or the value is empty: name"}`` (or ``"message"``): the text;
-    - anything else (HTML, plain text): the text itself, shortened.
+    - an HTML page (what a gateway answers): its title or first heading, not the page;
+    - anything else (plain text): the text itself, shortened.
     """
+    if _looks_like_html(text):
+        return _html_summary(text), {}
     try:
         body: Any = json.loads(text)
     except ValueError:
@@ -64,6 +69,22 @@ def parse_error_body(text: str) -> tuple[str, dict[str, list[str]]]:
         sentence = "; ".join(f"{name} {', '.join(msgs)}" for name, msgs in fields.items())
         return _shorten(sentence), fields
     return _shorten(text.strip()), {}
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:200].lower()
+    return head.startswith(("<!doctype html", "<html", "<head", "<body"))
+
+
+_TAG = re.compile(r"<[^>]*>")
+_TITLE = re.compile(r"<(title|h1)[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _html_summary(text: str) -> str:
+    """``an HTML page ("502 Bad Gateway")``: what the page is called, never the page."""
+    found = _TITLE.search(text)
+    title = " ".join(html.unescape(_TAG.sub("", found.group(2))).split()) if found else ""
+    return f"an HTML page ({_shorten(title, 80)!r})" if title else "an HTML page"
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -92,10 +113,9 @@ def error_for_response(
     status = response.status_code
     host = response.request.url.netloc.decode("ascii")
     secrets = tuple(secrets)
+    # Redacted before anything is cut short: a secret cut in half would no longer match.
+    text, fields = parse_error_body(redact(response.text, secrets))
     end = f" {hint}" if hint else ""
-    text, fields = parse_error_body(response.text)
-    text = redact(text, secrets)
-    fields = {name: [redact(m, secrets) for m in msgs] for name, msgs in fields.items()}
     said = f": {text}" if text else ""
     if status in (401, 403):
         return AuthenticationError(
@@ -136,5 +156,5 @@ def error_for_response(
     )
 
 
-def _shorten(text: str) -> str:
-    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+def _shorten(text: str, limit: int = _MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

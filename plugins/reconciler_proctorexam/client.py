@@ -2,9 +2,11 @@
 
 Every attempt is signed afresh (new timestamp, new nonce), so a retry is never a replay. At most
 ``parallelism`` requests are in flight; an optional pace spaces their starts. Failures are
-retried as :mod:`reconciler_proctorexam.retry` explains, a POST only after looking up whether
-the lost attempt created the institute after all. Whatever fails in the end leaves this module
-as a :class:`reconciler.errors.ProviderError`: no httpx exception, and no secret, gets past it.
+retried as :mod:`reconciler_proctorexam.retry` explains; a POST whose answer was lost is never
+sent again, only looked for. ``timeout`` bounds a whole request (a server dripping its answer
+is cut off), ``connect_timeout`` the connection, ``max_response_bytes`` the answer. Whatever
+fails in the end leaves this module as a :class:`reconciler.errors.ProviderError`: no httpx
+exception, and no secret, gets past it.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import asyncio
 import json
 import logging
 import math
+import socket
+import ssl
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+import urllib.request
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -22,17 +27,25 @@ from urllib.parse import quote
 
 import httpx
 
-from reconciler.errors import ProviderError, ServiceError, TransportError
+from reconciler.errors import (
+    AuthenticationError,
+    OutcomeUnknownError,
+    ProviderError,
+    ServiceError,
+    TransportError,
+)
 from reconciler_proctorexam.api_errors import error_for_response, redact
 from reconciler_proctorexam.config import BASE_URL_VAR, ClientSettings, is_loopback
 from reconciler_proctorexam.institute import WRITE_ONLY
 from reconciler_proctorexam.ratelimit import Pacer
 from reconciler_proctorexam.retry import (
+    NOT_PROCESSED_STATUSES,
     RETRY_STATUSES,
     Failure,
     RetryPolicy,
     classify_exception,
     retry_after_seconds,
+    root_cause,
 )
 from reconciler_proctorexam.signing import render_value, signed_params, string_to_sign
 
@@ -67,6 +80,10 @@ class Reply:
 
 Recover = Callable[[], Awaitable[Reply | None]]
 
+#: How long a create whose answer was lost is looked for, in request timeouts after the
+#: attempt: a server may commit a request that outlived the client's timeout this much later.
+CONFIRM_TIMEOUTS = 2.0
+
 
 class ProctorExamClient:
     """One connection pool to one ProctorExam environment; use it as an async context manager."""
@@ -85,6 +102,8 @@ class ProctorExamClient:
         self._semaphore = asyncio.Semaphore(settings.parallelism)
         self._pacer = Pacer(settings.rate_limit)
         self._secrets = (settings.credentials.token, settings.credentials.secret)
+        self._trust_env = not is_loopback(httpx.URL(settings.base_url).host)
+        self._proxy = _proxy_for(settings.base_url) if self._trust_env else None
         limits = httpx.Limits(
             max_connections=settings.parallelism, max_keepalive_connections=settings.parallelism
         )
@@ -93,12 +112,12 @@ class ProctorExamClient:
                 "Accept": ACCEPT,
                 "Authorization": f"Token token={settings.credentials.token}",
             },
-            timeout=httpx.Timeout(settings.timeout),
+            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
             limits=limits,
-            verify=True,
+            verify=_verify(settings),
             follow_redirects=False,
             # Proxy variables are for the outside world; the local sandbox is reached directly.
-            trust_env=not is_loopback(httpx.URL(settings.base_url).host),
+            trust_env=self._trust_env,
             transport=transport,
         )
 
@@ -176,8 +195,10 @@ class ProctorExamClient:
     ) -> dict[str, Any]:
         """POST a new institute (``values`` includes ``short_name``).
 
-        Never blindly retried: after an attempt that may have reached the service, the
-        institute is looked up by short_name, and only sent again if it is not there.
+        Never sent twice once an attempt may have reached the service (a lost answer, a 500,
+        502 or 504): the institute is looked up by short_name until :data:`CONFIRM_TIMEOUTS`
+        request timeouts after that attempt, because a server may commit it late. If it has not
+        appeared by then, :class:`OutcomeUnknownError`: a later plan decides.
         """
         short_name = values.get("short_name")
 
@@ -190,7 +211,7 @@ class ProctorExamClient:
             log.info("the lost create of %r had been done; not sending it again", short_name)
             return Reply(200, httpx.Headers(), {"institute": found})
 
-        reply = await self._call("POST", "/institutes", values, address=address, recover=recover)
+        reply = await self._call("POST", "/institutes", values, address=address, confirm=recover)
         return _item(reply, "institute")
 
     async def update_institute(
@@ -220,13 +241,14 @@ class ProctorExamClient:
         *,
         path_id: str | None = None,
         address: str | None = None,
-        recover: Recover | None = None,
+        confirm: Recover | None = None,
         absent_is_done: bool = False,
     ) -> Reply:
         """Send until an answer, retrying what is safe to retry; raise a ProviderError.
 
-        After an attempt that may have reached the service, ``recover`` looks for its effect
-        (a POST's new institute); ``absent_is_done`` takes a 404 as that effect (a DELETE's).
+        ``confirm`` marks a request that must not be sent again once it may have reached the
+        service (a POST): it looks for the request's effect instead. ``absent_is_done`` takes a
+        404 after such an attempt as the effect (a DELETE's).
         """
         collection = "{id}" not in path
         if path_id is not None:
@@ -245,16 +267,23 @@ class ProctorExamClient:
         attempt = 0
         while True:
             attempt += 1
-            if may_have_happened and recover is not None:
-                recovered = await recover()
-                if recovered is not None:
-                    return recovered
             result = await self._attempt(method, path, params, path_id, secrets)
             retry_after: float | None = None
             if isinstance(result, httpx.Response):
                 status = result.status_code
                 if 200 <= status < 300:
-                    return Reply(status, result.headers, _decode(result, what, address))
+                    decoded = _decode(result)
+                    if decoded is not _UNREADABLE:
+                        return Reply(status, result.headers, decoded)
+                    # Processed, but the answer is cut or not JSON: as good as lost.
+                    if confirm is not None:
+                        return await self._confirm(confirm, what, address, "unreadable answer")
+                    if attempt >= self._policy.max_attempts:
+                        raise _not_json(result, what, address)
+                    reason = f"answered {status} with a body that is not JSON"
+                    may_have_happened = True
+                    await self._pause(what, reason, attempt, None)
+                    continue
                 if status == 404 and absent_is_done and may_have_happened:
                     log.info("%s answered 404 after a lost attempt: it was done", what)
                     return Reply(status, result.headers, {})
@@ -268,6 +297,8 @@ class ProctorExamClient:
                         hint=self._reading_hint(method, status, params),
                         collection=collection,
                     )
+                if confirm is not None and status not in NOT_PROCESSED_STATUSES:
+                    return await self._confirm(confirm, what, address, f"answered {status}")
                 retry_after = retry_after_seconds(result)
                 if retry_after is not None and retry_after > self._policy.max_retry_after:
                     raise ServiceError(
@@ -285,31 +316,79 @@ class ProctorExamClient:
                         what,
                         retry_after,
                     )
-                elif status != 429:
+                elif status not in NOT_PROCESSED_STATUSES:
                     may_have_happened = True
                 reason = f"answered {status}"
             else:
                 failure, reason = result
+                if failure is Failure.AMBIGUOUS and confirm is not None:
+                    return await self._confirm(confirm, what, address, reason)
                 if failure is Failure.FATAL or attempt >= self._policy.max_attempts:
-                    raise TransportError(
-                        f"cannot reach {self.settings.host}: {reason} ({what}, {attempt}"
-                        f" attempt{'s' if attempt != 1 else ''}). Check {BASE_URL_VAR} and the"
-                        " network, or raise timeout / max_retries in the settings.",
-                        address=address,
-                    )
+                    raise self._unreachable(failure, reason, what, attempt, address)
                 if failure is Failure.AMBIGUOUS:
                     may_have_happened = True
-            delay = self._policy.delay(attempt, retry_after)
-            self._stats.retries += 1
-            log.info(
-                "%s %s (attempt %d of %d); retrying in %.2fs",
-                what,
-                reason,
-                attempt,
-                self._policy.max_attempts,
-                delay,
+            await self._pause(what, reason, attempt, retry_after)
+
+    async def _pause(self, what: str, reason: str, attempt: int, retry_after: float | None) -> None:
+        delay = self._policy.delay(attempt, retry_after)
+        self._stats.retries += 1
+        log.info(
+            "%s %s (attempt %d of %d); retrying in %.2fs",
+            what,
+            reason,
+            attempt,
+            self._policy.max_attempts,
+            delay,
+        )
+        await asyncio.sleep(delay)
+
+    async def _confirm(
+        self, confirm: Recover, what: str, address: str | None, reason: str
+    ) -> Reply:
+        """Look for the effect of a request that must not be sent again, until the deadline."""
+        window = CONFIRM_TIMEOUTS * self.settings.timeout
+        deadline = time.monotonic() + window
+        wait = max(self._policy.base, 0.05)
+        last_error = ""
+        while True:
+            try:
+                found = await confirm()
+            except AuthenticationError:
+                raise
+            except ProviderError as exc:
+                found, last_error = None, f" (the last look-up failed: {exc.detail})"
+            if found is not None:
+                log.info("%s: its answer was lost (%s) but it was done", what, reason)
+                return found
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise OutcomeUnknownError(
+                    f"{what} was sent but its answer was lost ({reason}), and the object had"
+                    f" not appeared {window:g}s later{last_error}. It may still be made by the"
+                    " service; it was not sent again, so it cannot be made twice. Run plan"
+                    " again: the next plan shows whether it is still needed.",
+                    address=address,
+                )
+            await asyncio.sleep(min(wait, remaining))
+            wait = min(wait * 2, 5.0)
+
+    def _unreachable(
+        self, failure: Failure, reason: str, what: str, attempt: int, address: str | None
+    ) -> TransportError:
+        attempts = f"{attempt} attempt{'s' if attempt != 1 else ''}"
+        if failure is Failure.FATAL:
+            return TransportError(f"{reason} ({what}; not retried).", address=address)
+        advice = (
+            f"Check {BASE_URL_VAR} and the network, or raise timeout / max_retries in the settings."
+        )
+        if self._proxy is not None and reason.startswith("could not connect"):
+            advice = (
+                f"Check that the proxy {self._proxy} is running and reachable, or set NO_PROXY."
             )
-            await asyncio.sleep(delay)
+        return TransportError(
+            f"cannot reach {self.settings.host}: {reason} ({what}, {attempts}). {advice}",
+            address=address,
+        )
 
     async def _attempt(
         self,
@@ -329,26 +408,74 @@ class ProctorExamClient:
             signed = signed_params(
                 to_sign, self.settings.credentials.secret, lists=self.settings.list_rendering
             )
+            if self._in_query(method):
+                # The path id is signed but travels in the path, not again in the query.
+                query = {
+                    k: render_value(v)
+                    for k, v in signed.items()
+                    if not (k == "id" and path_id is not None)
+                }
+                request = self._http.build_request(method, url, params=query)
+            else:
+                request = self._http.build_request(method, url, json=signed)
             self._stats.requests += 1
             sent = time.monotonic()
-            try:
-                if self._in_query(method):
-                    # The path id is signed but travels in the path, not again in the query.
-                    query = {
-                        k: render_value(v)
-                        for k, v in signed.items()
-                        if not (k == "id" and path_id is not None)
-                    }
-                    response = await self._http.request(method, url, params=query)
-                else:
-                    response = await self._http.request(method, url, json=signed)
-            except httpx.HTTPError as exc:
-                # Described here and dropped: httpx's exceptions hold the request, body and all.
-                failure = classify_exception(exc), self._describe(exc, secrets)
-                _log_request(method, path, params, failure[1], sent)
-                return failure
-            _log_request(method, path, params, str(response.status_code), sent)
-            return response
+            result = await self._exchange(request, secrets)
+            _log_request(method, path, params, result, sent)
+            return result
+
+    async def _exchange(
+        self, request: httpx.Request, secrets: Iterable[str]
+    ) -> httpx.Response | tuple[Failure, str]:
+        """Send one built request; its answer, or how it failed (never raises httpx's)."""
+        try:
+            # The whole request, answer included, within ``timeout``: httpx's own timeout
+            # bounds each read, which a server dripping a byte at a time never trips.
+            async with asyncio.timeout(self.settings.timeout):
+                return await self._receive(request)
+        except TimeoutError:
+            return Failure.AMBIGUOUS, f"no complete answer within {self.settings.timeout:g}s"
+        except _TooLarge as exc:
+            return Failure.FATAL, str(exc)
+        except httpx.HTTPError as exc:
+            # Described here and dropped: httpx's exceptions hold the request, body and all.
+            return classify_exception(exc), self._describe(exc, secrets)
+
+    async def _receive(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` and read its answer, refusing one above ``max_response_bytes``."""
+        cap = self.settings.max_response_bytes
+        response = await self._http.send(request, stream=True)
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > cap:
+                raise _TooLarge(self._too_large(request, int(declared)))
+            chunks: list[bytes] = []
+            size = 0
+            # An answer made in memory (a test's mock transport) comes already read.
+            stream = (
+                _once(response.content) if response.is_stream_consumed else response.aiter_raw()
+            )
+            async for chunk in stream:
+                size += len(chunk)
+                if size > cap:
+                    raise _TooLarge(self._too_large(request, size))
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=b"".join(chunks),
+            request=request,
+        )
+
+    def _too_large(self, request: httpx.Request, size: int) -> str:
+        cap = self.settings.max_response_bytes
+        return (
+            f"{self.settings.host} answered {request.method} {request.url.path} with more than"
+            f" max_response_bytes ({cap:,} bytes; at least {size:,}); refused without reading"
+            " it. Check the base URL, or raise max_response_bytes in the settings"
+        )
 
     def _reading_hint(self, method: str, status: int, params: Mapping[str, Any]) -> str:
         """Which switchable reading (``READINGS``) may explain a refusal; "" when none."""
@@ -387,16 +514,37 @@ class ProctorExamClient:
 
     def _describe(self, exc: httpx.HTTPError, secrets: Iterable[str]) -> str:
         """A few words on what went wrong; only errors known not to quote the request say more."""
-        timeout = f"{self.settings.timeout:g}s"
+        host = self.settings.host
+        dns = root_cause(exc, socket.gaierror)
+        if dns is not None and self._proxy is None:
+            return (
+                f"cannot resolve the host name {httpx.URL(self.settings.base_url).host!r}"
+                f" (DNS: {getattr(dns, 'strerror', None) or dns}); check {BASE_URL_VAR} and the"
+                " machine's DNS settings"
+            )
+        tls = root_cause(exc, ssl.SSLError)
+        if tls is not None:
+            why = (
+                getattr(tls, "verify_message", None) or getattr(tls, "reason", None) or "TLS error"
+            )
+            return (
+                f"the TLS certificate of {host} could not be verified ({why}). If the service"
+                " uses a private certificate authority, name its PEM file with ca_bundle under"
+                " [providers.proctorexam], or REQUESTS_CA_BUNDLE / SSL_CERT_FILE"
+            )
+        if self._proxy is not None and (isinstance(exc, httpx.ProxyError) or dns is not None):
+            return f"could not connect through the proxy {self._proxy}"
+        timeout = f"{self.settings.connect_timeout:g}s"
         detail = redact(str(exc), secrets)
         if isinstance(exc, httpx.ConnectTimeout):
             return f"connecting timed out after {timeout}"
         if isinstance(exc, httpx.ConnectError):
-            return f"could not connect ({detail})" if detail else "could not connect"
+            via = f" (through the proxy {self._proxy})" if self._proxy is not None else ""
+            return f"could not connect{via}" + (f" ({detail})" if detail else "")
         if isinstance(exc, httpx.ReadTimeout):
-            return f"no answer within {timeout}"
+            return f"no answer within {self.settings.timeout:g}s"
         if isinstance(exc, httpx.WriteTimeout):
-            return f"sending timed out after {timeout}"
+            return f"sending timed out after {self.settings.timeout:g}s"
         if isinstance(exc, httpx.PoolTimeout):
             return "no free connection in the pool"
         if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
@@ -416,6 +564,18 @@ class ProctorExamClient:
         return replies
 
 
+async def _once(content: bytes) -> AsyncIterator[bytes]:
+    yield content
+
+
+class _TooLarge(Exception):
+    """An answer above ``max_response_bytes``; its message is fit to show."""
+
+
+#: What :func:`_decode` returns for a body that is not JSON (``None`` is valid JSON).
+_UNREADABLE: Any = object()
+
+
 @dataclass(slots=True)
 class _Stats:
     """What one client did, logged when it closes: once per phase (refresh, apply)."""
@@ -431,7 +591,11 @@ _LOGGED_PARAMS = ("page", "limit")
 
 
 def _log_request(
-    method: str, path: str, params: Mapping[str, Any], outcome: str, sent: float
+    method: str,
+    path: str,
+    params: Mapping[str, Any],
+    result: httpx.Response | tuple[Failure, str],
+    sent: float,
 ) -> None:
     """At ``-vv``: ``GET /institutes page=2 limit=300 -> 200 in 12 ms``, and nothing secret.
 
@@ -443,23 +607,50 @@ def _log_request(
         shown = " ".join(f"{k}={params[k]}" for k in _LOGGED_PARAMS if k in params)
     else:
         shown = f"fields: {', '.join(sorted(params))}" if params else ""
+    outcome = str(result.status_code) if isinstance(result, httpx.Response) else result[1]
     elapsed = (time.monotonic() - sent) * 1000
     log.debug(
         "%s %s%s -> %s in %.0f ms", method, path, f" {shown}" if shown else "", outcome, elapsed
     )
 
 
-def _decode(response: httpx.Response, what: str, address: str | None) -> Any:
+def _decode(response: httpx.Response) -> Any:
     if not response.content.strip():
         return {}
     try:
         return json.loads(response.content)
     except ValueError:
-        raise ProviderError(
-            f"{response.request.url.host} answered {what} with {response.status_code} but the"
-            " body is not JSON; is PROCTOREXAM_BASE_URL the API address (ending in /api/v3)?",
-            address=address,
-        ) from None
+        return _UNREADABLE
+
+
+def _not_json(response: httpx.Response, what: str, address: str | None) -> ProviderError:
+    return ProviderError(
+        f"{response.request.url.host} answered {what} with {response.status_code} but the"
+        " body is not JSON; is PROCTOREXAM_BASE_URL the API address (ending in /api/v3)?",
+        address=address,
+    )
+
+
+def _verify(settings: ClientSettings) -> ssl.SSLContext | bool:
+    """The system's certificate store, or only the CA bundle the settings name."""
+    if settings.ca_bundle is None:
+        return True
+    return ssl.create_default_context(cafile=str(settings.ca_bundle))
+
+
+def _proxy_for(base_url: str) -> str | None:
+    """The proxy the environment sends ``base_url`` through (user and password removed)."""
+    url = httpx.URL(base_url)
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(url.scheme) or proxies.get("all")
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+    if not proxy or bypass(url.host, proxies):
+        return None
+    try:
+        parsed = httpx.URL(proxy if "://" in proxy else f"http://{proxy}")
+    except httpx.InvalidURL:
+        return "(the proxy set in the environment)"
+    return str(parsed.copy_with(username=None, password=None))
 
 
 def _item(reply: Reply, key: str) -> dict[str, Any]:

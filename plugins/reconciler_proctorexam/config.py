@@ -8,9 +8,14 @@ Where each setting comes from:
 - the API token and secret key: only ``PROCTOREXAM_API_TOKEN`` / ``PROCTOREXAM_SECRET_KEY`` in
   the environment, or a credentials file the settings name (``credentials_file``, relative to
   the project directory). Secrets never live in the settings file itself.
-- ``timeout`` (seconds per request), ``max_retries``, ``rate_limit`` (requests per second,
-  none by default), ``backoff`` and ``backoff_cap`` (seconds), ``max_retry_after`` (seconds),
+- ``timeout`` (seconds for a whole request: connecting, sending and the complete answer),
+  ``connect_timeout`` (seconds to open a connection), ``max_retries``, ``rate_limit``
+  (requests per second, none by default), ``backoff`` and ``backoff_cap`` (seconds),
+  ``max_retry_after`` (seconds), ``max_response_bytes`` (a larger answer is refused unread),
   ``allow_insecure_http``: from the settings table; ``parallelism`` from the context.
+- ``ca_bundle``: a PEM file of the certificate authorities to trust (relative to the project
+  directory), from the settings table, else ``REQUESTS_CA_BUNDLE``, else ``SSL_CERT_FILE``;
+  without one, the system's store.
 - ``update_method``, ``delete_params``, ``list_rendering``: the readings of the contract a user
   can switch (:data:`READINGS`), from the settings table; ``reconciler doctor`` says which.
 
@@ -49,6 +54,8 @@ __all__ = [
 ]
 
 BASE_URL_VAR = "PROCTOREXAM_BASE_URL"
+#: Where a CA bundle may come from when the settings name none, in this order.
+CA_BUNDLE_VARS = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
 TOKEN_VAR = "PROCTOREXAM_API_TOKEN"
 SECRET_KEY_VAR = "PROCTOREXAM_SECRET_KEY"
 
@@ -85,13 +92,16 @@ class ClientSettings:
     base_url: str
     credentials: Credentials
     timeout: float = 30.0
+    connect_timeout: float = 10.0
     max_retries: int = 5
     rate_limit: float | None = None
     parallelism: int = 4
     backoff: float = 0.5
     backoff_cap: float = 20.0
     max_retry_after: float = 120.0
+    max_response_bytes: int = 64 * 1024 * 1024
     allow_insecure_http: bool = False
+    ca_bundle: Path | None = None
     # Our readings of the contract (READINGS); the client uses each in one place.
     update_method: str = "PATCH"
     delete_params: str = "query"
@@ -137,9 +147,33 @@ def resolve_settings(context: ProviderContext) -> ClientSettings:
         credentials=_credentials(options, environ, context.base_dir),
         parallelism=parallelism,
         allow_insecure_http=allow_insecure,
+        ca_bundle=_ca_bundle(options, environ, context.base_dir),
         **numbers,
         **readings,
     )
+
+
+def _ca_bundle(
+    options: Mapping[str, Any], environ: Mapping[str, str], base_dir: Path
+) -> Path | None:
+    """The CA bundle to verify the service with: the settings' ``ca_bundle``, else the
+    environment's; None for the system's store. A bundle that cannot be read is an error now,
+    not a TLS failure later."""
+    option = _str_option(options, "ca_bundle")
+    if option:
+        source, value = f"ca_bundle under {_WHERE}", option
+    else:
+        named = next(((var, environ[var]) for var in CA_BUNDLE_VARS if environ.get(var)), None)
+        if named is None:
+            return None
+        source, value = named
+    path = (base_dir / Path(value).expanduser()).resolve()
+    if not path.is_file():
+        raise SettingsError(
+            f"the CA bundle {path} (from {source}) is not a readable file; point it at a PEM"
+            " file of the certificate authorities to trust."
+        )
+    return path
 
 
 def check_readings(options: Mapping[str, Any]) -> list[str]:
@@ -280,11 +314,13 @@ def _bool_option(options: Mapping[str, Any], name: str, default: bool) -> bool:
 #: The numeric options of the settings table: (least value, whole numbers only).
 _NUMBER_OPTIONS: Mapping[str, tuple[float, bool]] = {
     "timeout": (0.001, False),
+    "connect_timeout": (0.001, False),
     "max_retries": (0, True),
     "rate_limit": (0.001, False),
     "backoff": (0.0, False),
     "backoff_cap": (0.0, False),
     "max_retry_after": (0.0, False),
+    "max_response_bytes": (1024, True),
 }
 
 

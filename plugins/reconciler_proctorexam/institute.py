@@ -13,12 +13,14 @@ from typing import Any
 
 from reconciler.model import DesiredObject, DesiredState, Location
 from reconciler.records import Problem, ResourceKind
+from reconciler_proctorexam.confusables import skeleton
 from reconciler_proctorexam.languages import language_tag_problem
 
 __all__ = [
     "DEPRECATED",
     "KIND",
     "READ_ONLY",
+    "SHORT_NAME_SCHEMA",
     "WRITABLE",
     "WRITABLE_FIELDS",
     "WRITE_ONLY",
@@ -43,7 +45,27 @@ _URL: Mapping[str, Any] = {
     "pattern": r"^https?://\S+$",
     "maxLength": 2048,
 }
-_COUNT: Mapping[str, Any] = {"type": "integer", "minimum": 0}
+#: The short_name is the identity, and it travels in URLs and messages: no path separators, no
+#: ``..``, no URL-special characters, no whitespace, no control, format or bidi characters.
+#: Our reading of what the service accepts; it documents no rule.
+SHORT_NAME_SCHEMA: Mapping[str, Any] = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 255,
+    "pattern": (
+        r"^(?!.*\.\.)(?!\.$)"
+        r"[^\s/\\?#&%\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
+        r"\u2028-\u202e\u2060-\u206f\ufeff]+$"
+    ),
+    "description": (
+        "at most 255 characters, without whitespace, path separators (/ \\), '..', URL-special"
+        " characters (? # & %), or control, invisible or bidirectional characters"
+    ),
+}
+
+#: Our reading: the service keeps numbers in 32-bit integer columns (Rails' default).
+MAX_INTEGER = 2**31 - 1
+_COUNT: Mapping[str, Any] = {"type": "integer", "minimum": 0, "maximum": MAX_INTEGER}
 _TAG: Mapping[str, Any] = {"type": "string", "pattern": _TAG_SHAPE}
 
 #: Our reading of what a client may write, with the JSON Schema of each value. Everything else
@@ -78,8 +100,8 @@ WRITABLE_FIELDS: Mapping[str, Mapping[str, Any]] = {
     },
     "session_retention_period": {
         "anyOf": [
-            {"type": "integer", "minimum": 1},
-            {"type": "string", "pattern": r"^[1-9][0-9]*$"},
+            {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER},
+            {"type": "string", "pattern": r"^[1-9][0-9]{0,9}$"},
         ],
         "description": "How long sessions are kept (months); the API returns it as a string.",
     },
@@ -182,6 +204,7 @@ def institute_kind() -> ResourceKind:
             "token_value": whole_number,
         },
         description="A ProctorExam institute (tenant): e-mails, languages, proctoring, callbacks.",
+        identity_schema=SHORT_NAME_SCHEMA,
     )
 
 
@@ -202,9 +225,15 @@ def check_institutes(state: DesiredState, kinds: Mapping[str, ResourceKind]) -> 
             key = " ".join(name.split()).casefold()
             first = first_by_name.setdefault(key, obj)
             if first is not obj:
+                # A name read through ${env:...} is a secret: never quoted.
+                shown = (
+                    "(sensitive)"
+                    if _sensitive(obj, "name") or _sensitive(first, "name")
+                    else repr(name)
+                )
                 problems.append(
                     Problem(
-                        f"institute {obj.identity!r} has the same name {name!r} as institute"
+                        f"institute {obj.identity!r} has the same name {shown} as institute"
                         f" {first.identity!r} (at {_where(first, 'name')}); names are unique"
                         " on ProctorExam (compared without case): rename one of them.",
                         _where(obj, "name"),
@@ -212,6 +241,26 @@ def check_institutes(state: DesiredState, kinds: Mapping[str, ResourceKind]) -> 
                     )
                 )
         problems.extend(_language_problems(obj))
+    problems.extend(_look_alikes(state))
+    return problems
+
+
+def _look_alikes(state: DesiredState) -> list[Problem]:
+    """Two short_names that differ but look the same (``pe``, and ``pe`` with a Cyrillic e)."""
+    problems: list[Problem] = []
+    first_by_skeleton: dict[str, DesiredObject] = {}
+    for obj in sorted(state.of_kind(KIND), key=lambda o: o.location):
+        first = first_by_skeleton.setdefault(skeleton(obj.identity), obj)
+        if first is not obj and first.identity != obj.identity:
+            problems.append(
+                Problem(
+                    f"short_name {obj.identity!a} looks like {first.identity!a} (at"
+                    f" {first.location}) but is a different name; a look-alike is almost"
+                    " always a typo or a trap: use one spelling.",
+                    obj.location,
+                    _PLUGIN,
+                )
+            )
     return problems
 
 
@@ -222,6 +271,8 @@ def _language_problems(obj: DesiredObject) -> list[Problem]:
         tags = [value] if isinstance(value, str) else value if isinstance(value, Sequence) else []
         for tag in tags:
             problem = language_tag_problem(tag) if isinstance(tag, str) else None
+            if problem is not None and _sensitive(obj, field):
+                problem = "the value read from the environment (not shown) is not a tag like en-GB"
             if problem is not None:
                 problems.append(
                     Problem(
@@ -231,6 +282,10 @@ def _language_problems(obj: DesiredObject) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _sensitive(obj: DesiredObject, field: str) -> bool:
+    return field in obj.sensitive or field in WRITE_ONLY
 
 
 def _where(obj: DesiredObject, field: str) -> Location:

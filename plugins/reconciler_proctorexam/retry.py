@@ -9,9 +9,13 @@ A failed attempt falls in one of three classes, and the class decides what is sa
 - *ambiguous*: the connection broke or timed out after the request was sent; the service may
   well have done it.
 
-GET, PATCH, PUT are idempotent and are retried in every case. A POST after anything but *not
-sent* and 429 is first looked up, so that nothing is created twice; a DELETE that then gets 404
-was done by the lost attempt. 400, 401, 403, 404 and 422 are answers, never retried.
+GET, PATCH, PUT are idempotent and are retried in every case. A POST is never sent again after
+anything but *not sent*, 429 and 503: the client looks for the institute it may have created
+until a deadline instead, and reports the outcome as unknown if it has not appeared (see
+:meth:`~reconciler_proctorexam.client.ProctorExamClient.create_institute`). A DELETE that gets
+404 after an ambiguous attempt was done by that attempt. 400, 401, 403, 404 and 422 are
+answers, never retried. A certificate that cannot be verified and a host name that does not
+resolve are *fatal*: trying again changes nothing, so they fail at once.
 """
 
 from __future__ import annotations
@@ -19,12 +23,15 @@ from __future__ import annotations
 import email.utils
 import enum
 import random
+import socket
+import ssl
 import time
 from dataclasses import dataclass
 
 import httpx
 
 __all__ = [
+    "NOT_PROCESSED_STATUSES",
     "RETRY_STATUSES",
     "Failure",
     "RetryPolicy",
@@ -36,6 +43,13 @@ __all__ = [
 #: service's own gateways answer 500 for overload too, and a retry costs little.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
+#: Our reading: statuses that mean the request was refused before it was processed, so that
+#: even a POST may be sent again. 429 says so; 503 ("unable to handle the request") is what
+#: a service shedding load or in maintenance answers before the application sees anything.
+#: A 500, 502 or 504 may come after the application did the work (a gateway timing out on a
+#: slow request), so a create that gets one is looked up, never resent.
+NOT_PROCESSED_STATUSES = frozenset({429, 503})
+
 
 class Failure(enum.Enum):
     """How much the service may have seen of a failed attempt."""
@@ -45,8 +59,23 @@ class Failure(enum.Enum):
     FATAL = "fatal"
 
 
+def root_cause(exc: BaseException, *types: type[BaseException]) -> BaseException | None:
+    """The first exception of ``types`` in ``exc``'s chain of causes (httpx wraps httpcore's,
+    which wraps the socket's or the TLS library's), or None."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, types):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def classify_exception(exc: httpx.HTTPError) -> Failure:
     """Which class an httpx error falls in; anything unexpected is fatal (not retried)."""
+    if root_cause(exc, ssl.SSLError, socket.gaierror) is not None:
+        return Failure.FATAL
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         return Failure.NOT_SENT
     if isinstance(

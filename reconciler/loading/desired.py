@@ -13,7 +13,11 @@ problems are reported at the ``defaults:`` entry, once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import errno
+import os
+import re
+import stat
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -40,35 +44,103 @@ def load_desired(
     environ: Mapping[str, str],
     *,
     limits: Limits = _LIMITS,
+    secret_files: Collection[Path] = (),
 ) -> DesiredState:
     """Read the config directory (or file) at ``path`` into a validated desired state.
 
     ``kinds`` are the resource kinds by name, ``environ`` resolves ``${env:NAME}``. Raises
     :class:`~reconciler.errors.ConfigError` with every problem found; makes no network call.
     """
-    files = config_files(path)
+    files = config_files(path, secret_files=secret_files)
     return desired_state([read_file(f, limits) for f in files], kinds, environ)
 
 
-def config_files(path: Path) -> list[Path]:
+def config_files(path: Path, *, secret_files: Collection[Path] = ()) -> list[Path]:
     """The files a path names: itself, or a directory's ``*.yaml`` and ``*.yml`` by name.
 
-    Hidden files (editor back-ups, ``.sandbox`` state) are not config; nor are sub-directories.
+    Hidden files (editor back-ups, ``.sandbox`` state) are not config. A credentials file named
+    in the settings (``secret_files``) is never read as configuration, wherever it lives, so
+    that no error can quote it. A name that is not a regular file (a FIFO, a device, a dangling
+    or looping symbolic link, a directory) is an error naming it, never skipped in silence.
     """
+    # realpath, not resolve(): it does not raise on a symbolic link loop (reported below).
+    secret = {os.path.realpath(p) for p in secret_files}
     if path.is_dir():
         files = sorted(
             (p for p in path.iterdir() if p.suffix in SUFFIXES and not p.name.startswith(".")),
             key=lambda p: p.name,
         )
-        files = [p for p in files if p.is_file()]
+        files = [p for p in files if os.path.realpath(p) not in secret]
+        problems = [problem for p in files if (problem := _not_regular(p)) is not None]
+        if problems:
+            raise ConfigError(problems)
         if not files:
             raise ConfigError(
                 [Problem(f"{path}: no *.yaml or *.yml files here; is this the config directory?")]
             )
         return files
-    if path.is_file():
-        return [path]
-    raise ConfigError([Problem(f"{path}: no such file or directory")])
+    if not path.exists() and not path.is_symlink():
+        raise ConfigError([Problem(f"{path}: no such file or directory")])
+    if os.path.realpath(path) in secret:
+        raise ConfigError(
+            [Problem(f"{path}: this is the credentials file the settings name, not configuration")]
+        )
+    problem = _not_regular(path)
+    if problem is not None:
+        raise ConfigError([problem])
+    return [path]
+
+
+def _not_regular(path: Path) -> Problem | None:
+    """Why ``path`` cannot be read as a config file, or None if it is a regular file."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if path.is_symlink():
+            why = "a symbolic link loop" if exc.errno == errno.ELOOP else "a dangling symbolic link"
+        else:
+            why = exc.strerror or "cannot be read"
+        return Problem(f"cannot be read: {why}", Location(str(path), 1, 1))
+    if stat.S_ISREG(mode):
+        return None
+    kind = (
+        "a directory"
+        if stat.S_ISDIR(mode)
+        else "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
+    return Problem(f"cannot be read: {kind}, not a regular file", Location(str(path), 1, 1))
+
+
+def identity_problem(kind: ResourceKind, identity: Any) -> str | None:
+    """What is wrong with an identity by its kind's ``identity_schema``, or None."""
+    rule = kind.identity_schema
+    if not rule:
+        return None
+    if not isinstance(identity, str):
+        return f"a {kind.identity} must be text, not {_shape(identity)}"
+    limit = rule.get("maxLength")
+    if isinstance(limit, int) and len(identity) > limit:
+        return f"a {kind.identity} has at most {limit} characters, not {len(identity)}"
+    pattern = rule.get("pattern")
+    if isinstance(pattern, str) and re.fullmatch(pattern, identity) is None:
+        why = rule.get("description") or f"it must match {pattern}"
+        return f"{identity!r} is not a valid {kind.identity}: {why}"
+    return None
+
+
+def _shape(value: Any) -> str:
+    """What a value is, without quoting it."""
+    if isinstance(value, str):
+        return "plain text"
+    if isinstance(value, list):
+        return "a list"
+    return "nothing" if value is None else f"a {type(value).__name__}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +240,8 @@ class _Assembler:
         if not isinstance(content, dict) or not isinstance(tree, dict):
             self.problem(
                 f"expected a mapping of sections ({self._section_names()}) at the top of the"
-                f" file, got {describe_value(content)}",
+                # Not quoted: a file that is not config at all may be a secret (a .env file).
+                f" file, got {_shape(content)}",
                 name,
                 parsed.line,
                 parsed.column,
@@ -248,6 +321,10 @@ class _Assembler:
                 self.problem(
                     f"{kind.section}: an empty {kind.identity}; name it", file, kline, kcol
                 )
+                continue
+            wrong = identity_problem(kind, identity)
+            if wrong is not None:
+                self.problem(f"{address}: {wrong}", file, kline, kcol)
                 continue
             first = self.declared.get((kind.name, identity))
             if first is not None:

@@ -74,7 +74,15 @@ def resolve_plain(text: str) -> Any:
     return _number(text, text)
 
 
+#: Longer numbers are left as text: no field takes one, and converting a 5,000-digit number
+#: fails in Python itself (its guard against slow conversions). The schema then refuses the
+#: text at its line, where a traceback would otherwise be.
+_MAX_DIGITS: Final = 100
+
+
 def _number(text: str, otherwise: Any) -> Any:
+    if len(text) > _MAX_DIGITS:
+        return otherwise
     if _DECIMAL.fullmatch(text):
         return int(text, 10)
     if _OCTAL.fullmatch(text):

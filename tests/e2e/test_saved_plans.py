@@ -223,3 +223,14 @@ def test_no_file_these_commands_write_holds_a_secret(
     for file in written:
         text = file.read_text("utf-8")
         assert [s for s in secrets if s in text] == [], file.name
+
+
+def test_a_saved_plan_whose_project_is_gone_is_exit_1(
+    saved: tuple[Sandbox, Path, Path], run_reconciler: Run
+) -> None:
+    sandbox, path, plan_file = saved
+    path.rename(path.with_name("moved"))
+    result = run_reconciler("apply", str(plan_file))
+    assert result.exit_code == 1
+    assert f"was made from the project {path}, which is not here" in result.stderr
+    assert sandbox.requests == []

@@ -15,7 +15,8 @@ from reconciler_proctorexam.config import ClientSettings, Credentials
 from reconciler_proctorexam.sandbox import DEFAULT_SECRET, DEFAULT_TOKEN
 
 #: Retry tuning for tests: many quick retries, so a seeded fault run always gets through.
-FAST: dict[str, Any] = {"backoff": 0.005, "backoff_cap": 0.02, "max_retries": 10, "timeout": 10.0}
+#: The timeout is short because a create whose answer was lost is looked for during two of them.
+FAST: dict[str, Any] = {"backoff": 0.005, "backoff_cap": 0.02, "max_retries": 10, "timeout": 3.0}
 
 
 def _institutes(count: int, start: int = 0) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from reconciler_proctorexam.api_errors import parse_error_body, redact
+from reconciler_proctorexam.api_errors import error_for_response, parse_error_body, redact
 from reconciler_proctorexam.retry import (
     Failure,
     RetryPolicy,
@@ -41,7 +41,15 @@ from reconciler_proctorexam.retry import (
             {},
         ),
         ('{"error": {"name": ["has already been taken"]}}', "name has already been taken", None),
-        ("<html>Bad Gateway</html>", "<html>Bad Gateway</html>", {}),
+        ("<html>Bad Gateway</html>", "an HTML page", {}),
+        (
+            "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body>"
+            + "<p>x</p>" * 500
+            + "</body></html>",
+            "an HTML page ('502 Bad Gateway')",
+            {},
+        ),
+        ("plain text", "plain text", {}),
         ("", "", {}),
         ('["one", "two"]', "one; two", {}),
     ],
@@ -60,6 +68,15 @@ def test_long_bodies_are_shortened() -> None:
 
 def test_redact() -> None:
     assert redact("key abcd-1234 was wrong", ["abcd-1234", "ab"]) == "key (redacted) was wrong"
+
+
+def test_a_secret_straddling_the_cut_is_redacted_before_the_text_is_shortened() -> None:
+    secret = "k3y-0f-seventeen"
+    body = "x" * 290 + secret + " was refused"
+    response = httpx.Response(422, text=body, request=httpx.Request("POST", "https://x/i"))
+    error = error_for_response(response, what="POST /i", address=None, secrets=[secret])
+    for start in range(len(secret) - 7):
+        assert secret[start : start + 8] not in str(error)
 
 
 def _response(headers: dict[str, str]) -> httpx.Response:

@@ -17,6 +17,7 @@ import pytest
 from reconciler.errors import (
     AuthenticationError,
     NotFoundError,
+    OutcomeUnknownError,
     ProviderError,
     RejectedError,
     ServiceError,
@@ -318,7 +319,7 @@ def test_server_errors_that_outlast_the_retries(
 ) -> None:
     sandbox = proctorexam_sandbox_factory(faults=Faults(rate_5xx=1.0, seed=1))
     settings = settings_for(sandbox.base_url, max_retries=2)
-    with pytest.raises(ServiceError, match=r"GET /institutes answered 50[023].* after 3 attempts"):
+    with pytest.raises(ServiceError, match=r"GET /institutes answered 50[0234].* after 3 attempts"):
         run(_with_client(settings, lambda c: c.list_institutes()))
     assert len(sandbox.requests) == 3
 
@@ -360,7 +361,9 @@ def test_a_slow_service_is_a_transport_error(
 ) -> None:
     sandbox = proctorexam_sandbox_factory(faults=Faults(latency=0.5))
     settings = settings_for(sandbox.base_url, timeout=0.1, max_retries=1)
-    with pytest.raises(TransportError, match=r"no answer within 0.1s \(GET /institutes/1, 2 att"):
+    with pytest.raises(
+        TransportError, match=r"no complete answer within 0.1s \(GET /institutes/1, 2 att"
+    ):
         run(_with_client(settings, lambda c: c.get_institute("1")))
 
 
@@ -386,23 +389,40 @@ def test_values_that_cannot_be_signed_are_refused_before_sending(
 # Faults -------------------------------------------------------------------------------------
 
 
-async def _changes(client: ProctorExamClient, creates: int, seeded: list[str]) -> None:
-    """Create ``creates`` institutes, update every seeded one, delete the first three seeded."""
+async def _changes(client: ProctorExamClient, creates: int, seeded: list[str]) -> list[str]:
+    """Create ``creates`` institutes, update every seeded one, delete the first three seeded.
+
+    Returns the short names of the creates whose outcome is unknown (answer lost, not seen).
+    """
     ids = {i["short_name"]: str(i["id"]) for i in await client.list_institutes()}
-    work: list[Coroutine[Any, Any, Any]] = [
-        client.create_institute({"short_name": f"new{n}", "name": f"New {n}"})
-        for n in range(creates)
-    ]
+    unknown: list[str] = []
+
+    async def create(short_name: str) -> None:
+        try:
+            await client.create_institute({"short_name": short_name, "name": short_name.title()})
+        except OutcomeUnknownError:
+            unknown.append(short_name)
+
+    work: list[Coroutine[Any, Any, Any]] = [create(f"new{n}") for n in range(creates)]
     work += [
         client.update_institute(ids[s], {"reminder_emails_enabled": False}) for s in seeded[3:]
     ]
     work += [client.delete_institute(ids[s]) for s in seeded[:3]]
     await asyncio.gather(*work)
+    return unknown
+
+
+async def _later_plan(client: ProctorExamClient, unknown: list[str]) -> None:
+    """What a later plan does with the unknown creates: make those that are still absent."""
+    for short_name in unknown:
+        if await client.find_institute(short_name) is None:
+            await client.create_institute({"short_name": short_name, "name": short_name.title()})
 
 
 def _assert_converged(sandbox: Sandbox, creates: int, seeded: list[str]) -> None:
     state = {i["short_name"]: i for i in sandbox.institutes()}
     expected = {f"new{n}" for n in range(creates)} | set(seeded[3:])
+    assert len(state) == len(sandbox.institutes()), "an institute was created twice"
     assert set(state) == expected
     assert all(state[s]["reminder_emails_enabled"] is False for s in seeded[3:])
     # Each institute was created exactly once: no second POST ever reached the application.
@@ -442,7 +462,10 @@ def test_every_change_is_made_exactly_once_under_faults(
     seed = make_institutes(12)
     seeded = [s["short_name"] for s in seed]
     sandbox = proctorexam_sandbox_factory(seed=seed, faults=faults)
-    run(_with_client(settings_for(sandbox.base_url), lambda c: _changes(c, 10, seeded)))
+    settings = settings_for(sandbox.base_url)
+    unknown = run(_with_client(settings, lambda c: _changes(c, 10, seeded)))
+    sandbox.set_faults(Faults())
+    run(_with_client(settings, lambda c: _later_plan(c, unknown)))
     _assert_converged(sandbox, 10, seeded)
     assert any(r.fault is not None for r in sandbox.requests)
     # Every attempt was signed afresh: no nonce was ever sent twice.
@@ -532,3 +555,58 @@ def test_a_requests_per_second_limit_is_survived_and_can_be_respected(
     paced = settings_for(sandbox.base_url, parallelism=4, rate_limit=15.0)
     assert len(run(_with_client(paced, lambda c: c.list_institutes()))) == 1500
     assert not any(r.fault == "rps-limit" for r in sandbox.requests)
+
+
+# A check-then-insert server: the create is validated on arrival and committed after the
+# client has gone. Sending it again would pass the check too, and make two institutes.
+
+
+def test_a_create_committed_late_is_found_not_sent_again(
+    proctorexam_sandbox_factory: SandboxFactory, settings_for: SettingsFor
+) -> None:
+    sandbox = proctorexam_sandbox_factory(
+        faults=Faults(rate_late_commit=1.0, late_commit_delay=0.5)
+    )
+    settings = settings_for(sandbox.base_url, timeout=1.0)
+    created = run(
+        _with_client(settings, lambda c: c.create_institute({"short_name": "pe", "name": "PE"}))
+    )
+    assert created["short_name"] == "pe"
+    sandbox.settle()
+    assert [i["short_name"] for i in sandbox.institutes()] == ["pe"]
+    assert [r.method for r in sandbox.requests].count("POST") == 1
+
+
+def test_a_create_not_seen_by_the_deadline_is_unknown_and_never_doubled(
+    proctorexam_sandbox_factory: SandboxFactory, settings_for: SettingsFor
+) -> None:
+    sandbox = proctorexam_sandbox_factory(
+        faults=Faults(rate_late_commit=1.0, late_commit_delay=1.5)
+    )
+    settings = settings_for(sandbox.base_url, timeout=0.5)
+    with pytest.raises(OutcomeUnknownError, match=r"not appeared 1s later.*Run plan again") as info:
+        run(
+            _with_client(settings, lambda c: c.create_institute({"short_name": "pe", "name": "PE"}))
+        )
+    assert info.value.address is None
+    sandbox.settle()
+    assert [i["short_name"] for i in sandbox.institutes()] == ["pe"]
+    assert [r.method for r in sandbox.requests].count("POST") == 1
+
+
+def test_a_create_answered_502_is_looked_for_not_resent(
+    proctorexam_sandbox_factory: SandboxFactory, settings_for: SettingsFor
+) -> None:
+    sandbox = proctorexam_sandbox_factory(faults=Faults(rate_5xx=1.0, seed=4))
+    settings = settings_for(sandbox.base_url, timeout=0.2, max_retries=1)
+    sandbox.set_faults(Faults())
+
+    async def work(client: ProctorExamClient) -> None:
+        sandbox.set_faults(Faults(rate_5xx=1.0, seed=4))  # 500/502/504 may have been processed
+        await client.create_institute({"short_name": "pe", "name": "PE"})
+
+    with pytest.raises((OutcomeUnknownError, ServiceError)):
+        run(_with_client(settings, work))
+    statuses = [r.status for r in sandbox.requests if r.method == "POST"]
+    # Resent only after a 503 (refused before processing), never after a 500, 502 or 504.
+    assert all(status == 503 for status in statuses[:-1]), statuses

@@ -33,6 +33,7 @@ from starlette.routing import Route
 
 from reconciler_proctorexam.sandbox.auth import AUTH_PARAMS, Authenticator, SandboxUser
 from reconciler_proctorexam.sandbox.errors import ApiError, error_body
+from reconciler_proctorexam.sandbox.faults import DEFER_KEY
 from reconciler_proctorexam.sandbox.fields import validate_write
 from reconciler_proctorexam.sandbox.readings import Readings
 from reconciler_proctorexam.sandbox.requestlog import exchange_of
@@ -192,6 +193,12 @@ class SandboxApi:
         if exchange is not None:
             exchange.fields = tuple(sorted(names))
 
+    @staticmethod
+    def _deferred(request: Request) -> list[Callable[[], object]] | None:
+        """Where to put the store call when the late-commit fault holds this write back."""
+        deferred = request.scope.get(DEFER_KEY)
+        return deferred if isinstance(deferred, list) else None
+
     # Routes --------------------------------------------------------------------------
 
     async def list_institutes(self, request: Request) -> Response:
@@ -215,6 +222,13 @@ class SandboxApi:
         if not call.user.is_superuser:
             raise _forbidden(call.user, "creating an institute")
         values = validate_write(call.params)
+        deferred = self._deferred(request)
+        if deferred is not None:
+            # Checked on arrival, inserted later without a second look: the race a
+            # check-then-insert server has, which a blind resend turns into two institutes.
+            self.store.check_create(values)
+            deferred.append(lambda: self.store.create(values, unique_checked=True))
+            return JSONResponse({}, status_code=CREATED)
         institute = self.store.create(values)
         self._note_fields(request, list(values))
         return JSONResponse({"institute": institute}, status_code=CREATED)
@@ -239,6 +253,10 @@ class SandboxApi:
         if institute_id is None or current is None:
             raise _not_found(raw_id)
         values = validate_write(call.params, current=current)
+        deferred = self._deferred(request)
+        if deferred is not None:
+            deferred.append(lambda: self.store.update(institute_id, values))
+            return JSONResponse({})
         institute = self.store.update(institute_id, values)
         if institute is None:
             raise _not_found(raw_id)
@@ -252,6 +270,10 @@ class SandboxApi:
             raise _forbidden(call.user, "deleting an institute")
         call.params.pop("id")
         _refuse_unknown(call.params)
+        deferred = self._deferred(request)
+        if deferred is not None and _DIGITS.fullmatch(raw_id):
+            deferred.append(lambda: self.store.delete(int(raw_id)))
+            return JSONResponse({})
         if not (_DIGITS.fullmatch(raw_id) and self.store.delete(int(raw_id))):
             raise _not_found(raw_id)
         return JSONResponse({})

@@ -94,6 +94,31 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     help="Share of connections dropped after the request was processed.",
 )
 @click.option(
+    "--late-commit",
+    type=_RATE,
+    default=0.0,
+    help="Share of writes checked on arrival, then committed after the client has gone.",
+)
+@click.option(
+    "--late-commit-delay",
+    type=_SECONDS,
+    default=1.0,
+    show_default=True,
+    help="Seconds between a late-committed write's arrival and its commit.",
+)
+@click.option(
+    "--rate-drip", type=_RATE, default=0.0, help="Share of answers sent a byte at a time."
+)
+@click.option(
+    "--drip-interval", type=_SECONDS, default=0.05, show_default=True, help="Seconds per byte."
+)
+@click.option(
+    "--rate-bad-json", type=_RATE, default=0.0, help="Share of answers with their JSON cut short."
+)
+@click.option(
+    "--retry-after-date", is_flag=True, help="Send Retry-After as an HTTP date, not seconds."
+)
+@click.option(
     "--rps-limit",
     type=click.FloatRange(min=0.0, min_open=True),
     help="Answer 429 above this many requests per second.",
@@ -149,6 +174,12 @@ def sandbox_command(
     rate_drop: float,
     rate_drop_before: float,
     rate_drop_after: float,
+    late_commit: float,
+    late_commit_delay: float,
+    rate_drip: float,
+    drip_interval: float,
+    rate_bad_json: float,
+    retry_after_date: bool,
     rps_limit: float | None,
     fault_seed: int | None,
     timestamp_window: float,
@@ -168,6 +199,12 @@ def sandbox_command(
             rate_5xx=rate_5xx,
             rate_drop_before=rate_drop_before + rate_drop / 2,
             rate_drop_after=rate_drop_after + rate_drop / 2,
+            rate_late_commit=late_commit,
+            late_commit_delay=late_commit_delay,
+            rate_drip=rate_drip,
+            drip_interval=drip_interval,
+            rate_bad_json=rate_bad_json,
+            retry_after_date=retry_after_date,
             rps_limit=rps_limit,
             seed=fault_seed,
         )

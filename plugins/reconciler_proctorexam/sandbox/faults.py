@@ -11,21 +11,38 @@ The kinds:
 - ``latency`` plus up to ``jitter`` either way, with ``asyncio.sleep`` so that concurrent
   requests overlap as they would on a real network;
 - a share ``rate_429`` of ``429 Too Many Requests`` with ``Retry-After`` (seconds);
-- a share ``rate_5xx`` of ``500``, ``502`` (an HTML page, as a load balancer sends) or ``503``;
+- a share ``rate_5xx`` of ``500``, ``502`` (an HTML page, as a load balancer sends), ``503``
+  (with ``Retry-After``) or ``504`` (a gateway that gave up waiting; an HTML page too);
+  none of them is processed;
 - a share ``rate_drop_before`` of connections closed before the request is processed;
 - a share ``rate_drop_after`` of connections closed after the request was processed: the
   write happened, the client never hears of it (why a blind retry of a POST is dangerous);
-- ``rps_limit``: more requests per second than this are answered ``429`` with ``Retry-After``.
+- a share ``rate_late_commit`` of writes validated on arrival (uniqueness included), then the
+  connection closed, and the write committed ``late_commit_delay`` seconds later without a
+  second check: a check-then-insert server (a Rails app without a unique index) whose request
+  outlived the client. A create sent again in that window is created twice;
+- a share ``rate_drip`` of answers processed normally, then sent one byte every
+  ``drip_interval`` seconds (a slow or stalled link);
+- a share ``rate_bad_json`` of answers processed normally, then sent with their JSON body cut
+  in half (a truncated or malformed body under a ``200``);
+- ``rps_limit``: more requests per second than this are answered ``429`` with ``Retry-After``;
+- ``retry_after_date``: ``Retry-After`` (of a 429 or 503) as an HTTP date, not seconds.
+
+The body of every request is read before any fault or delay, so a write whose client has gone
+(a timeout, a dropped connection) is still processed, as a real server would.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import email.utils
 import json
 import logging
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +56,13 @@ from reconciler_proctorexam.sandbox.requestlog import (
     exchange_of,
 )
 
-__all__ = ["DroppedConnection", "FaultMiddleware", "Faults", "silence_dropped_connections"]
+__all__ = [
+    "DEFER_KEY",
+    "DroppedConnection",
+    "FaultMiddleware",
+    "Faults",
+    "silence_dropped_connections",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +76,20 @@ class Faults:
     rate_5xx: float = 0.0
     rate_drop_before: float = 0.0
     rate_drop_after: float = 0.0
+    rate_late_commit: float = 0.0
+    late_commit_delay: float = 1.0
+    rate_drip: float = 0.0
+    drip_interval: float = 0.05
+    rate_bad_json: float = 0.0
     rps_limit: float | None = None
+    retry_after_date: bool = False
     seed: int | None = None
 
     def __post_init__(self) -> None:
-        if self.latency < 0 or self.jitter < 0:
-            raise ValueError("latency and jitter are durations in seconds: they cannot be negative")
-        rates = (self.rate_429, self.rate_5xx, self.rate_drop_before, self.rate_drop_after)
+        durations = (self.latency, self.jitter, self.late_commit_delay, self.drip_interval)
+        if any(d < 0 for d in durations):
+            raise ValueError("latency, jitter and delays are seconds: they cannot be negative")
+        rates = self._rates()
         if any(not 0.0 <= rate <= 1.0 for rate in rates):
             raise ValueError("fault rates are shares of requests, between 0 and 1")
         if sum(rates) > 1.0 + 1e-9:
@@ -68,6 +98,28 @@ class Faults:
             raise ValueError("retry_after is a number of seconds and cannot be negative")
         if self.rps_limit is not None and self.rps_limit <= 0:
             raise ValueError("rps_limit must be positive (or None for no limit)")
+
+    def _rates(self) -> tuple[float, ...]:
+        return tuple(rate for _, rate in self.kinds())
+
+    def kinds(self) -> tuple[tuple[str, float], ...]:
+        """Each fault that replaces a normal answer, with its share, in drawing order."""
+        return (
+            ("429", self.rate_429),
+            ("5xx", self.rate_5xx),
+            ("drop-before", self.rate_drop_before),
+            ("drop-after", self.rate_drop_after),
+            ("late-commit", self.rate_late_commit),
+            ("drip", self.rate_drip),
+            ("bad-json", self.rate_bad_json),
+        )
+
+    def retry_after_header(self, seconds: int) -> bytes:
+        """The ``Retry-After`` value for ``seconds``: delta-seconds, or an HTTP date."""
+        if not self.retry_after_date:
+            return str(seconds).encode()
+        # A date is only precise to the second: round up, so a client never comes back early.
+        return email.utils.formatdate(time.time() + seconds + 1, usegmt=True).encode()
 
 
 class _TokenBucket:
@@ -105,14 +157,8 @@ class _Injector:
         return max(0.0, f.latency + self.rng.uniform(-f.jitter, f.jitter))
 
     def outcome(self) -> str | None:
-        f = self.faults
         draw = self.rng.random()
-        for kind, rate in (
-            ("429", f.rate_429),
-            ("5xx", f.rate_5xx),
-            ("drop-before", f.rate_drop_before),
-            ("drop-after", f.rate_drop_after),
-        ):
+        for kind, rate in self.faults.kinds():
             if draw < rate:
                 return kind
             draw -= rate
@@ -149,6 +195,7 @@ class FaultMiddleware:
         self.app = app
         self.prefix = prefix
         self._injector = _Injector(faults)
+        self._late: set[asyncio.Task[None]] = set()
 
     @property
     def faults(self) -> Faults:
@@ -158,34 +205,50 @@ class FaultMiddleware:
     def faults(self, faults: Faults) -> None:
         self._injector = _Injector(faults)
 
+    @property
+    def pending_commits(self) -> int:
+        """Late commits not yet made (a test waits for 0 before comparing the state)."""
+        return len(self._late)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
             await self.app(scope, receive, send)
             return
+        # Read the whole request first: a client that gives up from here on does not undo it.
+        receive = await _buffered(receive)
         injector = self._injector
+        faults = injector.faults
         wait = injector.bucket.take() if injector.bucket is not None else None
         if wait is not None:
             self._note(scope, "rps-limit")
-            message = f"more than {injector.faults.rps_limit:g} requests per second"
-            await _send_json(send, 429, error_body(429, "rate_limited", message), wait)
+            message = f"more than {faults.rps_limit:g} requests per second"
+            await _send_json(send, 429, error_body(429, "rate_limited", message), faults, wait)
             return
         delay = injector.delay()
         if delay:
             await asyncio.sleep(delay)
         outcome = injector.outcome()
+        if outcome == "late-commit" and scope["method"] not in _WRITES:
+            outcome = None  # only a write can commit late
         if outcome is None:
             await self.app(scope, receive, send)
             return
         self._note(scope, outcome)
         if outcome == "429":
             body = error_body(429, "rate_limited", "too many requests; retry later")
-            await _send_json(send, 429, body, injector.faults.retry_after)
+            await _send_json(send, 429, body, faults, faults.retry_after)
         elif outcome == "5xx":
-            await _send_server_error(send, injector.rng.choice((500, 502, 503)))
+            await _send_server_error(send, injector.rng.choice((500, 502, 503, 504)), faults)
         elif outcome == "drop-before":
             await _drop(scope, send)
-        else:
+        elif outcome == "drop-after":
             await self._process_then_drop(scope, receive, send)
+        elif outcome == "late-commit":
+            await self._commit_late(scope, receive, send, faults.late_commit_delay)
+        elif outcome == "drip":
+            await self.app(scope, receive, _dripping(send, faults.drip_interval))
+        else:
+            await self.app(scope, receive, _truncating(send))
 
     @staticmethod
     def _note(scope: Scope, fault: str) -> None:
@@ -195,6 +258,29 @@ class FaultMiddleware:
 
     async def _process_then_drop(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the request to the end, keep its answer to ourselves, then hang up."""
+        status = await self._swallowed(scope, receive)
+        exchange = exchange_of(scope)
+        if exchange is not None:
+            exchange.status = status
+            exchange.delivered = False
+        await _drop(scope, send)
+
+    async def _commit_late(self, scope: Scope, receive: Receive, send: Send, delay: float) -> None:
+        """Validate now, hang up, commit after ``delay``: the route defers its store call."""
+        deferred: list[Callable[[], object]] = []
+        scope[DEFER_KEY] = deferred
+        status = await self._swallowed(scope, receive)
+        exchange = exchange_of(scope)
+        if exchange is not None:
+            exchange.status = status
+            exchange.delivered = False
+        await _drop(scope, send)
+        if deferred:
+            task = asyncio.get_running_loop().create_task(_later(delay, deferred))
+            self._late.add(task)
+            task.add_done_callback(self._late.discard)
+
+    async def _swallowed(self, scope: Scope, receive: Receive) -> int | None:
         status: int | None = None
 
         async def swallow(message: Message) -> None:
@@ -203,11 +289,77 @@ class FaultMiddleware:
                 status = message["status"]
 
         await self.app(scope, receive, swallow)
-        exchange = exchange_of(scope)
-        if exchange is not None:
-            exchange.status = status
-            exchange.delivered = False
-        await _drop(scope, send)
+        return status
+
+
+#: Where a route finds the list to put its store call in, when the write is to commit late.
+DEFER_KEY = "reconciler_proctorexam.sandbox.defer"
+
+_WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+
+
+async def _later(delay: float, calls: list[Callable[[], object]]) -> None:
+    await asyncio.sleep(delay)
+    for call in calls:
+        with contextlib.suppress(Exception):  # a late write that fails now fails unheard
+            call()
+
+
+async def _buffered(receive: Receive) -> Receive:
+    """Read the request body to its end; return a ``receive`` that replays it."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    replay: list[Message] = [{"type": "http.request", "body": b"".join(chunks)}]
+
+    async def replaying() -> Message:
+        return replay.pop() if replay else {"type": "http.disconnect"}
+
+    return replaying
+
+
+def _dripping(send: Send, interval: float) -> Send:
+    """A ``send`` that writes the body one byte at a time, ``interval`` seconds apart."""
+
+    async def drip(message: Message) -> None:
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        body: bytes = message.get("body", b"")
+        more = message.get("more_body", False)
+        for index in range(len(body)):
+            last = index == len(body) - 1
+            piece = body[index : index + 1]
+            await send({"type": "http.response.body", "body": piece, "more_body": more or not last})
+            if not last:
+                await asyncio.sleep(interval)
+        if not body:
+            await send(message)
+
+    return drip
+
+
+def _truncating(send: Send) -> Send:
+    """A ``send`` that cuts the body in half (the length header follows, so it parses)."""
+    started: list[Message] = []
+
+    async def cut(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            started.append(message)
+            return
+        body: bytes = message.get("body", b"")[: max(1, len(message.get("body", b"")) // 2)]
+        start = started.pop()
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return cut
 
 
 async def _drop(scope: Scope, send: Send) -> None:
@@ -236,22 +388,35 @@ async def _drop(scope: Scope, send: Send) -> None:
     raise DroppedConnection("connection dropped by fault injection")
 
 
-async def _send_json(send: Send, status: int, body: Any, retry_after: int | None) -> None:
+async def _send_json(
+    send: Send, status: int, body: Any, faults: Faults, retry_after: int | None
+) -> None:
     headers = [(b"content-type", b"application/json")]
     if retry_after is not None:
-        headers.append((b"retry-after", str(retry_after).encode()))
+        headers.append((b"retry-after", faults.retry_after_header(retry_after)))
     await _send(send, status, headers, json.dumps(body).encode())
 
 
-async def _send_server_error(send: Send, status: int) -> None:
-    if status == 502:
-        # What a load balancer in front of the service answers: HTML, not the API's JSON.
-        page = b"<html><body><h1>502 Bad Gateway</h1></body></html>\n"
+#: What a load balancer in front of the service answers: a whole HTML page, not the API's JSON.
+_GATEWAY_PAGE = """<!DOCTYPE html>
+<html><head><title>{status} {reason}</title><style>body {{font-family: sans-serif}}</style>
+</head><body><center><h1>{status} {reason}</h1></center><hr><center>nginx</center>
+</body></html>
+"""
+
+
+async def _send_server_error(send: Send, status: int, faults: Faults) -> None:
+    if status in (502, 504):
+        reason = "Bad Gateway" if status == 502 else "Gateway Time-out"
+        page = _GATEWAY_PAGE.format(status=status, reason=reason).encode()
         await _send(send, status, [(b"content-type", b"text/html")], page)
         return
-    message = "internal server error" if status == 500 else "service unavailable"
-    code = "internal_error" if status == 500 else "unavailable"
-    await _send_json(send, status, error_body(status, code, message), None)
+    if status == 503:
+        body = error_body(503, "unavailable", "service unavailable")
+        await _send_json(send, 503, body, faults, faults.retry_after)
+        return
+    body = error_body(500, "internal_error", "internal server error")
+    await _send_json(send, 500, body, faults, None)
 
 
 async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

@@ -283,6 +283,19 @@ class Sandbox:
             self._faults.faults = faults
 
     @property
+    def pending_commits(self) -> int:
+        """Writes held back by the late-commit fault and not yet made."""
+        return self._faults.pending_commits if self._faults is not None else 0
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until every late commit has been made (``TimeoutError`` after ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        while self.pending_commits:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.pending_commits} late commit(s) still pending")
+            time.sleep(0.01)
+
+    @property
     def requests(self) -> list[RequestRecord]:
         """Every request received so far, in the order they were answered."""
         return self._log.records()

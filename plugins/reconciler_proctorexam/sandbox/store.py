@@ -67,6 +67,8 @@ class InstituteStore:
         self._by_name: dict[str, int] = {}
         self._by_short_name: dict[str, int] = {}
         self._order: list[int] = []
+        #: How many institutes share a name or short_name (only late commits make them).
+        self._duplicates = 0
         self._state = state
         given = list(institutes)
         self._next_id = max([next_id, *(i["id"] + 1 for i in given if i.get("id"))])
@@ -93,8 +95,22 @@ class InstituteStore:
 
     def _index(self, institute: Institute) -> None:
         self._by_id[institute["id"]] = institute
-        self._by_name[institute["name"]] = institute["id"]
-        self._by_short_name[institute["short_name"]] = institute["id"]
+        for key, index in (("name", self._by_name), ("short_name", self._by_short_name)):
+            holder = index.setdefault(institute[key], institute["id"])
+            if holder != institute["id"]:
+                self._duplicates += 1
+
+    def _unindex(self, institute: Institute, key: str, index: dict[str, int]) -> None:
+        """Drop ``institute`` from one lookup; another holder of a duplicate takes its place."""
+        value = institute[key]
+        if index.get(value) != institute["id"]:
+            return
+        del index[value]
+        if self._duplicates:
+            for other in self._by_id.values():
+                if other[key] == value and other["id"] != institute["id"]:
+                    index[value] = other["id"]
+                    break
 
     def _stamp(self, previous: Any) -> str:
         """A timestamp later than every one issued before, and than ``previous``."""
@@ -123,10 +139,21 @@ class InstituteStore:
 
     # Writes ----------------------------------------------------------------------------
 
-    def create(self, values: Mapping[str, Any]) -> Institute:
-        """Add an institute from validated ``values`` (``name`` and ``short_name`` included)."""
+    def check_create(self, values: Mapping[str, Any]) -> None:
+        """Raise the 422 that :meth:`create` would, without creating anything."""
         with self._lock:
             self._check_unique(values, None)
+
+    def create(self, values: Mapping[str, Any], *, unique_checked: bool = False) -> Institute:
+        """Add an institute from validated ``values`` (``name`` and ``short_name`` included).
+
+        ``unique_checked`` skips the uniqueness check (it was made earlier, by a late commit):
+        the institute is added even if its names are now taken, as a server without a unique
+        index would. The lookups then keep pointing at the first holder.
+        """
+        with self._lock:
+            if not unique_checked:
+                self._check_unique(values, None)
             institute = new_institute()
             institute.update(values)
             mirror_language(institute)
@@ -150,7 +177,8 @@ class InstituteStore:
             if "default_language" in values:
                 mirror_language(institute)
             institute["updated_at"] = self._stamp(current["updated_at"])
-            del self._by_name[current["name"]]
+            self._unindex(current, "name", self._by_name)
+            self._unindex(current, "short_name", self._by_short_name)
             self._index(institute)
             self._persist_put(institute)
             return dict(institute)
@@ -160,8 +188,8 @@ class InstituteStore:
             institute = self._by_id.pop(institute_id, None)
             if institute is None:
                 return False
-            del self._by_name[institute["name"]]
-            del self._by_short_name[institute["short_name"]]
+            self._unindex(institute, "name", self._by_name)
+            self._unindex(institute, "short_name", self._by_short_name)
             del self._order[bisect.bisect_left(self._order, institute_id)]
             if self._state is not None:
                 self._state.append_delete(institute_id)

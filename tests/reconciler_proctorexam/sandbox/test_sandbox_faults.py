@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import email.utils
+import json
 import logging
 import sys
+import time
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -33,14 +36,61 @@ def test_429_with_retry_after(proctorexam_sandbox_factory: Any, caller: Any) -> 
     assert sandbox.requests[-1].fault == "429"
 
 
-def test_5xx_answers_include_an_html_502(proctorexam_sandbox_factory: Any, caller: Any) -> None:
-    sandbox = proctorexam_sandbox_factory(faults=Faults(rate_5xx=1.0, seed=3))
+def test_5xx_answers_include_html_502_and_504_and_a_503_with_retry_after(
+    proctorexam_sandbox_factory: Any, caller: Any
+) -> None:
+    sandbox = proctorexam_sandbox_factory(faults=Faults(rate_5xx=1.0, retry_after=2, seed=3))
     client = caller(sandbox)
-    responses = [client.get("/institutes") for _ in range(30)]
-    assert {r.status_code for r in responses} == {500, 502, 503}
-    bad_gateway = next(r for r in responses if r.status_code == 502)
-    assert bad_gateway.headers["content-type"].startswith("text/html")
+    responses = [client.get("/institutes") for _ in range(40)]
+    assert {r.status_code for r in responses} == {500, 502, 503, 504}
+    for status in (502, 504):
+        gateway = next(r for r in responses if r.status_code == status)
+        assert gateway.headers["content-type"].startswith("text/html")
+    unavailable = next(r for r in responses if r.status_code == 503)
+    assert unavailable.headers["retry-after"] == "2"
     assert {r.fault for r in sandbox.requests} == {"5xx"}
+
+
+def test_retry_after_can_be_an_http_date(proctorexam_sandbox_factory: Any, caller: Any) -> None:
+    sandbox = proctorexam_sandbox_factory(
+        faults=Faults(rate_429=1.0, retry_after=30, retry_after_date=True)
+    )
+    response = caller(sandbox).get("/institutes")
+    when = email.utils.parsedate_to_datetime(response.headers["retry-after"])
+    assert 30 <= when.timestamp() - time.time() <= 32
+
+
+def test_a_late_commit_is_validated_on_arrival_and_made_after_the_client_has_gone(
+    proctorexam_sandbox_factory: Any, caller: Any
+) -> None:
+    sandbox = proctorexam_sandbox_factory(
+        faults=Faults(rate_late_commit=1.0, late_commit_delay=0.3)
+    )
+    client = caller(sandbox)
+    for _ in range(2):  # the second arrives before the first is committed: both pass the check
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.post("/institutes", {"name": "Late", "short_name": "late"})
+    assert sandbox.institutes() == []
+    sandbox.settle()
+    assert [i["short_name"] for i in sandbox.institutes()] == ["late", "late"]
+    assert [(r.fault, r.status, r.delivered) for r in sandbox.requests] == [
+        ("late-commit", 201, False)
+    ] * 2
+
+
+def test_drip_and_truncated_json_faults(proctorexam_sandbox_factory: Any, caller: Any) -> None:
+    sandbox = proctorexam_sandbox_factory(
+        seed=[{"name": "A", "short_name": "a"}], faults=Faults(rate_bad_json=1.0)
+    )
+    client = caller(sandbox)
+    cut = client.get("/institutes")
+    assert cut.status_code == 200
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(cut.content)
+    sandbox.set_faults(Faults(rate_drip=1.0, drip_interval=0.001))
+    dripped = client.get("/institutes")
+    assert dripped.json()["institutes"][0]["short_name"] == "a"
+    assert [r.fault for r in sandbox.requests] == ["bad-json", "drip"]
 
 
 def test_a_connection_dropped_before_processing_changes_nothing(
