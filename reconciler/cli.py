@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shlex
 import sys
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -187,12 +188,14 @@ def validate(path: Path, fmt: str) -> None:
     "--live",
     "live_file",
     type=click.Path(path_type=Path),
+    metavar="FILE",
     help="Plan against this snapshot (from `snapshot`): no credentials, no network.",
 )
 @click.option(
     "--out",
     "out_file",
     type=click.Path(path_type=Path),
+    metavar="FILE",
     help="Also save the plan here, for `apply FILE` to apply exactly it later.",
 )
 def plan(
@@ -243,7 +246,8 @@ def plan(
     if out_file is not None:
         write_document(out_file, saved)
         _output().say(
-            f"Saved plan written to {out_file}; apply it with: reconciler apply {out_file}"
+            f"Saved plan written to {out_file}; apply it with:"
+            f" reconciler apply {shlex.quote(str(out_file))}"
         )
     if detailed_exitcode and not the_plan.empty:
         raise click.exceptions.Exit(EXIT_PENDING)
@@ -381,7 +385,11 @@ def drift(
 @path_argument
 @sandbox_options
 @click.option(
-    "--output", required=True, type=click.Path(path_type=Path), help="Write the snapshot here."
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write the snapshot here.",
 )
 def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> None:
     """Write the live objects of the kinds PATH uses, for `plan --live` to plan against."""

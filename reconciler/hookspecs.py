@@ -198,7 +198,8 @@ def reconciler_before_change(change: Change) -> None:
 def reconciler_after_change(outcome: ChangeOutcome) -> None:
     """Called after each change has been applied or has failed; returns nothing.
 
-    ``outcome`` holds the change, what became of it and, for a failure, the message shown to
+    ``outcome`` holds the change, what became of it (applied, failed, or stale: not made
+    because another run changed the object first) and, if not applied, the message shown to
     the user. Called as each change finishes, in completion order, not plan order.
 
     Example::

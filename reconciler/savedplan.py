@@ -85,8 +85,13 @@ class EnvValue:
 
 @dataclass(frozen=True, slots=True)
 class SavedPlan:
-    """A saved plan read back. ``plan`` holds :data:`~reconciler.planfile.REDACTED` in place
-    of sensitive values until :meth:`resolved` reads them from the environment."""
+    """A saved plan read back.
+
+    ``plan`` holds :data:`~reconciler.planfile.REDACTED` in place of sensitive values until
+    :meth:`resolved` reads them from the environment. ``planned`` maps the address of each
+    object the plan touches to that object as the plan saw it (``None`` for a create).
+    ``snapshot`` describes the live snapshot the plan was made against, if any.
+    """
 
     source: str
     project: Path
@@ -148,8 +153,12 @@ def saved_plan_document(
     snapshot: LiveSnapshot | None = None,
     created_at: datetime.datetime | None = None,
 ) -> dict[str, Any]:
-    """``plan`` as a saved plan document; raises when a sensitive value could only be saved
-    by writing it down (a write-only field written as a literal in the YAML)."""
+    """``plan`` as a saved plan document that :data:`SAVED_PLAN_SCHEMA` describes.
+
+    ``live`` is what the plan was made against, ``project`` the path given to ``plan``. Raises
+    a :class:`ReconcilerError` when a sensitive value could only be saved by writing it down (a
+    write-only field written as a literal in the YAML).
+    """
     when = created_at or datetime.datetime.now(datetime.UTC)
     by_address = {obj.address: obj for obj in desired.objects}
     live_by_address = {obj.address: obj for objects in live.values() for obj in objects}

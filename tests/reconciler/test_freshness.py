@@ -102,3 +102,31 @@ def test_the_check_costs_at_most_one_listing(
         _moved(sandbox, _config(write_config, count), lambda: None, parallelism=parallelism) == ()
     )
     assert [(r.method, r.path) for r in sandbox.requests] == [("GET", "/api/v3/institutes")]
+
+
+def test_a_change_only_to_a_write_only_field_is_caught_without_showing_it(
+    proctorexam_sandbox_factory: Callable[..., Sandbox], write_config: Callable[..., Path]
+) -> None:
+    sandbox = proctorexam_sandbox_factory(seed=SEED)
+    moved = _moved(
+        sandbox,
+        _config(write_config, 1),
+        lambda: sandbox.update_institute(1, {"tawk_api_key": "tawk-S3CRET"}),
+    )
+    assert [str(m) for m in moved] == [
+        "institute.s1: changed since the plan (its fingerprint moved on; the change is in a"
+        " field that is never shown)"
+    ]
+
+
+def test_an_object_deleted_and_created_again_is_replaced(
+    proctorexam_sandbox_factory: Callable[..., Sandbox], write_config: Callable[..., Path]
+) -> None:
+    sandbox = proctorexam_sandbox_factory(seed=SEED)
+
+    def recreate() -> None:
+        sandbox.delete_institute(1)
+        sandbox.add_institute({"short_name": "s1", "name": "S1"})
+
+    [moved] = _moved(sandbox, _config(write_config, 1), recreate)
+    assert str(moved).startswith("institute.s1: replaced since the plan (it was 1, it is now ")
