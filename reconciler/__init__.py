@@ -49,6 +49,7 @@ from reconciler.records import (
     RenderOptions,
     Reporter,
     ResourceKind,
+    Scope,
     StepStatus,
 )
 
@@ -90,6 +91,7 @@ __all__ = [
     "RenderOptions",
     "Reporter",
     "ResourceKind",
+    "Scope",
     "ServiceError",
     "SettingsError",
     "StaleObjectError",

@@ -8,12 +8,11 @@ policy; 4 apply partly failed. Usage errors exit 1 as well (click's own 2 would 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import shlex
 import sys
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Coroutine, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,6 +62,7 @@ allow_delete_option = click.option(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def sandbox_options(func: F) -> F:
@@ -220,11 +220,11 @@ def plan(
         if sandbox or reset_sandbox:
             raise SettingsError("--live plans against a snapshot: leave out --sandbox.")
         snap = read_snapshot(live_file)
-        live = snap.live_for(desired.kinds, source=str(live_file))
+        live = snap.live_for(project.needed_kinds(desired), source=str(live_file))
         _output().say(f"Planned against the live snapshot {live_file}, {snap.describe()}.")
     else:
         with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-            live = asyncio.run(_refresh(project, desired))
+            live = _run(_refresh(project, desired))
     the_plan = project.plan(desired, live, targets=targets)
     if out_file is not None:
         saved = saved_plan_document(
@@ -284,7 +284,7 @@ def apply(
     reporter = _reporter(project.hooks, "text")
     desired = project.load()
     with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-        live = asyncio.run(_refresh(project, desired))
+        live = _run(_refresh(project, desired))
         the_plan = project.plan(desired, live, targets=targets)
         color = use_color(sys.stdout, os.environ, disabled=_no_color())
         click.echo(render(reporter, the_plan, (), RenderOptions(color=color)), nl=False)
@@ -372,7 +372,7 @@ def drift(
         _output().say(f"Checked against the live snapshot {live_file}, {snap.describe()}.")
     else:
         with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-            live = asyncio.run(_refresh(project, desired))
+            live = _run(_refresh(project, desired))
     report = project.drift(desired, live, generated_at=utc_now())
     color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
     options = RenderOptions(color=color, full_report=full_report_hint("drift", path))
@@ -396,7 +396,7 @@ def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> No
     project = Project.open(path)
     desired = project.load()
     with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-        live = asyncio.run(_refresh(project, desired))
+        live = _run(_refresh(project, desired))
     write_document(output, snapshot_to_document(live, project.kinds))
     count = sum(len(objects) for objects in live.values())
     _output().say(f"Snapshot of {count} live object(s) written to {output}.")
@@ -439,7 +439,7 @@ def export(
     exporting.check_free(directory, sections, force=force)
     emulator = project.sandbox(names, reset=reset_sandbox) if sandbox else contextlib.nullcontext()
     with emulator:
-        live = asyncio.run(exporting.read_live(project, names))
+        live = _run(exporting.read_live(project, names))
     chosen = exporting.check_targets(live, targets)
     files = exporting.export_files(chosen, project.kinds, lift_defaults=defaults)
     exporting.write_files(directory, files, force=force)
@@ -528,9 +528,16 @@ def schema(name: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run``; asyncio is imported only by the commands that reach a provider."""
+    import asyncio
+
+    return asyncio.run(coroutine)
+
+
 async def _refresh(project: Project, desired: DesiredState) -> dict[str, Sequence[LiveObject]]:
-    async with project.sessions(desired.kinds) as sessions:
-        return await project.refresh(sessions)
+    async with project.sessions(project.needed_kinds(desired)) as sessions:
+        return await project.refresh(sessions, desired)
 
 
 def _run_apply(
@@ -550,7 +557,7 @@ def _run_apply(
 
         try:
             with stop.graceful():
-                result = asyncio.run(_apply(project, the_plan, report, planned, stop))
+                result = _run(_apply(project, the_plan, report, planned, stop))
         except KeyboardInterrupt:
             out.say(f"{len(made)} of {len(the_plan.changes)} change(s) were made.")
             raise

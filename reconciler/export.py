@@ -70,20 +70,28 @@ class ExportFile:
 def exported_fields(kind: ResourceKind) -> tuple[str, ...]:
     """The fields of ``kind`` an export writes, in the order of its schema."""
     properties = kind.schema.get("properties") or {}
-    hidden = kind.write_only | kind.read_only | set(kind.deprecated) | {kind.identity}
+    hidden = (
+        kind.write_only | kind.read_only | kind.secrets | set(kind.deprecated) | {kind.identity}
+    )
     return tuple(name for name in properties if name not in hidden)
 
 
 def selected_kinds(
     kinds: Mapping[str, ResourceKind], names: Collection[str], targets: Collection[str]
 ) -> list[str]:
-    """The kinds to export: those named, else those of the targets, else every kind."""
-    unknown = sorted(set(names) - set(kinds))
+    """The kinds to export: those named, else those of the targets, else every kind.
+
+    Only kinds that YAML can declare: one that is only read, to be referred to by name (a
+    single sign-on provider), has no section to write.
+    """
+    declarable = {name: kind for name, kind in kinds.items() if kind.declarable}
+    unknown = sorted(set(names) - set(declarable))
     if unknown:
         raise SettingsError(
-            f"--kind {', '.join(unknown)}: no such resource kind;"
-            f" installed kinds: {', '.join(sorted(kinds)) or 'none'}."
+            f"--kind {', '.join(unknown)}: no resource kind that a configuration declares;"
+            f" installed kinds: {', '.join(sorted(declarable)) or 'none'}."
         )
+    kinds = declarable
     target_kinds = {t.partition(".")[0] for t in targets}
     bad = sorted(t for t in targets if t.partition(".")[0] not in (names or kinds))
     if bad:
@@ -153,8 +161,8 @@ def export_files(
     tables: dict[str, dict[str, dict[str, Any]]] = {}
     skipped: dict[str, list[str]] = {}
     for name in sorted(live):
-        kind = kinds[name]
-        tables[name], skipped[name] = _table(kind, live[name])
+        if live[name]:  # a kind with no live object gets no file
+            tables[name], skipped[name] = _table(kinds[name], live[name])
     lifted = _common_values(tables, kinds) if lift_defaults else {}
     files: list[ExportFile] = []
     if lifted:

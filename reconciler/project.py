@@ -9,7 +9,6 @@ this is the one place that knows their order.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -19,12 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.applying import OnOutcome, apply_plan
+from reconciler.dependencies import check_declared, kind_levels, needed_kinds, scopes
 from reconciler.drift import make_drift
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import check_safety
 from reconciler.hooks import Hooks
 from reconciler.ignoring import check_ignore_rules
-from reconciler.loading import load_desired
+from reconciler.loading import gc_paused, load_desired
 from reconciler.model import DesiredState, DriftReport, LiveObject, Plan
 from reconciler.planning import make_plan
 from reconciler.plugins import build_plugin_manager
@@ -105,12 +105,15 @@ class Project:
 
     def load(self) -> DesiredState:
         """Read and validate the YAML; every problem is raised at once, before any network."""
-        state = load_desired(
-            self.path, self.kinds, self.environ, secret_files=self.settings.secret_files
-        )
-        problems = check_ignore_rules(self.settings.ignore, state, self.kinds)
-        problems += self.hooks.validate(state, self.kinds)
-        problems += self._option_problems()
+        kind_levels(self.kinds)  # references to unknown kinds, or in a cycle: a PluginError
+        with gc_paused():
+            state = load_desired(
+                self.path, self.kinds, self.environ, secret_files=self.settings.secret_files
+            )
+            problems = check_ignore_rules(self.settings.ignore, state, self.kinds)
+            problems += check_declared(state, self.kinds)
+            problems += self.hooks.validate(state, self.kinds)
+            problems += self._option_problems()
         if problems:
             raise ConfigError(sorted(problems, key=_problem_order))
         return state
@@ -156,6 +159,10 @@ class Project:
                 )
             yield
 
+    def needed_kinds(self, desired: DesiredState) -> list[str]:
+        """The kinds ``desired`` declares or tombstones, and the kinds they refer to."""
+        return needed_kinds(desired, self.kinds)
+
     @contextlib.asynccontextmanager
     async def sessions(self, kinds: Collection[str]) -> AsyncIterator[dict[str, ProviderSession]]:
         """Open one session per provider of ``kinds``, and map each kind to its session.
@@ -183,12 +190,21 @@ class Project:
             yield out
 
     async def refresh(
-        self, sessions: Mapping[str, ProviderSession]
+        self, sessions: Mapping[str, ProviderSession], desired: DesiredState | None = None
     ) -> dict[str, Sequence[LiveObject]]:
-        """Every live object of each kind that has a session, the kinds fetched concurrently."""
+        """The live objects of each kind that has a session, the kinds fetched concurrently.
+
+        Each kind ``desired`` declares is read within its :class:`Scope`, so that a provider
+        reads no more than the plan needs; a kind that is only referred to is read whole.
+        """
+        import asyncio  # loaded already: this runs in its event loop
+
         started = time.monotonic()
         names = sorted(sessions)
-        listed = await asyncio.gather(*(sessions[n].list(self.kinds[n]) for n in names))
+        scope = scopes(desired, self.kinds) if desired is not None else {}
+        listed = await asyncio.gather(
+            *(sessions[n].list(self.kinds[n], scope.get(n)) for n in names)
+        )
         log.info(
             "refresh: %s in %.2fs",
             ", ".join(f"{len(objs)} {n}(s)" for n, objs in zip(names, listed, strict=True)),

@@ -131,7 +131,9 @@ def published_schemas(kinds: Mapping[str, ResourceKind]) -> dict[str, dict[str, 
     """Every published schema by file name: the config, the documents, and one per kind.
 
     A kind whose file name would replace one of the reconciler's own is a :class:`PluginError`.
+    Kinds that are only read, never declared, have no schema.
     """
+    kinds = {name: kind for name, kind in kinds.items() if kind.declarable}
     schemas: dict[str, dict[str, Any]] = {
         _CONFIG_FILE: config_schema(kinds),
         _PLAN_FILE: copy.deepcopy(PLAN_SCHEMA),

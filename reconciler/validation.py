@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any, Final, Protocol
-
-import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from reconciler.errors import PluginError
-from reconciler.fastschema import Validator, check_schema
+from reconciler.fastschema import Validator, schema_error
 from reconciler.model import SENSITIVE, Location
 from reconciler.records import Problem, ResourceKind
+
+if TYPE_CHECKING:
+    # Imported where used: a run whose objects are all valid never loads jsonschema.
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["KindSchema", "Locator", "describe_value", "did_you_mean", "is_closed"]
 
@@ -59,13 +60,12 @@ class KindSchema:
     def __init__(self, kind: ResourceKind) -> None:
         self.kind = kind
         schema = kind.schema
-        try:
-            check_schema(schema)
-        except jsonschema.SchemaError as exc:
+        problem = schema_error(schema)
+        if problem is not None:
             raise PluginError(
                 f"the JSON Schema of kind {kind.name!r} (provider {kind.provider!r}) is not a"
-                f" valid Draft 2020-12 schema: {exc.message}; fix the plugin or disable it."
-            ) from None
+                f" valid Draft 2020-12 schema: {problem}; fix the plugin or disable it."
+            )
         self.validator = Validator(schema)
         properties = schema.get("properties")
         #: The fields YAML may set: the schema's properties (a defaults field applies to a
@@ -230,6 +230,8 @@ def _message(error: ValidationError, secret: bool) -> str:
         # pattern"); when none fits, name the types that would.
         fitting = [e for e in error.context if e.validator != "type"]
         if fitting:
+            from jsonschema.exceptions import best_match
+
             best = best_match(fitting)
             if best is not None:
                 return _message(best, secret)

@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 import httpx
 
+from reconciler import waiting
 from reconciler.errors import (
     AuthenticationError,
     OutcomeUnknownError,
@@ -48,6 +49,8 @@ from reconciler_proctorexam.retry import (
     root_cause,
 )
 from reconciler_proctorexam.signing import render_value, signed_params, string_to_sign
+from reconciler_proctorexam.transport import SlotTransport
+from reconciler_proctorexam.user import UsersApi
 
 __all__ = ["ACCEPT", "PAGE_LIMIT", "ProctorExamClient", "Reply"]
 
@@ -67,6 +70,9 @@ T = TypeVar("T")
 #: Methods whose parameters always travel in the query string; DELETE's follow the
 #: ``delete_params`` reading (see :meth:`ProctorExamClient._in_query`); the others send JSON.
 _QUERY_METHODS = frozenset({"GET"})
+
+#: Parameters whose values are secrets, kept out of every message like the credentials.
+_SECRET_PARAMS = WRITE_ONLY | UsersApi.SECRET_PARAMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +113,7 @@ class ProctorExamClient:
         limits = httpx.Limits(
             max_connections=settings.parallelism, max_keepalive_connections=settings.parallelism
         )
+        verify = _verify(settings)
         self._http = httpx.AsyncClient(
             headers={
                 "Accept": ACCEPT,
@@ -114,11 +121,18 @@ class ProctorExamClient:
             },
             timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
             limits=limits,
-            verify=_verify(settings),
+            verify=verify,
             follow_redirects=False,
             # Proxy variables are for the outside world; the local sandbox is reached directly.
             trust_env=self._trust_env,
-            transport=transport,
+            # One connection per slot: requests never queue in httpcore's pool (transport.py).
+            transport=transport
+            or SlotTransport(
+                settings.parallelism,
+                verify=verify,
+                trust_env=self._trust_env,
+                tls=httpx.URL(settings.base_url).scheme == "https",
+            ),
         )
 
     def __repr__(self) -> str:
@@ -152,32 +166,47 @@ class ProctorExamClient:
     # Institutes -----------------------------------------------------------------------------
 
     async def list_institutes(self) -> list[dict[str, Any]]:
-        """Every institute exactly once: page 1, then the other pages concurrently.
+        """Every institute exactly once (see :meth:`list_all`)."""
+        return await self.list_all("/institutes", "institutes")
 
-        Pages shift when an institute is deleted during the walk, so the result is de-duplicated
+    async def list_all(
+        self,
+        path: str,
+        key: str,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        address: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every item of a paginated list exactly once: page 1, then the others concurrently.
+
+        Pages shift when an item is deleted during the walk, so the result is de-duplicated
         by id, and the walk starts again when the total reported by the pages changed under it.
         """
-        institutes: dict[Any, dict[str, Any]] = {}
+
+        def page_of(page: int) -> Coroutine[Any, Any, Reply]:
+            params = {"page": page, "limit": PAGE_LIMIT}
+            return self._call("GET", path, params, path_params=path_params, address=address)
+
+        items: dict[Any, dict[str, Any]] = {}
         for _ in range(_LISTING_ROUNDS):
-            first = await self._call("GET", "/institutes", {"page": 1, "limit": PAGE_LIMIT})
+            first = await page_of(1)
             pages = _page_count(first)
             if pages is None:
-                replies = await self._walk_sequentially(first)
+                # Without pagination headers: follow pages until one is not full.
+                replies = [first]
+                while len(_items(replies[-1], key)) >= PAGE_LIMIT:
+                    replies.append(await page_of(len(replies) + 1))
             else:
-                rest = await _gather(
-                    self._call("GET", "/institutes", {"page": page, "limit": PAGE_LIMIT})
-                    for page in range(2, pages + 1)
-                )
-                replies = [first, *rest]
-            institutes = {}
+                replies = [first, *await _gather(page_of(p) for p in range(2, pages + 1))]
+            items = {}
             for reply in replies:
-                for item in _items(reply, "institutes"):
-                    institutes.setdefault(item.get("id"), item)
+                for item in _items(reply, key):
+                    items.setdefault(item.get("id"), item)
             totals = {reply.headers.get("X-Pagination-Item-Count") for reply in replies}
             if len(totals) <= 1:
                 break
-            log.debug("the institutes changed during the listing; walking it again")
-        return list(institutes.values())
+            log.debug("the %s changed during the listing; walking it again", key)
+        return list(items.values())
 
     async def find_institute(self, short_name: str) -> dict[str, Any] | None:
         """The institute with this ``short_name``, if any (the API has no filter: list, find)."""
@@ -240,19 +269,26 @@ class ProctorExamClient:
         params: Mapping[str, Any],
         *,
         path_id: str | None = None,
+        path_params: Mapping[str, str] | None = None,
         address: str | None = None,
         confirm: Recover | None = None,
         absent_is_done: bool = False,
     ) -> Reply:
         """Send until an answer, retrying what is safe to retry; raise a ProviderError.
 
-        ``confirm`` marks a request that must not be sent again once it may have reached the
-        service (a POST): it looks for the request's effect instead. ``absent_is_done`` takes a
-        404 after such an attempt as the effect (a DELETE's).
+        ``path_params`` fill the path's ``{name}`` slots (``path_id`` is ``{id}``); they are
+        signed like every other parameter. ``confirm`` marks a request that must not be sent
+        again once it may have reached the service (a POST): it looks for the request's effect
+        instead. ``absent_is_done`` takes a 404 after such an attempt as the effect (a
+        DELETE's).
         """
-        collection = "{id}" not in path
+        # A root collection (no path parameter) always exists: a 404 there is a wrong base URL.
+        collection = "{" not in path
+        in_path = dict(path_params or {})
         if path_id is not None:
-            path = path.format(id=quote(path_id, safe=""))
+            in_path["id"] = path_id
+        if in_path:
+            path = path.format(**{k: quote(v, safe="") for k, v in in_path.items()})
         what = f"{method} {path}"
         try:
             string_to_sign(params)
@@ -261,13 +297,13 @@ class ProctorExamClient:
         secrets = (
             *self._secrets,
             # Write-only values are secrets too: kept out of every message, like the credentials.
-            *(str(v) for k, v in params.items() if k in WRITE_ONLY and v is not None),
+            *(str(v) for k, v in params.items() if k in _SECRET_PARAMS and v is not None),
         )
         may_have_happened = False
         attempt = 0
         while True:
             attempt += 1
-            result = await self._attempt(method, path, params, path_id, secrets)
+            result = await self._attempt(method, path, params, in_path, secrets)
             retry_after: float | None = None
             if isinstance(result, httpx.Response):
                 status = result.status_code
@@ -308,7 +344,7 @@ class ProctorExamClient:
                         address=address,
                     )
                 if status == 429 and retry_after is not None:
-                    # Too many requests: the whole client slows down, not only this task.
+                    # This request waits; the whole client too if 429s are crowding (Pacer).
                     self._pacer.pause(retry_after)
                     self._stats.pauses += 1
                     log.info(
@@ -340,7 +376,8 @@ class ProctorExamClient:
             self._policy.max_attempts,
             delay,
         )
-        await asyncio.sleep(delay)
+        # During an apply the change's slot goes to another change meanwhile.
+        await waiting.wait(delay)
 
     async def _confirm(
         self, confirm: Recover, what: str, address: str | None, reason: str
@@ -395,7 +432,7 @@ class ProctorExamClient:
         method: str,
         path: str,
         params: Mapping[str, Any],
-        path_id: str | None,
+        in_path: Mapping[str, str],
         secrets: Iterable[str],
     ) -> httpx.Response | tuple[Failure, str]:
         """One signed request. Returns the response, or how it failed (never raises httpx's)."""
@@ -404,17 +441,14 @@ class ProctorExamClient:
             await self._pacer.wait()
             # Signed at the last moment, inside the slot: a fresh nonce and an honest timestamp
             # for every attempt, however long it queued.
-            to_sign = dict(params) if path_id is None else {**params, "id": path_id}
             signed = signed_params(
-                to_sign, self.settings.credentials.secret, lists=self.settings.list_rendering
+                {**params, **in_path},
+                self.settings.credentials.secret,
+                lists=self.settings.list_rendering,
             )
             if self._in_query(method):
-                # The path id is signed but travels in the path, not again in the query.
-                query = {
-                    k: render_value(v)
-                    for k, v in signed.items()
-                    if not (k == "id" and path_id is not None)
-                }
+                # Path parameters are signed but travel in the path, not again in the query.
+                query = {k: render_value(v) for k, v in signed.items() if k not in in_path}
                 request = self._http.build_request(method, url, params=query)
             else:
                 request = self._http.build_request(method, url, json=signed)
@@ -551,17 +585,6 @@ class ProctorExamClient:
             return "the connection was dropped" + (f" ({detail})" if detail else "")
         # Others (a malformed header, say) may quote what was sent: name them, nothing more.
         return type(exc).__name__
-
-    async def _walk_sequentially(self, first: Reply) -> list[Reply]:
-        """Without pagination headers: follow pages until one is not full."""
-        replies = [first]
-        page = 1
-        while len(_items(replies[-1], "institutes")) >= PAGE_LIMIT:
-            page += 1
-            replies.append(
-                await self._call("GET", "/institutes", {"page": page, "limit": PAGE_LIMIT})
-            )
-        return replies
 
 
 async def _once(content: bytes) -> AsyncIterator[bytes]:

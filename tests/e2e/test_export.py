@@ -162,7 +162,7 @@ def test_target_and_kind_select_what_is_exported(
     assert not (tmp_path / "two").exists()
     unknown = run_reconciler("export", str(tmp_path / "three"), "--kind", "exam")
     assert unknown.exit_code == 1
-    assert "installed kinds: institute" in unknown.stderr
+    assert "installed kinds: institute, user" in unknown.stderr
 
 
 def test_settings_come_from_the_directory(
@@ -191,3 +191,40 @@ def test_export_from_the_sandbox(
     result = run_reconciler("export", str(target), "--sandbox")
     assert result.exit_code == 0, result.stderr
     assert run_reconciler("plan", str(target), "--sandbox", "--detailed-exitcode").exit_code == 0
+
+
+def test_users_export_with_their_references_and_without_credentials(
+    aimed_at: Callable[..., Sandbox], run_reconciler: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    aimed_at(
+        seed={
+            "institutes": [{"id": 1, "name": "Utrecht University", "short_name": "uu"}],
+            "identity_providers": [{"id": 7, "name": "UU SAML"}],
+            "users": [
+                {
+                    "id": 1,
+                    "institute_id": 1,
+                    "email": "alice@uu.example",
+                    "name": "Alice",
+                    "role": "administrator",
+                    "omniauth_config_id": 7,
+                    "api_token": "alice-token-must-not-leak",
+                    "secret_key": "alice-secret-must-not-leak",
+                }
+            ],
+        }
+    )
+    target = tmp_path / "exported"
+    result = run_reconciler("export", str(target))
+    assert result.exit_code == 0, result.stderr
+    # Identity providers are only referred to by name: no file of their own.
+    assert sorted(p.name for p in target.iterdir()) == ["institutes.yaml", "users.yaml"]
+    users = (target / "users.yaml").read_text("utf-8")
+    assert "alice@uu.example:\n    institute: uu\n" in users
+    assert "identity_provider: UU SAML" in users
+    assert "${env:USER_PASSWORD}" in users
+    assert "must-not-leak" not in users
+    assert run_reconciler("plan", str(target), "--detailed-exitcode").exit_code == 0
+    refused = run_reconciler("export", str(tmp_path / "idp"), "--kind", "identity_provider")
+    assert refused.exit_code == 1
+    assert "installed kinds: institute, user" in refused.stderr

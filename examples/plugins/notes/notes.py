@@ -33,6 +33,7 @@ from reconciler import (
     ProviderContext,
     ProviderSession,
     ResourceKind,
+    Scope,
     hookimpl,
 )
 
@@ -100,7 +101,8 @@ class NoteSession:
         fingerprint = json.dumps(fields, sort_keys=True)
         return LiveObject(KIND, slug, slug, dict(fields), fingerprint=fingerprint)
 
-    async def list(self, kind: ResourceKind) -> Sequence[LiveObject]:
+    async def list(self, kind: ResourceKind, scope: Scope | None = None) -> Sequence[LiveObject]:
+        # ``scope`` says which notes the config declares; a file is cheap to read whole.
         return [self._live(slug, fields) for slug, fields in sorted(self._load().items())]
 
     async def read(self, kind: ResourceKind, identity: str) -> LiveObject | None:
