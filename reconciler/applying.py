@@ -173,17 +173,23 @@ async def _apply_one(
     except StaleObjectError as exc:
         return ChangeOutcome(change, Outcome.STALE, error=str(exc))
     except OutcomeUnknownError as exc:
-        return ChangeOutcome(change, Outcome.UNKNOWN, error=_detail(exc))
+        return ChangeOutcome(change, Outcome.UNKNOWN, error=_detail(exc, change))
     except AuthenticationError as exc:
-        return ChangeOutcome(change, Outcome.FAILED, error=_detail(exc), note=_AUTH)
+        return ChangeOutcome(change, Outcome.FAILED, error=_detail(exc, change), note=_AUTH)
     except ReconcilerError as exc:
-        return ChangeOutcome(change, Outcome.FAILED, error=_detail(exc))
+        return ChangeOutcome(change, Outcome.FAILED, error=_detail(exc, change))
     return ChangeOutcome(change, Outcome.APPLIED, live=live)
 
 
-def _detail(exc: ReconcilerError) -> str:
-    """The message without the object's address: the outcome line names it already."""
-    return exc.detail if isinstance(exc, ProviderError) else str(exc)
+def _detail(exc: ReconcilerError, change: Change) -> str:
+    """The message without the object's address (the outcome line names it already), and
+    without the change's sensitive values: a service may echo what it was sent, and only the
+    core knows which values came through ``${env:...}``."""
+    text = exc.detail if isinstance(exc, ProviderError) else str(exc)
+    values = {str(f.after) for f in change.fields if f.sensitive and f.after is not None}
+    for value in sorted((v for v in values if len(v) >= 4), key=len, reverse=True):
+        text = text.replace(value, "(sensitive)")
+    return text
 
 
 async def _read_back(

@@ -557,15 +557,15 @@ class ProctorExamClient:
                 " machine's DNS settings"
             )
         tls = root_cause(exc, ssl.SSLError)
-        if tls is not None:
-            why = (
-                getattr(tls, "verify_message", None) or getattr(tls, "reason", None) or "TLS error"
-            )
+        if isinstance(tls, ssl.SSLCertVerificationError):
             return (
-                f"the TLS certificate of {host} could not be verified ({why}). If the service"
-                " uses a private certificate authority, name its PEM file with ca_bundle under"
-                " [providers.proctorexam], or REQUESTS_CA_BUNDLE / SSL_CERT_FILE"
+                f"the TLS certificate of {host} could not be verified ({tls.verify_message})."
+                " If the service uses a private certificate authority, name its PEM file with"
+                " ca_bundle under [providers.proctorexam], or REQUESTS_CA_BUNDLE / SSL_CERT_FILE"
             )
+        if tls is not None:
+            why = getattr(tls, "reason", None) or type(tls).__name__
+            return f"the TLS handshake with {host} failed ({why}); is it an https:// address?"
         if self._proxy is not None and (isinstance(exc, httpx.ProxyError) or dns is not None):
             return f"could not connect through the proxy {self._proxy}"
         timeout = f"{self.settings.connect_timeout:g}s"

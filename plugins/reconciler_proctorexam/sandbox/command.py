@@ -232,6 +232,7 @@ def sandbox_command(
         clock_offset=clock_offset,
         host=host,
         port=port,
+        echo_requests=lambda line: click.echo(line, err=True),
     )
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:

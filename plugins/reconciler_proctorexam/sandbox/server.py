@@ -22,7 +22,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -139,7 +139,8 @@ class Sandbox:
     ``seed`` is a JSON file, a list of institutes or None (empty); ``users`` defaults to one
     superuser with :data:`DEFAULT_TOKEN` and :data:`DEFAULT_SECRET`; ``state_file`` keeps the
     changes across restarts (and wins over the seed unless ``reset``); ``timestamp_window`` is
-    the accepted clock skew in seconds; ``port`` 0 picks a free port. ``update_method``,
+    the accepted clock skew in seconds; ``port`` 0 picks a free port; ``echo_requests`` is told
+    one line per request. ``update_method``,
     ``delete_params`` and ``list_rendering`` choose the reading of the contract the sandbox
     enforces, and ``clock_offset`` (seconds) moves its clock: see
     :mod:`~reconciler_proctorexam.sandbox.readings`.
@@ -160,8 +161,10 @@ class Sandbox:
         clock_offset: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        echo_requests: Callable[[str], None] | None = None,
     ) -> None:
         self.host = host
+        self._echo = echo_requests
         self._requested_port = port
         self._seed = seed
         self._state_file = state_file
@@ -214,7 +217,7 @@ class Sandbox:
             ClockMiddleware(app, self.readings), self._initial_faults, prefix=API_PREFIX
         )
         config = uvicorn.Config(
-            RequestLogMiddleware(self._faults, self._log),
+            RequestLogMiddleware(self._faults, self._log, echo=self._echo),
             lifespan="off",
             loop="asyncio",
             http="h11",

@@ -13,6 +13,7 @@ stop. A last line cut short by a kill is ignored when the file is read back.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import tempfile
@@ -47,8 +48,29 @@ class StateFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._journal: IO[bytes] | None = None
+        self._lock: IO[bytes] | None = None
         self._entries = 0
         self._limit = _MIN_COMPACTION
+
+    def lock(self) -> None:
+        """Hold ``<state file>.lock`` while serving: a second sandbox on the same state file
+        would overwrite the first one's acknowledged writes with its own snapshot."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path.with_name(self.path.name + ".lock"), "a+b")  # noqa: SIM115
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise SandboxError(
+                f"{self.path}: the state file is in use by another running sandbox; stop that"
+                " one first, or give this one another state file"
+            ) from None
+        self._lock = handle
+
+    def unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def exists(self) -> bool:
         return self.path.exists()

@@ -335,6 +335,7 @@ class InstituteStore:
                 if self._state.journal_length:
                     self._write_snapshot()
                 self._state.close()
+                self._state.unlock()
                 self._state = None
 
 
@@ -346,6 +347,17 @@ def open_store(
     With ``reset`` the saved state is ignored and overwritten from the seed.
     """
     state = StateFile(Path(state_file)) if state_file is not None else None
+    if state is not None:
+        state.lock()
+    try:
+        return _open(seed, state, reset)
+    except BaseException:
+        if state is not None:
+            state.unlock()
+        raise
+
+
+def _open(seed: SeedSource, state: StateFile | None, reset: bool) -> InstituteStore:
     if state is not None and state.exists() and not reset:
         saved = state.load()
         store = InstituteStore(
