@@ -61,8 +61,22 @@ def test_a_settings_problem_is_a_document_too(
     result = run_reconciler("validate", str(path), "--format", "json")
     assert result.exit_code == 1
     (problem,) = json.loads(result.stdout)["problems"]
-    assert "unknown table [nope]" in problem["message"]
-    assert problem["file"] is None
+    assert "nope" in problem["message"]
+    assert (problem["file"], problem["line"]) == (str(path / "reconciler.toml"), 1)
+
+
+def test_a_problem_without_a_place_has_null_file_line_and_column(
+    run_reconciler: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_reconciler("validate", str(empty), "--format", "json")
+    assert result.exit_code == 1
+    (problem,) = json.loads(result.stdout)["problems"]
+    assert "no *.yaml or *.yml files here" in problem["message"]
+    assert (problem["file"], problem["line"], problem["column"]) == (None, None, None)
+    github = run_reconciler("validate", str(empty), "--format", "github")
+    assert github.stdout.startswith("::error::")
 
 
 def test_github_prints_one_error_command_per_problem(
