@@ -37,6 +37,7 @@ from reconciler.model import (
 )
 from reconciler.records import (
     ApplyResult,
+    ApplyStatus,
     ChangeOutcome,
     DoctorRequest,
     DoctorStep,
@@ -59,6 +60,7 @@ __all__ = [
     "Action",
     "ApplyFailed",
     "ApplyResult",
+    "ApplyStatus",
     "AuthenticationError",
     "Change",
     "ChangeOutcome",

@@ -9,9 +9,11 @@ policy; 4 apply partly failed. Usage errors exit 1 as well (click's own 2 would 
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import shlex
 import sys
+import traceback
 from collections.abc import Callable, Collection, Coroutine, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +23,7 @@ import click
 from reconciler import __version__, fastschema, logs, signals
 from reconciler.applying import OnOutcome
 from reconciler.console import Output, use_color
+from reconciler.discovery import config_in_argv, project_hooks
 from reconciler.documents import write_document
 from reconciler.errors import (
     ApplyFailed,
@@ -33,7 +36,6 @@ from reconciler.errors import (
 from reconciler.freshness import find_moved, planned_objects
 from reconciler.hooks import Hooks
 from reconciler.model import DesiredState, LiveObject, Plan
-from reconciler.plugins import build_plugin_manager
 from reconciler.project import NO_LOCAL_PLUGINS_VAR, Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions, Reporter
 from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
@@ -82,6 +84,9 @@ def _run_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     obj = ctx.find_root().ensure_object(dict)
     if param.name == "verbose":
         obj["verbose"] = obj.get("verbose", 0) + value
+    elif param.name == "config":
+        obj["config"] = value
+        return value
     else:
         obj[str(param.name)] = value
     _configure_logging(obj)
@@ -143,6 +148,18 @@ def cli(ctx: click.Context) -> None:
 
 
 cli.params.extend(run_options())
+# Before the command name, --config names the project whose local plugins add commands.
+cli.params.append(
+    click.Option(
+        ["--config"],
+        type=click.Path(exists=True, path_type=Path),
+        metavar="PATH",
+        expose_value=False,
+        callback=_run_option,
+        help="Run inside this project (its directory or reconciler.toml): its local plugins"
+        " may add commands. Default: the current directory, if it has a reconciler.toml.",
+    )
+)
 
 
 @cli.command()
@@ -270,10 +287,10 @@ def apply(
     with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
         live = _run(_refresh(project, desired))
         the_plan = project.plan(desired, live, targets=targets)
+        refusals = project.refusals(the_plan, allow_delete=allow_delete)
         color = use_color(sys.stdout, os.environ, disabled=_no_color())
         click.echo(render(reporter, the_plan, (), RenderOptions(color=color)), nl=False)
-        project.check(the_plan, allow_delete=allow_delete)
-        if the_plan.empty:
+        if not project.ready_to_apply(the_plan, refusals):
             return
         planned = None
         if not auto_approve:
@@ -298,17 +315,28 @@ def _apply_saved(path: Path, sandbox: bool, reset_sandbox: bool) -> None:
             " is the plugin that provides them installed and enabled?"
         )
     the_plan = saved.resolved(project.environ)
-    project.check(the_plan, allow_delete=saved.allow_delete)
+    refusals = project.refusals(the_plan, allow_delete=saved.allow_delete)
+    if refusals:
+        project.ready_to_apply(the_plan, refusals)  # tells reconciler_after_apply, then raises
     against = f" against the live snapshot {saved.snapshot}" if saved.snapshot else ""
     _output().say(f"Applying the saved plan {path}, made at {saved.created_at}{against}.")
     color = use_color(sys.stdout, os.environ, disabled=_no_color())
     reporter = _reporter(project.hooks, "text")
     click.echo(render(reporter, saved.plan, (), RenderOptions(color=color)), nl=False)
-    if the_plan.empty:
+    if not project.ready_to_apply(the_plan, ()):
         return
     kinds = {c.kind for c in the_plan.changes}
     with _maybe_sandbox(project, kinds, sandbox, reset_sandbox):
         _run_apply(project, the_plan, saved.planned)
+
+
+config_option = click.option(
+    "--config",
+    type=click.Path(exists=True, path_type=Path),
+    metavar="PATH",
+    help="The project (its directory or its reconciler.toml) whose local plugins to load;"
+    " by default the current directory's, if it has a reconciler.toml.",
+)
 
 
 @cli.command()
@@ -424,28 +452,36 @@ def doctor(
 
 @cli.command()
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
-def plugins(path: Path | None) -> None:
+@config_option
+def plugins(path: Path | None, config: Path | None) -> None:
     """List the loaded plugins: where each came from, its hooks and what it contributes.
 
-    With PATH, the project's settings apply too: its local plugins, minus the disabled ones.
+    With PATH (or --config, or inside a project), the project's settings apply too: its local
+    plugins, minus the disabled ones. Functions named like hooks without @hookimpl are warned
+    about.
     """
-    hooks = Project.open(path).hooks if path is not None else Hooks(*build_plugin_manager())
+    hooks = project_hooks(path or _config(config))
     contributions = hooks.contributions()
     for info in hooks.infos:
         click.echo(f"{info.name}  ({info.source})")
         click.echo(f"    hooks: {', '.join(hooks.hooks_of(info.name)) or '-'}")
         click.echo(f"    contributes: {', '.join(contributions.get(info.name, [])) or '-'}")
     click.echo(f"schema validation: {fastschema.ENGINE}")
+    for warning in hooks.warnings():
+        _output().say(f"Warning: {warning}", style="yellow")
 
 
 @cli.command()
 @click.argument("name", default="config", metavar="[NAME]")
-def schema(name: str) -> None:
-    """Print a JSON Schema: config, plan, saved-plan, drift, snapshot, doctor, or a kind."""
-    from reconciler.schemas import dump_schema, published_schemas
+@config_option
+def schema(name: str, config: Path | None) -> None:
+    """Print a JSON Schema: config, plan, saved-plan, drift, snapshot, doctor, settings, a kind.
 
-    pm, infos = build_plugin_manager()
-    schemas = published_schemas(Hooks(pm, infos).resource_kinds)
+    Inside a project (or with --config), the kinds and settings of its local plugins are seen.
+    """
+    from reconciler.schemas import dump_schema
+
+    schemas = project_hooks(_config(config)).published_schemas()
     key = f"{name}.schema.json"
     if key not in schemas:
         names = ", ".join(sorted(k.removesuffix(".schema.json") for k in schemas))
@@ -591,6 +627,16 @@ def _count(state: DesiredState) -> str:
     return ", ".join(f"{n} {kind}(s)" for kind, n in sorted(kinds.items())) or "no objects"
 
 
+def _config(given: Path | None) -> Path | None:
+    """A command's own --config, else the one given before the command name."""
+    if given is not None:
+        return given
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    value = root.obj.get("config") if root and root.obj else None
+    return Path(value) if value else None
+
+
 def _no_color() -> bool:
     ctx = click.get_current_context(silent=True)
     root = ctx.find_root() if ctx else None
@@ -622,15 +668,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None, stop: signals.StopRequest) -> int:
     _configure_logging({})
+    args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        pm, infos = build_plugin_manager()
-        Hooks(pm, infos).add_commands(cli)
-        for command in cli.commands.values():
+        # A copy of the group: commands a project's plugins add stay out of the next run.
+        group = copy.copy(cli)
+        group.commands = dict(cli.commands)
+        # --no-local-plugins takes effect when parsed, after this: look for it here too.
+        local = "--no-local-plugins" not in args[: args.index("--") if "--" in args else None]
+        project_hooks(config_in_argv(args), local=local).add_commands(group)
+        for command in group.commands.values():
             if not any(p.name == "verbose" for p in command.params):
                 command.params.extend(run_options())
         # Outside standalone mode click returns an Exit's code instead of raising it.
-        code = cli.main(
-            args=list(argv) if argv is not None else None, standalone_mode=False, obj={"stop": stop}
+        code = group.main(
+            args=args, prog_name="reconciler", standalone_mode=False, obj={"stop": stop}
         )
     except click.exceptions.Exit as exc:
         return exc.exit_code
@@ -650,6 +701,9 @@ def _main(argv: Sequence[str] | None, stop: signals.StopRequest) -> int:
         exc.show()
         return EXIT_ERROR
     except ReconcilerError as exc:
+        if exc.__cause__ is not None and logs.verbosity() >= 1:
+            # -v: the traceback of what a plugin raised, below the message that names it.
+            traceback.print_exception(exc.__cause__, file=sys.stderr)
         Output(color=use_color(sys.stderr, os.environ)).error(str(exc))
         return exc.exit_code
     finally:

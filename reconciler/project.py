@@ -23,8 +23,10 @@ from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import check_safety
 from reconciler.hooks import Hooks
 from reconciler.ignoring import check_ignore_rules
-from reconciler.loading import gc_paused, load_desired
+from reconciler.livechecks import live_problems
+from reconciler.loading import gc_paused, read_desired
 from reconciler.model import DesiredState, DriftReport, LiveObject, Plan
+from reconciler.options import option_problems
 from reconciler.planning import make_plan
 from reconciler.plugins import build_plugin_manager
 from reconciler.records import (
@@ -36,7 +38,7 @@ from reconciler.records import (
     Refusal,
     ResourceKind,
 )
-from reconciler.settings import SETTINGS_FILE, Settings, load_settings
+from reconciler.settings import Settings, read_settings
 
 __all__ = ["Project"]
 
@@ -56,6 +58,8 @@ class Project:
     settings: Settings
     hooks: Hooks
     environ: dict[str, str] = field(repr=False)
+    #: Problems of ``reconciler.toml`` itself, reported by :meth:`load` with the YAML's.
+    settings_problems: Sequence[Problem] = ()
 
     @classmethod
     def open(
@@ -69,7 +73,7 @@ class Project:
         """Read the settings beside ``path`` and build the plugin manager they describe."""
         if not path.exists():
             raise SettingsError(f"{path}: no such file or directory.")
-        settings = load_settings(path)
+        settings, problems = read_settings(path)
         env = dict(os.environ if environ is None else environ)
         local_files = settings.local_plugins
         if local_files and env.get(NO_LOCAL_PLUGINS_VAR, "") not in ("", "0"):
@@ -86,7 +90,7 @@ class Project:
             local_files=local_files,
             disabled=settings.disabled_plugins,
         )
-        return cls(path=path, settings=settings, hooks=Hooks(pm, infos), environ=env)
+        return cls(path, settings, Hooks(pm, infos), env, tuple(problems))
 
     @property
     def kinds(self) -> Mapping[str, ResourceKind]:
@@ -95,32 +99,44 @@ class Project:
     # Load -----------------------------------------------------------------------------------
 
     def load(self) -> DesiredState:
-        """Read and validate the YAML; every problem is raised at once, before any network."""
+        """Check the settings, read and check the YAML; raise every problem at once.
+
+        Every stage runs whatever an earlier one found, so that one ``validate`` reports it
+        all: the settings (the core's tables, then each provider's and plugin's against its
+        schema), the YAML and each object's schema, then the plugins' cross-object checks on
+        the objects that passed their schema. No network.
+        """
         kind_levels(self.kinds)  # references to unknown kinds, or in a cycle: a PluginError
+        settings = self.settings
+        options = option_problems(
+            settings,
+            self.hooks.providers,
+            # A local plugin left out (--no-local-plugins) still owns its table.
+            [
+                *self.hooks.plugin_names(),
+                *settings.disabled_plugins,
+                *(p.stem for p in settings.local_plugins),
+            ],
+            self.hooks.settings_schemas,
+        )
+        problems = [*self.settings_problems, *options]
+        # A plugin whose table has problems is configured with none: it is not used this run.
+        broken = {p.plugin for p in options if p.plugin is not None}
+        self.hooks.configure(
+            {k: v for k, v in settings.plugin_settings.items() if k not in broken},
+            settings.base_dir,
+        )
         with gc_paused():
-            state = load_desired(
-                self.path, self.kinds, self.environ, secret_files=self.settings.secret_files
+            state, found = read_desired(
+                self.path, self.kinds, self.environ, secret_files=settings.secret_files
             )
-            problems = check_ignore_rules(self.settings.ignore, state, self.kinds)
+            problems += found
+            problems += check_ignore_rules(settings.ignore, state, self.kinds)
             problems += check_declared(state, self.kinds)
             problems += self.hooks.validate(state, self.kinds)
-            problems += self._option_problems()
         if problems:
-            raise ConfigError(sorted(problems, key=_problem_order))
+            raise ConfigError(sorted(dict.fromkeys(problems), key=_problem_order))
         return state
-
-    def _option_problems(self) -> list[Problem]:
-        """What each provider finds wrong in its table of the project settings."""
-        where = str(self.settings.source or self.settings.base_dir / SETTINGS_FILE)
-        problems = []
-        for provider in self.hooks.providers.values():
-            if provider.check_options is not None:
-                options = self.settings.providers.get(provider.name, {})
-                problems += [
-                    Problem(f"{where}: {message}", plugin=provider.name)
-                    for message in provider.check_options(options)
-                ]
-        return problems
 
     # Refresh --------------------------------------------------------------------------------
 
@@ -213,7 +229,13 @@ class Project:
                 f"--target {', '.join(unknown)}: not declared in {self.path};"
                 " a target is KIND.NAME, e.g. institute.pe."
             )
-        return make_plan(desired, live, self.kinds, targets=targets, ignore=self.settings.ignore)
+        the_plan = make_plan(
+            desired, live, self.kinds, targets=targets, ignore=self.settings.ignore
+        )
+        problems = live_problems(the_plan, live, self.kinds)
+        if problems:
+            raise ConfigError(sorted(problems, key=_problem_order))
+        return the_plan
 
     def drift(
         self,
@@ -240,6 +262,20 @@ class Project:
         refusals = self.refusals(plan, allow_delete=allow_delete)
         if refusals:
             raise PlanRefused(refusals)
+
+    def ready_to_apply(self, plan: Plan, refusals: Sequence[Refusal]) -> bool:
+        """Whether ``plan`` goes on to apply; raises PlanRefused when it was refused.
+
+        A refused plan and an empty one end the apply here: ``reconciler_after_apply`` is told
+        so (with the refusals, or with nothing to do) first.
+        """
+        if refusals:
+            self.hooks.after_apply(ApplyResult((), refusals=tuple(refusals)))
+            raise PlanRefused(refusals)
+        if plan.empty:
+            self.hooks.after_apply(ApplyResult(()))
+            return False
+        return True
 
     async def apply(
         self,

@@ -1,7 +1,7 @@
 """The records that plugins hand to the core through the registration hooks.
 
 A plugin contributes a resource kind, a provider or a reporter by returning one of these frozen
-records from the matching ``reconciler_*`` hook; :mod:`reconciler.registry` collects them and
+records from the matching ``reconciler_*`` hook; :class:`reconciler.hooks.Hooks` collects them and
 refuses two records of the same name, naming both plugins. Callback shapes are ``Protocol``
 classes so that mypy checks a plugin's functions against them.
 """
@@ -27,6 +27,7 @@ from reconciler.model import (
 
 __all__ = [
     "ApplyResult",
+    "ApplyStatus",
     "ChangeOutcome",
     "DoctorRequest",
     "DoctorStep",
@@ -76,6 +77,13 @@ class ResourceKind:
     ``write_only`` are shown as ``(sensitive)`` everywhere; ``read_only`` fields are refused in
     YAML; ``deprecated`` maps a field to the advice given when YAML uses it.
 
+    Two rules need the live state and are checked when planning, before a plan is shown:
+    ``required_on_create`` names the fields that the service needs to create an object (a
+    create without one is a located error); ``unique`` maps a field whose value must be unique
+    among the live objects to the key it is compared by (``str.casefold`` for names compared
+    without case), so that a create or rename to a value a live object outside the plan holds
+    is a located error naming that object.
+
     Between kinds and over an object's life:
 
     - ``references`` maps a field to the kind it names by identity (``institute`` ->
@@ -90,7 +98,6 @@ class ResourceKind:
       the provider drops them before anything is held, shown or written.
     - ``declarable`` is false for a kind that is only read, to be referred to by name (a
       single sign-on provider): it has no YAML section and no published schema.
-
     ``identity_schema`` is the JSON Schema of the identity (the mapping key): its ``pattern``
     and ``maxLength`` are checked at the key's line, and its ``description`` says the rule.
     """
@@ -105,6 +112,8 @@ class ResourceKind:
     deprecated: Mapping[str, str] = field(default_factory=dict)
     normalizers: Mapping[str, Normalizer] = field(default_factory=dict, repr=False)
     description: str = ""
+    required_on_create: frozenset[str] = frozenset()
+    unique: Mapping[str, Normalizer] = field(default_factory=dict, repr=False)
     references: Mapping[str, str] = field(default_factory=dict)
     create_only: Mapping[str, str] = field(default_factory=dict)
     can_delete: bool = True
@@ -197,15 +206,19 @@ class Provider:
     """Reads and writes the live objects of some kinds.
 
     ``connect`` opens a session for one command run (an async context manager). ``sandbox``, if
-    the provider has a local emulator, starts it for ``--sandbox``. ``check_options``, if given,
-    checks the provider's settings table (``[providers.<name>]``) at ``validate``, before any
-    network call, and returns a message for each problem (an empty list when all is well).
+    the provider has a local emulator, starts it for ``--sandbox``. ``options_schema`` is the
+    JSON Schema (Draft 2020-12) of the provider's ``[providers.<name>]`` table: ``validate``
+    checks the table against it, located, so that a typo or an out-of-range value is an error
+    before any connection. ``check_options``, if given, checks what a schema cannot say about
+    the table, at ``validate`` too, and returns a message for each problem (an empty list when
+    all is well).
     """
 
     name: str
     kinds: tuple[str, ...]
     connect: Callable[[ProviderContext], contextlib.AbstractAsyncContextManager[ProviderSession]]
     sandbox: SandboxFactory | None = None
+    options_schema: Mapping[str, Any] | None = field(default=None, repr=False)
     check_options: Callable[[Mapping[str, Any]], Sequence[str]] | None = None
 
 
@@ -307,9 +320,34 @@ class ChangeOutcome:
     note: str | None = None
 
 
+class ApplyStatus(enum.Enum):
+    """How an apply ended, as ``reconciler_after_apply`` is told."""
+
+    NOTHING_TO_DO = "nothing-to-do"
+    REFUSED = "refused"
+    APPLIED = "applied"
+    PARTLY_FAILED = "partly-failed"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True, slots=True)
 class ApplyResult:
+    """What an apply did: one outcome per change, or the refusals that stopped it."""
+
     outcomes: tuple[ChangeOutcome, ...]
+    refusals: tuple[Refusal, ...] = ()
+
+    @property
+    def status(self) -> ApplyStatus:
+        if self.refusals:
+            return ApplyStatus.REFUSED
+        if not self.outcomes:
+            return ApplyStatus.NOTHING_TO_DO
+        if not self.failed:
+            return ApplyStatus.APPLIED
+        if self.count(Outcome.APPLIED):
+            return ApplyStatus.PARTLY_FAILED
+        return ApplyStatus.FAILED
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for o in self.outcomes if o.outcome is outcome)

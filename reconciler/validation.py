@@ -27,7 +27,14 @@ if TYPE_CHECKING:
     # Imported where used: a run whose objects are all valid never loads jsonschema.
     from jsonschema.exceptions import ValidationError
 
-__all__ = ["KindSchema", "Locator", "describe_value", "did_you_mean", "is_closed"]
+__all__ = [
+    "KindSchema",
+    "Locator",
+    "describe_value",
+    "did_you_mean",
+    "is_closed",
+    "schema_message",
+]
 
 
 class Locator(Protocol):
@@ -119,7 +126,7 @@ class KindSchema:
             path = tuple(error.absolute_path)
             secret = bool(path) and path[0] in sensitive
             shown, location = locate(path)
-            problems.append(Problem(f"{shown}: {_message(error, secret)}", location))
+            problems.append(Problem(f"{shown}: {schema_message(error, secret)}", location))
         return problems
 
     def check_field(
@@ -141,7 +148,7 @@ class KindSchema:
         problems = []
         for error in validator.iter_errors(value):
             shown, location = locate((name, *error.absolute_path))
-            problems.append(Problem(f"{shown}: {_message(error, sensitive)}", location))
+            problems.append(Problem(f"{shown}: {schema_message(error, sensitive)}", location))
         return problems
 
 
@@ -183,7 +190,7 @@ def _plural(count: Any, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _message(error: ValidationError, secret: bool) -> str:
+def schema_message(error: ValidationError, secret: bool) -> str:
     """jsonschema's error, rewritten as "expected …, got …" without leaking a secret."""
     rule = error.validator
     wanted: Any = error.validator_value
@@ -234,7 +241,7 @@ def _message(error: ValidationError, secret: bool) -> str:
 
             best = best_match(fitting)
             if best is not None:
-                return _message(best, secret)
+                return schema_message(best, secret)
         alternatives = wanted if isinstance(wanted, list) else []
         if alternatives and all(isinstance(a, dict) and "type" in a for a in alternatives):
             types = [t for a in alternatives for t in _as_list(a["type"])]

@@ -48,3 +48,11 @@ def widget_kind() -> ResourceKind:
         write_only=frozenset({"secret"}),
         normalizers={"tags": _as_set, "size": _as_int},
     )
+
+
+@pytest.fixture(autouse=True)
+def _only_our_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Third-party plugins installed beside the project change nothing in its tests."""
+    from reconciler.plugins import AUTOLOAD_VAR
+
+    monkeypatch.setenv(AUTOLOAD_VAR, "1")

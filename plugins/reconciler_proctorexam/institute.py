@@ -29,6 +29,7 @@ __all__ = [
     "institute_schema",
     "language_set",
     "live_look_alikes",
+    "name_key",
     "whole_number",
 ]
 
@@ -185,6 +186,11 @@ def language_set(value: Any) -> Any:
     return frozenset(str(item).strip() for item in items if str(item).strip())
 
 
+def name_key(value: Any) -> Any:
+    """How ProctorExam compares names for uniqueness: case and runs of spaces aside."""
+    return " ".join(value.split()).casefold() if isinstance(value, str) else value
+
+
 def institute_kind() -> ResourceKind:
     """The ``institute`` kind as the plugin registers it."""
     return ResourceKind(
@@ -205,6 +211,10 @@ def institute_kind() -> ResourceKind:
             "token_value": whole_number,
         },
         description="A ProctorExam institute (tenant): e-mails, languages, proctoring, callbacks.",
+        # Documented: a create needs name (422 otherwise) and names are unique (422 "has
+        # already been taken"). Our reading: compared without case, as check_institutes does.
+        required_on_create=frozenset({"name"}),
+        unique={"name": name_key},
         identity_schema=SHORT_NAME_SCHEMA,
     )
 
@@ -223,7 +233,7 @@ def check_institutes(state: DesiredState, kinds: Mapping[str, ResourceKind]) -> 
     for obj in institutes:
         name = obj.fields.get("name")
         if isinstance(name, str):
-            key = " ".join(name.split()).casefold()
+            key = name_key(name)
             first = first_by_name.setdefault(key, obj)
             if first is not obj:
                 # A name read through ${env:...} is a secret: never quoted.

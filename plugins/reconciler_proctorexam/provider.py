@@ -25,7 +25,7 @@ from reconciler.records import (
     SandboxFactory,
     Scope,
 )
-from reconciler_proctorexam.config import check_readings
+from reconciler_proctorexam.config import OPTIONS_SCHEMA, check_readings
 from reconciler_proctorexam.institute import DEPRECATED, KIND, WRITABLE
 from reconciler_proctorexam.user import IDP_KIND
 from reconciler_proctorexam.user import KIND as USER_KIND
@@ -57,6 +57,7 @@ def provider(sandbox: SandboxFactory | None = None) -> Provider:
         kinds=(KIND, USER_KIND, IDP_KIND),
         connect=connect,
         sandbox=sandbox,
+        options_schema=OPTIONS_SCHEMA,
         check_options=check_readings,
     )
 

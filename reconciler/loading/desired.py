@@ -32,7 +32,14 @@ from reconciler.model import DesiredObject, DesiredState, Location
 from reconciler.records import Problem, ResourceKind
 from reconciler.validation import KindSchema, describe_value, did_you_mean
 
-__all__ = ["config_files", "desired_state", "gc_paused", "load_desired"]
+__all__ = [
+    "assemble",
+    "config_files",
+    "desired_state",
+    "gc_paused",
+    "load_desired",
+    "read_desired",
+]
 
 DEFAULTS: Final = "defaults"
 ABSENT: Final = "absent"
@@ -55,9 +62,40 @@ def load_desired(
     ``kinds`` are the resource kinds by name, ``environ`` resolves ``${env:NAME}``. Raises
     :class:`~reconciler.errors.ConfigError` with every problem found; makes no network call.
     """
-    files = config_files(path, secret_files=secret_files)
+    state, problems = read_desired(path, kinds, environ, limits=limits, secret_files=secret_files)
+    if problems:
+        raise ConfigError(problems)
+    return state
+
+
+def read_desired(
+    path: Path,
+    kinds: Mapping[str, ResourceKind],
+    environ: Mapping[str, str],
+    *,
+    limits: Limits = _LIMITS,
+    secret_files: Collection[Path] = (),
+) -> tuple[DesiredState, list[Problem]]:
+    """Like :func:`load_desired`, but returns the problems beside the state, without raising.
+
+    The state holds only the objects that passed their schema, so that cross-object checks
+    can run on them in the same pass and report beside the schema's problems.
+    """
+    try:
+        files = config_files(path, secret_files=secret_files)
+    except ConfigError as exc:
+        return DesiredState(()), list(exc.problems)
+    problems = [
+        Problem(
+            f"not read: sub-directories of a config directory are not config; move this file"
+            f" into {path} itself, or out of it",
+            Location(str(unread), 1, 1),
+        )
+        for unread in unread_files(path)
+    ]
     with gc_paused():
-        return desired_state([read_file(f, limits) for f in files], kinds, environ)
+        state, found = assemble([read_file(f, limits) for f in files], kinds, environ)
+    return state, [*problems, *found]
 
 
 @contextlib.contextmanager
@@ -84,6 +122,8 @@ def config_files(path: Path, *, secret_files: Collection[Path] = ()) -> list[Pat
     in the settings (``secret_files``) is never read as configuration, wherever it lives, so
     that no error can quote it. A name that is not a regular file (a FIFO, a device, a dangling
     or looping symbolic link, a directory) is an error naming it, never skipped in silence.
+    Sub-directories are not read; :func:`unread_files` names the YAML files in them, so that
+    they are reported.
     """
     # realpath, not resolve(): it does not raise on a symbolic link loop (reported below).
     secret = {os.path.realpath(p) for p in secret_files}
@@ -163,6 +203,25 @@ def _shape(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return "nothing" if value is None else f"a {type(value).__name__}"
+
+
+def unread_files(path: Path) -> list[Path]:
+    """YAML files in sub-directories of a config directory (hidden ones aside), sorted.
+
+    They are not read, and are reported rather than silently skipped: a file moved into a
+    sub-directory must not quietly drop its objects (and turn them into unmanaged ones).
+    """
+    if not path.is_dir():
+        return []
+    return sorted(
+        f
+        for sub in path.iterdir()
+        if sub.is_dir() and not sub.name.startswith(".")
+        for f in sub.rglob("*")
+        if f.suffix in SUFFIXES
+        and not any(part.startswith(".") for part in f.relative_to(path).parts)
+        and f.is_file()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -522,18 +581,32 @@ def desired_state(
     parsed: Sequence[ParsedFile], kinds: Mapping[str, ResourceKind], environ: Mapping[str, str]
 ) -> DesiredState:
     """Assemble parsed files (in the order given) into a desired state, or raise every problem."""
+    state, problems = assemble(parsed, kinds, environ)
+    if problems:
+        raise ConfigError(problems)
+    return state
+
+
+def assemble(
+    parsed: Sequence[ParsedFile], kinds: Mapping[str, ResourceKind], environ: Mapping[str, str]
+) -> tuple[DesiredState, list[Problem]]:
+    """The desired state of the objects without problems, and every problem, in file order."""
     assembler = _Assembler(kinds, environ)
     for file in parsed:
         assembler.add_file(file)
     assembler.check_defaults()
-    objects = [assembler.build(d) for d in assembler.declared.values()]
-    if assembler.problems:
-        order = {file.name: index for index, file in enumerate(parsed)}
-        raise ConfigError(_in_file_order(assembler.problems, order))
+    objects = []
+    for declared in assembler.declared.values():
+        before = len(assembler.problems)
+        built = assembler.build(declared)
+        if len(assembler.problems) == before:
+            objects.append(built)
+    order = {file.name: index for index, file in enumerate(parsed)}
     objects.sort(key=lambda o: (o.kind, o.identity))
-    return DesiredState(
+    state = DesiredState(
         tuple(objects), tuple(file.name for file in parsed), frozenset(assembler.seen_kinds)
     )
+    return state, _in_file_order(assembler.problems, order)
 
 
 def _in_file_order(problems: Sequence[Problem], order: Mapping[str, int]) -> list[Problem]:

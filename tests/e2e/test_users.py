@@ -237,9 +237,18 @@ def test_a_literal_password_is_refused_without_showing_it(
 def test_a_failed_parent_skips_its_users_with_the_reason(
     sandbox: Sandbox, write_config: Write, run_reconciler: Run
 ) -> None:
-    # "Taken Name" belongs to a live institute: the service refuses the create.
+    # "Taken Name" passes the plan's checks, which see institute.taken renamed away from it.
+    # Applied one change at a time in plan order, the create comes before that rename, and
+    # the service refuses it.
     text = NEW_INSTITUTE_AND_USERS.replace("name: New Institute", "name: Taken Name")
-    path = write_config({"config.yaml": text, "users.yaml": ALICE})
+    text = text.replace("users:", "  taken:\n    name: Was Taken\nusers:", 1)
+    path = write_config(
+        {
+            "reconciler.toml": "[apply]\nparallelism = 1\n",
+            "config.yaml": text,
+            "users.yaml": ALICE,
+        }
+    )
     result = run_reconciler("apply", str(path), "--auto-approve")
     assert result.exit_code == 4, result.stderr
     assert "institute.new-inst: create failed:" in result.stderr
@@ -248,7 +257,7 @@ def test_a_failed_parent_skips_its_users_with_the_reason(
             f"user.{user}: create skipped: not attempted: it needs institute.new-inst, whose"
             " create did not succeed (failed). Fix that and apply again." in result.stderr
         )
-    assert "Apply partly failed: 0 created, 1 updated, 0 deleted; 1 failed, 2 skipped." in (
+    assert "Apply partly failed: 0 created, 2 updated, 0 deleted; 1 failed, 2 skipped." in (
         result.stderr
     )
     assert ("POST", "/api/v3/institutes") in writes(sandbox)
@@ -315,3 +324,21 @@ def test_a_saved_plan_creates_across_kinds_and_keeps_the_password_out_of_the_fil
     assert PASSWORD not in applied.stdout + applied.stderr
     again = run_reconciler("apply", str(plan_file))
     assert again.exit_code == 3  # the saved plan applies once
+
+
+def test_a_snapshot_holds_users_without_credentials_and_plans_offline(
+    sandbox: Sandbox, write_config: Write, run_reconciler: Run, tmp_path: Path
+) -> None:
+    path = write_config({"users.yaml": ALICE})
+    snapshot = tmp_path / "live.json"
+    taken = run_reconciler("snapshot", str(path), "--output", str(snapshot))
+    assert taken.exit_code == 0, taken.stderr
+    text = snapshot.read_text()
+    assert "alice@uu.example" in text
+    for secret in (ALICE_TOKEN, ALICE_SECRET):
+        assert secret not in text
+    sandbox.clear_requests()
+    offline = run_reconciler("plan", str(path), "--live", str(snapshot), "--detailed-exitcode")
+    assert offline.exit_code == 2, offline.stderr
+    assert "~ receives_reports: false -> true" in offline.stdout
+    assert sandbox.requests == []
