@@ -324,3 +324,21 @@ def test_a_saved_plan_creates_across_kinds_and_keeps_the_password_out_of_the_fil
     assert PASSWORD not in applied.stdout + applied.stderr
     again = run_reconciler("apply", str(plan_file))
     assert again.exit_code == 3  # the saved plan applies once
+
+
+def test_a_snapshot_holds_users_without_credentials_and_plans_offline(
+    sandbox: Sandbox, write_config: Write, run_reconciler: Run, tmp_path: Path
+) -> None:
+    path = write_config({"users.yaml": ALICE})
+    snapshot = tmp_path / "live.json"
+    taken = run_reconciler("snapshot", str(path), "--output", str(snapshot))
+    assert taken.exit_code == 0, taken.stderr
+    text = snapshot.read_text()
+    assert "alice@uu.example" in text
+    for secret in (ALICE_TOKEN, ALICE_SECRET):
+        assert secret not in text
+    sandbox.clear_requests()
+    offline = run_reconciler("plan", str(path), "--live", str(snapshot), "--detailed-exitcode")
+    assert offline.exit_code == 2, offline.stderr
+    assert "~ receives_reports: false -> true" in offline.stdout
+    assert sandbox.requests == []

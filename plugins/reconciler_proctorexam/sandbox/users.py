@@ -154,6 +154,8 @@ class UserTable:
     def __init__(self, users: Iterable[Mapping[str, Any]] = (), *, next_id: int = 1) -> None:
         self._by_id: dict[int, dict[str, Any]] = {}
         self._by_email: dict[str, int] = {}
+        # institute id -> user ids in id order: a page of one institute's users is a slice.
+        self._by_institute: dict[int, list[int]] = {}
         self.next_id = next_id
         for index, raw in enumerate(users):
             self._load(dict(raw), index)
@@ -178,11 +180,18 @@ class UserTable:
         if user["id"] in self._by_id:
             raise SandboxError(f"{where}: id {user['id']} is used twice")
         self.next_id = max(self.next_id, user["id"] + 1)
+        self._add(user)
+
+    def _add(self, user: dict[str, Any]) -> None:
         self._by_id[user["id"]] = user
         self._by_email[user["email"]] = user["id"]
+        ids = self._by_institute.setdefault(user["institute_id"], [])
+        ids.append(user["id"])
+        if len(ids) > 1 and ids[-2] > ids[-1]:
+            ids.sort()
 
     def of_institute(self, institute_id: int) -> list[dict[str, Any]]:
-        return [u for _, u in sorted(self._by_id.items()) if u["institute_id"] == institute_id]
+        return [self._by_id[i] for i in self._by_institute.get(institute_id, ())]
 
     def get(self, institute_id: int, user_id: int) -> dict[str, Any] | None:
         user = self._by_id.get(user_id)
@@ -200,8 +209,7 @@ class UserTable:
             "secret_key": secrets.token_hex(32),
         }
         self.next_id += 1
-        self._by_id[user["id"]] = user
-        self._by_email[user["email"]] = user["id"]
+        self._add(user)
         return user
 
     def update(self, user_id: int, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -214,6 +222,7 @@ class UserTable:
         for user in self.of_institute(institute_id):
             del self._by_id[user["id"]]
             del self._by_email[user["email"]]
+        self._by_institute.pop(institute_id, None)
 
     def all(self) -> list[dict[str, Any]]:
         return [dict(u) for _, u in sorted(self._by_id.items())]
