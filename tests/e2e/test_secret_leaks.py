@@ -210,6 +210,18 @@ def test_error_paths_keep_secrets_out(
     outputs.append(("apply under late commits", result.stdout + result.stderr))
     leak_env.settle()
 
+    # --sandbox: its state (which holds what apply wrote) is kept out of the config directory.
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "i.yaml").write_text(CONFIG)
+    (local / "sandbox-seed.json").write_text('{"institutes": []}')
+    result = _run(capsys, ["apply", str(local), "--sandbox", "--auto-approve"])
+    assert result.exit_code == 0, result.stderr
+    outputs.append(("apply --sandbox", result.stdout + result.stderr))
+    for file in local.rglob("*"):
+        if file.is_file():
+            outputs.append((str(file), file.read_text(encoding="utf-8", errors="replace")))
+
     for where, text in outputs:
         _assert_clean(text, where)
         assert "Traceback" not in text, where
