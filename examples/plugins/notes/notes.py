@@ -67,13 +67,15 @@ def reconciler_resource_kinds() -> Sequence[ResourceKind]:
             schema=NOTE_SCHEMA,
             identity="slug",
             description="A note kept in a local JSON file.",
+            # A note cannot be created without its text: a located error at plan, not at apply.
+            required_on_create=frozenset({"text"}),
         )
     ]
 
 
 @hookimpl
 def reconciler_providers() -> Sequence[Provider]:
-    return [Provider(name="notes", kinds=(KIND,), connect=connect)]
+    return [Provider(name="notes", kinds=(KIND,), connect=connect, options_schema=OPTIONS_SCHEMA)]
 
 
 @contextlib.asynccontextmanager
