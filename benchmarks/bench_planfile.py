@@ -83,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         write_plan(path, args.changes)
         size_mb = path.stat().st_size / 1e6
         for _ in range(args.runs):
-            sample = harness.run_process([sys.executable, "-c", CHILD, str(path)])
+            sample = harness.run_process(
+                [sys.executable, "-c", CHILD, str(path)], env=harness.sandbox_env("")
+            )
             if sample.returncode != 0:
                 raise SystemExit(sample.stderr)
             elapsed, read = sample.stdout.split()

@@ -37,6 +37,7 @@ from reconciler.model import (
 )
 from reconciler.records import (
     ApplyResult,
+    ApplyStatus,
     ChangeOutcome,
     DoctorRequest,
     DoctorStep,
@@ -49,6 +50,7 @@ from reconciler.records import (
     RenderOptions,
     Reporter,
     ResourceKind,
+    Scope,
     StepStatus,
 )
 
@@ -58,6 +60,7 @@ __all__ = [
     "Action",
     "ApplyFailed",
     "ApplyResult",
+    "ApplyStatus",
     "AuthenticationError",
     "Change",
     "ChangeOutcome",
@@ -90,6 +93,7 @@ __all__ = [
     "RenderOptions",
     "Reporter",
     "ResourceKind",
+    "Scope",
     "ServiceError",
     "SettingsError",
     "StaleObjectError",

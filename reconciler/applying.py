@@ -11,15 +11,20 @@ After the changes, every change that failed or whose outcome is unknown is read 
 reported as what actually holds: a write whose answer was lost may well have been made.
 Re-running after a partial failure converges: a fresh plan contains only what is still
 different, so nothing is done twice.
+
+Changes run in levels (see :mod:`reconciler.dependencies`): deletes first, children before
+parents, then creates and updates, parents before children; within a level, concurrently. A
+change that names a parent through a reference field (every create does) is skipped, with the
+reason, when that parent's change did not succeed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
 
+from reconciler.dependencies import kind_levels, parents_of
 from reconciler.errors import (
     AuthenticationError,
     NotFoundError,
@@ -39,6 +44,7 @@ from reconciler.records import (
     ProviderSession,
     ResourceKind,
 )
+from reconciler.waiting import holding_slot
 
 __all__ = ["apply_plan"]
 
@@ -67,8 +73,11 @@ async def apply_plan(
     run got there first) is :attr:`~Outcome.STALE`, not failed.
     ``should_stop`` is asked before each change starts; a reason (not None) stops the apply.
     """
+    import asyncio  # loaded already: this runs in its event loop
+
     gate = asyncio.Semaphore(parallelism)
     refused: list[str] = []
+    done: dict[str, ChangeOutcome] = {}
 
     def stop_reason() -> str | None:
         if refused:
@@ -76,27 +85,70 @@ async def apply_plan(
         return should_stop() if should_stop is not None else None
 
     async def run(change: Change) -> ChangeOutcome:
-        async with gate:
-            reason = stop_reason()
-            if reason is not None:
-                outcome = ChangeOutcome(change, Outcome.NOT_ATTEMPTED, error=reason)
-            else:
-                outcome = await _apply_one(change, sessions[change.kind], kinds[change.kind], hooks)
-                if outcome.outcome is Outcome.FAILED and outcome.note == _AUTH:
-                    refused.append(
-                        f"not attempted: the service refused the credentials on {change.address}"
+        blocked = _blocked_by(change, kinds, done)
+        if blocked is not None:
+            outcome = ChangeOutcome(
+                change,
+                Outcome.SKIPPED,
+                error=f"not attempted: it needs {blocked.change.address}, whose"
+                f" {blocked.change.action.value} did not succeed ({blocked.outcome.value})."
+                " Fix that and apply again.",
+            )
+        else:
+            # The slot is lent out while the change waits for a retry (reconciler.waiting).
+            async with holding_slot(gate):
+                reason = stop_reason()
+                if reason is not None:
+                    outcome = ChangeOutcome(change, Outcome.NOT_ATTEMPTED, error=reason)
+                else:
+                    outcome = await _apply_one(
+                        change, sessions[change.kind], kinds[change.kind], hooks
                     )
+                    if outcome.outcome is Outcome.FAILED and outcome.note == _AUTH:
+                        refused.append(
+                            "not attempted: the service refused the credentials on"
+                            f" {change.address}"
+                        )
+        done[change.address] = outcome
         hooks.after_change(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
         return outcome
 
-    outcomes = list(await asyncio.gather(*(run(change) for change in plan.changes)))
+    by_index: dict[int, ChangeOutcome] = {}
+    for level in _levels(plan, kinds):
+        results = await asyncio.gather(*(run(plan.changes[i]) for i in level))
+        by_index.update(zip(level, results, strict=True))
+    outcomes = [by_index[i] for i in range(len(plan.changes))]
     if not refused:
         outcomes = [await _read_back(o, sessions, kinds, on_outcome) for o in outcomes]
     result = ApplyResult(tuple(outcomes))
     hooks.after_apply(result)
     return result
+
+
+def _levels(plan: Plan, kinds: Mapping[str, ResourceKind]) -> list[list[int]]:
+    """Indices of the plan's changes, in the groups that run one after another."""
+    depth = kind_levels(kinds)
+    top = max(depth.values(), default=0)
+    groups: dict[int, list[int]] = {}
+    for index, change in enumerate(plan.changes):
+        level = depth.get(change.kind, 0)
+        # Deletes first, children first; then creates and updates, parents first.
+        order = top - level if change.action is Action.DELETE else top + 1 + level
+        groups.setdefault(order, []).append(index)
+    return [groups[order] for order in sorted(groups)]
+
+
+def _blocked_by(
+    change: Change, kinds: Mapping[str, ResourceKind], done: Mapping[str, ChangeOutcome]
+) -> ChangeOutcome | None:
+    """The outcome of a parent's change that failed or was skipped, if there is one."""
+    for address in parents_of(change, kinds):
+        parent = done.get(address)
+        if parent is not None and parent.outcome is not Outcome.APPLIED:
+            return parent
+    return None
 
 
 #: The note of a failure that stops the apply: the credentials were refused.
@@ -121,17 +173,23 @@ async def _apply_one(
     except StaleObjectError as exc:
         return ChangeOutcome(change, Outcome.STALE, error=str(exc))
     except OutcomeUnknownError as exc:
-        return ChangeOutcome(change, Outcome.UNKNOWN, error=_detail(exc))
+        return ChangeOutcome(change, Outcome.UNKNOWN, error=_detail(exc, change))
     except AuthenticationError as exc:
-        return ChangeOutcome(change, Outcome.FAILED, error=_detail(exc), note=_AUTH)
+        return ChangeOutcome(change, Outcome.FAILED, error=_detail(exc, change), note=_AUTH)
     except ReconcilerError as exc:
-        return ChangeOutcome(change, Outcome.FAILED, error=_detail(exc))
+        return ChangeOutcome(change, Outcome.FAILED, error=_detail(exc, change))
     return ChangeOutcome(change, Outcome.APPLIED, live=live)
 
 
-def _detail(exc: ReconcilerError) -> str:
-    """The message without the object's address: the outcome line names it already."""
-    return exc.detail if isinstance(exc, ProviderError) else str(exc)
+def _detail(exc: ReconcilerError, change: Change) -> str:
+    """The message without the object's address (the outcome line names it already), and
+    without the change's sensitive values: a service may echo what it was sent, and only the
+    core knows which values came through ``${env:...}``."""
+    text = exc.detail if isinstance(exc, ProviderError) else str(exc)
+    values = {str(f.after) for f in change.fields if f.sensitive and f.after is not None}
+    for value in sorted((v for v in values if len(v) >= 4), key=len, reverse=True):
+        text = text.replace(value, "(sensitive)")
+    return text
 
 
 async def _read_back(

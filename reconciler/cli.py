@@ -8,20 +8,23 @@ policy; 4 apply partly failed. Usage errors exit 1 as well (click's own 2 would 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import copy
 import os
 import shlex
 import sys
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+import traceback
+from collections.abc import Callable, Collection, Coroutine, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from reconciler import __version__, fastschema, logs, signals
+from reconciler import __version__, fastschema, logs, problem_report, signals
 from reconciler.applying import OnOutcome
+from reconciler.completion import FormatOption, complete_targets
 from reconciler.console import Output, use_color
+from reconciler.discovery import config_in_argv, project_hooks
 from reconciler.documents import write_document
 from reconciler.errors import (
     ApplyFailed,
@@ -34,7 +37,6 @@ from reconciler.errors import (
 from reconciler.freshness import find_moved, planned_objects
 from reconciler.hooks import Hooks
 from reconciler.model import DesiredState, LiveObject, Plan
-from reconciler.plugins import build_plugin_manager
 from reconciler.project import NO_LOCAL_PLUGINS_VAR, Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions, Reporter
 from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
@@ -54,6 +56,7 @@ target_option = click.option(
     "targets",
     multiple=True,
     metavar="KIND.NAME",
+    shell_complete=complete_targets,
     help="Plan only this object (repeatable), e.g. institute.pe.",
 )
 allow_delete_option = click.option(
@@ -61,6 +64,7 @@ allow_delete_option = click.option(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def sandbox_options(func: F) -> F:
@@ -82,6 +86,9 @@ def _run_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     obj = ctx.find_root().ensure_object(dict)
     if param.name == "verbose":
         obj["verbose"] = obj.get("verbose", 0) + value
+    elif param.name == "config":
+        obj["config"] = value
+        return value
     else:
         obj[str(param.name)] = value
     _configure_logging(obj)
@@ -143,14 +150,37 @@ def cli(ctx: click.Context) -> None:
 
 
 cli.params.extend(run_options())
+# Before the command name, --config names the project whose local plugins add commands.
+cli.params.append(
+    click.Option(
+        ["--config"],
+        type=click.Path(exists=True, path_type=Path),
+        metavar="PATH",
+        expose_value=False,
+        callback=_run_option,
+        help="Run inside this project (its directory or reconciler.toml): its local plugins"
+        " may add commands. Default: the current directory, if it has a reconciler.toml.",
+    )
+)
 
 
 @cli.command()
 @path_argument
-def validate(path: Path) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(problem_report.FORMATS),
+    default="text",
+    show_default=True,
+    help="json: a versioned document (schemas/validation.schema.json);"
+    " github: one ::error workflow command per problem.",
+)
+def validate(path: Path, fmt: str) -> None:
     """Load and validate PATH (a directory of YAML files or one file); no network."""
-    project = Project.open(path)
-    state = project.load()
+    with _problems_as(fmt):
+        state = Project.open(path).load()
+    if fmt != "text":
+        click.echo(problem_report.render_problems(fmt, (), state), nl=False)
     _output().say(
         f"The configuration is valid: {_count(state)} in {len(state.files)} file(s).",
         style="green",
@@ -161,7 +191,9 @@ def validate(path: Path) -> None:
 @path_argument
 @sandbox_options
 @target_option
-@click.option("--format", "fmt", default="text", show_default=True, help="Output format.")
+@click.option(
+    "--format", "fmt", cls=FormatOption, default="text", show_default=True, help="Output format."
+)
 @click.option(
     "--output", type=click.Path(path_type=Path), help="Write the rendered plan to this file."
 )
@@ -196,19 +228,20 @@ def plan(
     out_file: Path | None,
 ) -> None:
     """Show what apply would change to make the live objects match PATH."""
-    project = Project.open(path)
-    reporter = _reporter(project.hooks, fmt)
-    desired = project.load()
+    with _problems_as("github" if fmt == "github" else "text"):
+        project = Project.open(path)
+        reporter = _reporter(project.hooks, fmt)
+        desired = project.load()
     snap = None
     if live_file is not None:
         if sandbox or reset_sandbox:
             raise SettingsError("--live plans against a snapshot: leave out --sandbox.")
         snap = read_snapshot(live_file)
-        live = snap.live_for(desired.kinds, source=str(live_file))
+        live = snap.live_for(project.needed_kinds(desired), source=str(live_file))
         _output().say(f"Planned against the live snapshot {live_file}, {snap.describe()}.")
     else:
         with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-            live = asyncio.run(_refresh(project, desired))
+            live = _run(_refresh(project, desired))
     the_plan = project.plan(desired, live, targets=targets)
     if out_file is not None:
         saved = saved_plan_document(
@@ -268,12 +301,12 @@ def apply(
     reporter = _reporter(project.hooks, "text")
     desired = project.load()
     with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-        live = asyncio.run(_refresh(project, desired))
+        live = _run(_refresh(project, desired))
         the_plan = project.plan(desired, live, targets=targets)
+        refusals = project.refusals(the_plan, allow_delete=allow_delete)
         color = use_color(sys.stdout, os.environ, disabled=_no_color())
         click.echo(render(reporter, the_plan, (), RenderOptions(color=color)), nl=False)
-        project.check(the_plan, allow_delete=allow_delete)
-        if the_plan.empty:
+        if not project.ready_to_apply(the_plan, refusals):
             return
         planned = None
         if not auto_approve:
@@ -298,23 +331,42 @@ def _apply_saved(path: Path, sandbox: bool, reset_sandbox: bool) -> None:
             " is the plugin that provides them installed and enabled?"
         )
     the_plan = saved.resolved(project.environ)
-    project.check(the_plan, allow_delete=saved.allow_delete)
+    refusals = project.refusals(the_plan, allow_delete=saved.allow_delete)
+    if refusals:
+        project.ready_to_apply(the_plan, refusals)  # tells reconciler_after_apply, then raises
     against = f" against the live snapshot {saved.snapshot}" if saved.snapshot else ""
     _output().say(f"Applying the saved plan {path}, made at {saved.created_at}{against}.")
     color = use_color(sys.stdout, os.environ, disabled=_no_color())
     reporter = _reporter(project.hooks, "text")
     click.echo(render(reporter, saved.plan, (), RenderOptions(color=color)), nl=False)
-    if the_plan.empty:
+    if not project.ready_to_apply(the_plan, ()):
         return
     kinds = {c.kind for c in the_plan.changes}
     with _maybe_sandbox(project, kinds, sandbox, reset_sandbox):
         _run_apply(project, the_plan, saved.planned)
 
 
+config_option = click.option(
+    "--config",
+    type=click.Path(exists=True, path_type=Path),
+    metavar="PATH",
+    help="The project (its directory or its reconciler.toml) whose local plugins to load;"
+    " by default the current directory's, if it has a reconciler.toml.",
+)
+
+
 @cli.command()
 @path_argument
 @sandbox_options
-@click.option("--format", "fmt", default="text", show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    cls=FormatOption,
+    renders="drift",
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @click.option(
     "--output", type=click.Path(path_type=Path), help="Write the drift report to this file."
 )
@@ -348,7 +400,7 @@ def drift(
         _output().say(f"Checked against the live snapshot {live_file}, {snap.describe()}.")
     else:
         with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-            live = asyncio.run(_refresh(project, desired))
+            live = _run(_refresh(project, desired))
     report = project.drift(desired, live, generated_at=utc_now())
     color = output is None and use_color(sys.stdout, os.environ, disabled=_no_color())
     options = RenderOptions(color=color, full_report=full_report_hint("drift", path))
@@ -372,10 +424,58 @@ def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> No
     project = Project.open(path)
     desired = project.load()
     with _maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-        live = asyncio.run(_refresh(project, desired))
+        live = _run(_refresh(project, desired))
     write_document(output, snapshot_to_document(live, project.kinds))
     count = sum(len(objects) for objects in live.values())
     _output().say(f"Snapshot of {count} live object(s) written to {output}.")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), metavar="DIR")
+@sandbox_options
+@click.option("--kind", "kinds", multiple=True, metavar="KIND", help="Export only this kind.")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="KIND.NAME",
+    help="Export only this object (repeatable), e.g. institute.pe.",
+)
+@click.option("--defaults", is_flag=True, help="Lift values every object shares into defaults.")
+@click.option("--force", is_flag=True, help="Replace files that exist already.")
+def export(
+    directory: Path,
+    sandbox: bool,
+    reset_sandbox: bool,
+    kinds: tuple[str, ...],
+    targets: tuple[str, ...],
+    defaults: bool,
+    force: bool,
+) -> None:
+    """Write the live objects into DIR as YAML that plans with no changes.
+
+    One file per kind, keyed by identity; write-only fields are left out, with a comment.
+    Settings (base URL, local plugins) come from DIR/reconciler.toml when it exists.
+    """
+    from reconciler import export as exporting
+
+    if reset_sandbox and not sandbox:
+        raise SettingsError("--reset-sandbox goes with --sandbox.")
+    project = Project.open_or_default(directory)
+    names = exporting.selected_kinds(project.kinds, kinds, targets)
+    sections = [f"{project.kinds[n].section}.yaml" for n in names]
+    exporting.check_free(directory, sections, force=force)
+    emulator = project.sandbox(names, reset=reset_sandbox) if sandbox else contextlib.nullcontext()
+    with emulator:
+        live = _run(exporting.read_live(project, names))
+    chosen = exporting.check_targets(live, targets)
+    files = exporting.export_files(chosen, project.kinds, lift_defaults=defaults)
+    exporting.write_files(directory, files, force=force)
+    out = _output()
+    for file in files:
+        out.say(f"Wrote {directory / file.name}" + (f" ({file.objects})." if file.objects else "."))
+    flag = " --sandbox" if sandbox else ""
+    out.say(f"Check it: reconciler plan {directory}{flag} --detailed-exitcode (no changes).")
 
 
 @cli.command()
@@ -424,28 +524,36 @@ def doctor(
 
 @cli.command()
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
-def plugins(path: Path | None) -> None:
+@config_option
+def plugins(path: Path | None, config: Path | None) -> None:
     """List the loaded plugins: where each came from, its hooks and what it contributes.
 
-    With PATH, the project's settings apply too: its local plugins, minus the disabled ones.
+    With PATH (or --config, or inside a project), the project's settings apply too: its local
+    plugins, minus the disabled ones. Functions named like hooks without @hookimpl are warned
+    about.
     """
-    hooks = Project.open(path).hooks if path is not None else Hooks(*build_plugin_manager())
+    hooks = project_hooks(path or _config(config))
     contributions = hooks.contributions()
     for info in hooks.infos:
         click.echo(f"{info.name}  ({info.source})")
         click.echo(f"    hooks: {', '.join(hooks.hooks_of(info.name)) or '-'}")
         click.echo(f"    contributes: {', '.join(contributions.get(info.name, [])) or '-'}")
     click.echo(f"schema validation: {fastschema.ENGINE}")
+    for warning in hooks.warnings():
+        _output().say(f"Warning: {warning}", style="yellow")
 
 
 @cli.command()
 @click.argument("name", default="config", metavar="[NAME]")
-def schema(name: str) -> None:
-    """Print a JSON Schema: config, plan, saved-plan, drift, snapshot, doctor, or a kind."""
-    from reconciler.schemas import dump_schema, published_schemas
+@config_option
+def schema(name: str, config: Path | None) -> None:
+    """Print a JSON Schema: config, a document (plan, validation, …), settings, or a kind.
 
-    pm, infos = build_plugin_manager()
-    schemas = published_schemas(Hooks(pm, infos).resource_kinds)
+    Inside a project (or with --config), the kinds and settings of its local plugins are seen.
+    """
+    from reconciler.schemas import dump_schema
+
+    schemas = project_hooks(_config(config)).published_schemas()
     key = f"{name}.schema.json"
     if key not in schemas:
         names = ", ".join(sorted(k.removesuffix(".schema.json") for k in schemas))
@@ -456,9 +564,16 @@ def schema(name: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run``; asyncio is imported only by the commands that reach a provider."""
+    import asyncio
+
+    return asyncio.run(coroutine)
+
+
 async def _refresh(project: Project, desired: DesiredState) -> dict[str, Sequence[LiveObject]]:
-    async with project.sessions(desired.kinds) as sessions:
-        return await project.refresh(sessions)
+    async with project.sessions(project.needed_kinds(desired)) as sessions:
+        return await project.refresh(sessions, desired)
 
 
 def _run_apply(
@@ -478,7 +593,7 @@ def _run_apply(
 
         try:
             with stop.graceful():
-                result = asyncio.run(_apply(project, the_plan, report, planned, stop))
+                result = _run(_apply(project, the_plan, report, planned, stop))
         except KeyboardInterrupt:
             out.say(f"{len(made)} of {len(the_plan.changes)} change(s) were made.")
             raise
@@ -562,6 +677,20 @@ def _maybe_sandbox(
         yield
 
 
+@contextlib.contextmanager
+def _problems_as(fmt: str) -> Iterator[None]:
+    """In a machine format, print the problems of a failed load on stdout, then exit 1."""
+    try:
+        yield
+    except ReconcilerError as exc:
+        if fmt == "text":
+            raise
+        problems = problem_report.problems_of(exc)
+        click.echo(problem_report.render_problems(fmt, problems), nl=False)
+        _output().say(f"{len(problems)} problem(s) found.", style="red")
+        raise click.exceptions.Exit(EXIT_ERROR) from None
+
+
 def _confirm() -> None:
     if not sys.stdin.isatty():
         raise ReconcilerError(
@@ -582,6 +711,16 @@ def _count(state: DesiredState) -> str:
     for obj in state.objects:
         kinds[obj.kind] = kinds.get(obj.kind, 0) + 1
     return ", ".join(f"{n} {kind}(s)" for kind, n in sorted(kinds.items())) or "no objects"
+
+
+def _config(given: Path | None) -> Path | None:
+    """A command's own --config, else the one given before the command name."""
+    if given is not None:
+        return given
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    value = root.obj.get("config") if root and root.obj else None
+    return Path(value) if value else None
 
 
 def _no_color() -> bool:
@@ -615,15 +754,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None, stop: signals.StopRequest) -> int:
     _configure_logging({})
+    args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        pm, infos = build_plugin_manager()
-        Hooks(pm, infos).add_commands(cli)
-        for command in cli.commands.values():
+        # A copy of the group: commands a project's plugins add stay out of the next run.
+        group = copy.copy(cli)
+        group.commands = dict(cli.commands)
+        # --no-local-plugins takes effect when parsed, after this: look for it here too.
+        local = "--no-local-plugins" not in args[: args.index("--") if "--" in args else None]
+        project_hooks(config_in_argv(args), local=local).add_commands(group)
+        for command in group.commands.values():
             if not any(p.name == "verbose" for p in command.params):
                 command.params.extend(run_options())
         # Outside standalone mode click returns an Exit's code instead of raising it.
-        code = cli.main(
-            args=list(argv) if argv is not None else None, standalone_mode=False, obj={"stop": stop}
+        code = group.main(
+            args=args, prog_name="reconciler", standalone_mode=False, obj={"stop": stop}
         )
     except click.exceptions.Exit as exc:
         return exc.exit_code
@@ -643,6 +787,9 @@ def _main(argv: Sequence[str] | None, stop: signals.StopRequest) -> int:
         exc.show()
         return EXIT_ERROR
     except ReconcilerError as exc:
+        if exc.__cause__ is not None and logs.verbosity() >= 1:
+            # -v: the traceback of what a plugin raised, below the message that names it.
+            traceback.print_exception(exc.__cause__, file=sys.stderr)
         Output(color=use_color(sys.stderr, os.environ)).error(str(exc))
         return exc.exit_code
     finally:

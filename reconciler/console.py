@@ -8,23 +8,30 @@ stays clean.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
-
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING, Any, TextIO
 
 from reconciler.model import Action
 from reconciler.records import ChangeOutcome, Outcome
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 __all__ = ["Output", "printable", "use_color", "write_atomic"]
 
 _DONE = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
+
+#: What rich may change in a message written without colour: tabs (expanded), the control
+#: codes it strips (BEL, BS, VT, FF, CR), emoji codes such as ``:smile:`` (its own pattern)
+#: and backslashes (its markup escape doubles a trailing one). A message free of them is
+#: written as it is, without loading rich; one that has them goes through rich, so that the
+#: output is the same either way.
+_RICH_WOULD_CHANGE = re.compile(r"[\t\x07\x08\x0b\x0c\r\\]|:\S*?:")
 
 
 def printable(text: str) -> str:
@@ -55,54 +62,98 @@ def use_color(stream: TextIO, environ: Mapping[str, str], *, disabled: bool = Fa
 
 
 class Output:
-    """What the CLI says to the person at the terminal (standard error)."""
+    """What the CLI says to the person at the terminal (standard error).
+
+    rich draws colours and progress bars, so it is loaded only for a terminal; a pipe or a CI
+    log gets the same lines written directly.
+    """
 
     def __init__(self, *, color: bool, stream: TextIO | None = None) -> None:
-        self.console = Console(
-            file=stream or sys.stderr,
-            no_color=not color,
-            highlight=False,
-            soft_wrap=True,
-            force_terminal=color,
-            color_system="standard" if color else None,
-        )
+        self.stream = stream or sys.stderr
+        self.color = color
+        self._console: Console | None = None
+        #: rich is needed for colour and for a terminal's progress bar.
+        self.rich = color or self.stream.isatty()
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(
+                file=self.stream,
+                no_color=not self.color,
+                highlight=False,
+                soft_wrap=True,
+                force_terminal=self.color,
+                color_system="standard" if self.color else None,
+            )
+        return self._console
+
+    def _print(self, text: str, markup: Callable[[], str], style: str | None = None) -> None:
+        """Print ``text``: as rich renders ``markup()``, or as it is when rich changes nothing.
+
+        ``text`` is what ``markup()`` reads as, tags left out, its parts already
+        :func:`printable`.
+        """
+        if self.rich or _RICH_WOULD_CHANGE.search(text):
+            self.console.print(markup(), style=style)
+        else:
+            self.stream.write(text + "\n")
+            self.stream.flush()
 
     def say(self, message: str, style: str = "") -> None:
-        self.console.print(_markup(message), style=style or None)
+        shown = printable(message)
+        self._print(shown, lambda: _escape_markup(shown), style=style or None)
 
     def error(self, message: str) -> None:
-        self.console.print(f"[bold red]Error:[/] {_markup(message)}")
+        shown = printable(message)
+        self._print(f"Error: {shown}", lambda: f"[bold red]Error:[/] {_escape_markup(shown)}")
 
     def outcome(self, outcome: ChangeOutcome) -> None:
         """One line per change: its address once, then what became of it."""
         change = outcome.change
-        address = _markup(change.address)
+        address = printable(change.address)
+        action = change.action.value
         if outcome.outcome is Outcome.APPLIED:
-            done = _markup(outcome.note) if outcome.note else _DONE[change.action]
-            self.console.print(f"[green]{address}: {done}[/]")
+            done = printable(outcome.note) if outcome.note else _DONE[change.action]
+            line, style, cut = f"{address}: {done}", "green", None
         elif outcome.outcome is Outcome.UNKNOWN:
-            self.console.print(
-                f"[yellow]{address}: {change.action.value} outcome unknown:[/]"
-                f" {_markup(outcome.error or '')}"
-            )
+            line = f"{address}: {action} outcome unknown: {printable(outcome.error or '')}"
+            style, cut = "yellow", len(f"{address}: {action} outcome unknown:")
         elif outcome.outcome is Outcome.NOT_ATTEMPTED:
-            self.console.print(f"[yellow]{address}: {_markup(outcome.error or 'not attempted')}[/]")
+            line = f"{address}: {printable(outcome.error or 'not attempted')}"
+            style, cut = "yellow", None
+        elif outcome.outcome is Outcome.SKIPPED:
+            reason = printable(outcome.error or "its parent did not succeed")
+            line, style = f"{address}: {action} skipped: {reason}", "yellow"
+            cut = len(f"{address}: {action} skipped:")
         elif outcome.outcome is Outcome.STALE:
-            self.console.print(
-                f"[yellow]{address}: {change.action.value} not made:[/]"
-                f" {_markup(outcome.error or 'it moved since the plan')}"
-            )
+            reason = printable(outcome.error or "it moved since the plan")
+            line, style = f"{address}: {action} not made: {reason}", "yellow"
+            cut = len(f"{address}: {action} not made:")
         else:
-            self.console.print(
-                f"[red]{address}: {change.action.value} failed:[/]"
-                f" {_markup(outcome.error or outcome.outcome.value)}"
-            )
+            reason = printable(outcome.error or outcome.outcome.value)
+            line, style = f"{address}: {action} failed: {reason}", "red"
+            cut = len(f"{address}: {action} failed:")
+        self._print(line, lambda: _styled(line, style, cut))
 
     @contextmanager
-    def progress(self, total: int, label: str) -> Iterator[Progress]:
+    def progress(self, total: int, label: str) -> Iterator[Any]:
         """A progress bar on a terminal; nothing but the outcome lines elsewhere."""
+        if not self.rich:
+            yield _NoProgress()
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         progress = Progress(
-            TextColumn(escape(label)),
+            TextColumn(_escape_markup(label)),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -115,9 +166,26 @@ class Output:
             yield progress
 
 
-def _markup(text: str) -> str:
-    """``text`` safe to print: terminal controls escaped, then rich's markup escaped."""
-    return escape(printable(text))
+class _NoProgress:
+    """The part of rich's ``Progress`` the CLI uses, doing nothing: no terminal, no bar."""
+
+    task_ids = (0,)
+
+    def advance(self, task_id: int, advance: float = 1) -> None:
+        pass
+
+
+def _styled(line: str, style: str, cut: int | None) -> str:
+    """``line`` as rich markup in ``style``: all of it, or its first ``cut`` characters."""
+    if cut is None:
+        return f"[{style}]{_escape_markup(line)}[/]"
+    return f"[{style}]{_escape_markup(line[:cut])}[/]{_escape_markup(line[cut:])}"
+
+
+def _escape_markup(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def write_atomic(path: Path, text: str) -> None:

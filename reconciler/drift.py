@@ -56,7 +56,9 @@ def make_drift(
     generated_at: str = "",
 ) -> DriftReport:
     """Return how ``live`` differs from ``desired``; ``generated_at`` is stamped as given."""
-    plan = make_plan(desired, live, kinds, ignore=ignore)
+    # Not strict: a create-only field changed behind the repository's back is drift to report,
+    # not a plan to refuse.
+    plan = make_plan(desired, live, kinds, ignore=ignore, strict=False)
     return drift_from_plan(plan, declared=len(desired.objects), generated_at=generated_at)
 
 

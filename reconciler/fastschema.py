@@ -18,10 +18,9 @@ either library, so that they cannot disagree on what a URI is. Schemas that care
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
-
-import jsonschema
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 try:  # pragma: no cover - which branch runs depends on the platform's wheels
     import jsonschema_rs
@@ -30,7 +29,11 @@ try:  # pragma: no cover - which branch runs depends on the platform's wheels
 except ImportError:  # pragma: no cover
     FAST = False
 
-__all__ = ["ENGINE", "FAST", "Validator", "check_schema"]
+if TYPE_CHECKING:
+    import jsonschema
+    import jsonschema.protocols
+
+__all__ = ["ENGINE", "FAST", "Validator", "schema_error"]
 
 #: What ``reconciler plugins`` says of schema validation on this platform.
 ENGINE = (
@@ -39,28 +42,66 @@ ENGINE = (
     else "jsonschema only (jsonschema-rs has no wheel for this platform; slower, same answers)"
 )
 
+_DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
-def check_schema(schema: Mapping[str, Any]) -> None:
-    """Raise :class:`jsonschema.SchemaError` unless ``schema`` is a valid Draft 2020-12 schema."""
-    jsonschema.Draft202012Validator.check_schema(schema)
+
+def schema_error(schema: Mapping[str, Any]) -> str | None:
+    """Why ``schema`` is not a valid Draft 2020-12 schema, in jsonschema's words; or ``None``.
+
+    jsonschema-rs checks it against the Draft 2020-12 meta-schema first, and Python's ``re``
+    compiles its patterns (jsonschema asserts the meta-schema's ``regex`` format, jsonschema-rs
+    does not). ``jsonschema`` is imported only for a schema refused there, to word the error
+    exactly as before.
+    """
+    if FAST:
+        try:
+            if jsonschema_rs.meta.is_valid({**schema, "$schema": _DRAFT_2020_12}):
+                for pattern in _patterns(schema):
+                    re.compile(pattern)
+                return None
+        except (re.error, ValueError, TypeError, OverflowError, jsonschema_rs.ReferencingError):
+            pass
+    import jsonschema
+
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        return str(exc.message)
+    return None
 
 
 class Validator:
-    """A compiled Draft 2020-12 schema: ``is_valid`` fast, ``iter_errors`` with reasons."""
+    """A compiled Draft 2020-12 schema: ``is_valid`` fast, ``iter_errors`` with reasons.
 
-    __slots__ = ("_fast", "reference", "schema")
+    The reference validator (``jsonschema``) is built on first use: a run whose objects are
+    all valid never imports it.
+    """
+
+    __slots__ = ("_fast", "_make_reference", "_reference", "schema")
 
     def __init__(
         self,
         schema: Mapping[str, Any],
         *,
-        reference: jsonschema.protocols.Validator | None = None,
+        reference: Callable[[], jsonschema.protocols.Validator] | None = None,
         fast_form: Mapping[str, Any] | None = None,
     ) -> None:
         self.schema = schema
-        #: The reference validator: the source of every error message and location.
-        self.reference = reference or jsonschema.Draft202012Validator(schema)
+        self._reference: jsonschema.protocols.Validator | None = None
+        self._make_reference = reference or self._draft_2020_12
         self._fast = _compile(dict(fast_form or schema)) if FAST else None
+
+    def _draft_2020_12(self) -> jsonschema.protocols.Validator:
+        import jsonschema
+
+        return jsonschema.Draft202012Validator(self.schema)
+
+    @property
+    def reference(self) -> jsonschema.protocols.Validator:
+        """The reference validator: the source of every error message and location."""
+        if self._reference is None:
+            self._reference = self._make_reference()
+        return self._reference
 
     def is_valid(self, instance: Any) -> bool:
         """Whether ``instance`` fits: jsonschema-rs's verdict, or jsonschema's without it."""
@@ -82,9 +123,23 @@ class Validator:
         defs = self.schema.get("$defs")
         return Validator(
             schema,
-            reference=self.reference.evolve(schema=schema),
+            reference=lambda: self.reference.evolve(schema=schema),
             fast_form={"$defs": defs, "allOf": [schema]} if defs else None,
         )
+
+
+def _patterns(value: Any) -> Iterator[str]:
+    """Every ``pattern`` and ``patternProperties`` key in a schema (and perhaps a few more)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "pattern" and isinstance(item, str):
+                yield item
+            elif key == "patternProperties" and isinstance(item, dict):
+                yield from (k for k in item if isinstance(k, str))
+            yield from _patterns(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _patterns(item)
 
 
 def _compile(schema: dict[str, Any]) -> Any:

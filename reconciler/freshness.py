@@ -14,7 +14,6 @@ costs at most its pages, where reads would cost several rounds.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any
 
 from reconciler.model import Action, Change, LiveObject, Plan
 from reconciler.planfile import json_value
-from reconciler.records import ProviderSession, ResourceKind
+from reconciler.records import ProviderSession, ResourceKind, Scope
 from reconciler.snapshot import storable_fields
 
 __all__ = ["Moved", "find_moved", "planned_objects"]
@@ -66,6 +65,8 @@ async def find_moved(
 
     ``planned`` maps an address to the object as the plan saw it (``None`` for a create).
     """
+    import asyncio  # loaded already: this runs in its event loop
+
     by_kind: dict[str, list[Change]] = {}
     for change in changes:
         by_kind.setdefault(change.kind, []).append(change)
@@ -73,8 +74,11 @@ async def find_moved(
 
     async def current_of(kind: str, group: list[Change]) -> dict[str, LiveObject | None]:
         session, resource = sessions[kind], kinds[kind]
-        if len(group) > parallelism:
-            listed = {obj.identity: obj for obj in await session.list(resource)}
+        if len(group) > parallelism or resource.references:
+            # A kind that refers to others is listed within the parents the changes name
+            # (a user is found in its institute's listing; a read by e-mail alone cannot).
+            scope = _scope(resource, group, planned) if resource.references else None
+            listed = {obj.identity: obj for obj in await session.list(resource, scope)}
             return {c.address: listed.get(c.identity) for c in group}
 
         async def read(change: Change) -> LiveObject | None:
@@ -93,6 +97,24 @@ async def find_moved(
         is not None
     ]
     return tuple(moved)
+
+
+def _scope(
+    kind: ResourceKind, group: Sequence[Change], planned: Mapping[str, LiveObject | None]
+) -> Scope:
+    """The objects of ``group`` and the parents they name, in the change or as planned."""
+    references: dict[str, set[str]] = {field: set() for field in kind.references}
+    for change in group:
+        values = change.values()
+        then = planned.get(change.address)
+        for field in kind.references:
+            value = values.get(field, then.fields.get(field) if then is not None else None)
+            if isinstance(value, str):
+                references[field].add(value)
+    return Scope(
+        identities=frozenset(c.identity for c in group),
+        references={field: frozenset(values) for field, values in references.items()},
+    )
 
 
 def _moved(

@@ -26,7 +26,8 @@ def check_safety(
         refusals.append(
             Refusal(
                 f"the plan deletes {len(deletes)} object(s) ({shown}); deletes are off by"
-                " default: pass --allow-delete or set allow_delete = true under [safety]",
+                " default: pass --allow-delete, or set allow_delete = true in the [safety] table of"
+                " reconciler.toml",
                 plugin="safety",
             )
         )
@@ -38,7 +39,8 @@ def check_safety(
                 Refusal(
                     f"the plan changes {touched} of {plan.live_count} live objects"
                     f" ({share:.0%}), more than max_change_share = {max_change_share:.0%};"
-                    " check the configuration, or raise the limit under [safety]",
+                    " check the configuration, or raise the limit in the [safety] table of"
+                    " reconciler.toml",
                     plugin="safety",
                 )
             )

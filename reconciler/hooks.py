@@ -1,21 +1,27 @@
 """The typed facade between the core and ``pm.hook``.
 
 Core code calls ``hooks.check_plan(plan, kinds)``, never ``pm.hook.reconciler_check_plan``,
-so that mypy sees every call and its types. The registration hooks are collected one plugin
-at a time, so that a clash names both plugins, and cached: they run once per process.
+so that mypy sees every call and its types. Every hook is called plugin by plugin
+(:mod:`reconciler.hookcall`): a failure or a wrong return value is a
+:class:`~reconciler.errors.PluginError` naming the plugin and the hook, and a problem or refusal
+returned without ``plugin=`` is labelled with the plugin that returned it. The registration
+hooks are collected one plugin at a time, so that a clash names both plugins, and cached: they
+run once per process.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 import pluggy
 
 from reconciler.errors import PluginError
+from reconciler.hookcall import call_each, nothing, optional_mapping, records_of
 from reconciler.model import Change, DesiredState, DriftReport, Plan
 from reconciler.plugins import PluginInfo
 from reconciler.records import (
@@ -29,6 +35,7 @@ from reconciler.records import (
     Reporter,
     ResourceKind,
 )
+from reconciler.registration import unmarked_hooks
 
 __all__ = ["Hooks"]
 
@@ -41,6 +48,17 @@ class Hooks:
     def __init__(self, pm: pluggy.PluginManager, infos: Sequence[PluginInfo] = ()) -> None:
         self.pm = pm
         self.infos = tuple(infos)
+        self._by_name = {info.name: info for info in self.infos}
+
+    def describe(self, plugin_name: str) -> str:
+        """How messages name a plugin: its name and where it came from."""
+        info = self._by_name.get(plugin_name)
+        return info.describe() if info is not None else f"plugin {plugin_name!r}"
+
+    def _call(
+        self, hook_name: str, check: Callable[[Any], R], /, **kwargs: Any
+    ) -> list[tuple[str, R]]:
+        return call_each(self.pm, hook_name, kwargs, check, self.describe)
 
     # Registration ---------------------------------------------------------------------------
 
@@ -48,15 +66,15 @@ class Hooks:
 
     @functools.cached_property
     def _kind_records(self) -> list[tuple[str, ResourceKind]]:
-        return self._collect("reconciler_resource_kinds", ResourceKind)
+        return self._records("reconciler_resource_kinds", ResourceKind)
 
     @functools.cached_property
     def _provider_records(self) -> list[tuple[str, Provider]]:
-        return self._collect("reconciler_providers", Provider)
+        return self._records("reconciler_providers", Provider)
 
     @functools.cached_property
     def _reporter_records(self) -> list[tuple[str, Reporter]]:
-        return self._collect("reconciler_reporters", Reporter)
+        return self._records("reconciler_reporters", Reporter)
 
     @functools.cached_property
     def resource_kinds(self) -> Mapping[str, ResourceKind]:
@@ -81,10 +99,24 @@ class Hooks:
         for plugin, reporter in self._reporter_records:
             if not reporter.renders:
                 raise PluginError(
-                    f"plugin {plugin!r}: format {reporter.name!r} renders nothing; a Reporter"
+                    f"{self.describe(plugin)}: format {reporter.name!r} renders nothing; a Reporter"
                     " sets render_plan, render_drift or both."
                 )
         return _unique(self._reporter_records, lambda r: r.name, "format")
+
+    @functools.cached_property
+    def settings_schemas(self) -> Mapping[str, Mapping[str, Any]]:
+        """The JSON Schema of each plugin's own ``[plugins.<name>]`` table, by plugin name."""
+        given = self._call("reconciler_settings_schema", optional_mapping)
+        return {plugin: schema for plugin, schema in given if schema is not None}
+
+    def published_schemas(self) -> dict[str, dict[str, Any]]:
+        """Every JSON Schema ``reconciler schema`` prints, for these plugins, by file name."""
+        from reconciler.schemas import published_schemas
+        from reconciler.settings_schema import settings_schema
+
+        settings = settings_schema(self.providers, self.settings_schemas)
+        return published_schemas(self.resource_kinds, settings)
 
     def contributions(self) -> dict[str, list[str]]:
         """What each plugin contributes, as ``kind:institute``-style labels, for listings."""
@@ -95,6 +127,8 @@ class Hooks:
             out[plugin].append(f"provider:{provider.name}")
         for plugin, reporter in self._reporter_records:
             out[plugin].append(f"format:{reporter.name}")
+        for plugin in self.settings_schemas:
+            out[plugin].append(f"settings:[plugins.{plugin}]")
         return out
 
     def plugin_names(self) -> list[str]:
@@ -105,46 +139,71 @@ class Hooks:
         callers = self.pm.get_hookcallers(plugin) or []
         return sorted(caller.name for caller in callers)
 
+    def warnings(self) -> list[str]:
+        """Likely mistakes that are not errors: functions named like hooks without @hookimpl."""
+        return [
+            f"{self.describe(name)}: {warning}"
+            for name, plugin in self.pm.list_name_plugin()
+            for warning in unmarked_hooks(self.pm, plugin)
+        ]
+
     def add_commands(self, cli: click.Group) -> None:
         """Let plugins add sub-commands; replacing a command that exists is an error."""
-        before = dict(cli.commands)
-        self.pm.hook.reconciler_add_commands(cli=cli)
-        replaced = sorted(n for n, c in before.items() if cli.commands.get(n) is not c)
-        if replaced:
-            raise PluginError(
-                f"a plugin replaced the command(s) {', '.join(replaced)}; a plugin may add"
-                " commands but not take over existing ones."
+        caller = self.pm.hook.reconciler_add_commands
+        for plugin in dict.fromkeys(i.plugin_name for i in reversed(caller.get_hookimpls())):
+            before = dict(cli.commands)
+            call_each(
+                self.pm,
+                "reconciler_add_commands",
+                {"cli": cli},
+                nothing,
+                self.describe,
+                only=plugin,
             )
+            replaced = sorted(n for n, c in before.items() if cli.commands.get(n) is not c)
+            if replaced:
+                raise PluginError(
+                    f"{self.describe(plugin)} replaced the command(s) {', '.join(replaced)};"
+                    " a plugin may add commands but not take over existing ones: give its"
+                    " command another name."
+                )
 
     # Loading --------------------------------------------------------------------------------
 
-    def validate(self, state: DesiredState, kinds: Mapping[str, ResourceKind]) -> list[Problem]:
-        results: list[Iterable[Problem]] = self.pm.hook.reconciler_validate(
-            state=state, kinds=kinds
+    def configure(self, settings: Mapping[str, Mapping[str, Any]], base_dir: Path) -> None:
+        """Hand each plugin its own ``[plugins.<name>]`` table (empty when there is none)."""
+        call_each(
+            self.pm,
+            "reconciler_configure",
+            {"base_dir": base_dir},
+            nothing,
+            self.describe,
+            per_plugin=lambda plugin: {"settings": settings.get(plugin, {})},
         )
-        return [problem for problems in results for problem in problems]
+
+    def validate(self, state: DesiredState, kinds: Mapping[str, ResourceKind]) -> list[Problem]:
+        found = self._call("reconciler_validate", records_of(Problem), state=state, kinds=kinds)
+        return [_labelled(problem, plugin) for plugin, problems in found for problem in problems]
 
     # Planning -------------------------------------------------------------------------------
 
     def check_plan(self, plan: Plan, kinds: Mapping[str, ResourceKind]) -> list[Refusal]:
-        results: list[Iterable[Refusal]] = self.pm.hook.reconciler_check_plan(
-            plan=plan, kinds=kinds
-        )
-        return [refusal for refusals in results for refusal in refusals]
+        found = self._call("reconciler_check_plan", records_of(Refusal), plan=plan, kinds=kinds)
+        return [_labelled(refusal, plugin) for plugin, refusals in found for refusal in refusals]
 
     def after_report(self, report: Plan | DriftReport, refusals: Sequence[Refusal]) -> None:
-        self.pm.hook.reconciler_after_report(report=report, refusals=tuple(refusals))
+        self._call("reconciler_after_report", nothing, report=report, refusals=tuple(refusals))
 
     # Applying -------------------------------------------------------------------------------
 
     def before_change(self, change: Change) -> None:
-        self.pm.hook.reconciler_before_change(change=change)
+        self._call("reconciler_before_change", nothing, change=change)
 
     def after_change(self, outcome: ChangeOutcome) -> None:
-        self.pm.hook.reconciler_after_change(outcome=outcome)
+        self._call("reconciler_after_change", nothing, outcome=outcome)
 
     def after_apply(self, result: ApplyResult) -> None:
-        self.pm.hook.reconciler_after_apply(result=result)
+        self._call("reconciler_after_apply", nothing, result=result)
 
     # Diagnosing -----------------------------------------------------------------------------
 
@@ -153,36 +212,30 @@ class Hooks:
 
         Plugin by plugin, in registration order, so that a wrong return value names its plugin.
         """
-        steps = []
-        arguments = {"request": request}
-        for impl in self.pm.hook.reconciler_doctor.get_hookimpls():
-            result: Any = impl.function(*(arguments[name] for name in impl.argnames))
-            for step in result or ():
-                if not isinstance(step, DoctorStep):
-                    raise PluginError(
-                        f"plugin {impl.plugin_name!r}: reconciler_doctor returned {step!r}"
-                        f" for provider {request.provider!r}, not a DoctorStep."
-                    )
-                steps.append(dataclasses.replace(step, provider=request.provider))
-        return steps
+        found = self._call("reconciler_doctor", records_of(DoctorStep), request=request)
+        found.reverse()  # registration order: the built-in provider's steps first
+        return [
+            dataclasses.replace(step, provider=request.provider)
+            for _, steps in found
+            for step in steps
+        ]
 
     # ----------------------------------------------------------------------------------------
 
-    def _collect(self, hook_name: str, record_type: type[R]) -> list[tuple[str, R]]:
+    def _records(self, hook_name: str, record_type: type[R]) -> list[tuple[str, R]]:
         """Call a registration hook plugin by plugin, keeping who returned what."""
-        caller = getattr(self.pm.hook, hook_name)
-        collected: list[tuple[str, R]] = []
-        # get_hookimpls() lists in registration order: built-ins first, local files last.
-        for impl in caller.get_hookimpls():
-            records: Any = impl.function()
-            for record in records or ():
-                if not isinstance(record, record_type):
-                    raise PluginError(
-                        f"plugin {impl.plugin_name!r}: {hook_name} returned {record!r},"
-                        f" not a {record_type.__name__}."
-                    )
-                collected.append((impl.plugin_name, record))
-        return collected
+        found = self._call(hook_name, records_of(record_type))
+        # Registration order (built-ins first, local files last) decides which of two clashing
+        # plugins a message names first.
+        found.reverse()
+        return [(plugin, record) for plugin, records in found for record in records]
+
+
+def _labelled(record: R, plugin: str) -> R:
+    """``record`` with ``plugin=`` set to the plugin that returned it, unless it says one."""
+    if getattr(record, "plugin", None) is None:
+        return dataclasses.replace(record, plugin=plugin)  # type: ignore[type-var]
+    return record
 
 
 def _unique(

@@ -6,14 +6,23 @@ or named as a local file in the project settings. Built-in plugins use the very 
 
 Registration hooks return frozen records from :mod:`reconciler.records`; the core collects
 them and refuses two records of the same name. Moment hooks are called as the pipeline
-reaches them. The core never calls ``pm.hook`` itself: :class:`reconciler.plugins.Hooks` is
+reaches them. The core never calls ``pm.hook`` itself: :class:`reconciler.hooks.Hooks` is
 the typed facade over these specifications.
+
+How plugins fail: every hook is called plugin by plugin. An exception raised inside a hook
+(other than a :class:`~reconciler.errors.ReconcilerError`, whose message is shown as it is)
+stops the command with exit 1 and one message naming the plugin, where it came from, the hook
+and the exception; ``-v`` shows the traceback. A value that breaks a hook's contract (a string
+where a :class:`~reconciler.records.Refusal` is due) is an error naming the plugin too. A hookimpl
+whose arguments are not the hook's, or a misspelt hook name, stops the plugin from loading.
+Wrapper hookimpls (``hookwrapper=True``) are not supported.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -52,11 +61,15 @@ def reconciler_resource_kinds() -> Sequence[ResourceKind]:
     ``name`` or ``section`` are an error naming both plugins. Returns a sequence of
     :class:`~reconciler.records.ResourceKind` (empty if the plugin adds none).
 
+    ``examples/plugins/notes/notes.py`` is a whole kind with its provider, ready to copy.
+
     Example::
 
         @hookimpl
         def reconciler_resource_kinds():
-            return [ResourceKind(name="exam", section="exams", provider="proctorexam", ...)]
+            schema = {"type": "object", "properties": {"text": {"type": "string"}}}
+            return [ResourceKind(name="note", section="notes", provider="notes",
+                                 schema=schema, identity="slug")]
     """
     raise NotImplementedError
 
@@ -68,11 +81,23 @@ def reconciler_providers() -> Sequence[Provider]:
     Called once at start-up; a kind served by two providers is an error naming both plugins.
     Returns a sequence of :class:`~reconciler.records.Provider`.
 
+    ``connect(context)`` returns an async context manager yielding a
+    :class:`~reconciler.records.ProviderSession` (``list``, ``read``, ``create``, ``update``,
+    ``delete``); ``context.options`` is the provider's ``[providers.<name>]`` table, checked
+    against ``options_schema`` when the provider gives one. Only the providers of the kinds a
+    configuration uses are connected.
+
+    ``examples/plugins/notes/notes.py`` has the session too.
+
     Example::
 
         @hookimpl
         def reconciler_providers():
-            return [Provider(name="proctorexam", kinds=("institute",), connect=connect)]
+            @contextlib.asynccontextmanager
+            async def connect(context):
+                yield NoteSession(context.base_dir / context.options.get("path", "notes.json"))
+
+            return [Provider(name="notes", kinds=("note",), connect=connect)]
     """
     raise NotImplementedError
 
@@ -99,19 +124,57 @@ def reconciler_add_commands(cli: click.Group) -> None:
     """Add sub-commands to the ``reconciler`` command line.
 
     Called once, before the command line is parsed, with the top-level :class:`click.Group`.
-    Returns nothing. A command name that is already taken is an error.
+    Returns nothing. A command name that is already taken is an error. Installed plugins may
+    always add commands; a project's local plugin files only when the command line runs inside
+    that project (its ``reconciler.toml`` is in the current directory, or named with
+    ``--config PATH`` before the command name). Elsewhere a local plugin cannot add commands.
 
     Example::
 
         @hookimpl
         def reconciler_add_commands(cli):
-            cli.add_command(my_command, name="sandbox")
+            cli.add_command(click.Command("audit", callback=lambda: print("ok")))
+    """
+
+
+@hookspec
+def reconciler_settings_schema() -> Mapping[str, Any] | None:
+    """Give the JSON Schema (Draft 2020-12) of this plugin's own settings table.
+
+    The table is ``[plugins.<name>]`` in ``reconciler.toml``, where ``<name>`` is the plugin's
+    name (its entry point's name, or a local file's name without ``.py``). Called once at
+    start-up; ``validate`` checks the table against it, so a typo there is a located error.
+    Returns the schema, or ``None`` when the plugin has no settings.
+
+    Example::
+
+        @hookimpl
+        def reconciler_settings_schema():
+            return {"type": "object", "properties": {"url": {"type": "string"}},
+                    "additionalProperties": False}
     """
 
 
 # --------------------------------------------------------------------------------------------
 # Loading: called after the YAML is read and schema-checked, before any network call.
 # --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def reconciler_configure(settings: Mapping[str, Any], base_dir: Path) -> None:
+    """Receive this plugin's own settings, the ``[plugins.<name>]`` table of ``reconciler.toml``.
+
+    Called once per run by every command that reads a configuration, after the settings passed
+    their checks (including the plugin's :func:`reconciler_settings_schema`) and before the YAML
+    is read. ``settings`` is the plugin's table alone (empty when there is none); ``base_dir``
+    is the directory of ``reconciler.toml``, for paths relative to it. Returns nothing.
+
+    Example::
+
+        @hookimpl
+        def reconciler_configure(settings, base_dir):
+            CONFIG.update(settings)
+    """
 
 
 @hookspec
@@ -122,8 +185,10 @@ def reconciler_validate(
 
     Called once per run after every object passed its kind's schema, with the whole desired
     state and the kinds by name. Every plugin's problems are collected and reported together,
-    located in the YAML; any problem stops the run before the network. Returns problems (an
-    empty iterable when all is well).
+    located in the YAML; any problem stops the run before the network. Returns
+    :class:`~reconciler.records.Problem` records (an empty iterable when all is well); a
+    problem without ``plugin=`` is labelled with the plugin's name. Objects that broke their
+    kind's schema are left out of ``state``: their problems are reported already.
 
     Example::
 
@@ -145,13 +210,15 @@ def reconciler_check_plan(plan: Plan, kinds: Mapping[str, ResourceKind]) -> Iter
 
     Called once per plan, after the built-in safety guards, by ``plan`` and ``apply``. Every
     plugin's refusals are collected; any refusal makes the command exit 3 without writing.
-    Returns refusals (an empty iterable to let the plan through).
+    Returns :class:`~reconciler.records.Refusal` records (an empty iterable to let the plan
+    through); anything else is an error naming the plugin. A refusal without ``plugin=`` is
+    labelled with the plugin's name.
 
     Example::
 
         @hookimpl
         def reconciler_check_plan(plan, kinds):
-            return [Refusal("too many", plugin="mine")] if len(plan.changes) > 50 else []
+            return [Refusal("more than 50 changes")] if len(plan.changes) > 50 else []
     """
     raise NotImplementedError
 
@@ -214,11 +281,14 @@ def reconciler_after_change(outcome: ChangeOutcome) -> None:
 def reconciler_after_apply(result: ApplyResult) -> None:
     """Called once when an apply ends, whatever the outcome; use it to notify. Returns nothing.
 
+    ``result.status`` says which end it was: nothing to do, refused by a guard or policy
+    (``result.refusals`` says why), every change applied, some failed, or all failed.
+
     Example::
 
         @hookimpl
         def reconciler_after_apply(result):
-            slack.post(f"{result.count(Outcome.APPLIED)} changes applied")
+            slack.post(f"apply {result.status.value}: {result.count(Outcome.APPLIED)} applied")
     """
 
 

@@ -1,11 +1,18 @@
 """The diff: desired state against live state, one pure function.
 
 ``make_plan`` does no I/O and depends only on its arguments, so the same inputs always give the
-same plan, in the same order (by address, like Terraform's). Only the fields the YAML mentions
-are compared, each through its kind's normaliser on both sides, so that ``"6"`` equals ``6``
-and a language list compares as a set. The project's ignore rules
+same plan, in the same order: parents before children (by the level of their kind, see
+:mod:`reconciler.dependencies`), then by address, like Terraform's. Only the fields the YAML
+mentions are compared, each through its kind's normaliser on both sides, so that ``"6"``
+equals ``6`` and a language list compares as a set. The project's ignore rules
 (:mod:`reconciler.ignoring`) leave out live objects and fields that something else manages,
 and the plan counts what they left out.
+
+A plan that cannot be applied is refused here, with every reason located at its line: a
+reference to an object that is neither declared nor live, or a change to a create-only field
+(which an update would send and the service would silently ignore). A create-only field that
+is also write-only (a first password) is never read back, so it is sent on create and never
+compared.
 """
 
 from __future__ import annotations
@@ -13,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from reconciler.errors import ReconcilerError
+from reconciler.dependencies import check_references, kind_levels
+from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.ignoring import NO_RULES, IgnoreRules
 from reconciler.model import (
     Action,
@@ -26,7 +34,7 @@ from reconciler.model import (
     LiveRef,
     Plan,
 )
-from reconciler.records import ResourceKind
+from reconciler.records import Problem, ResourceKind
 
 __all__ = ["change_holds", "make_plan"]
 
@@ -38,32 +46,46 @@ def make_plan(
     *,
     targets: Collection[str] = (),
     ignore: IgnoreRules = NO_RULES,
+    strict: bool = True,
 ) -> Plan:
     """Return the changes that make ``live`` match ``desired``.
 
     ``live`` maps a kind name to every live object of that kind. ``targets`` (addresses such as
     ``institute.pe``) narrows the plan to those objects; unmanaged objects are then not reported,
-    since a targeted plan says nothing about the rest. ``ignore`` leaves out live objects and
-    fields that something else manages.
+    since a targeted plan says nothing about the rest. Live objects of a kind the config does not
+    declare (read only to resolve references) are not reported as unmanaged either. ``ignore``
+    leaves out live objects and fields that something else manages.
+
+    Raises :class:`~reconciler.errors.ConfigError` with every reason the plan cannot be applied.
+    Without ``strict`` (a drift report, which applies nothing) those reasons are not raised, and
+    a create-only field that differs is shown as a change like any other.
     """
     changes: list[Change] = []
     unmanaged: list[LiveRef] = []
     ignored_objects = ignored_fields = 0
+    problems: list[Problem] = check_references(desired, live, kinds) if strict else []
     for kind_name in sorted(kinds):
         kind = kinds[kind_name]
         by_identity = _index(kind_name, live.get(kind_name, ()))
+        objects = desired.of_kind(kind_name)
         declared = set()
-        for obj in desired.of_kind(kind_name):
+        for obj in objects:
             declared.add(obj.identity)
             if ignore.ignores_object(obj.address):
                 # Refused at validate; kept out here too, so that no caller can change it.
                 ignored_objects += obj.identity in by_identity
                 continue
+            current = by_identity.get(obj.identity)
+            if current is not None and not obj.absent and strict:
+                problems.extend(_create_only_problems(kind, obj, current))
             skip = ignore.ignored_fields(obj.address)
-            change, skipped = _change_for(kind, obj, by_identity.get(obj.identity), skip)
+            fixed = kind.create_only.keys() if strict else kind.env_only
+            change, skipped = _change_for(kind, obj, current, skip, fixed)
             ignored_fields += skipped
             if change is not None:
                 changes.append(change)
+        if kind_name not in desired.kinds and desired.kinds:
+            continue  # read only to resolve references: not this config's to report
         for identity, current in by_identity.items():
             if identity in declared:
                 continue
@@ -75,9 +97,13 @@ def make_plan(
         wanted = set(targets)
         changes = [c for c in changes if c.address in wanted]
         unmanaged = []
+        problems = [p for p in problems if _concerns(p, desired, wanted)]
+    if problems:
+        raise ConfigError(sorted(problems, key=_problem_order))
     live_count = sum(len(objects) for objects in live.values())
+    levels = kind_levels(kinds)
     return Plan(
-        changes=tuple(sorted(changes, key=lambda c: (c.kind, c.identity))),
+        changes=tuple(sorted(changes, key=lambda c: (levels[c.kind], c.kind, c.identity))),
         unmanaged=tuple(sorted(unmanaged)),
         live_count=live_count,
         ignored=Ignored(objects=ignored_objects, fields=ignored_fields),
@@ -98,11 +124,16 @@ def _index(kind: str, objects: Sequence[LiveObject]) -> dict[str, LiveObject]:
 
 
 def _change_for(
-    kind: ResourceKind, obj: DesiredObject, current: LiveObject | None, skip: frozenset[str]
+    kind: ResourceKind,
+    obj: DesiredObject,
+    current: LiveObject | None,
+    skip: frozenset[str],
+    fixed: Collection[str] = (),
 ) -> tuple[Change | None, int]:
     """The change ``obj`` needs, and how many differing fields ``skip`` (ignored) left out.
 
     Ignored fields are still written on create: only outside changes to them are let be.
+    ``fixed`` fields (create-only) are written on create and never updated.
     """
     if obj.absent:
         if current is None:
@@ -123,7 +154,7 @@ def _change_for(
     differing_names = [
         name
         for name in sorted(obj.fields)
-        if not _equal(kind, name, obj.fields[name], current.fields.get(name))
+        if name not in fixed and not _equal(kind, name, obj.fields[name], current.fields.get(name))
     ]
     differing = tuple(
         _field_change(kind, obj, name, current.fields.get(name), obj.fields[name])
@@ -142,6 +173,52 @@ def _change_for(
         ref=current.ref,
         fingerprint=current.fingerprint,
     ), skipped
+
+
+def _create_only_problems(
+    kind: ResourceKind, obj: DesiredObject, current: LiveObject
+) -> list[Problem]:
+    """A create-only field that differs from the live object: the update would not take it."""
+    problems: list[Problem] = []
+    for name in sorted(kind.create_only):
+        if name not in obj.fields or name in kind.write_only:
+            continue
+        before, after = current.fields.get(name), obj.fields[name]
+        if _equal(kind, name, after, before):
+            continue
+        if name in obj.sensitive:
+            shown = "differs from the live value"
+        else:
+            shown = f"is {after!r} here but {before!r} live"
+        problems.append(
+            Problem(
+                f"{obj.address}.{name} {shown}, and {name} cannot be changed once a"
+                f" {kind.name} exists (the service would ignore the update):"
+                f" {kind.create_only[name]}",
+                obj.locations.get(name, obj.location),
+                kind.provider,
+            )
+        )
+    return problems
+
+
+def _concerns(problem: Problem, desired: DesiredState, targets: Collection[str]) -> bool:
+    """Whether a problem is located on one of the targeted objects."""
+    where = problem.location
+    return any(
+        o.address in targets
+        and where is not None
+        and where.file == o.location.file
+        and (where == o.location or where in o.locations.values())
+        for o in desired.objects
+    )
+
+
+def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
+    where = problem.location
+    if where is None:
+        return ("", 0, 0, problem.message)
+    return (where.file, where.line, where.column, problem.message)
 
 
 def _field_change(

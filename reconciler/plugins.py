@@ -8,10 +8,13 @@ be reported with both sources named.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import importlib.util
+import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -21,10 +24,39 @@ import pluggy
 
 from reconciler import hookspecs
 from reconciler.errors import PluginError
+from reconciler.registration import registration_problems
 
-__all__ = ["ENTRY_POINT_GROUP", "PluginInfo", "build_plugin_manager"]
+__all__ = [
+    "AUTOLOAD_VAR",
+    "ENTRY_POINT_GROUP",
+    "PluginInfo",
+    "build_plugin_manager",
+    "given_plugins",
+]
 
 ENTRY_POINT_GROUP = "reconciler.plugins"
+
+#: Set (to anything but the empty string), only this project's own entry points load, not
+#: those of every installed package: pytest's ``PYTEST_DISABLE_PLUGIN_AUTOLOAD``, for tests
+#: and for a run that must not see what else is installed. The test fixtures set it.
+AUTOLOAD_VAR = "RECONCILER_DISABLE_PLUGIN_AUTOLOAD"
+
+#: Plugin objects every plugin manager built in this context registers too (see
+#: :func:`given_plugins`): how a test gives its own plugin to an in-process command line.
+_GIVEN: contextvars.ContextVar[tuple[tuple[str, object], ...]] = contextvars.ContextVar(
+    "reconciler_given_plugins", default=()
+)
+
+
+@contextlib.contextmanager
+def given_plugins(plugins: Sequence[tuple[str, object]]) -> Iterator[None]:
+    """Register these ``(name, plugin)`` pairs in every plugin manager built inside the block."""
+    token = _GIVEN.set(tuple(plugins))
+    try:
+        yield
+    finally:
+        _GIVEN.reset(token)
+
 
 #: The distribution whose entry points are this project's own built-ins: they load first.
 _OWN_DISTRIBUTION = "reconciler"
@@ -38,6 +70,10 @@ class PluginInfo:
     source: str
     module: str
 
+    def describe(self) -> str:
+        """``plugin 'mine' (local file policies/mine.py)``: how messages name a plugin."""
+        return f"plugin {self.name!r} ({self.source})"
+
 
 def build_plugin_manager(
     *,
@@ -45,11 +81,14 @@ def build_plugin_manager(
     plugins: Sequence[tuple[str, object]] = (),
     local_files: Sequence[Path] = (),
     disabled: Iterable[str] = (),
+    autoload: bool | None = None,
 ) -> tuple[pluggy.PluginManager, tuple[PluginInfo, ...]]:
     """Return a plugin manager with every plugin registered, and where each came from.
 
     ``entry_points_group`` is the entry-point group to load (``None`` loads none: tests pass
     exactly the plugins they want in ``plugins``, as ``(name, module_or_object)`` pairs).
+    ``autoload=False`` loads only this project's own entry points, the built-ins; by default
+    every installed package's load, unless :data:`AUTOLOAD_VAR` is set.
     ``local_files`` are Python files named in the project settings. A name in ``disabled`` is
     neither imported nor registered; naming a plugin that does not exist is an error, since a
     typo there would silently keep a plugin the user meant to turn off.
@@ -59,6 +98,7 @@ def build_plugin_manager(
     disabled_names = set(disabled)
     seen: dict[str, PluginInfo] = {}
     infos: list[PluginInfo] = []
+    refused: list[str] = []
 
     def register(info: PluginInfo, load: Callable[[], object]) -> None:
         """Register what ``load`` returns; a disabled plugin is never even imported."""
@@ -71,18 +111,30 @@ def build_plugin_manager(
         seen[info.name] = info
         if info.name in disabled_names:
             return
-        pm.register(load(), name=info.name)
+        plugin = load()
+        problems = registration_problems(pm, plugin)
+        if problems:
+            refused.append("\n".join([f"{info.describe()}:", *(f"    {p}" for p in problems)]))
+            return
+        try:
+            pm.register(plugin, name=info.name)
+        except pluggy.PluginValidationError as exc:  # pragma: no cover - caught above
+            raise PluginError(f"{info.describe()}: {exc}") from None
         infos.append(info)
 
     if entry_points_group is not None:
         found = entry_points(group=entry_points_group)
         own = [ep for ep in found if _distribution(ep) == _OWN_DISTRIBUTION]
+        if autoload is None:
+            autoload = not os.environ.get(AUTOLOAD_VAR)
         others = sorted((ep for ep in found if ep not in own), key=lambda ep: ep.name)
+        if not autoload:
+            others = []
         for ep in [*own, *others]:
             source = f"entry point {ep.value!r} of {_distribution(ep) or 'an unknown package'}"
             info = PluginInfo(name=ep.name, source=source, module=ep.module)
             register(info, functools.partial(_load_entry_point, ep, source))
-    for name, plugin in plugins:
+    for name, plugin in [*plugins, *_GIVEN.get()]:
         module = getattr(plugin, "__name__", type(plugin).__name__)
         register(PluginInfo(name, "given directly", module), functools.partial(_given, plugin))
     for path in local_files:
@@ -95,10 +147,16 @@ def build_plugin_manager(
             f"cannot disable {', '.join(sorted(unknown))}: no plugin of that name is installed"
             f" (loaded: {', '.join(sorted(seen))})."
         )
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        raise PluginError(f"{exc}; check the hook's spelling against reconciler.hookspecs") from exc
+    if refused:
+        raise PluginError(
+            "\n".join(
+                [
+                    "cannot register the plugin(s) below; fix them, or disable them by name"
+                    " under [plugins] disable in reconciler.toml:",
+                    *(f"  {r}" for r in refused),
+                ]
+            )
+        )
     return pm, tuple(infos)
 
 

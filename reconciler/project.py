@@ -9,22 +9,25 @@ this is the one place that knows their order.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
+import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.applying import OnOutcome, apply_plan
+from reconciler.dependencies import check_declared, kind_levels, needed_kinds, scopes
 from reconciler.drift import make_drift
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import check_safety
 from reconciler.hooks import Hooks
 from reconciler.ignoring import check_ignore_rules
-from reconciler.loading import load_desired
+from reconciler.livechecks import live_problems
+from reconciler.loading import gc_paused, read_desired
 from reconciler.model import DesiredState, DriftReport, LiveObject, Plan
+from reconciler.options import option_problems
 from reconciler.planning import make_plan
 from reconciler.plugins import build_plugin_manager
 from reconciler.records import (
@@ -36,10 +39,9 @@ from reconciler.records import (
     Refusal,
     ResourceKind,
 )
-from reconciler.settings import SETTINGS_FILE, Settings, load_settings
+from reconciler.settings import Settings, read_settings
 
 __all__ = ["Project"]
-
 
 #: Set (to anything but 0) by ``--no-local-plugins``: load no Python file from the config
 #: directory, whatever its settings say (for pull requests from forks).
@@ -56,6 +58,8 @@ class Project:
     settings: Settings
     hooks: Hooks
     environ: dict[str, str] = field(repr=False)
+    #: Problems of ``reconciler.toml`` itself, reported by :meth:`load` with the YAML's.
+    settings_problems: Sequence[Problem] = ()
 
     @classmethod
     def open(
@@ -69,7 +73,7 @@ class Project:
         """Read the settings beside ``path`` and build the plugin manager they describe."""
         if not path.exists():
             raise SettingsError(f"{path}: no such file or directory.")
-        settings = load_settings(path)
+        settings, problems = read_settings(path)
         env = dict(os.environ if environ is None else environ)
         local_files = settings.local_plugins
         if local_files and env.get(NO_LOCAL_PLUGINS_VAR, "") not in ("", "0"):
@@ -86,7 +90,16 @@ class Project:
             local_files=local_files,
             disabled=settings.disabled_plugins,
         )
-        return cls(path=path, settings=settings, hooks=Hooks(pm, infos), environ=env)
+        return cls(path, settings, Hooks(pm, infos), env, tuple(problems))
+
+    @classmethod
+    def open_or_default(cls, path: Path) -> Project:
+        """The project at ``path``, or one with default settings where nothing exists yet."""
+        if path.exists():
+            return cls.open(path)
+        pm, infos = build_plugin_manager()
+        settings = Settings(base_dir=path)
+        return cls(path=path, settings=settings, hooks=Hooks(pm, infos), environ=dict(os.environ))
 
     @property
     def kinds(self) -> Mapping[str, ResourceKind]:
@@ -95,29 +108,44 @@ class Project:
     # Load -----------------------------------------------------------------------------------
 
     def load(self) -> DesiredState:
-        """Read and validate the YAML; every problem is raised at once, before any network."""
-        state = load_desired(
-            self.path, self.kinds, self.environ, secret_files=self.settings.secret_files
-        )
-        problems = check_ignore_rules(self.settings.ignore, state, self.kinds)
-        problems += self.hooks.validate(state, self.kinds)
-        problems += self._option_problems()
-        if problems:
-            raise ConfigError(sorted(problems, key=_problem_order))
-        return state
+        """Check the settings, read and check the YAML; raise every problem at once.
 
-    def _option_problems(self) -> list[Problem]:
-        """What each provider finds wrong in its table of the project settings."""
-        where = str(self.settings.source or self.settings.base_dir / SETTINGS_FILE)
-        problems = []
-        for provider in self.hooks.providers.values():
-            if provider.check_options is not None:
-                options = self.settings.providers.get(provider.name, {})
-                problems += [
-                    Problem(f"{where}: {message}", plugin=provider.name)
-                    for message in provider.check_options(options)
-                ]
-        return problems
+        Every stage runs whatever an earlier one found, so that one ``validate`` reports it
+        all: the settings (the core's tables, then each provider's and plugin's against its
+        schema), the YAML and each object's schema, then the plugins' cross-object checks on
+        the objects that passed their schema. No network.
+        """
+        kind_levels(self.kinds)  # references to unknown kinds, or in a cycle: a PluginError
+        settings = self.settings
+        options = option_problems(
+            settings,
+            self.hooks.providers,
+            # A local plugin left out (--no-local-plugins) still owns its table.
+            [
+                *self.hooks.plugin_names(),
+                *settings.disabled_plugins,
+                *(p.stem for p in settings.local_plugins),
+            ],
+            self.hooks.settings_schemas,
+        )
+        problems = [*self.settings_problems, *options]
+        # A plugin whose table has problems is configured with none: it is not used this run.
+        broken = {p.plugin for p in options if p.plugin is not None}
+        self.hooks.configure(
+            {k: v for k, v in settings.plugin_settings.items() if k not in broken},
+            settings.base_dir,
+        )
+        with gc_paused():
+            state, found = read_desired(
+                self.path, self.kinds, self.environ, secret_files=settings.secret_files
+            )
+            problems += found
+            problems += check_ignore_rules(settings.ignore, state, self.kinds)
+            problems += check_declared(state, self.kinds)
+            problems += self.hooks.validate(state, self.kinds)
+        if problems:
+            raise ConfigError(sorted(dict.fromkeys(problems), key=_problem_order))
+        return state
 
     # Refresh --------------------------------------------------------------------------------
 
@@ -147,6 +175,10 @@ class Project:
                 )
             yield
 
+    def needed_kinds(self, desired: DesiredState) -> list[str]:
+        """The kinds ``desired`` declares or tombstones, and the kinds they refer to."""
+        return needed_kinds(desired, self.kinds)
+
     @contextlib.asynccontextmanager
     async def sessions(self, kinds: Collection[str]) -> AsyncIterator[dict[str, ProviderSession]]:
         """Open one session per provider of ``kinds``, and map each kind to its session.
@@ -174,11 +206,26 @@ class Project:
             yield out
 
     async def refresh(
-        self, sessions: Mapping[str, ProviderSession]
+        self, sessions: Mapping[str, ProviderSession], desired: DesiredState | None = None
     ) -> dict[str, Sequence[LiveObject]]:
-        """Every live object of each kind that has a session, the kinds fetched concurrently."""
+        """The live objects of each kind that has a session, the kinds fetched concurrently.
+
+        Each kind ``desired`` declares is read within its :class:`Scope`, so that a provider
+        reads no more than the plan needs; a kind that is only referred to is read whole.
+        """
+        import asyncio  # loaded already: this runs in its event loop
+
+        started = time.monotonic()
         names = sorted(sessions)
-        listed = await asyncio.gather(*(sessions[n].list(self.kinds[n]) for n in names))
+        scope = scopes(desired, self.kinds) if desired is not None else {}
+        listed = await asyncio.gather(
+            *(sessions[n].list(self.kinds[n], scope.get(n)) for n in names)
+        )
+        log.info(
+            "refresh: %s in %.2fs",
+            ", ".join(f"{len(objs)} {n}(s)" for n, objs in zip(names, listed, strict=True)),
+            time.monotonic() - started,
+        )
         return dict(zip(names, listed, strict=True))
 
     # Plan and check -------------------------------------------------------------------------
@@ -197,7 +244,13 @@ class Project:
                 f"--target {', '.join(unknown)}: not declared in {self.path};"
                 " a target is KIND.NAME, e.g. institute.pe."
             )
-        return make_plan(desired, live, self.kinds, targets=targets, ignore=self.settings.ignore)
+        the_plan = make_plan(
+            desired, live, self.kinds, targets=targets, ignore=self.settings.ignore
+        )
+        problems = live_problems(the_plan, live, self.kinds)
+        if problems:
+            raise ConfigError(sorted(problems, key=_problem_order))
+        return the_plan
 
     def drift(
         self,
@@ -225,6 +278,20 @@ class Project:
         if refusals:
             raise PlanRefused(refusals)
 
+    def ready_to_apply(self, plan: Plan, refusals: Sequence[Refusal]) -> bool:
+        """Whether ``plan`` goes on to apply; raises PlanRefused when it was refused.
+
+        A refused plan and an empty one end the apply here: ``reconciler_after_apply`` is told
+        so (with the refusals, or with nothing to do) first.
+        """
+        if refusals:
+            self.hooks.after_apply(ApplyResult((), refusals=tuple(refusals)))
+            raise PlanRefused(refusals)
+        if plan.empty:
+            self.hooks.after_apply(ApplyResult(()))
+            return False
+        return True
+
     async def apply(
         self,
         plan: Plan,
@@ -233,7 +300,8 @@ class Project:
         on_outcome: OnOutcome | None = None,
         should_stop: Callable[[], str | None] | None = None,
     ) -> ApplyResult:
-        return await apply_plan(
+        started = time.monotonic()
+        result = await apply_plan(
             plan,
             sessions,
             self.kinds,
@@ -242,6 +310,8 @@ class Project:
             on_outcome=on_outcome,
             should_stop=should_stop,
         )
+        log.info("apply: %d change(s) in %.2fs", len(result.outcomes), time.monotonic() - started)
+        return result
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, int, str]:

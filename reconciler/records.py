@@ -1,7 +1,7 @@
 """The records that plugins hand to the core through the registration hooks.
 
 A plugin contributes a resource kind, a provider or a reporter by returning one of these frozen
-records from the matching ``reconciler_*`` hook; :mod:`reconciler.registry` collects them and
+records from the matching ``reconciler_*`` hook; :class:`reconciler.hooks.Hooks` collects them and
 refuses two records of the same name, naming both plugins. Callback shapes are ``Protocol``
 classes so that mypy checks a plugin's functions against them.
 """
@@ -27,6 +27,7 @@ from reconciler.model import (
 
 __all__ = [
     "ApplyResult",
+    "ApplyStatus",
     "ChangeOutcome",
     "DoctorRequest",
     "DoctorStep",
@@ -43,6 +44,7 @@ __all__ = [
     "Reporter",
     "ResourceKind",
     "SandboxFactory",
+    "Scope",
     "StepStatus",
 ]
 
@@ -74,6 +76,28 @@ class ResourceKind:
     fields as written in YAML, without the identity (which is the mapping key). Fields named in
     ``write_only`` are shown as ``(sensitive)`` everywhere; ``read_only`` fields are refused in
     YAML; ``deprecated`` maps a field to the advice given when YAML uses it.
+
+    Two rules need the live state and are checked when planning, before a plan is shown:
+    ``required_on_create`` names the fields that the service needs to create an object (a
+    create without one is a located error); ``unique`` maps a field whose value must be unique
+    among the live objects to the key it is compared by (``str.casefold`` for names compared
+    without case), so that a create or rename to a value a live object outside the plan holds
+    is a located error naming that object.
+
+    Between kinds and over an object's life:
+
+    - ``references`` maps a field to the kind it names by identity (``institute`` ->
+      ``institute``): the object referred to must be declared or live, and not a tombstone;
+      apply creates it first and skips the referring change when it failed.
+    - ``create_only`` maps a field that cannot change after create to the advice on how to
+      change it by hand; a plan that would change one is refused at its line. A create-only
+      field that is also write-only (a first password) is sent on create only, and must be
+      written as ``${env:NAME}``.
+    - ``can_delete`` is false when the service has no delete: a tombstone is then an error.
+    - ``secrets`` names fields of the service's answers that are credentials (``api_token``):
+      the provider drops them before anything is held, shown or written.
+    - ``declarable`` is false for a kind that is only read, to be referred to by name (a
+      single sign-on provider): it has no YAML section and no published schema.
     ``identity_schema`` is the JSON Schema of the identity (the mapping key): its ``pattern``
     and ``maxLength`` are checked at the key's line, and its ``description`` says the rule.
     """
@@ -88,11 +112,43 @@ class ResourceKind:
     deprecated: Mapping[str, str] = field(default_factory=dict)
     normalizers: Mapping[str, Normalizer] = field(default_factory=dict, repr=False)
     description: str = ""
+    required_on_create: frozenset[str] = frozenset()
+    unique: Mapping[str, Normalizer] = field(default_factory=dict, repr=False)
+    references: Mapping[str, str] = field(default_factory=dict)
+    create_only: Mapping[str, str] = field(default_factory=dict)
+    can_delete: bool = True
+    secrets: frozenset[str] = frozenset()
+    declarable: bool = True
     identity_schema: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def normalize(self, name: str, value: Any) -> Any:
         normalizer = self.normalizers.get(name)
         return value if normalizer is None else normalizer(value)
+
+    @property
+    def env_only(self) -> frozenset[str]:
+        """Fields whose value may only come from ``${env:NAME}``: write-only and create-only."""
+        return self.write_only.intersection(self.create_only)
+
+    def without_secrets(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` less the fields named in :attr:`secrets`: what a provider may keep."""
+        return {k: v for k, v in values.items() if k not in self.secrets}
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a config declares of one kind, so that a provider reads no more than a plan needs.
+
+    ``identities`` are the objects declared (tombstones included), ``fields`` every field the
+    YAML manages on any of them, and ``references`` maps each reference field to the
+    identities it names (``institute`` -> ``{"uu", "new-inst"}``). A provider may list less
+    than everything with it (the users of the institutes named, and no more); ``None`` in
+    its place means everything.
+    """
+
+    identities: frozenset[str] = frozenset()
+    fields: frozenset[str] = frozenset()
+    references: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +169,8 @@ class ProviderContext:
 class ProviderSession(Protocol):
     """An open connection to one provider; every call may raise a ``ProviderError``."""
 
-    async def list(self, kind: ResourceKind) -> Sequence[LiveObject]:
-        """Every live object of ``kind``, each exactly once."""
+    async def list(self, kind: ResourceKind, scope: Scope | None = None) -> Sequence[LiveObject]:
+        """Every live object of ``kind`` within ``scope`` (all of them when None), each once."""
         ...
 
     async def read(self, kind: ResourceKind, identity: str) -> LiveObject | None:
@@ -150,15 +206,19 @@ class Provider:
     """Reads and writes the live objects of some kinds.
 
     ``connect`` opens a session for one command run (an async context manager). ``sandbox``, if
-    the provider has a local emulator, starts it for ``--sandbox``. ``check_options``, if given,
-    checks the provider's settings table (``[providers.<name>]``) at ``validate``, before any
-    network call, and returns a message for each problem (an empty list when all is well).
+    the provider has a local emulator, starts it for ``--sandbox``. ``options_schema`` is the
+    JSON Schema (Draft 2020-12) of the provider's ``[providers.<name>]`` table: ``validate``
+    checks the table against it, located, so that a typo or an out-of-range value is an error
+    before any connection. ``check_options``, if given, checks what a schema cannot say about
+    the table, at ``validate`` too, and returns a message for each problem (an empty list when
+    all is well).
     """
 
     name: str
     kinds: tuple[str, ...]
     connect: Callable[[ProviderContext], contextlib.AbstractAsyncContextManager[ProviderSession]]
     sandbox: SandboxFactory | None = None
+    options_schema: Mapping[str, Any] | None = field(default=None, repr=False)
     check_options: Callable[[Mapping[str, Any]], Sequence[str]] | None = None
 
 
@@ -240,6 +300,8 @@ class Outcome(enum.Enum):
     STALE = "stale"
     UNKNOWN = "unknown"
     NOT_ATTEMPTED = "not attempted"
+    #: Not attempted: a change it depends on (its parent's create) failed or was skipped.
+    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,9 +320,34 @@ class ChangeOutcome:
     note: str | None = None
 
 
+class ApplyStatus(enum.Enum):
+    """How an apply ended, as ``reconciler_after_apply`` is told."""
+
+    NOTHING_TO_DO = "nothing-to-do"
+    REFUSED = "refused"
+    APPLIED = "applied"
+    PARTLY_FAILED = "partly-failed"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True, slots=True)
 class ApplyResult:
+    """What an apply did: one outcome per change, or the refusals that stopped it."""
+
     outcomes: tuple[ChangeOutcome, ...]
+    refusals: tuple[Refusal, ...] = ()
+
+    @property
+    def status(self) -> ApplyStatus:
+        if self.refusals:
+            return ApplyStatus.REFUSED
+        if not self.outcomes:
+            return ApplyStatus.NOTHING_TO_DO
+        if not self.failed:
+            return ApplyStatus.APPLIED
+        if self.count(Outcome.APPLIED):
+            return ApplyStatus.PARTLY_FAILED
+        return ApplyStatus.FAILED
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for o in self.outcomes if o.outcome is outcome)
@@ -271,7 +358,7 @@ class ApplyResult:
 
         A stale change (another run got there first) is not a failure: planning again settles it.
         """
-        unsettled = (Outcome.FAILED, Outcome.UNKNOWN, Outcome.NOT_ATTEMPTED)
+        unsettled = (Outcome.FAILED, Outcome.UNKNOWN, Outcome.NOT_ATTEMPTED, Outcome.SKIPPED)
         return any(o.outcome in unsettled for o in self.outcomes)
 
     def summary(self) -> str:
@@ -284,6 +371,7 @@ class ApplyResult:
             Outcome.UNKNOWN: "unknown",
             Outcome.NOT_ATTEMPTED: "not attempted",
             Outcome.STALE: "not made",
+            Outcome.SKIPPED: "skipped",
         }
         rest = [f"{self.count(o)} {label}" for o, label in labels.items() if self.count(o)]
         return f"{made}; {', '.join(rest)}" if rest else made

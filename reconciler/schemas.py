@@ -18,6 +18,7 @@ from reconciler.doctor import DOCTOR_SCHEMA
 from reconciler.driftfile import DRIFT_SCHEMA
 from reconciler.errors import PluginError
 from reconciler.planfile import PLAN_SCHEMA
+from reconciler.problem_report import VALIDATION_SCHEMA
 from reconciler.records import ResourceKind
 from reconciler.savedplan import SAVED_PLAN_SCHEMA
 from reconciler.snapshot import SNAPSHOT_SCHEMA
@@ -35,6 +36,8 @@ DRAFT_2020_12: Final = "https://json-schema.org/draft/2020-12/schema"
 
 _CONFIG_FILE: Final = "config.schema.json"
 _PLAN_FILE: Final = "plan.schema.json"
+_VALIDATION_FILE: Final = "validation.schema.json"
+_SETTINGS_FILE: Final = "settings.schema.json"
 _DRIFT_FILE: Final = "drift.schema.json"
 _SNAPSHOT_FILE: Final = "snapshot.schema.json"
 _SAVED_PLAN_FILE: Final = "saved-plan.schema.json"
@@ -125,11 +128,17 @@ def config_schema(kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
     }
 
 
-def published_schemas(kinds: Mapping[str, ResourceKind]) -> dict[str, dict[str, Any]]:
-    """Every published schema by file name: the config, the documents, and one per kind.
+def published_schemas(
+    kinds: Mapping[str, ResourceKind], settings: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Every published schema by file name: the config, the documents, settings, one per kind.
 
-    A kind whose file name would replace one of the reconciler's own is a :class:`PluginError`.
+    ``settings`` is the schema of ``reconciler.toml``
+    (:func:`reconciler.settings_schema.settings_schema`). A kind whose file name would replace
+    one of the reconciler's own is a :class:`PluginError`. Kinds that are only read, never
+    declared, have no schema.
     """
+    kinds = {name: kind for name, kind in kinds.items() if kind.declarable}
     schemas: dict[str, dict[str, Any]] = {
         _CONFIG_FILE: config_schema(kinds),
         _PLAN_FILE: copy.deepcopy(PLAN_SCHEMA),
@@ -137,7 +146,10 @@ def published_schemas(kinds: Mapping[str, ResourceKind]) -> dict[str, dict[str, 
         _DRIFT_FILE: copy.deepcopy(DRIFT_SCHEMA),
         _SNAPSHOT_FILE: copy.deepcopy(SNAPSHOT_SCHEMA),
         _DOCTOR_FILE: copy.deepcopy(DOCTOR_SCHEMA),
+        _VALIDATION_FILE: copy.deepcopy(dict(VALIDATION_SCHEMA)),
     }
+    if settings is not None:
+        schemas[_SETTINGS_FILE] = dict(settings)
     for name in sorted(kinds):
         file_name = f"{name}.schema.json"
         if file_name in schemas:

@@ -8,21 +8,26 @@ A plugin's own test suite gets these without importing anything::
 
     def test_cli(run_reconciler, write_config):
         path = write_config({"institutes.yaml": "institutes: {pe: {name: PE}}"})
-        result = run_reconciler("validate", str(path))
+        result = run_reconciler("validate", str(path), plugins=[("my-policy", my_policy)])
         assert result.exit_code == 0
+
+The fixtures load this project's built-in plugins and the plugins a test gives them, never
+the other packages installed beside it (:data:`~reconciler.plugins.AUTOLOAD_VAR`), so that a
+test suite means the same on every machine. A project's local plugin files (``[plugins]
+local``) load as they would in a real run.
 """
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from reconciler.hooks import Hooks
-from reconciler.plugins import build_plugin_manager
+from reconciler.plugins import AUTOLOAD_VAR, build_plugin_manager, given_plugins
 
 __all__ = ["CliResult", "reconciler_hooks", "run_reconciler", "write_config"]
 
@@ -42,7 +47,7 @@ def reconciler_hooks() -> Callable[..., Hooks]:
 
     def build(*plugins: tuple[str, object], builtins: bool = False) -> Hooks:
         group = "reconciler.plugins" if builtins else None
-        pm, infos = build_plugin_manager(entry_points_group=group, plugins=plugins)
+        pm, infos = build_plugin_manager(entry_points_group=group, plugins=plugins, autoload=False)
         return Hooks(pm, infos)
 
     return build
@@ -68,14 +73,19 @@ def write_config(tmp_path: Path) -> Callable[[Mapping[str, str]], Path]:
 def run_reconciler(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., CliResult]:
-    """Run ``reconciler ARGS…`` in-process; returns its exit code and what it printed."""
+    """Run ``reconciler ARGS…`` in-process; returns its exit code and what it printed.
+
+    ``plugins=[(name, module_or_object), ...]`` adds plugins to the built-ins for that run.
+    """
     from reconciler.cli import main
 
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv(AUTOLOAD_VAR, "1")
 
-    def run(*args: str) -> CliResult:
+    def run(*args: str, plugins: Sequence[tuple[str, object]] = ()) -> CliResult:
         capsys.readouterr()
-        code = main(list(args))
+        with given_plugins(plugins):
+            code = main(list(args))
         out, err = capsys.readouterr()
         return CliResult(code, out, err)
 

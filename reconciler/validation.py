@@ -16,17 +16,25 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any, Final, Protocol
-
-import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from reconciler.errors import PluginError
-from reconciler.fastschema import Validator, check_schema
+from reconciler.fastschema import Validator, schema_error
 from reconciler.model import SENSITIVE, Location
 from reconciler.records import Problem, ResourceKind
 
-__all__ = ["KindSchema", "Locator", "describe_value", "did_you_mean", "is_closed"]
+if TYPE_CHECKING:
+    # Imported where used: a run whose objects are all valid never loads jsonschema.
+    from jsonschema.exceptions import ValidationError
+
+__all__ = [
+    "KindSchema",
+    "Locator",
+    "describe_value",
+    "did_you_mean",
+    "is_closed",
+    "schema_message",
+]
 
 
 class Locator(Protocol):
@@ -59,13 +67,12 @@ class KindSchema:
     def __init__(self, kind: ResourceKind) -> None:
         self.kind = kind
         schema = kind.schema
-        try:
-            check_schema(schema)
-        except jsonschema.SchemaError as exc:
+        problem = schema_error(schema)
+        if problem is not None:
             raise PluginError(
                 f"the JSON Schema of kind {kind.name!r} (provider {kind.provider!r}) is not a"
-                f" valid Draft 2020-12 schema: {exc.message}; fix the plugin or disable it."
-            ) from None
+                f" valid Draft 2020-12 schema: {problem}; fix the plugin or disable it."
+            )
         self.validator = Validator(schema)
         properties = schema.get("properties")
         #: The fields YAML may set: the schema's properties (a defaults field applies to a
@@ -119,7 +126,7 @@ class KindSchema:
             path = tuple(error.absolute_path)
             secret = bool(path) and path[0] in sensitive
             shown, location = locate(path)
-            problems.append(Problem(f"{shown}: {_message(error, secret)}", location))
+            problems.append(Problem(f"{shown}: {schema_message(error, secret)}", location))
         return problems
 
     def check_field(
@@ -141,7 +148,7 @@ class KindSchema:
         problems = []
         for error in validator.iter_errors(value):
             shown, location = locate((name, *error.absolute_path))
-            problems.append(Problem(f"{shown}: {_message(error, sensitive)}", location))
+            problems.append(Problem(f"{shown}: {schema_message(error, sensitive)}", location))
         return problems
 
 
@@ -183,7 +190,7 @@ def _plural(count: Any, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _message(error: ValidationError, secret: bool) -> str:
+def schema_message(error: ValidationError, secret: bool) -> str:
     """jsonschema's error, rewritten as "expected …, got …" without leaking a secret."""
     rule = error.validator
     wanted: Any = error.validator_value
@@ -230,9 +237,11 @@ def _message(error: ValidationError, secret: bool) -> str:
         # pattern"); when none fits, name the types that would.
         fitting = [e for e in error.context if e.validator != "type"]
         if fitting:
+            from jsonschema.exceptions import best_match
+
             best = best_match(fitting)
             if best is not None:
-                return _message(best, secret)
+                return schema_message(best, secret)
         alternatives = wanted if isinstance(wanted, list) else []
         if alternatives and all(isinstance(a, dict) and "type" in a for a in alternatives):
             types = [t for a in alternatives for t in _as_list(a["type"])]

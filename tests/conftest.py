@@ -9,6 +9,12 @@ import pytest
 from reconciler import ResourceKind
 
 
+@pytest.fixture(autouse=True)
+def _sandbox_state_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: Any) -> None:
+    """``--sandbox`` keeps its state under XDG_STATE_HOME: never the user's, in tests."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state-home")))
+
+
 def _as_set(value: Any) -> Any:
     return frozenset(value) if isinstance(value, list | tuple) else value
 
@@ -42,3 +48,11 @@ def widget_kind() -> ResourceKind:
         write_only=frozenset({"secret"}),
         normalizers={"tags": _as_set, "size": _as_int},
     )
+
+
+@pytest.fixture(autouse=True)
+def _only_our_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Third-party plugins installed beside the project change nothing in its tests."""
+    from reconciler.plugins import AUTOLOAD_VAR
+
+    monkeypatch.setenv(AUTOLOAD_VAR, "1")

@@ -15,7 +15,7 @@ import pytest
 
 from reconciler.hooks import Hooks
 from reconciler.plugins import build_plugin_manager
-from reconciler.schemas import dump_schema, published_schemas
+from reconciler.schemas import dump_schema
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -24,7 +24,7 @@ SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 def expected() -> dict[str, str]:
     """The published schemas of the built-in kinds, loaded as a user's run loads them."""
     pm, infos = build_plugin_manager()
-    schemas = published_schemas(Hooks(pm, infos).resource_kinds)
+    schemas = Hooks(pm, infos).published_schemas()
     return {name: dump_schema(schema) for name, schema in schemas.items()}
 
 
@@ -47,7 +47,7 @@ def test_schema_files_are_fresh(expected: dict[str, str]) -> None:
 
 
 def test_the_built_in_kinds_and_the_documents_are_published(expected: dict[str, str]) -> None:
-    published = {"config", "plan", "saved-plan", "snapshot", "institute"}
+    published = {"config", "plan", "saved-plan", "snapshot", "settings", "institute"}
     assert {f"{name}.schema.json" for name in published} <= set(expected)
 
 

@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 import httpx
 
+from reconciler import waiting
 from reconciler.errors import (
     AuthenticationError,
     OutcomeUnknownError,
@@ -48,6 +49,8 @@ from reconciler_proctorexam.retry import (
     root_cause,
 )
 from reconciler_proctorexam.signing import render_value, signed_params, string_to_sign
+from reconciler_proctorexam.transport import SlotTransport
+from reconciler_proctorexam.user import UsersApi
 
 __all__ = ["ACCEPT", "PAGE_LIMIT", "ProctorExamClient", "Reply"]
 
@@ -67,6 +70,9 @@ T = TypeVar("T")
 #: Methods whose parameters always travel in the query string; DELETE's follow the
 #: ``delete_params`` reading (see :meth:`ProctorExamClient._in_query`); the others send JSON.
 _QUERY_METHODS = frozenset({"GET"})
+
+#: Parameters whose values are secrets, kept out of every message like the credentials.
+_SECRET_PARAMS = WRITE_ONLY | UsersApi.SECRET_PARAMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,7 @@ class ProctorExamClient:
             cap=settings.backoff_cap,
             max_retry_after=settings.max_retry_after,
         )
+        self._stats = _Stats(started=time.monotonic())
         self._semaphore = asyncio.Semaphore(settings.parallelism)
         self._pacer = Pacer(settings.rate_limit)
         self._secrets = (settings.credentials.token, settings.credentials.secret)
@@ -106,6 +113,7 @@ class ProctorExamClient:
         limits = httpx.Limits(
             max_connections=settings.parallelism, max_keepalive_connections=settings.parallelism
         )
+        verify = _verify(settings)
         self._http = httpx.AsyncClient(
             headers={
                 "Accept": ACCEPT,
@@ -113,11 +121,18 @@ class ProctorExamClient:
             },
             timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
             limits=limits,
-            verify=_verify(settings),
+            verify=verify,
             follow_redirects=False,
             # Proxy variables are for the outside world; the local sandbox is reached directly.
             trust_env=self._trust_env,
-            transport=transport,
+            # One connection per slot: requests never queue in httpcore's pool (transport.py).
+            transport=transport
+            or SlotTransport(
+                settings.parallelism,
+                verify=verify,
+                trust_env=self._trust_env,
+                tls=httpx.URL(settings.base_url).scheme == "https",
+            ),
         )
 
     def __repr__(self) -> str:
@@ -136,36 +151,62 @@ class ProctorExamClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        stats = self._stats
+        if stats.requests:
+            log.info(
+                "%s: %d request%s (%d retried, %d paused by 429) in %.2fs",
+                self.settings.host,
+                stats.requests,
+                "" if stats.requests == 1 else "s",
+                stats.retries,
+                stats.pauses,
+                time.monotonic() - stats.started,
+            )
 
     # Institutes -----------------------------------------------------------------------------
 
     async def list_institutes(self) -> list[dict[str, Any]]:
-        """Every institute exactly once: page 1, then the other pages concurrently.
+        """Every institute exactly once (see :meth:`list_all`)."""
+        return await self.list_all("/institutes", "institutes")
 
-        Pages shift when an institute is deleted during the walk, so the result is de-duplicated
+    async def list_all(
+        self,
+        path: str,
+        key: str,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        address: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every item of a paginated list exactly once: page 1, then the others concurrently.
+
+        Pages shift when an item is deleted during the walk, so the result is de-duplicated
         by id, and the walk starts again when the total reported by the pages changed under it.
         """
-        institutes: dict[Any, dict[str, Any]] = {}
+
+        def page_of(page: int) -> Coroutine[Any, Any, Reply]:
+            params = {"page": page, "limit": PAGE_LIMIT}
+            return self._call("GET", path, params, path_params=path_params, address=address)
+
+        items: dict[Any, dict[str, Any]] = {}
         for _ in range(_LISTING_ROUNDS):
-            first = await self._call("GET", "/institutes", {"page": 1, "limit": PAGE_LIMIT})
+            first = await page_of(1)
             pages = _page_count(first)
             if pages is None:
-                replies = await self._walk_sequentially(first)
+                # Without pagination headers: follow pages until one is not full.
+                replies = [first]
+                while len(_items(replies[-1], key)) >= PAGE_LIMIT:
+                    replies.append(await page_of(len(replies) + 1))
             else:
-                rest = await _gather(
-                    self._call("GET", "/institutes", {"page": page, "limit": PAGE_LIMIT})
-                    for page in range(2, pages + 1)
-                )
-                replies = [first, *rest]
-            institutes = {}
+                replies = [first, *await _gather(page_of(p) for p in range(2, pages + 1))]
+            items = {}
             for reply in replies:
-                for item in _items(reply, "institutes"):
-                    institutes.setdefault(item.get("id"), item)
+                for item in _items(reply, key):
+                    items.setdefault(item.get("id"), item)
             totals = {reply.headers.get("X-Pagination-Item-Count") for reply in replies}
             if len(totals) <= 1:
                 break
-            log.debug("the institutes changed during the listing; walking it again")
-        return list(institutes.values())
+            log.debug("the %s changed during the listing; walking it again", key)
+        return list(items.values())
 
     async def find_institute(self, short_name: str) -> dict[str, Any] | None:
         """The institute with this ``short_name``, if any (the API has no filter: list, find)."""
@@ -228,18 +269,26 @@ class ProctorExamClient:
         params: Mapping[str, Any],
         *,
         path_id: str | None = None,
+        path_params: Mapping[str, str] | None = None,
         address: str | None = None,
         confirm: Recover | None = None,
         absent_is_done: bool = False,
     ) -> Reply:
         """Send until an answer, retrying what is safe to retry; raise a ProviderError.
 
-        ``confirm`` marks a request that must not be sent again once it may have reached the
-        service (a POST): it looks for the request's effect instead. ``absent_is_done`` takes a
-        404 after such an attempt as the effect (a DELETE's).
+        ``path_params`` fill the path's ``{name}`` slots (``path_id`` is ``{id}``); they are
+        signed like every other parameter. ``confirm`` marks a request that must not be sent
+        again once it may have reached the service (a POST): it looks for the request's effect
+        instead. ``absent_is_done`` takes a 404 after such an attempt as the effect (a
+        DELETE's).
         """
+        # A root collection (no path parameter) always exists: a 404 there is a wrong base URL.
+        collection = "{" not in path
+        in_path = dict(path_params or {})
         if path_id is not None:
-            path = path.format(id=quote(path_id, safe=""))
+            in_path["id"] = path_id
+        if in_path:
+            path = path.format(**{k: quote(v, safe="") for k, v in in_path.items()})
         what = f"{method} {path}"
         try:
             string_to_sign(params)
@@ -248,13 +297,13 @@ class ProctorExamClient:
         secrets = (
             *self._secrets,
             # Write-only values are secrets too: kept out of every message, like the credentials.
-            *(str(v) for k, v in params.items() if k in WRITE_ONLY and v is not None),
+            *(str(v) for k, v in params.items() if k in _SECRET_PARAMS and v is not None),
         )
         may_have_happened = False
         attempt = 0
         while True:
             attempt += 1
-            result = await self._attempt(method, path, params, path_id, secrets)
+            result = await self._attempt(method, path, params, in_path, secrets)
             retry_after: float | None = None
             if isinstance(result, httpx.Response):
                 status = result.status_code
@@ -282,6 +331,7 @@ class ProctorExamClient:
                         secrets=secrets,
                         attempts=attempt,
                         hint=self._reading_hint(method, status, params),
+                        collection=collection,
                     )
                 if confirm is not None and status not in NOT_PROCESSED_STATUSES:
                     return await self._confirm(confirm, what, address, f"answered {status}")
@@ -294,8 +344,14 @@ class ProctorExamClient:
                         address=address,
                     )
                 if status == 429 and retry_after is not None:
-                    # Too many requests: the whole client slows down, not only this task.
+                    # This request waits; the whole client too if 429s are crowding (Pacer).
                     self._pacer.pause(retry_after)
+                    self._stats.pauses += 1
+                    log.info(
+                        "%s answered 429: pausing every request for %.2fs (Retry-After)",
+                        what,
+                        retry_after,
+                    )
                 elif status not in NOT_PROCESSED_STATUSES:
                     may_have_happened = True
                 reason = f"answered {status}"
@@ -311,7 +367,8 @@ class ProctorExamClient:
 
     async def _pause(self, what: str, reason: str, attempt: int, retry_after: float | None) -> None:
         delay = self._policy.delay(attempt, retry_after)
-        log.debug(
+        self._stats.retries += 1
+        log.info(
             "%s %s (attempt %d of %d); retrying in %.2fs",
             what,
             reason,
@@ -319,7 +376,8 @@ class ProctorExamClient:
             self._policy.max_attempts,
             delay,
         )
-        await asyncio.sleep(delay)
+        # During an apply the change's slot goes to another change meanwhile.
+        await waiting.wait(delay)
 
     async def _confirm(
         self, confirm: Recover, what: str, address: str | None, reason: str
@@ -374,7 +432,7 @@ class ProctorExamClient:
         method: str,
         path: str,
         params: Mapping[str, Any],
-        path_id: str | None,
+        in_path: Mapping[str, str],
         secrets: Iterable[str],
     ) -> httpx.Response | tuple[Failure, str]:
         """One signed request. Returns the response, or how it failed (never raises httpx's)."""
@@ -383,32 +441,39 @@ class ProctorExamClient:
             await self._pacer.wait()
             # Signed at the last moment, inside the slot: a fresh nonce and an honest timestamp
             # for every attempt, however long it queued.
-            to_sign = dict(params) if path_id is None else {**params, "id": path_id}
             signed = signed_params(
-                to_sign, self.settings.credentials.secret, lists=self.settings.list_rendering
+                {**params, **in_path},
+                self.settings.credentials.secret,
+                lists=self.settings.list_rendering,
             )
             if self._in_query(method):
-                # The path id is signed but travels in the path, not again in the query.
-                query = {
-                    k: render_value(v)
-                    for k, v in signed.items()
-                    if not (k == "id" and path_id is not None)
-                }
+                # Path parameters are signed but travel in the path, not again in the query.
+                query = {k: render_value(v) for k, v in signed.items() if k not in in_path}
                 request = self._http.build_request(method, url, params=query)
             else:
                 request = self._http.build_request(method, url, json=signed)
-            try:
-                # The whole request, answer included, within ``timeout``: httpx's own timeout
-                # bounds each read, which a server dripping a byte at a time never trips.
-                async with asyncio.timeout(self.settings.timeout):
-                    return await self._receive(request)
-            except TimeoutError:
-                return Failure.AMBIGUOUS, f"no complete answer within {self.settings.timeout:g}s"
-            except _TooLarge as exc:
-                return Failure.FATAL, str(exc)
-            except httpx.HTTPError as exc:
-                # Described here and dropped: httpx's exceptions hold the request, body and all.
-                return classify_exception(exc), self._describe(exc, secrets)
+            self._stats.requests += 1
+            sent = time.monotonic()
+            result = await self._exchange(request, secrets)
+            _log_request(method, path, params, result, sent)
+            return result
+
+    async def _exchange(
+        self, request: httpx.Request, secrets: Iterable[str]
+    ) -> httpx.Response | tuple[Failure, str]:
+        """Send one built request; its answer, or how it failed (never raises httpx's)."""
+        try:
+            # The whole request, answer included, within ``timeout``: httpx's own timeout
+            # bounds each read, which a server dripping a byte at a time never trips.
+            async with asyncio.timeout(self.settings.timeout):
+                return await self._receive(request)
+        except TimeoutError:
+            return Failure.AMBIGUOUS, f"no complete answer within {self.settings.timeout:g}s"
+        except _TooLarge as exc:
+            return Failure.FATAL, str(exc)
+        except httpx.HTTPError as exc:
+            # Described here and dropped: httpx's exceptions hold the request, body and all.
+            return classify_exception(exc), self._describe(exc, secrets)
 
     async def _receive(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` and read its answer, refusing one above ``max_response_bytes``."""
@@ -492,15 +557,15 @@ class ProctorExamClient:
                 " machine's DNS settings"
             )
         tls = root_cause(exc, ssl.SSLError)
-        if tls is not None:
-            why = (
-                getattr(tls, "verify_message", None) or getattr(tls, "reason", None) or "TLS error"
-            )
+        if isinstance(tls, ssl.SSLCertVerificationError):
             return (
-                f"the TLS certificate of {host} could not be verified ({why}). If the service"
-                " uses a private certificate authority, name its PEM file with ca_bundle under"
-                " [providers.proctorexam], or REQUESTS_CA_BUNDLE / SSL_CERT_FILE"
+                f"the TLS certificate of {host} could not be verified ({tls.verify_message})."
+                " If the service uses a private certificate authority, name its PEM file with"
+                " ca_bundle under [providers.proctorexam], or REQUESTS_CA_BUNDLE / SSL_CERT_FILE"
             )
+        if tls is not None:
+            why = getattr(tls, "reason", None) or type(tls).__name__
+            return f"the TLS handshake with {host} failed ({why}); is it an https:// address?"
         if self._proxy is not None and (isinstance(exc, httpx.ProxyError) or dns is not None):
             return f"could not connect through the proxy {self._proxy}"
         timeout = f"{self.settings.connect_timeout:g}s"
@@ -521,17 +586,6 @@ class ProctorExamClient:
         # Others (a malformed header, say) may quote what was sent: name them, nothing more.
         return type(exc).__name__
 
-    async def _walk_sequentially(self, first: Reply) -> list[Reply]:
-        """Without pagination headers: follow pages until one is not full."""
-        replies = [first]
-        page = 1
-        while len(_items(replies[-1], "institutes")) >= PAGE_LIMIT:
-            page += 1
-            replies.append(
-                await self._call("GET", "/institutes", {"page": page, "limit": PAGE_LIMIT})
-            )
-        return replies
-
 
 async def _once(content: bytes) -> AsyncIterator[bytes]:
     yield content
@@ -543,6 +597,44 @@ class _TooLarge(Exception):
 
 #: What :func:`_decode` returns for a body that is not JSON (``None`` is valid JSON).
 _UNREADABLE: Any = object()
+
+
+@dataclass(slots=True)
+class _Stats:
+    """What one client did, logged when it closes: once per phase (refresh, apply)."""
+
+    started: float
+    requests: int = 0
+    retries: int = 0
+    pauses: int = 0
+
+
+#: Parameters a request line may show: paging, never a signature, nonce, timestamp or value.
+_LOGGED_PARAMS = ("page", "limit")
+
+
+def _log_request(
+    method: str,
+    path: str,
+    params: Mapping[str, Any],
+    result: httpx.Response | tuple[Failure, str],
+    sent: float,
+) -> None:
+    """At ``-vv``: ``GET /institutes page=2 limit=300 -> 200 in 12 ms``, and nothing secret.
+
+    The path holds only the API id; the body's field names are shown, never their values.
+    """
+    if not log.isEnabledFor(logging.DEBUG):
+        return
+    if method in _QUERY_METHODS:
+        shown = " ".join(f"{k}={params[k]}" for k in _LOGGED_PARAMS if k in params)
+    else:
+        shown = f"fields: {', '.join(sorted(params))}" if params else ""
+    outcome = str(result.status_code) if isinstance(result, httpx.Response) else result[1]
+    elapsed = (time.monotonic() - sent) * 1000
+    log.debug(
+        "%s %s%s -> %s in %.0f ms", method, path, f" {shown}" if shown else "", outcome, elapsed
+    )
 
 
 def _decode(response: httpx.Response) -> Any:

@@ -43,6 +43,7 @@ from reconciler.records import ProviderContext
 
 __all__ = [
     "BASE_URL_VAR",
+    "OPTIONS_SCHEMA",
     "READINGS",
     "SECRET_KEY_VAR",
     "TOKEN_VAR",
@@ -321,6 +322,62 @@ _NUMBER_OPTIONS: Mapping[str, tuple[float, bool]] = {
     "backoff_cap": (0.0, False),
     "max_retry_after": (0.0, False),
     "max_response_bytes": (1024, True),
+}
+
+_NUMBER_HELP: Mapping[str, str] = {
+    "timeout": "Seconds to wait for each request.",
+    "connect_timeout": "Seconds to wait for a connection.",
+    "max_response_bytes": "The largest response body read, in bytes.",
+    "max_retries": "Retries of a request that failed in a way worth retrying.",
+    "rate_limit": "Requests per second at most (none by default).",
+    "backoff": "Seconds before the first retry; doubled each time.",
+    "backoff_cap": "Seconds between retries at most.",
+    "max_retry_after": "The longest Retry-After (seconds) the client waits for.",
+}
+
+#: The JSON Schema of ``[providers.proctorexam]``: the one place the provider's options are
+#: declared. ``validate`` checks the table against it (a typo, a wrong type or an out-of-range
+#: value is a located error); a new option is a new property here.
+OPTIONS_SCHEMA: Mapping[str, Any] = {
+    "type": "object",
+    "properties": {
+        "base_url": {
+            "description": f"The API address; {BASE_URL_VAR} wins over it.",
+            "type": "string",
+            "pattern": "^https?://",
+        },
+        "credentials_file": {
+            "description": "A file of KEY=value lines with the token and secret key.",
+            "type": "string",
+            "minLength": 1,
+        },
+        "allow_insecure_http": {
+            "description": "Allow plain http:// to a host other than this machine.",
+            "type": "boolean",
+        },
+        "ca_bundle": {
+            "description": "A PEM file of the certificate authorities to trust.",
+            "type": "string",
+            "minLength": 1,
+        },
+        # Refused by check_readings, which says where it belongs (the sandbox).
+        "timestamp_window": {"description": "Not a client setting: see the sandbox's option."},
+        # Our readings of the contract: their values are checked by check_readings, which
+        # says how to find the right one.
+        **{
+            name: {"description": f"Our reading: one of {', '.join(accepted)}.", "type": "string"}
+            for name, accepted in READINGS.items()
+        },
+        **{
+            name: {
+                "description": _NUMBER_HELP.get(name, ""),
+                "type": "integer" if integer else "number",
+                "minimum": minimum,
+            }
+            for name, (minimum, integer) in _NUMBER_OPTIONS.items()
+        },
+    },
+    "additionalProperties": False,
 }
 
 

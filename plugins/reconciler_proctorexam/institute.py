@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from reconciler.model import DesiredObject, DesiredState, Location
-from reconciler.records import Problem, ResourceKind
+from reconciler.model import Action, DesiredObject, DesiredState, Location, Plan
+from reconciler.records import Problem, Refusal, ResourceKind
 from reconciler_proctorexam.confusables import skeleton
 from reconciler_proctorexam.languages import language_tag_problem
 
@@ -28,6 +28,8 @@ __all__ = [
     "institute_kind",
     "institute_schema",
     "language_set",
+    "live_look_alikes",
+    "name_key",
     "whole_number",
 ]
 
@@ -184,6 +186,11 @@ def language_set(value: Any) -> Any:
     return frozenset(str(item).strip() for item in items if str(item).strip())
 
 
+def name_key(value: Any) -> Any:
+    """How ProctorExam compares names for uniqueness: case and runs of spaces aside."""
+    return " ".join(value.split()).casefold() if isinstance(value, str) else value
+
+
 def institute_kind() -> ResourceKind:
     """The ``institute`` kind as the plugin registers it."""
     return ResourceKind(
@@ -204,6 +211,10 @@ def institute_kind() -> ResourceKind:
             "token_value": whole_number,
         },
         description="A ProctorExam institute (tenant): e-mails, languages, proctoring, callbacks.",
+        # Documented: a create needs name (422 otherwise) and names are unique (422 "has
+        # already been taken"). Our reading: compared without case, as check_institutes does.
+        required_on_create=frozenset({"name"}),
+        unique={"name": name_key},
         identity_schema=SHORT_NAME_SCHEMA,
     )
 
@@ -222,7 +233,7 @@ def check_institutes(state: DesiredState, kinds: Mapping[str, ResourceKind]) -> 
     for obj in institutes:
         name = obj.fields.get("name")
         if isinstance(name, str):
-            key = " ".join(name.split()).casefold()
+            key = name_key(name)
             first = first_by_name.setdefault(key, obj)
             if first is not obj:
                 # A name read through ${env:...} is a secret: never quoted.
@@ -243,6 +254,29 @@ def check_institutes(state: DesiredState, kinds: Mapping[str, ResourceKind]) -> 
         problems.extend(_language_problems(obj))
     problems.extend(_look_alikes(state))
     return problems
+
+
+def live_look_alikes(plan: Plan) -> list[Refusal]:
+    """A create whose short_name looks like a live institute's that the YAML does not manage
+    (``pe`` live, ``pe`` with a Cyrillic e planned): refused, since it is almost always a typo
+    that would make a second institute beside the intended one."""
+    live = {skeleton(ref.identity): ref.identity for ref in plan.unmanaged if ref.kind == KIND}
+    refusals: list[Refusal] = []
+    for change in plan.changes:
+        if change.kind != KIND or change.action is not Action.CREATE:
+            continue
+        twin = live.get(skeleton(change.identity))
+        if twin is not None and twin != change.identity:
+            refusals.append(
+                Refusal(
+                    f"short_name {change.identity!a} looks like the live institute"
+                    f" {twin!a} but is a different name; a look-alike is almost always a"
+                    " typo: use the live spelling, or rename one of them.",
+                    plugin=_PLUGIN,
+                    address=change.address,
+                )
+            )
+    return refusals
 
 
 def _look_alikes(state: DesiredState) -> list[Problem]:

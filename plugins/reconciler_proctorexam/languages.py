@@ -7,6 +7,7 @@ tag the user most likely meant.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["ISO_639_1", "language_tag_problem"]
@@ -26,11 +27,13 @@ ISO_639_1 = frozenset(_ISO_639_1_CODES.split())
 _SUBTAGS = re.compile(r"[A-Za-z0-9]+")
 
 
+@functools.lru_cache(maxsize=1024)
 def language_tag_problem(tag: str) -> str | None:
     """What is wrong with ``tag`` (a sentence with a suggestion), or ``None`` if it looks right.
 
     A tag is a language (two or three lower-case letters), then optionally a script (four
     letters, ``Latn``) and a region (two upper-case letters or three digits), joined by ``-``.
+    Cached: a config names a handful of tags thousands of times.
     """
     parts = re.split(r"[-_]", tag)
     if not 1 <= len(parts) <= 3 or not all(_SUBTAGS.fullmatch(p) for p in parts):

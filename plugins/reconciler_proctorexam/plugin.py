@@ -1,4 +1,5 @@
-"""The ``proctorexam`` plugin: the institute kind, its provider, checks and the sandbox command.
+"""The ``proctorexam`` plugin: the institute and user kinds, their provider, checks and the
+sandbox command.
 
 Registered through the ``reconciler.plugins`` entry point like any third-party plugin. The
 sandbox (uvicorn, starlette) is imported only when it is used, so that ``plan`` against the
@@ -17,15 +18,18 @@ from reconciler import (
     DesiredState,
     DoctorRequest,
     DoctorStep,
+    Plan,
     Problem,
     Provider,
+    Refusal,
     ResourceKind,
     hookimpl,
 )
 from reconciler.settings import load_settings
 from reconciler_proctorexam.config import READINGS
-from reconciler_proctorexam.institute import check_institutes, institute_kind
+from reconciler_proctorexam.institute import check_institutes, institute_kind, live_look_alikes
 from reconciler_proctorexam.provider import NAME, provider
+from reconciler_proctorexam.user import check_users, identity_provider_kind, user_kind
 
 
 @contextlib.contextmanager
@@ -41,7 +45,7 @@ def _sandbox(config_dir: Path, *, reset: bool) -> Iterator[Mapping[str, str]]:
 
 @hookimpl
 def reconciler_resource_kinds() -> Sequence[ResourceKind]:
-    return [institute_kind()]
+    return [institute_kind(), user_kind(), identity_provider_kind()]
 
 
 @hookimpl
@@ -53,7 +57,12 @@ def reconciler_providers() -> Sequence[Provider]:
 def reconciler_validate(
     state: DesiredState, kinds: Mapping[str, ResourceKind]
 ) -> Sequence[Problem]:
-    return check_institutes(state, kinds)
+    return [*check_institutes(state, kinds), *check_users(state, kinds)]
+
+
+@hookimpl
+def reconciler_check_plan(plan: Plan, kinds: Mapping[str, ResourceKind]) -> Sequence[Refusal]:
+    return live_look_alikes(plan)
 
 
 @hookimpl

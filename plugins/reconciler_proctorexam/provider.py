@@ -1,4 +1,5 @@
-"""The ``proctorexam`` provider: a :class:`ProviderSession` for the ``institute`` kind.
+"""The ``proctorexam`` provider: one :class:`ProviderSession` for institutes, users and the
+identity providers users name (the last two in :mod:`.user_provider`).
 
 A live institute becomes a :class:`LiveObject` whose identity is its ``short_name``, whose ref
 is its API id and whose fingerprint is its ``updated_at`` (a hash of the object when the
@@ -8,9 +9,7 @@ has seen in a listing and reads one institute by id when it can, listing only wh
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import hashlib
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence, Set
 from contextlib import AbstractAsyncContextManager
@@ -24,14 +23,26 @@ from reconciler.records import (
     ProviderSession,
     ResourceKind,
     SandboxFactory,
+    Scope,
 )
-from reconciler_proctorexam.config import check_readings, resolve_settings
+from reconciler_proctorexam.config import OPTIONS_SCHEMA, check_readings
 from reconciler_proctorexam.institute import DEPRECATED, KIND, WRITABLE
+from reconciler_proctorexam.user import IDP_KIND
+from reconciler_proctorexam.user import KIND as USER_KIND
 
 if TYPE_CHECKING:
+    import asyncio
+
     from reconciler_proctorexam.client import ProctorExamClient
 
-__all__ = ["NAME", "InstituteSession", "connect", "live_institute", "provider"]
+__all__ = [
+    "NAME",
+    "InstituteSession",
+    "ProctorExamSession",
+    "connect",
+    "live_institute",
+    "provider",
+]
 
 NAME = "proctorexam"
 
@@ -42,7 +53,12 @@ _Listing = list[dict[str, Any]]
 def provider(sandbox: SandboxFactory | None = None) -> Provider:
     """The provider record the plugin registers; ``sandbox`` starts the local emulator."""
     return Provider(
-        name=NAME, kinds=(KIND,), connect=connect, sandbox=sandbox, check_options=check_readings
+        name=NAME,
+        kinds=(KIND, USER_KIND, IDP_KIND),
+        connect=connect,
+        sandbox=sandbox,
+        options_schema=OPTIONS_SCHEMA,
+        check_options=check_readings,
     )
 
 
@@ -51,6 +67,7 @@ def connect(context: ProviderContext) -> AbstractAsyncContextManager[ProviderSes
     # Imported here: httpx is most of this plugin's import time, and validate, schema and
     # plugins never open a session.
     from reconciler_proctorexam.client import ProctorExamClient
+    from reconciler_proctorexam.config import resolve_settings
 
     return _session(ProctorExamClient(resolve_settings(context)))
 
@@ -58,13 +75,15 @@ def connect(context: ProviderContext) -> AbstractAsyncContextManager[ProviderSes
 @contextlib.asynccontextmanager
 async def _session(client: ProctorExamClient) -> AsyncIterator[ProviderSession]:
     async with client:
-        yield InstituteSession(client)
+        yield ProctorExamSession(client)
 
 
 def live_institute(institute: Mapping[str, Any]) -> LiveObject:
     """An API institute object as a :class:`LiveObject`."""
     fingerprint = institute.get("updated_at")
     if not isinstance(fingerprint, str) or not fingerprint:
+        import hashlib
+
         canonical = json.dumps(institute, sort_keys=True, separators=(",", ":"), default=str)
         fingerprint = "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     return LiveObject(
@@ -84,15 +103,31 @@ class InstituteSession:
         # short_name -> id, from listings and writes: a read by identity then costs one GET.
         self._ids: dict[str, str] = {}
         self._listing: asyncio.Future[_Listing] | None = None
+        # Whether a whole listing was read in this session: an institute it did not hold (one
+        # a plan is about to create) is then known not to exist, without listing again.
+        self._listed = False
 
     def __repr__(self) -> str:
         return f"InstituteSession({self.client!r})"
 
-    async def list(self, kind: ResourceKind) -> Sequence[LiveObject]:
+    async def list(self, kind: ResourceKind, scope: Scope | None = None) -> Sequence[LiveObject]:
         _check_kind(kind)
-        objects = [live_institute(item) for item in await self.client.list_institutes()]
-        self._ids = {o.identity: o.ref for o in objects}
-        return objects
+        return await self.listing()
+
+    async def listing(self) -> Sequence[LiveObject]:
+        """Every institute, as live objects. A refresh lists institutes and users at once: the
+        users' look-ups of their institute share this listing instead of sending another."""
+        return [live_institute(item) for item in await self._shared_listing()]
+
+    async def id_of(self, short_name: str) -> str | None:
+        """The API id of the institute ``short_name``: known, or from this session's listing."""
+        if short_name not in self._ids and not self._listed:
+            await self._shared_listing()
+        return self._ids.get(short_name)
+
+    def short_name_of(self, institute_id: str) -> str | None:
+        """The short_name of a known institute id (from this session's listing or writes)."""
+        return next((s for s, known in self._ids.items() if known == institute_id), None)
 
     async def read(self, kind: ResourceKind, identity: str) -> LiveObject | None:
         _check_kind(kind)
@@ -121,11 +156,14 @@ class InstituteSession:
         Reads of several unseen institutes at once (a saved plan's staleness check) then cost
         one listing, not one each. A read that starts after it finished starts a new one.
         """
+        import asyncio  # loaded already: this runs in its event loop
+
         if self._listing is None:
             self._listing = asyncio.ensure_future(self.client.list_institutes())
             self._listing.add_done_callback(self._listing_done)
         items = await asyncio.shield(self._listing)
         self._ids.update((str(i.get("short_name", "")), str(i.get("id", ""))) for i in items)
+        self._listed = True
         return items
 
     def _listing_done(self, task: asyncio.Future[_Listing]) -> None:
@@ -193,3 +231,49 @@ def _wire_values(identity: str, values: Mapping[str, Any]) -> dict[str, Any]:
             )
         payload[name] = sorted(value) if isinstance(value, Set) else value
     return payload
+
+
+class ProctorExamSession:
+    """The provider's session: each kind's calls go to the session that serves it."""
+
+    def __init__(self, client: ProctorExamClient) -> None:
+        from reconciler_proctorexam.user_provider import UserSession
+
+        self.institutes = InstituteSession(client)
+        self.users = UserSession(client, self.institutes)
+        self._by_kind: dict[str, ProviderSession] = {
+            KIND: self.institutes,
+            USER_KIND: self.users,
+            IDP_KIND: self.users,
+        }
+
+    def __repr__(self) -> str:
+        return f"ProctorExamSession({self.institutes.client!r})"
+
+    def _for(self, kind: ResourceKind) -> ProviderSession:
+        session = self._by_kind.get(kind.name)
+        if session is None:
+            raise ProviderError(
+                f"the proctorexam provider does not serve the kind {kind.name!r}; check which"
+                " plugin claims that kind (reconciler plugins)."
+            )
+        return session
+
+    async def list(self, kind: ResourceKind, scope: Scope | None = None) -> Sequence[LiveObject]:
+        return await self._for(kind).list(kind, scope)
+
+    async def read(self, kind: ResourceKind, identity: str) -> LiveObject | None:
+        return await self._for(kind).read(kind, identity)
+
+    async def create(
+        self, kind: ResourceKind, identity: str, values: Mapping[str, Any]
+    ) -> LiveObject:
+        return await self._for(kind).create(kind, identity, values)
+
+    async def update(
+        self, kind: ResourceKind, live: LiveObject, values: Mapping[str, Any]
+    ) -> LiveObject:
+        return await self._for(kind).update(kind, live, values)
+
+    async def delete(self, kind: ResourceKind, live: LiveObject) -> None:
+        await self._for(kind).delete(kind, live)

@@ -2,16 +2,28 @@
 
 A minimum interval between request starts is enough here: the client never needs bursts, and a
 steady pace keeps it under a service's per-second limit without learning it from 429s first.
-The shared pause lets one ``Retry-After`` hold back every task of the client, not only the one
-that received it.
+
+A 429 holds back the request that got it: it waits out its ``Retry-After`` before its retry
+(:mod:`reconciler_proctorexam.retry`). The other requests go on, unless 429s come close
+together: when at least :data:`PAUSE_AFTER` of them, and at least half of the requests
+started, fall within :data:`WINDOW` seconds, the service is limiting this client as a whole,
+and every request of the client is held back for the ``Retry-After``. A stray 429 (a busy
+moment, a shared gateway) then costs one request a pause, not the whole run; a real limit
+still stops the client at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 
-__all__ = ["Pacer"]
+__all__ = ["PAUSE_AFTER", "WINDOW", "Pacer"]
+
+#: How many 429s within :data:`WINDOW` seconds, at least half of the requests started in it,
+#: pause the whole client.
+PAUSE_AFTER = 3
+WINDOW = 1.0
 
 
 class Pacer:
@@ -21,6 +33,8 @@ class Pacer:
         self._interval = 0.0 if rate is None else 1.0 / rate
         self._next = 0.0
         self._paused_until = 0.0
+        self._starts: deque[float] = deque()
+        self._refusals: deque[float] = deque()
 
     async def wait(self) -> None:
         """Sleep until this request may start. Turns are taken in call order, without a lock:
@@ -29,9 +43,29 @@ class Pacer:
         start = max(now, self._next, self._paused_until)
         if self._interval:
             self._next = start + self._interval
+        starts = self._starts
+        starts.append(start)
+        while starts[0] < now - WINDOW:
+            starts.popleft()
         if start > now:
             await asyncio.sleep(start - now)
 
     def pause(self, seconds: float) -> None:
-        """Hold every request back for ``seconds`` from now (a 429's ``Retry-After``)."""
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        """A 429 with ``Retry-After: seconds`` arrived; pause the client if 429s are crowding.
+
+        The request that got it waits on its own, whatever this decides.
+        """
+        now = time.monotonic()
+        since = now - WINDOW
+        for times in (self._starts, self._refusals):
+            while times and times[0] < since:
+                times.popleft()
+        self._refusals.append(now)
+        refused = len(self._refusals)
+        if refused >= PAUSE_AFTER and refused * 2 >= len(self._starts):
+            self._paused_until = max(self._paused_until, now + seconds)
+
+    @property
+    def paused(self) -> bool:
+        """Whether every request is being held back now."""
+        return time.monotonic() < self._paused_until

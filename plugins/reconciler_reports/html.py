@@ -120,11 +120,8 @@ def render_html(plan: Plan, refusals: Sequence[Refusal], options: RenderOptions)
     if plan.unmanaged:
         help_text = "On the service, not in the configuration: left alone."
         body.append(_heading("unmanaged", "Unmanaged", len(plan.unmanaged), help_text))
-        rows = (
-            [_object_cell(r.address, None), f"<td><code>{_e(r.ref)}</code></td>"]
-            for r in plan.unmanaged
-        )
-        body.append(_table(["object", "ref"], ([_tr(cells)] for cells in rows)))
+        rows = ([_tr([_object_cell(r.address, None), _ref(r.ref)])] for r in plan.unmanaged)
+        body.append(_table(["object", "ref"], rows))
     return _page("reconciler plan", body)
 
 

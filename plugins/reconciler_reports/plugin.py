@@ -1,22 +1,35 @@
-"""The ``reports`` plugin: registers the text, JSON, Markdown and HTML formats.
+"""The ``reports`` plugin: registers the text, JSON, Markdown, HTML and GitHub formats.
 
-Each format renders both plans and drift reports. The plugin is registered through the
-``reconciler.plugins`` entry point like any third-party plugin, so a user can disable it by
-name and bring renderers of their own under the same names.
+Each format renders both plans and drift reports, except github (plans only). The plugin is
+registered through the ``reconciler.plugins`` entry point like any third-party plugin, so a
+user can disable it by name and bring renderers of their own under the same names.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
+from typing import Any
 
 from reconciler import hookimpl
 from reconciler.records import Reporter
-from reconciler_reports.html import render_html, render_html_drift
-from reconciler_reports.json_format import render_json, render_json_drift
-from reconciler_reports.markdown import render_markdown, render_markdown_drift
-from reconciler_reports.text import render_text, render_text_drift
 
 __all__ = ["reconciler_reporters"]
+
+
+def _lazy(module: str, name: str) -> Any:
+    """The renderer ``name`` of ``reconciler_reports.<module>``, imported when first called.
+
+    Every command registers every format; only the one asked for is loaded (``validate``
+    loads none).
+    """
+
+    def render(*args: Any, **kwargs: Any) -> Any:
+        renderer = getattr(importlib.import_module(f"reconciler_reports.{module}"), name)
+        return renderer(*args, **kwargs)
+
+    render.__name__ = name
+    return render
 
 
 @hookimpl
@@ -24,14 +37,14 @@ def reconciler_reporters() -> Sequence[Reporter]:
     return [
         Reporter(
             name="text",
-            render_plan=render_text,
-            render_drift=render_text_drift,
+            render_plan=_lazy("text", "render_text"),
+            render_drift=_lazy("text", "render_text_drift"),
             description="Terraform-style, for people; coloured on a terminal.",
         ),
         Reporter(
             name="json",
-            render_plan=render_json,
-            render_drift=render_json_drift,
+            render_plan=_lazy("json_format", "render_json"),
+            render_drift=_lazy("json_format", "render_json_drift"),
             description=(
                 "The versioned documents (schemas/plan.schema.json, schemas/drift.schema.json),"
                 " for machines."
@@ -39,14 +52,19 @@ def reconciler_reporters() -> Sequence[Reporter]:
         ),
         Reporter(
             name="markdown",
-            render_plan=render_markdown,
-            render_drift=render_markdown_drift,
+            render_plan=_lazy("markdown", "render_markdown"),
+            render_drift=_lazy("markdown", "render_markdown_drift"),
             description="For pull-request comments and job summaries; within 65,000 characters.",
         ),
         Reporter(
             name="html",
-            render_plan=render_html,
-            render_drift=render_html_drift,
+            render_plan=_lazy("html", "render_html"),
+            render_drift=_lazy("html", "render_html_drift"),
             description="One self-contained page: inline CSS, no script.",
+        ),
+        Reporter(
+            name="github",
+            render_plan=_lazy("github", "render_github"),
+            description="The text plan plus GitHub Actions annotations on the YAML lines.",
         ),
     ]

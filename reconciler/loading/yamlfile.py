@@ -1,8 +1,9 @@
 """Reading one YAML file into plain Python values and a table of where each one was written.
 
 ruamel.yaml's round-trip loader keeps every location but is about ten times slower than
-libyaml, and even its C composer resolves scalars in Python. The events of its C parser are
-cheap, so the values are built here straight from the events: mappings become ``dict`` (keys
+libyaml, and even its C composer resolves scalars in Python. libyaml's events are cheap (PyYAML's
+binding of it is preferred, see :func:`_event_source`), so the values are built here straight
+from the events: mappings become ``dict`` (keys
 are always text: every key in a config file is a name), sequences ``list``, plain scalars are
 read by the YAML 1.2 core schema (:mod:`reconciler.loading.scalars`). Beside the value, a
 :data:`Tree` of ``(line, column)`` pairs mirrors it, so that any error can point at the key or
@@ -15,23 +16,12 @@ the limit) stops the file, keeping what was found before it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Final, TypeAlias
-
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import (
-    AliasEvent,
-    DocumentStartEvent,
-    MappingEndEvent,
-    MappingStartEvent,
-    ScalarEvent,
-    SequenceEndEvent,
-    SequenceStartEvent,
-    StreamEndEvent,
-)
-from ruamel.yaml.reader import ReaderError
 
 from reconciler.loading.limits import Limits
 from reconciler.loading.scalars import MAP_TAG, SEQ_TAG, TagError, resolve_plain, resolve_tagged
@@ -124,21 +114,88 @@ def _not_utf8(name: str, data: bytes, offset: int) -> ParsedFile:
     )
 
 
-def _event_source(pure_python: bool) -> tuple[Callable[[str], Callable[[], Any]], bool]:
-    """How to get a parser's ``get_event`` for a text, and whether its reader positions count
-    bytes (libyaml) or characters. Chosen before parsing: the Python reader may already fail
-    while it is being built, and its error must be located in characters.
+@dataclass(frozen=True, slots=True)
+class _Events:
+    """A YAML event source: how to start it on a text, its event classes and its errors.
+
+    ``byte_positions``: whether its reader errors count bytes (libyaml) or characters.
     """
+
+    start: Callable[[str], Callable[[], Any]]
+    byte_positions: bool
+    kinds: Any  # the event classes, by role: .scalar, .mapping_start, ...
+    marked_error: type[Exception]
+    reader_error: type[Exception]
+    error: type[Exception]
+
+
+def _kinds(events: Any) -> SimpleNamespace:
+    return SimpleNamespace(
+        scalar=events.ScalarEvent,
+        mapping_start=events.MappingStartEvent,
+        sequence_start=events.SequenceStartEvent,
+        mapping_end=events.MappingEndEvent,
+        sequence_end=events.SequenceEndEvent,
+        alias=events.AliasEvent,
+        document_start=events.DocumentStartEvent,
+        stream_end=events.StreamEndEvent,
+    )
+
+
+@functools.cache
+def _event_source(pure_python: bool) -> _Events:
+    """The fastest source of events there is, chosen before parsing (the Python reader may
+    already fail while it is being built, and its error must be located in characters).
+
+    All three read the same YAML into the same events with the same error texts: the first two
+    are libyaml itself. PyYAML's binding builds its event objects about twice as fast as
+    ruamel.yaml's, so it is preferred; ruamel.yaml's binding comes next, and its pure-Python
+    parser is the fallback where neither C extension exists.
+    """
+    if not pure_python:
+        try:
+            import yaml
+            from yaml._yaml import CParser
+        except ImportError:  # pragma: no cover - PyYAML without libyaml on this platform
+            pass
+        else:
+            return _Events(
+                lambda text: CParser(text).get_event,
+                True,
+                _kinds(yaml.events),
+                yaml.MarkedYAMLError,
+                yaml.reader.ReaderError,
+                yaml.YAMLError,
+            )
+    from ruamel.yaml import events
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
+
+    kinds = _kinds(events)
     if not pure_python:
         try:
             from ruamel.yaml.cyaml import CBaseLoader
         except ImportError:  # pragma: no cover - ruamel.yaml.clib is missing on this platform
             pass
         else:
-            return (lambda text: CBaseLoader(text).get_event), True
+            return _Events(
+                lambda text: CBaseLoader(text).get_event,
+                True,
+                kinds,
+                MarkedYAMLError,
+                ReaderError,
+                YAMLError,
+            )
     from ruamel.yaml.loader import BaseLoader
 
-    return (lambda text: BaseLoader(text).parser.get_event), False
+    return _Events(
+        lambda text: BaseLoader(text).parser.get_event,
+        False,
+        kinds,
+        MarkedYAMLError,
+        ReaderError,
+        YAMLError,
+    )
 
 
 class _Stop(Exception):
@@ -208,9 +265,14 @@ def parse_text(text: str, name: str, limits: Limits, *, pure_python: bool = Fals
         frame[3] = _NO_KEY
 
     complete = False
-    start_parser, byte_positions = _event_source(pure_python)
+    source = _event_source(pure_python)
+    kinds = source.kinds
+    ScalarEvent, AliasEvent = kinds.scalar, kinds.alias
+    MappingStartEvent, SequenceStartEvent = kinds.mapping_start, kinds.sequence_start
+    MappingEndEvent, SequenceEndEvent = kinds.mapping_end, kinds.sequence_end
+    DocumentStartEvent, StreamEndEvent = kinds.document_start, kinds.stream_end
     try:
-        get_event = start_parser(text)
+        get_event = source.start(text)
         while True:
             event = get_event()
             cls = type(event)
@@ -304,16 +366,17 @@ def parse_text(text: str, name: str, limits: Limits, *, pure_python: bool = Fals
                 break
     except _Stop:
         pass
-    except MarkedYAMLError as exc:
+    except source.marked_error as exc:
         problems.append(_syntax_problem(exc, name))
-    except ReaderError as exc:
-        line, col = _position(text, exc.position, byte_positions)
+    except source.reader_error as exc:
+        error: Any = exc
+        line, col = _position(text, error.position, source.byte_positions)
         problem(
-            f"YAML syntax error: unacceptable character #x{exc.character:04x}: {exc.reason}",
+            f"YAML syntax error: unacceptable character #x{error.character:04x}: {error.reason}",
             line,
             col,
         )
-    except YAMLError as exc:  # pragma: no cover - every ruamel error above carries a mark
+    except source.error as exc:  # pragma: no cover - every error above carries a mark
         problem(f"YAML syntax error: {exc}", 1, 1)
     if not root or not complete:
         return ParsedFile(name, None, None, complete, problems=tuple(problems))
@@ -321,7 +384,8 @@ def parse_text(text: str, name: str, limits: Limits, *, pure_python: bool = Fals
     return ParsedFile(name, value, tree, complete, line, col, tuple(problems))
 
 
-def _syntax_problem(exc: MarkedYAMLError, name: str) -> Problem:
+def _syntax_problem(exc: Any, name: str) -> Problem:
+    """A located syntax error, from either library's ``MarkedYAMLError`` (the same fields)."""
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     message = f"YAML syntax error: {exc.problem or exc.context}"

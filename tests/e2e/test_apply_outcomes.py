@@ -74,15 +74,19 @@ def test_a_failing_change_mid_apply_exits_4_and_the_rest_are_applied(
     aimed_at: Callable[..., Sandbox], write_config: Callable[..., Any], run_reconciler: Run
 ) -> None:
     sandbox = aimed_at(seed=SEED)
-    # "Old" is taken by an institute the YAML does not manage: the service refuses the create.
+    # "Old" passes the plan's checks: the plan renames institute.old away from it. Applied one
+    # change at a time in plan order, the create of "clash" comes before that rename, and the
+    # service refuses it: a name swap takes two runs.
     path = write_config(
         {
+            "reconciler.toml": "[apply]\nparallelism = 1\n",
             "i.yaml": """
             institutes:
               a: {reminder_emails_enabled: true}
               c: {reminder_emails_enabled: true}
               clash: {name: Old}
-            """
+              old: {name: Older}
+            """,
         }
     )
     result = run_reconciler("apply", str(path), "--auto-approve")
@@ -91,7 +95,7 @@ def test_a_failing_change_mid_apply_exits_4_and_the_rest_are_applied(
     assert "has already been taken" in result.stderr
     assert "institute.a: updated" in result.stderr
     assert "institute.c: updated" in result.stderr
-    assert "Applied: 0 created, 2 updated, 0 deleted; 1 failed." in result.stderr
+    assert "Applied: 0 created, 3 updated, 0 deleted; 1 failed." in result.stderr
     state = {i["short_name"]: i for i in sandbox.institutes()}
     assert state["a"]["reminder_emails_enabled"] is True
     assert "clash" not in state
@@ -104,11 +108,25 @@ def test_a_failing_change_mid_apply_exits_4_and_the_rest_are_applied(
 def test_every_change_failing_is_exit_1(
     aimed_at: Callable[..., Sandbox], write_config: Callable[..., Any], run_reconciler: Run
 ) -> None:
-    aimed_at(seed=SEED)
-    path = write_config({"i.yaml": "institutes:\n  clash: {name: Old}\n"})
+    sandbox = aimed_at(seed=SEED)
+    path = write_config(
+        {
+            "reconciler.toml": '[plugins]\nlocal = ["freeze.py"]\n',
+            "freeze.py": """
+            from reconciler import ReconcilerError, hookimpl
+
+            @hookimpl
+            def reconciler_before_change(change):
+                raise ReconcilerError("frozen for the exam week")
+            """,
+            "i.yaml": "institutes:\n  a: {name: Alpha2}\n",
+        }
+    )
     result = run_reconciler("apply", str(path), "--auto-approve")
     assert result.exit_code == 1
+    assert "institute.a: update failed: frozen for the exam week" in result.stderr
     assert "none of 1 change(s) could be made" in result.stderr
+    assert writes(sandbox) == []
 
 
 def test_apply_without_a_terminal_needs_auto_approve(

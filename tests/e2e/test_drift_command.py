@@ -370,3 +370,26 @@ def test_a_3000_object_plan_is_cut_to_65000_characters_at_an_object_boundary(
     assert drift.exit_code == 2
     assert len(drift.stdout) <= 65_000
     assert "of 3,000 objects are not shown" in drift.stdout
+
+
+def test_schema_drift_prints_the_published_schema(run_reconciler: Run) -> None:
+    result = run_reconciler("schema", "drift")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == DRIFT_SCHEMA
+    published = Path(__file__).resolve().parents[2] / "schemas" / "drift.schema.json"
+    assert result.stdout == published.read_text()
+
+
+def test_an_unknown_ignore_key_is_located_at_validate(
+    write_config: Callable[..., Path], run_reconciler: Run
+) -> None:
+    path = write_config(
+        {
+            "i.yaml": "institutes:\n  pe: {name: PE}\n",
+            "reconciler.toml": '[safety]\nallow_delete = false\n\n[ignore]\nobject = ["x"]\n',
+        }
+    )
+    result = run_reconciler("validate", str(path))
+    assert result.exit_code == 1
+    assert f"{path}/reconciler.toml:5:1: unknown key 'object' in [ignore]" in result.stderr
+    assert "expected fields or objects" in result.stderr

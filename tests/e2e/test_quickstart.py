@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reconciler.testing import CliResult
+from reconciler_proctorexam.sandbox.local import state_path
 
 Run = Callable[..., CliResult]
 
@@ -15,20 +16,22 @@ def test_plan_apply_plan_converges(quickstart: Path, run_reconciler: Run) -> Non
     path = str(quickstart)
     first = run_reconciler("plan", path, "--sandbox", "--detailed-exitcode")
     assert first.exit_code == 2, first.stderr
-    assert "Plan: 1 to create, 2 to update, 0 to delete." in first.stdout
+    assert "Plan: 2 to create, 3 to update, 0 to delete." in first.stdout
     assert "~ exam_link_emails_enabled: true -> false" in first.stdout
     assert "institute.legacy" in first.stdout  # unmanaged: reported, never touched
 
     applied = run_reconciler("apply", path, "--sandbox", "--auto-approve")
     assert applied.exit_code == 0, applied.stderr
     assert "institute.new-campus: created" in applied.stderr
-    assert "Apply complete: 1 created, 2 updated, 0 deleted." in applied.stderr
+    assert "Apply complete: 2 created, 3 updated, 0 deleted." in applied.stderr
 
     again = run_reconciler("plan", path, "--sandbox", "--detailed-exitcode")
     assert again.exit_code == 0, again.stdout + again.stderr
     assert "No changes" in again.stdout
 
-    state = json.loads((quickstart / ".sandbox-state.json").read_text())
+    assert not (quickstart / ".sandbox-state.json").exists()
+    assert f"Sandbox state: {state_path(quickstart)}" in applied.stderr
+    state = json.loads(state_path(quickstart).read_text())
     by_short = {i["short_name"]: i for i in state["institutes"]}
     assert by_short["pe"]["exam_link_emails_enabled"] is False
     assert sorted(by_short["pe"]["custom_languages"]) == ["fr-FR", "no-NO"]
@@ -40,7 +43,7 @@ def test_reset_sandbox_starts_again_from_the_seed(quickstart: Path, run_reconcil
     path = str(quickstart)
     assert run_reconciler("apply", path, "--sandbox", "--auto-approve").exit_code == 0
     reset = run_reconciler("plan", path, "--sandbox", "--reset-sandbox")
-    assert "Plan: 1 to create, 2 to update, 0 to delete." in reset.stdout
+    assert "Plan: 2 to create, 3 to update, 0 to delete." in reset.stdout
 
 
 def test_json_plan_to_a_file(quickstart: Path, run_reconciler: Run, tmp_path: Path) -> None:
@@ -51,11 +54,13 @@ def test_json_plan_to_a_file(quickstart: Path, run_reconciler: Run, tmp_path: Pa
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     document = json.loads(out.read_text())
-    assert document["summary"] == {"create": 1, "update": 2, "delete": 0}
+    assert document["summary"] == {"create": 2, "update": 3, "delete": 0}
     assert [c["address"] for c in document["changes"]] == [
         "institute.new-campus",
         "institute.pe",
         "institute.uu",
+        "user.alice@uu.example",
+        "user.dirk@new-campus.example",
     ]
 
 
@@ -65,10 +70,10 @@ def test_the_saved_plan_quick_start_applies_the_file_once(
     path, plan_file = str(quickstart), str(tmp_path / "plan.json")
     saved = run_reconciler("plan", path, "--sandbox", "--out", plan_file)
     assert saved.exit_code == 0, saved.stderr
-    assert "Plan: 1 to create, 2 to update, 0 to delete." in saved.stdout
+    assert "Plan: 2 to create, 3 to update, 0 to delete." in saved.stdout
     applied = run_reconciler("apply", plan_file, "--sandbox")
     assert applied.exit_code == 0, applied.stderr
-    assert "Apply complete: 1 created, 2 updated, 0 deleted." in applied.stderr
+    assert "Apply complete: 2 created, 3 updated, 0 deleted." in applied.stderr
     again = run_reconciler("plan", path, "--sandbox", "--detailed-exitcode")
     assert again.exit_code == 0, again.stdout + again.stderr
     refused = run_reconciler("apply", plan_file, "--sandbox")

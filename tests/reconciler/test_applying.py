@@ -103,9 +103,10 @@ def test_a_create_refused_for_its_values_stays_a_failure(
     write_config: Callable[..., Path],
 ) -> None:
     sandbox = proctorexam_sandbox_factory(seed=SEED)
-    # "Alpha" is the name of institute a: the service refuses it, and "new" does not exist.
-    project = project_for(sandbox, write_config({"i.yaml": "institutes:\n  new: {name: Alpha}\n"}))
-    outcome = _outcomes(plan_and_apply(project))["new"]
+    # "Zeta" is free when the plan is made and taken before the apply: the service refuses it.
+    project = project_for(sandbox, write_config({"i.yaml": "institutes:\n  new: {name: Zeta}\n"}))
+    taken = lambda: sandbox.add_institute({"short_name": "z", "name": "Zeta"})  # noqa: E731
+    outcome = _outcomes(plan_and_apply(project, between=taken))["new"]
     assert outcome.outcome is Outcome.FAILED
     assert "has already been taken" in (outcome.error or "")
 

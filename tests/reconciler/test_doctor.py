@@ -101,7 +101,7 @@ def test_a_doctor_returning_something_else_names_the_provider(
 ) -> None:
     toy = Toy("all good")  # type: ignore[arg-type]
     with pytest.raises(
-        PluginError, match="plugin 'toy': reconciler_doctor returned 'all good' for provider 'toy'"
+        PluginError, match=r"plugin 'toy' \(given directly\): reconciler_doctor returned 'all good'"
     ):
         run_doctor(reconciler_hooks(("toy", toy)), Settings(), {})
 

@@ -159,3 +159,48 @@ def test_a_subschema_keeps_its_references_to_the_root() -> None:
     assert field.is_valid(["a", "b"])
     assert not field.is_valid(["A"])
     assert [e.message for e in field.iter_errors(["A"])] == ["'A' does not match '^[a-z]+$'"]
+
+
+def _refused_by_reference(schema: dict[str, Any]) -> str | None:
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        return exc.message
+    return None
+
+
+def _refused_by_check(schema: dict[str, Any]) -> str | None:
+    return fastschema.schema_error(schema)
+
+
+BROKEN_SCHEMAS = [
+    {"type": "strin"},
+    {"minimum": "x"},
+    {"properties": []},
+    {"required": "a"},
+    {"pattern": "("},
+    {"pattern": "\\p{L}"},
+    {"properties": {"a": {"pattern": "[a-"}}},
+    {"patternProperties": {"(": {}}},
+    {"additionalProperties": 3},
+    {"items": {"type": 1}},
+    {"$defs": {"a": {"type": "x"}}},
+    {"minLength": -1},
+    {"uniqueItems": "yes"},
+]
+FINE_SCHEMAS = [
+    {"pattern": "(?<=a)b"},
+    {"format": "nope"},
+    {"enum": []},
+    {"const": {"pattern": "("}},
+]
+
+
+@pytest.mark.parametrize("schema", BROKEN_SCHEMAS + FINE_SCHEMAS, ids=repr)
+def test_a_schema_is_refused_exactly_when_jsonschema_refuses_it(schema: dict[str, Any]) -> None:
+    assert _refused_by_check(schema) == _refused_by_reference(schema)
+
+
+def test_every_shipped_schema_passes_the_check() -> None:
+    for path in SHIPPED:
+        assert fastschema.schema_error(_load(path)) is None, path.name

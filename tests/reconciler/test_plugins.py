@@ -96,7 +96,8 @@ def test_a_registration_hook_must_return_records(reconciler_hooks: HooksFactory)
         return ["text"]
 
     hooks = reconciler_hooks(("bad", plugin_with(reconciler_reporters=reconciler_reporters)))
-    with pytest.raises(PluginError, match="plugin 'bad': reconciler_reporters returned 'text'"):
+    message = r"plugin 'bad' \(given directly\): reconciler_reporters returned 'text' \(a str\)"
+    with pytest.raises(PluginError, match=message + ", not a Reporter"):
         hooks.reporters  # noqa: B018
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reconciler import SettingsError
-from reconciler.settings import load_settings
+from reconciler.settings import load_settings, read_settings
 
 
 def test_no_file_gives_the_defaults(tmp_path: Path) -> None:
@@ -35,15 +35,54 @@ def test_a_full_file_is_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[aply]\nparallelism = 2\n", r"unknown table \[aply\]"),
-        ("[apply]\nparalelism = 2\n", "unknown key.*paralelism"),
-        ("[apply]\nparallelism = true\n", "apply.parallelism must be int"),
+        ("[aply]\nparallelism = 2\n", r":1:1: unknown table \[aply\]; did you mean 'apply'\?"),
+        ("[apply]\nparalelism = 2\n", ":2:1: apply.paralelism is not a setting; did you mean"),
+        ("[apply]\nparallelism = true\n", ":2:1: apply.parallelism must be a whole number"),
         ("[apply]\nparallelism = 0\n", "at least 1"),
         ("[safety]\nmax_change_share = 2\n", r"must be in \(0, 1\]"),
-        ("[apply\n", "not valid TOML"),
+        ("[apply\n", ":1:7: not valid TOML"),
+        ("[providers]\nproctorexam = 1\n", ":2:1: providers.proctorexam is not a table"),
     ],
 )
 def test_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / "reconciler.toml").write_text(text)
     with pytest.raises(SettingsError, match=message):
         load_settings(tmp_path)
+
+
+def test_every_problem_comes_out_at_once_each_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "reconciler.toml").write_text(
+        "# settings\n"
+        "[apply]\n"
+        "parallelism = 0\n"
+        "\n"
+        "[safety]\n"
+        "allow_delete = 'yes'\n"
+        "max_change_sahre = 0.5\n"
+        "[plugins]\n"
+        "local = 'one.py'\n"
+        "[plugin.mine]\n"
+    )
+    settings, problems = read_settings(tmp_path)
+    toml = tmp_path / "reconciler.toml"
+    assert [str(p) for p in problems] == [
+        f"{toml}:3:1: apply.parallelism must be at least 1, not 0",
+        f"{toml}:6:1: safety.allow_delete must be true or false, not 'yes'",
+        f"{toml}:7:1: safety.max_change_sahre is not a setting; did you mean 'max_change_share'?"
+        " (under [safety]: allow_delete, max_change_share)",
+        f"{toml}:9:1: plugins.local must be a list of strings, not 'one.py'",
+        f"{toml}:10:1: unknown table [plugin]; did you mean 'plugins'? (tables: [apply],"
+        " [ignore], [plugins], [providers], [safety])",
+    ]
+    assert (settings.parallelism, settings.allow_delete) == (4, False)
+
+
+def test_plugin_tables_are_kept_for_their_plugins(tmp_path: Path) -> None:
+    (tmp_path / "reconciler.toml").write_text(
+        '[plugins]\nlocal = []\n\n[plugins.notify]\nurl = "https://x"\n'
+    )
+    settings, problems = read_settings(tmp_path)
+    assert problems == []
+    assert settings.plugin_settings == {"notify": {"url": "https://x"}}
+    assert str(settings.locate("plugins", "notify", "url")).endswith("reconciler.toml:5:1")
+    assert str(settings.locate("plugins", "notify", "nope")).endswith("reconciler.toml:4:1")

@@ -33,7 +33,11 @@ def run_session(
 
 def test_provider_record() -> None:
     record = provider()
-    assert (record.name, record.kinds, record.sandbox) == ("proctorexam", ("institute",), None)
+    assert (record.name, record.kinds, record.sandbox) == (
+        "proctorexam",
+        ("institute", "user", "identity_provider"),
+        None,
+    )
 
 
 def test_round_trip(proctorexam_sandbox: Sandbox, context_for: ContextFor) -> None:
@@ -165,7 +169,7 @@ def test_never_writes_deprecated_or_read_only_fields(
 
 def test_other_kinds_are_refused(proctorexam_sandbox: Sandbox, context_for: ContextFor) -> None:
     other = ResourceKind(name="exam", section="exams", provider="x", schema={}, identity="id")
-    with pytest.raises(ProviderError, match="serves only the 'institute' kind"):
+    with pytest.raises(ProviderError, match="does not serve the kind 'exam'"):
         run_session(context_for(proctorexam_sandbox.base_url), lambda s: s.list(other))
     assert proctorexam_sandbox.requests == []
 

@@ -19,7 +19,9 @@ def test_text_matches_golden(drift: DriftReport, golden: Callable[[str, str], No
 
 
 def test_json_matches_golden(drift: DriftReport, golden: Callable[[str, str], None]) -> None:
-    golden("drift.json", render_json_drift(drift, RenderOptions()))
+    golden(
+        "drift.json", render_json_drift(drift, RenderOptions(color=True))
+    )  # a terminal: indented
 
 
 def test_json_is_the_drift_document_and_validates(drift: DriftReport) -> None:

@@ -13,13 +13,24 @@ from reconciler import Action, Change, FieldChange, LiveRef, Plan, RenderOptions
 from reconciler.planfile import PLAN_FORMAT_VERSION, PLAN_SCHEMA, plan_to_document
 from reconciler_reports.json_format import render_json
 
+#: On a terminal the document is indented for people; the golden files show that form.
+TERMINAL = RenderOptions(color=True)
+
 
 def test_plan_matches_golden(plan: Plan, golden: Callable[[str, str], None]) -> None:
-    golden("plan.json", render_json(plan, (), RenderOptions()))
+    golden("plan.json", render_json(plan, (), TERMINAL))
+
+
+def test_off_a_terminal_the_same_document_is_compact(plan: Plan) -> None:
+    compact = render_json(plan, (), RenderOptions())
+    assert json.loads(compact) == json.loads(render_json(plan, (), TERMINAL))
+    assert compact.count("\n") == 1
+    assert compact.endswith("}\n")
+    assert ", " not in compact.replace('", "', "")  # no padding between items
 
 
 def test_empty_plan_matches_golden(golden: Callable[[str, str], None]) -> None:
-    golden("empty.json", render_json(Plan(changes=(), live_count=3), (), RenderOptions()))
+    golden("empty.json", render_json(Plan(changes=(), live_count=3), (), TERMINAL))
 
 
 def test_output_is_the_plan_document_and_validates(plan: Plan) -> None:
@@ -41,15 +52,16 @@ def test_output_is_the_plan_document_and_validates(plan: Plan) -> None:
 
 
 def test_layout_is_two_space_indent_with_a_trailing_newline(plan: Plan) -> None:
-    text = render_json(plan, (), RenderOptions())
+    text = render_json(plan, (), TERMINAL)
     assert text.startswith('{\n  "format_version": ')
     assert text.endswith("}\n")
     assert not text.endswith("\n\n")
 
 
-def test_colour_and_width_do_not_change_the_output(plan: Plan) -> None:
+def test_width_does_not_change_the_output_and_a_terminal_only_its_layout(plan: Plan) -> None:
+    assert render_json(plan, (), RenderOptions(width=20)) == render_json(plan, (), RenderOptions())
     assert render_json(plan, (), RenderOptions(color=True, width=20)) == render_json(
-        plan, (), RenderOptions()
+        plan, (), TERMINAL
     )
 
 
@@ -100,8 +112,10 @@ def test_the_reports_plugin_registers_every_format_for_plans_and_drift() -> None
 
     pm, infos = build_plugin_manager(entry_points_group=None, plugins=[("reports", plugin)])
     reporters = Hooks(pm, infos).reporters
-    assert sorted(reporters) == ["html", "json", "markdown", "text"]
-    assert all(r.renders == ("plan", "drift") for r in reporters.values())
+    assert sorted(reporters) == ["github", "html", "json", "markdown", "text"]
+    both = {name for name, r in reporters.items() if r.renders == ("plan", "drift")}
+    assert both == {"html", "json", "markdown", "text"}
+    assert reporters["github"].renders == ("plan",)
     empty = Plan(changes=())
     assert reporters["json"].render_plan(empty, (), RenderOptions()).startswith("{")
     assert reporters["text"].render_plan(empty, (), RenderOptions()).startswith("No changes.")

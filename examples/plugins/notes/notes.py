@@ -33,6 +33,7 @@ from reconciler import (
     ProviderContext,
     ProviderSession,
     ResourceKind,
+    Scope,
     hookimpl,
 )
 
@@ -66,13 +67,15 @@ def reconciler_resource_kinds() -> Sequence[ResourceKind]:
             schema=NOTE_SCHEMA,
             identity="slug",
             description="A note kept in a local JSON file.",
+            # A note cannot be created without its text: a located error at plan, not at apply.
+            required_on_create=frozenset({"text"}),
         )
     ]
 
 
 @hookimpl
 def reconciler_providers() -> Sequence[Provider]:
-    return [Provider(name="notes", kinds=(KIND,), connect=connect)]
+    return [Provider(name="notes", kinds=(KIND,), connect=connect, options_schema=OPTIONS_SCHEMA)]
 
 
 @contextlib.asynccontextmanager
@@ -100,7 +103,8 @@ class NoteSession:
         fingerprint = json.dumps(fields, sort_keys=True)
         return LiveObject(KIND, slug, slug, dict(fields), fingerprint=fingerprint)
 
-    async def list(self, kind: ResourceKind) -> Sequence[LiveObject]:
+    async def list(self, kind: ResourceKind, scope: Scope | None = None) -> Sequence[LiveObject]:
+        # ``scope`` says which notes the config declares; a file is cheap to read whole.
         return [self._live(slug, fields) for slug, fields in sorted(self._load().items())]
 
     async def read(self, kind: ResourceKind, identity: str) -> LiveObject | None:

@@ -72,3 +72,32 @@ def test_a_tombstone_deletes_a_note(
 
     assert result.exit_code == 0, result.stderr
     assert "rules" not in json.loads((config / "live-notes.json").read_text())
+
+
+@pytest.mark.usefixtures("no_proctorexam")
+def test_a_note_to_create_without_text_is_located_at_plan(
+    run_reconciler: Callable[..., CliResult], write_config: Callable[..., Path]
+) -> None:
+    config = write_config(
+        {"reconciler.toml": SETTINGS, "notes.yaml": "notes:\n  x: {pinned: true}\n"}
+    )
+    result = run_reconciler("plan", str(config))
+    assert result.exit_code == 1
+    assert (
+        f"{config}/notes.yaml:2:3: note.x does not exist yet and cannot be created without"
+        " 'text'" in result.stderr
+    )
+    assert not (config / "live-notes.json").exists()
+
+
+def test_a_typo_in_the_provider_table_is_an_error_at_validate(
+    run_reconciler: Callable[..., CliResult], write_config: Callable[..., Path]
+) -> None:
+    settings = SETTINGS.replace('path = "live-notes.json"', 'pth = "live-notes.json"')
+    config = write_config({"reconciler.toml": settings, "notes.yaml": NOTES})
+    result = run_reconciler("validate", str(config))
+    assert result.exit_code == 1
+    assert (
+        f"{config}/reconciler.toml:5:1: providers.notes.pth is not a setting of provider"
+        " 'notes'; did you mean 'path'?" in result.stderr
+    )

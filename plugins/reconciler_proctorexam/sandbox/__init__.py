@@ -21,12 +21,41 @@ Public API::
 The ``reconciler sandbox`` command lives in :mod:`reconciler_proctorexam.sandbox.command`.
 """
 
-from reconciler_proctorexam.sandbox.auth import SandboxUser
-from reconciler_proctorexam.sandbox.errors import SandboxError
-from reconciler_proctorexam.sandbox.faults import Faults
-from reconciler_proctorexam.sandbox.local import sandbox_for_config
-from reconciler_proctorexam.sandbox.requestlog import RequestRecord
-from reconciler_proctorexam.sandbox.server import DEFAULT_SECRET, DEFAULT_TOKEN, Sandbox
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reconciler_proctorexam.sandbox.auth import SandboxUser
+    from reconciler_proctorexam.sandbox.defaults import DEFAULT_SECRET, DEFAULT_TOKEN
+    from reconciler_proctorexam.sandbox.errors import SandboxError
+    from reconciler_proctorexam.sandbox.faults import Faults
+    from reconciler_proctorexam.sandbox.local import sandbox_for_config
+    from reconciler_proctorexam.sandbox.requestlog import RequestRecord
+    from reconciler_proctorexam.sandbox.server import Sandbox
+
+#: Where each public name lives. They are imported on first use (PEP 562), so that importing
+#: the ``sandbox`` command, or a light module of this package, does not load uvicorn and
+#: starlette: only running a sandbox does.
+_HOMES = {
+    "DEFAULT_SECRET": "defaults",
+    "DEFAULT_TOKEN": "defaults",
+    "Faults": "faults",
+    "RequestRecord": "requestlog",
+    "Sandbox": "server",
+    "SandboxError": "errors",
+    "SandboxUser": "auth",
+    "sandbox_for_config": "local",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "DEFAULT_SECRET",

@@ -1,4 +1,5 @@
-"""The sandbox's HTTP API: the institute routes of ProctorExam v3, as a Starlette application.
+"""The sandbox's HTTP API: the institute routes of ProctorExam v3, as a Starlette application
+(the user and identity provider routes are in :mod:`.user_routes`).
 
 Each route reads the request's parameters (query string, then the JSON body of a write; a name
 given twice is a 400), lets :mod:`~reconciler_proctorexam.sandbox.auth` check the headers,
@@ -21,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,7 +121,14 @@ class SandboxApi:
 
     # Parameters and authentication ---------------------------------------------------
 
-    async def _call(self, request: Request, path_id: str | None = None) -> _Call:
+    async def _call(
+        self,
+        request: Request,
+        path_id: str | None = None,
+        *,
+        path_params: Mapping[str, str] | None = None,
+    ) -> _Call:
+        """Authenticate a request; ``path_params`` (``path_id`` is ``id``) are signed too."""
         self.auth.check_accept(request.headers.get("accept"))
         user = self.auth.identify(request.headers.get("authorization"))
         params = _reject_duplicates(list(request.query_params.multi_items()))
@@ -138,10 +146,15 @@ class SandboxApi:
                 raise _bad_request(
                     "invalid_parameter", f"{name}: nested objects and mixed lists are not accepted"
                 ) from None
+        in_path = dict(path_params or {})
         if path_id is not None:
-            if "id" in params and render_value(params["id"], "ruby") != path_id:
-                raise _bad_request("invalid_parameter", "the id parameter differs from the path")
-            params["id"] = path_id
+            in_path["id"] = path_id
+        for name, raw in in_path.items():
+            if name in params and render_value(params[name], "ruby") != raw:
+                raise _bad_request(
+                    "invalid_parameter", f"the {name} parameter differs from the path"
+                )
+            params[name] = raw
         self.auth.verify(user, params)
         # A GET's body was signed, and is otherwise ignored: a GET route reads its query.
         ignored = AUTH_PARAMS | (body.keys() if request.method == "GET" else set())
@@ -299,6 +312,9 @@ def create_app(
     store: InstituteStore, authenticator: Authenticator, readings: Readings | None = None
 ) -> Starlette:
     """The Starlette application serving ``store`` to the users ``authenticator`` knows."""
+    from reconciler_proctorexam.sandbox.user_routes import UserRoutes
+
     api = SandboxApi(store, authenticator, readings or Readings())
+    routes = [*api.routes(), *UserRoutes(api).routes()]
     handlers: dict[Any, ExceptionHandler] = {ApiError: _api_error, HTTPException: _http_error}
-    return Starlette(routes=api.routes(), exception_handlers=handlers)
+    return Starlette(routes=routes, exception_handlers=handlers)

@@ -12,14 +12,17 @@ import signal
 import time
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
-from reconciler_proctorexam.sandbox.auth import SandboxUser
+from reconciler_proctorexam.sandbox.defaults import DEFAULT_SECRET, DEFAULT_TOKEN
 from reconciler_proctorexam.sandbox.errors import SandboxError
-from reconciler_proctorexam.sandbox.faults import Faults
 from reconciler_proctorexam.sandbox.readings import CHOICES
-from reconciler_proctorexam.sandbox.server import DEFAULT_SECRET, DEFAULT_TOKEN, Sandbox
+
+if TYPE_CHECKING:
+    from reconciler_proctorexam.sandbox.auth import SandboxUser
+    from reconciler_proctorexam.sandbox.server import Sandbox
 
 __all__ = ["sandbox_command"]
 
@@ -189,6 +192,12 @@ def sandbox_command(
     clock_offset: float,
 ) -> None:
     """Run a local ProctorExam API emulator (institutes, signed requests, injected faults)."""
+    # Imported here, not above: every command line registers this command, and only this
+    # command runs the server (uvicorn, starlette, asyncio).
+    from reconciler_proctorexam.sandbox.auth import SandboxUser
+    from reconciler_proctorexam.sandbox.faults import Faults
+    from reconciler_proctorexam.sandbox.server import Sandbox
+
     user = SandboxUser(token or DEFAULT_TOKEN, secret or DEFAULT_SECRET)
     try:
         faults = Faults(
@@ -223,6 +232,7 @@ def sandbox_command(
         clock_offset=clock_offset,
         host=host,
         port=port,
+        echo_requests=lambda line: click.echo(line, err=True),
     )
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:

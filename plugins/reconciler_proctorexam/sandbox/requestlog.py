@@ -104,12 +104,28 @@ class RequestLog:
             self._records.clear()
 
 
+def _line(record: RequestRecord, seconds: float) -> str:
+    """``POST /api/v3/institutes 201 12ms fault=late-commit, not delivered``: no query, no
+    header, no value (the query holds the signature, the body the values)."""
+    status = "-" if record.status is None else str(record.status)
+    notes = [f"fault={record.fault}"] if record.fault else []
+    if not record.delivered:
+        notes.append("not delivered")
+    path = record.path.encode("ascii", "backslashreplace").decode("ascii")
+    tail = f"  {', '.join(notes)}" if notes else ""
+    return f"{record.method} {path} {status} {seconds * 1000:.0f}ms{tail}"
+
+
 class RequestLogMiddleware:
     """Outermost middleware: notes what happened to each HTTP request and logs it."""
 
-    def __init__(self, app: ASGIApp, log: RequestLog) -> None:
+    def __init__(
+        self, app: ASGIApp, log: RequestLog, *, echo: Callable[[str], None] | None = None
+    ) -> None:
         self.app = app
         self.log = log
+        #: Told one line per request (``reconciler sandbox`` prints them to standard error).
+        self.echo = echo
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -118,18 +134,19 @@ class RequestLogMiddleware:
         received_at = time.time()
 
         def log(exchange: Exchange) -> None:
-            self.log.append(
-                RequestRecord(
-                    method=scope["method"],
-                    path=scope["path"],
-                    query=scope.get("query_string", b"").decode("latin-1"),
-                    status=exchange.status,
-                    fault=exchange.fault,
-                    delivered=exchange.delivered,
-                    fields=exchange.fields,
-                    received_at=received_at,
-                )
+            record = RequestRecord(
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b"").decode("latin-1"),
+                status=exchange.status,
+                fault=exchange.fault,
+                delivered=exchange.delivered,
+                fields=exchange.fields,
+                received_at=received_at,
             )
+            self.log.append(record)
+            if self.echo is not None:
+                self.echo(_line(record, time.time() - received_at))
 
         exchange = Exchange(send, log)
         scope[_SCOPE_KEY] = exchange

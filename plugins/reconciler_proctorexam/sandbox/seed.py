@@ -1,7 +1,10 @@
 """Reading the sandbox's starting data: a JSON file shaped like the list response, or a list.
 
 A seed is ``{"institutes": [...]}``, as ``GET /institutes`` answers (a bare list is accepted
-too). It describes what the service already holds, so it is read tolerantly: ``id``,
+too), optionally with ``"identity_providers": [...]`` (as ``GET /identity_providers`` answers)
+and ``"users": [...]`` (each with its ``institute_id``, and whatever of the show object it
+sets; credentials are made up when left out). It describes what the service already holds,
+so it is read tolerantly: ``id``,
 ``created_at`` and ``updated_at`` may be left out (the store assigns them), missing fields get
 the defaults of a new institute, and legacy shapes that older API versions returned, such as
 ``"default_exam_languages": "fr,nl"`` or a ``student_experience`` field, are kept and served back
@@ -15,16 +18,47 @@ import json
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reconciler_proctorexam.sandbox.errors import SandboxError
 from reconciler_proctorexam.sandbox.fields import new_institute
 
-__all__ = ["SeedSource", "normalize_seeded", "read_seed"]
+__all__ = ["SeedExtras", "SeedSource", "normalize_seeded", "read_seed", "read_seed_extras"]
 
-#: What ``Sandbox(seed=...)`` takes: a JSON file, the institutes themselves, or nothing.
-SeedSource = str | os.PathLike[str] | Sequence[Mapping[str, Any]] | None
+#: What ``Sandbox(seed=...)`` takes: a JSON file, the institutes themselves, a whole seed
+#: document (``{"institutes": [...], "users": [...], "identity_providers": [...]}``), or nothing.
+SeedSource = str | os.PathLike[str] | Sequence[Mapping[str, Any]] | Mapping[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeedExtras:
+    """What a seed holds besides institutes."""
+
+    users: list[dict[str, Any]] = field(default_factory=list)
+    identity_providers: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read_seed_extras(source: SeedSource) -> SeedExtras:
+    """The users and identity providers of ``source`` (none for a list of institutes)."""
+    if isinstance(source, str | os.PathLike):
+        document: Any = _load_document(Path(source))
+    else:
+        document = source
+    if not isinstance(document, Mapping):
+        return SeedExtras()
+    extras = {}
+    for key in ("users", "identity_providers"):
+        entries = document.get(key, [])
+        if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+            raise SandboxError(f"seed: {key} is a list of JSON objects")
+        extras[key] = [dict(e) for e in entries]
+    for index, provider in enumerate(extras["identity_providers"]):
+        if not isinstance(provider.get("id"), int) or not isinstance(provider.get("name"), str):
+            raise SandboxError(f"seed: identity_providers[{index}] needs an id and a name")
+    return SeedExtras(**extras)
+
 
 _LOCALE = re.compile(r"[a-z]{2,3}-[A-Z]{2}")
 _DIGITS = re.compile(r"[0-9]+")
@@ -37,6 +71,9 @@ def read_seed(source: SeedSource) -> list[dict[str, Any]]:
     if isinstance(source, str | os.PathLike):
         entries = _load_file(Path(source))
         origin = str(source)
+    elif isinstance(source, Mapping):
+        entries = list(source.get("institutes", []))
+        origin = "seed"
     else:
         entries = list(source)
         origin = "seed"
@@ -47,6 +84,15 @@ def read_seed(source: SeedSource) -> list[dict[str, Any]]:
 
 
 def _load_file(path: Path) -> list[Any]:
+    document = _load_document(path)
+    if isinstance(document, list):
+        return document
+    if isinstance(document, dict) and isinstance(document.get("institutes"), list):
+        return list(document["institutes"])
+    raise SandboxError(f'{path}: a seed is shaped like the list response: {{"institutes": [...]}}')
+
+
+def _load_document(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -57,16 +103,11 @@ def _load_file(path: Path) -> list[Any]:
     except OSError as exc:
         raise SandboxError(f"{path}: cannot read the seed file ({exc.strerror})") from None
     try:
-        document = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise SandboxError(
             f"{path}:{exc.lineno}:{exc.colno}: the seed is not valid JSON ({exc.msg})"
         ) from None
-    if isinstance(document, list):
-        return document
-    if isinstance(document, dict) and isinstance(document.get("institutes"), list):
-        return list(document["institutes"])
-    raise SandboxError(f'{path}: a seed is shaped like the list response: {{"institutes": [...]}}')
 
 
 def normalize_seeded(raw: Any, *, where: str) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Rewriting every institute on every write costs about 75 ms at 10,000 institutes, which would
 make the sandbox the bottleneck of an apply. So the file holds a snapshot on its first line and
-one line per acknowledged change after it (``{"put": {...}}`` or ``{"delete": 7}``), appended
+one line per acknowledged change after it (``{"put": {...}}``, ``{"delete": 7}`` or, for a
+user, ``{"put_user": {...}}``; deleting an institute takes its users with it), appended
 before the answer is sent: a killed process loses nothing it acknowledged, and a write costs
 one small append. The snapshot is rewritten atomically (a temporary file, then ``os.replace``)
 when the sandbox starts, when the journal has grown as long as the snapshot, and on a clean
@@ -12,11 +13,12 @@ stop. A last line cut short by a kill is ignored when the file is read back.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,6 +38,8 @@ class SavedState:
 
     institutes: list[dict[str, Any]]
     next_id: int
+    users: list[dict[str, Any]] = field(default_factory=list)
+    identity_providers: list[dict[str, Any]] = field(default_factory=list)
 
 
 class StateFile:
@@ -44,8 +48,29 @@ class StateFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._journal: IO[bytes] | None = None
+        self._lock: IO[bytes] | None = None
         self._entries = 0
         self._limit = _MIN_COMPACTION
+
+    def lock(self) -> None:
+        """Hold ``<state file>.lock`` while serving: a second sandbox on the same state file
+        would overwrite the first one's acknowledged writes with its own snapshot."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path.with_name(self.path.name + ".lock"), "a+b")  # noqa: SIM115
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise SandboxError(
+                f"{self.path}: the state file is in use by another running sandbox; stop that"
+                " one first, or give this one another state file"
+            ) from None
+        self._lock = handle
+
+    def unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -64,6 +89,7 @@ class StateFile:
                 f"{self.path}: not a sandbox state file; delete it or start with --reset"
             )
         by_id: dict[int, dict[str, Any]] = {i["id"]: i for i in header["institutes"]}
+        users: dict[int, dict[str, Any]] = {u["id"]: u for u in header.get("users", [])}
         next_id = int(header["next_id"])
         last = len(lines) - 1
         for number, line in enumerate(lines[1:], start=2):
@@ -79,9 +105,16 @@ class StateFile:
                 institute = entry["put"]
                 by_id[institute["id"]] = institute
                 next_id = max(next_id, institute["id"] + 1)
+            elif "put_user" in entry:
+                users[entry["put_user"]["id"]] = entry["put_user"]
             else:
                 by_id.pop(entry["delete"], None)
-        return SavedState(institutes=sorted(by_id.values(), key=lambda i: i["id"]), next_id=next_id)
+        return SavedState(
+            institutes=sorted(by_id.values(), key=lambda i: i["id"]),
+            next_id=next_id,
+            users=[u for _, u in sorted(users.items()) if u.get("institute_id") in by_id],
+            identity_providers=list(header.get("identity_providers", [])),
+        )
 
     def _parse(self, line: bytes, number: int) -> Any:
         try:
@@ -92,10 +125,24 @@ class StateFile:
                 " start again from the seed with --reset"
             ) from None
 
-    def write_snapshot(self, institutes: Iterable[dict[str, Any]], next_id: int) -> None:
+    def write_snapshot(
+        self,
+        institutes: Iterable[dict[str, Any]],
+        next_id: int,
+        *,
+        users: Iterable[dict[str, Any]] = (),
+        identity_providers: Iterable[dict[str, Any]] = (),
+    ) -> None:
         """Replace the file atomically with one snapshot line and an empty journal."""
         items = list(institutes)
-        header = {"format": _FORMAT, "version": _VERSION, "next_id": next_id, "institutes": items}
+        header = {
+            "format": _FORMAT,
+            "version": _VERSION,
+            "next_id": next_id,
+            "institutes": items,
+            "users": list(users),
+            "identity_providers": list(identity_providers),
+        }
         data = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
         self.close()
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,6 +163,9 @@ class StateFile:
 
     def append_put(self, institute: dict[str, Any]) -> None:
         self._append({"put": institute})
+
+    def append_put_user(self, user: dict[str, Any]) -> None:
+        self._append({"put_user": user})
 
     def append_delete(self, institute_id: int) -> None:
         self._append({"delete": institute_id})

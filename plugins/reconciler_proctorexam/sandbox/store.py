@@ -1,4 +1,5 @@
-"""The institutes the sandbox holds: ids, uniqueness, timestamps and persistence.
+"""The institutes the sandbox holds, with their users and the identity providers: ids,
+uniqueness, timestamps and persistence.
 
 Built to carry tens of thousands of institutes under concurrent clients: institutes are kept
 in a dict by id plus a list of ids in id order, so a page is a slice (no sort per request),
@@ -9,6 +10,8 @@ list), so a shallow copy taken under the lock is a consistent answer to serialis
 
 The store owns ``id``, ``created_at`` and ``updated_at``: ids are never reused, and
 ``updated_at`` strictly increases on every update, even two within the same millisecond.
+Users live in a :class:`~reconciler_proctorexam.sandbox.users.UserTable` under the same lock
+and in the same state file; identity providers come from the seed and do not change.
 """
 
 from __future__ import annotations
@@ -25,8 +28,15 @@ from typing import Any
 
 from reconciler_proctorexam.sandbox.errors import FieldErrors, SandboxError
 from reconciler_proctorexam.sandbox.fields import mirror_language, new_institute
-from reconciler_proctorexam.sandbox.seed import SeedSource, read_seed
+from reconciler_proctorexam.sandbox.seed import SeedSource, read_seed, read_seed_extras
 from reconciler_proctorexam.sandbox.statefile import StateFile
+from reconciler_proctorexam.sandbox.users import (
+    UserTable,
+    list_item,
+    show_object,
+    validate_user_create,
+    validate_user_update,
+)
 
 __all__ = ["InstituteStore", "open_store"]
 
@@ -59,8 +69,11 @@ class InstituteStore:
         next_id: int = 1,
         state: StateFile | None = None,
         clock_ms: Callable[[], int] = _now_ms,
+        users: Iterable[Mapping[str, Any]] = (),
+        identity_providers: Iterable[Mapping[str, Any]] = (),
     ) -> None:
         self._lock = threading.Lock()
+        self._identity_providers = [dict(p) for p in identity_providers]
         self._clock_ms = clock_ms
         self._last_ms = 0
         self._by_id: dict[int, Institute] = {}
@@ -75,6 +88,13 @@ class InstituteStore:
         for index, institute in enumerate(given):
             self._load(institute, index)
         self._order.sort()
+        self._users = UserTable(users)
+        orphans = sorted(
+            {u["email"] for u in self._users.all()}
+            - {u["email"] for i in self._order for u in self._users.of_institute(i)}
+        )
+        if orphans:
+            raise SandboxError(f"users {', '.join(orphans)}: their institute_id is no institute")
 
     def _load(self, institute: Institute, index: int) -> None:
         where = f"institutes[{index}] ({institute['short_name']!r})"
@@ -191,6 +211,7 @@ class InstituteStore:
             self._unindex(institute, "name", self._by_name)
             self._unindex(institute, "short_name", self._by_short_name)
             del self._order[bisect.bisect_left(self._order, institute_id)]
+            self._users.drop_institute(institute_id)
             if self._state is not None:
                 self._state.append_delete(institute_id)
                 self._compact_if_due()
@@ -205,6 +226,82 @@ class InstituteStore:
         if errors:
             raise FieldErrors(errors)
 
+    # Users and identity providers ------------------------------------------------------
+
+    def users_page(
+        self, institute_id: int, page: int, limit: int
+    ) -> tuple[list[dict[str, Any]], int] | None:
+        """A page of an institute's users as list items, and their total; None: no institute."""
+        start = (page - 1) * limit
+        with self._lock:
+            institute = self._by_id.get(institute_id)
+            if institute is None:
+                return None
+            users = self._users.of_institute(institute_id)
+            items = [list_item(u, institute["name"]) for u in users[start : start + limit]]
+            return items, len(users)
+
+    def user(self, institute_id: int, user_id: int) -> dict[str, Any] | None:
+        """The show object of one user of one institute, or None."""
+        with self._lock:
+            institute = self._by_id.get(institute_id)
+            if institute is None:
+                return None
+            user = self._users.get(institute_id, user_id)
+            return None if user is None else show_object(user, institute["name"])
+
+    def create_user(self, institute_id: int, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Validate and add a user; None when the institute does not exist."""
+        with self._lock:
+            institute = self._by_id.get(institute_id)
+            if institute is None:
+                return None
+            cleaned = validate_user_create(values, self._idp_ids())
+            user = self._users.create(institute_id, cleaned)
+            self._persist_user(user)
+            return show_object(user, institute["name"])
+
+    def update_user(
+        self, institute_id: int, user_id: int, values: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], list[str]] | None:
+        """Apply the permitted fields (the rest is dropped); the show object and what was kept."""
+        with self._lock:
+            institute = self._by_id.get(institute_id)
+            if institute is None or self._users.get(institute_id, user_id) is None:
+                return None
+            kept = validate_user_update(values, self._idp_ids())
+            user = self._users.update(user_id, kept)
+            self._persist_user(user)
+            return show_object(user, institute["name"]), sorted(kept)
+
+    def identity_providers_page(self, page: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        start = (page - 1) * limit
+        with self._lock:
+            providers = self._identity_providers
+            return [dict(p) for p in providers[start : start + limit]], len(providers)
+
+    def set_user_fields(self, user_id: int, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Change any stored field of a user, as the service's own staff could (drift)."""
+        with self._lock:
+            if user_id not in {u["id"] for u in self._users.all()}:
+                return None
+            user = self._users.update(user_id, values)
+            self._persist_user(user)
+            return dict(user)
+
+    def users(self) -> list[dict[str, Any]]:
+        """Every user as stored (credentials and institute_id included), for tests."""
+        with self._lock:
+            return copy.deepcopy(self._users.all())
+
+    def _idp_ids(self) -> list[int]:
+        return [p["id"] for p in self._identity_providers]
+
+    def _persist_user(self, user: dict[str, Any]) -> None:
+        if self._state is not None:
+            self._state.append_put_user(user)
+            self._compact_if_due()
+
     # Persistence -----------------------------------------------------------------------
 
     def _persist_put(self, institute: Institute) -> None:
@@ -218,7 +315,12 @@ class InstituteStore:
 
     def _write_snapshot(self) -> None:
         assert self._state is not None
-        self._state.write_snapshot((self._by_id[i] for i in self._order), self._next_id)
+        self._state.write_snapshot(
+            (self._by_id[i] for i in self._order),
+            self._next_id,
+            users=self._users.all(),
+            identity_providers=self._identity_providers,
+        )
 
     def save(self) -> None:
         """Write a fresh snapshot (at start-up, so the file exists and its journal is empty)."""
@@ -233,6 +335,7 @@ class InstituteStore:
                 if self._state.journal_length:
                     self._write_snapshot()
                 self._state.close()
+                self._state.unlock()
                 self._state = None
 
 
@@ -244,10 +347,33 @@ def open_store(
     With ``reset`` the saved state is ignored and overwritten from the seed.
     """
     state = StateFile(Path(state_file)) if state_file is not None else None
+    if state is not None:
+        state.lock()
+    try:
+        return _open(seed, state, reset)
+    except BaseException:
+        if state is not None:
+            state.unlock()
+        raise
+
+
+def _open(seed: SeedSource, state: StateFile | None, reset: bool) -> InstituteStore:
     if state is not None and state.exists() and not reset:
         saved = state.load()
-        store = InstituteStore(saved.institutes, next_id=saved.next_id, state=state)
+        store = InstituteStore(
+            saved.institutes,
+            next_id=saved.next_id,
+            state=state,
+            users=saved.users,
+            identity_providers=saved.identity_providers,
+        )
     else:
-        store = InstituteStore(read_seed(seed), state=state)
+        extras = read_seed_extras(seed)
+        store = InstituteStore(
+            read_seed(seed),
+            state=state,
+            users=extras.users,
+            identity_providers=extras.identity_providers,
+        )
     store.save()
     return store

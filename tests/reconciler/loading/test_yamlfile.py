@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,43 @@ def test_the_python_parser_agrees_with_libyaml_on_problems() -> None:
     assert [str(p.location) for p in fast.problems] == [str(p.location) for p in slow.problems]
     assert not fast.complete
     assert not slow.complete
+
+
+#: Texts that every event source must read alike: values, locations, problems, completeness.
+SAME_EVERYWHERE = [
+    NESTED,
+    "a: [1, 2\n",
+    "a: b: c\n",
+    "a: 1\n\x07\n",
+    "a:\n\t- x\n",
+    "%YAML 1.2\n---\na: 1\n",
+    "%YAML 1.3\n---\na: 1\n",
+    "a: *x\n",
+    "- a\nb: c\n",
+    "a: &x [*x]\n",
+    "a: 1\n---\nb: 2\n",
+    "a: !!int x\nb: !!str 6\nc: !custom 1\nd: !!map {}\n",
+    "k: 'it''s'\nl: \"\\u00e9\\t\"\nm: |\n  x\n  y\nn: >-\n  folded\n",
+    'caf\u00e9: \u4e2d\u6587\nbad: "\\q"\n',
+    "? [a]\n: b\n",
+    "<<: {a: 1}\n",
+]
+
+
+@pytest.mark.parametrize("text", SAME_EVERYWHERE, ids=repr)
+def test_pyyaml_and_ruamel_bindings_of_libyaml_read_alike(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.loading import yamlfile
+
+    preferred = parse_text(text, "t.yaml", Limits())
+    yamlfile._event_source.cache_clear()
+    monkeypatch.setitem(sys.modules, "yaml._yaml", None)  # no PyYAML binding: ruamel's
+    try:
+        ruamel = parse_text(text, "t.yaml", Limits())
+    finally:
+        yamlfile._event_source.cache_clear()
+    assert preferred == ruamel
 
 
 def test_a_yaml_syntax_error_is_located_with_ruamels_words(problems: Problems) -> None:

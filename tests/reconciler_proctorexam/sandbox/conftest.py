@@ -69,12 +69,15 @@ class Caller:
         lists: str = "ruby",
         body: Mapping[str, Any] | None = None,
         as_body: bool = False,
+        path_params: Mapping[str, Any] | None = None,
     ) -> httpx.Response:
         """``params`` go in the query (GET, DELETE) or the JSON body; the path id is signed.
 
         ``in_query`` names parameters of a write that travel in the query string instead;
         ``as_body`` sends every parameter of a GET or DELETE as a JSON body; ``body`` adds a
         JSON body of signed parameters to a GET; ``lists`` is how lists are signed.
+        ``path_params`` are signed (and never sent) in place of an institute's path id: the
+        user routes' ``institute_id`` and ``id``.
         """
         sent = dict(params or {})
         sent["timestamp"] = timestamp if timestamp is not None else time.time_ns() // 1_000_000
@@ -83,6 +86,7 @@ class Caller:
         member = _MEMBER.search(path)
         if member is not None and sign_path_id:
             signed["id"] = member.group(1)
+        signed.update(path_params or {})
         sent["signature"] = signature_of(secret or self.secret, signed, lists)
         for name in omit:
             sent.pop(name, None)

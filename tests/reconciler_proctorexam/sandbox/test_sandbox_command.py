@@ -15,9 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from reconciler_proctorexam.sandbox import Sandbox, SandboxError, sandbox_for_config
+from reconciler_proctorexam.sandbox.local import state_path
 
 _URL = r"listening on (http://127\.0\.0\.1:(\d+)/api/v3)"
 
@@ -163,11 +165,12 @@ def test_sandbox_for_config(tmp_path: Path, caller: Any) -> None:
         }
         client = caller(env["PROCTOREXAM_BASE_URL"])
         assert client.post("/institutes", {"name": "B", "short_name": "b"}).status_code == 201
-    state = json.loads((tmp_path / ".sandbox-state.json").read_text().splitlines()[0])
+    state = json.loads(state_path(tmp_path).read_text().splitlines()[0])
     assert [i["name"] for i in state["institutes"]] == ["A", "B"]
+    assert not (tmp_path / ".sandbox-state.json").exists()
     with sandbox_for_config(tmp_path, reset=True):
         pass
-    state = json.loads((tmp_path / ".sandbox-state.json").read_text().splitlines()[0])
+    state = json.loads(state_path(tmp_path).read_text().splitlines()[0])
     assert [i["name"] for i in state["institutes"]] == ["A"]
 
 
@@ -177,3 +180,33 @@ def test_sandbox_for_config_needs_a_seed(tmp_path: Path) -> None:
         sandbox_for_config(tmp_path, reset=False),
     ):
         pass
+
+
+def test_the_command_logs_one_line_per_request_and_no_traceback_on_a_disconnect(
+    run_command: Any, caller: Any
+) -> None:
+    command = run_command("--port", "0", "--latency", "0.4")
+    _, match = command.read_until(_URL)
+    command.read_until("Ctrl-C")
+    client = caller(match.group(1))
+    assert client.get("/institutes").status_code == 200
+    with pytest.raises(httpx.ReadTimeout):  # the client gives up; the server answers anyway
+        client.http.get(match.group(1) + "/institutes", timeout=0.05)
+    time.sleep(0.6)
+    code, rest = command.stop(signal.SIGTERM)
+    assert code == 0
+    lines = [line for line in rest.splitlines() if line.startswith("GET /api/v3/institutes ")]
+    assert len(lines) == 2, rest
+    assert "Traceback" not in rest
+    assert "nonce" not in rest
+
+
+def test_two_sandboxes_cannot_share_a_state_file(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    with Sandbox(state_file=state) as first:
+        first.add_institute({"name": "A", "short_name": "a"})
+        with pytest.raises(SandboxError, match="in use by another running sandbox"):
+            Sandbox(state_file=state).start()
+        first.add_institute({"name": "B", "short_name": "b"})
+    with Sandbox(state_file=state) as again:
+        assert [i["short_name"] for i in again.institutes()] == ["a", "b"]

@@ -1,0 +1,145 @@
+"""The sandbox's user and identity provider routes, beside the institute routes of :mod:`.app`.
+
+Requests pass the same checks as every other (headers, signature, nonce, clock), with both
+path parameters, ``institute_id`` and ``id``, taking part in the signature. Role rules: a
+superuser may reach the users of every institute; an institute administrator only those of its
+own institute (403 for any other, the list included). Any user may list the identity
+providers. What the objects hold and which writes are kept is :mod:`.users`' reading.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from reconciler_proctorexam.sandbox.app import (
+    API_PREFIX,
+    CREATED,
+    MAX_LIMIT,
+    SandboxApi,
+    _Call,
+    _forbidden,
+    _page_number,
+    _refuse_unknown,
+)
+from reconciler_proctorexam.sandbox.errors import ApiError
+
+__all__ = ["UserRoutes"]
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _id(raw: str) -> int | None:
+    return int(raw) if _DIGITS.fullmatch(raw) else None
+
+
+def _no_institute(raw: str) -> ApiError:
+    return ApiError(404, "not_found", f"Couldn't find Institute with 'id'={raw}")
+
+
+def _no_user(raw: str) -> ApiError:
+    return ApiError(404, "not_found", f"Couldn't find User with 'id'={raw}")
+
+
+def _pagination(page: int, limit: int, total: int) -> dict[str, str]:
+    return {
+        "X-Pagination-Item-Count": str(total),
+        "X-Pagination-Page-Count": str(math.ceil(total / limit)),
+        "X-Pagination-Page": str(page),
+        "X-Pagination-Limit": str(limit),
+    }
+
+
+class UserRoutes:
+    """``/institutes/:institute_id/users[/:id]`` and ``/identity_providers``."""
+
+    def __init__(self, api: SandboxApi) -> None:
+        self.api = api
+        self.store = api.store
+
+    def routes(self) -> list[Route]:
+        collection = f"{API_PREFIX}/institutes/{{institute_id}}/users"
+        member = f"{collection}/{{id}}"
+        return [
+            Route(collection, self.list_users, methods=["GET"]),
+            Route(collection, self.create_user, methods=["POST"]),
+            Route(member, self.show_user, methods=["GET"]),
+            Route(member, self.update_user, methods=["PATCH", "PUT"]),
+            Route(f"{API_PREFIX}/identity_providers", self.list_providers, methods=["GET"]),
+        ]
+
+    async def _member_call(self, request: Request, *, member: bool) -> tuple[_Call, int | None]:
+        """Authenticate, check the role against the institute, drop the path parameters."""
+        raw = request.path_params["institute_id"]
+        in_path = {"institute_id": raw}
+        if member:
+            in_path["id"] = request.path_params["id"]
+        call = await self.api._call(request, path_params=in_path)
+        institute_id = _id(raw)
+        if not call.user.may_access(institute_id):
+            raise _forbidden(call.user, "reaching the users of another institute")
+        for name in in_path:
+            call.params.pop(name)
+        return call, institute_id
+
+    async def list_users(self, request: Request) -> Response:
+        call, institute_id = await self._member_call(request, member=False)
+        page = _page_number(call.params, "page", 1)
+        limit = min(_page_number(call.params, "limit", MAX_LIMIT), MAX_LIMIT)
+        _refuse_unknown(call.params)
+        found = self.store.users_page(institute_id, page, limit) if institute_id else None
+        if found is None:
+            raise _no_institute(request.path_params["institute_id"])
+        users, total = found
+        return JSONResponse({"users": users}, headers=_pagination(page, limit, total))
+
+    async def show_user(self, request: Request) -> Response:
+        call, institute_id = await self._member_call(request, member=True)
+        _refuse_unknown(call.params)
+        user_id = _id(request.path_params["id"])
+        user = self.store.user(institute_id, user_id) if institute_id and user_id else None
+        if user is None:
+            raise self._missing(request, institute_id)
+        return JSONResponse({"user": user})
+
+    async def create_user(self, request: Request) -> Response:
+        call, institute_id = await self._member_call(request, member=False)
+        user = self.store.create_user(institute_id, call.params) if institute_id else None
+        if user is None:
+            raise _no_institute(request.path_params["institute_id"])
+        self.api._note_fields(request, sorted(call.params))
+        return JSONResponse({"user": user}, status_code=CREATED)
+
+    async def update_user(self, request: Request) -> Response:
+        call, institute_id = await self._member_call(request, member=True)
+        user_id = _id(request.path_params["id"])
+        found = (
+            self.store.update_user(institute_id, user_id, call.params)
+            if institute_id and user_id
+            else None
+        )
+        if found is None:
+            raise self._missing(request, institute_id)
+        user, kept = found
+        # The request log records what was written: the dropped fields were not.
+        self.api._note_fields(request, kept)
+        return JSONResponse({"user": user})
+
+    async def list_providers(self, request: Request) -> Response:
+        call = await self.api._call(request)
+        page = _page_number(call.params, "page", 1)
+        limit = min(_page_number(call.params, "limit", MAX_LIMIT), MAX_LIMIT)
+        _refuse_unknown(call.params)
+        providers, total = self.store.identity_providers_page(page, limit)
+        return JSONResponse(
+            {"identity_providers": providers}, headers=_pagination(page, limit, total)
+        )
+
+    def _missing(self, request: Request, institute_id: int | None) -> ApiError:
+        if institute_id is None or self.store.get(institute_id) is None:
+            return _no_institute(request.path_params["institute_id"])
+        return _no_user(request.path_params["id"])

@@ -1,0 +1,88 @@
+"""One connection per parallel slot: the client's requests never queue inside httpcore's pool.
+
+httpcore's connection pool scans every connection and every queued request each time a request
+starts or ends (encode/httpcore#1035), and checks each idle connection's socket on the way.
+With 16 requests in flight that scan was most of the client's CPU time during an apply. The
+client already bounds its requests in flight (``parallelism``), so it needs no shared pool:
+:class:`SlotTransport` keeps ``slots`` transports of one connection each and hands a free one
+to each request, for as long as its response is open. Each pool then scans one connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+
+__all__ = ["SlotTransport"]
+
+
+class SlotTransport(httpx.AsyncBaseTransport):
+    """``slots`` single-connection transports; a request waits only if all are busy.
+
+    ``verify`` and ``trust_env`` mean what they mean to httpx. They make one TLS context, shared
+    by every slot: loading the certificate store costs tens of milliseconds each time. Without
+    ``tls`` (a plain ``http://`` address: the local sandbox) none is loaded: the slots get a
+    context that trusts no certificate at all, so that they could never speak TLS unverified.
+    """
+
+    def __init__(
+        self,
+        slots: int,
+        *,
+        verify: ssl.SSLContext | bool = True,
+        trust_env: bool = True,
+        tls: bool = True,
+    ) -> None:
+        one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        context: ssl.SSLContext
+        if not tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, and trusts nothing
+        elif isinstance(verify, ssl.SSLContext):
+            context = verify
+        else:
+            context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
+        self._all = [
+            httpx.AsyncHTTPTransport(verify=context, trust_env=trust_env, limits=one)
+            for _ in range(slots)
+        ]
+        self._free: asyncio.Queue[httpx.AsyncHTTPTransport] = asyncio.Queue()
+        for transport in self._all:
+            self._free.put_nowait(transport)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        transport = await self._free.get()
+        try:
+            response = await transport.handle_async_request(request)
+        except BaseException:
+            self._free.put_nowait(transport)
+            raise
+        response.stream = _Releasing(response.stream, lambda: self._free.put_nowait(transport))
+        return response
+
+    async def aclose(self) -> None:
+        for transport in self._all:
+            await transport.aclose()
+
+
+class _Releasing(httpx.AsyncByteStream):
+    """A response body that gives its connection's slot back once it is closed, once."""
+
+    def __init__(self, stream: Any, release: Callable[[], None]) -> None:
+        self._stream = stream
+        self._release: Callable[[], None] | None = release
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            release, self._release = self._release, None
+            if release is not None:
+                release()

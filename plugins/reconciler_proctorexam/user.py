@@ -1,0 +1,243 @@
+"""The ``user`` kind (an institute's people) and the ``identity_provider`` kind it refers to.
+
+A user is declared under ``users:``, keyed by e-mail (``user.alice@uu.example``), and names
+its institute by short_name and its single sign-on by the identity provider's name::
+
+    users:
+      alice@uu.example:
+        institute: uu                 # an institute declared here, or live
+        name: Alice Example           # create-only
+        role: administrator           # create-only
+        receives_reports: true
+        report_frequency: week
+        identity_provider: UU SAML    # resolved by name to omniauth_config_id
+      bob@new.example:
+        institute: new-inst
+        name: Bob Example
+        role: teacher
+        password: ${env:BOB_INITIAL_PASSWORD}   # write-only, create-only, from the environment
+
+Identity providers are only read (``GET /identity_providers``), so that a user can name one;
+they cannot be declared.
+
+The users API as this project reads it is :class:`UsersApi`, below, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+from reconciler.model import DesiredState
+from reconciler.records import Problem, ResourceKind
+
+__all__ = [
+    "IDP_KIND",
+    "KIND",
+    "UsersApi",
+    "check_users",
+    "identity_provider_kind",
+    "user_kind",
+    "user_schema",
+]
+
+KIND: Final = "user"
+IDP_KIND: Final = "identity_provider"
+_PLUGIN: Final = "proctorexam"
+
+
+class UsersApi:
+    """OUR READING of the documented users and identity provider pages, kept in one place.
+
+    The documentation lists the endpoints, the list item, the credentials in the show object,
+    what create takes and what update takes. That the show object carries the report settings
+    (and the list does not) is our reading; so is the set of fields PATCH keeps: like any Rails
+    application with strong parameters it silently drops the others, so a ``role`` or ``name``
+    sent there "succeeds" and changes nothing. Change these when the live API says otherwise.
+    """
+
+    #: Paths; ``institute_id`` and ``id`` are path parameters, and both are signed.
+    LIST: Final = "/institutes/{institute_id}/users"
+    MEMBER: Final = "/institutes/{institute_id}/users/{id}"
+    IDENTITY_PROVIDERS: Final = "/identity_providers"
+
+    #: What each item of ``GET /institutes/:institute_id/users`` (``{"users": [...]}``) holds.
+    LIST_FIELDS: Final = frozenset(
+        {"id", "email", "name", "role", "logo_image", "institute_name", "omniauth_config_id"}
+    )
+    #: What only ``GET /institutes/:institute_id/users/:id`` (``{"user": {...}}``) adds.
+    SHOW_ONLY_FIELDS: Final = frozenset({"receives_reports", "report_frequency"})
+    #: Credentials in the show object (documented): dropped on arrival, never kept or shown.
+    CREDENTIALS: Final = frozenset({"api_token", "secret_key"})
+
+    #: What ``POST /institutes/:institute_id/users`` takes; a password is needed (with its
+    #: confirmation) when there is no ``omniauth_config_id``. E-mails are unique across the
+    #: service: a clash is a 422 ``{"email": ["has already been taken"]}``.
+    CREATE_FIELDS: Final = frozenset(
+        {
+            "email",
+            "name",
+            "role",
+            "password",
+            "password_confirmation",
+            "omniauth_config_id",
+            "receives_reports",
+            "report_frequency",
+        }
+    )
+    #: Parameters of create whose values are secrets (kept out of every message).
+    SECRET_PARAMS: Final = frozenset({"password", "password_confirmation"})
+    #: What ``PATCH /institutes/:institute_id/users/:id`` keeps; anything else is dropped.
+    PATCH_FIELDS: Final = frozenset({"receives_reports", "report_frequency", "omniauth_config_id"})
+    #: There is no documented delete.
+    CAN_DELETE: Final = False
+
+    ROLES: Final = (
+        "superuser",
+        "administrator",
+        "teacher",
+        "proctor",
+        "global_proctor",
+        "reviewer",
+        "global_reviewer",
+        "auditor",
+    )
+    REPORT_FREQUENCIES: Final = ("day", "week", "month")
+
+
+#: How to change a create-only field by hand, said when a plan would change one.
+_BY_HAND: Final = (
+    "change it in the ProctorExam web application, or replace the user by hand (create the"
+    " new one, then retire the old), and then bring the YAML in line."
+)
+
+_E_MAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def user_schema() -> dict[str, Any]:
+    """The Draft 2020-12 JSON Schema of one user as written in YAML (without its e-mail key)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "ProctorExam user",
+        "description": (
+            "One person of an institute; the mapping key above it is the e-mail address."
+            " Fields left out are not managed."
+        ),
+        "type": "object",
+        "properties": {
+            "institute": {
+                "type": "string",
+                "minLength": 1,
+                "description": "The institute's short_name, declared in the config or live.",
+            },
+            "name": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 255,
+                "description": "Full name; set on create only.",
+            },
+            "role": {
+                "enum": list(UsersApi.ROLES),
+                "description": "The user's role; set on create only.",
+            },
+            "receives_reports": {"type": "boolean"},
+            "report_frequency": {"enum": list(UsersApi.REPORT_FREQUENCIES)},
+            "identity_provider": {
+                "type": ["string", "null"],
+                "minLength": 1,
+                "description": "The single sign-on provider, by name (GET /identity_providers).",
+            },
+            "password": {
+                "type": "string",
+                "minLength": 8,
+                "description": (
+                    "The first password, when there is no identity provider: write it as"
+                    " ${env:NAME}; sent on create only, never shown."
+                ),
+            },
+        },
+        "required": ["institute"],
+        "additionalProperties": False,
+    }
+
+
+def user_kind() -> ResourceKind:
+    """The ``user`` kind as the plugin registers it."""
+    return ResourceKind(
+        name=KIND,
+        section="users",
+        provider=_PLUGIN,
+        schema=user_schema(),
+        identity="email",
+        read_only=(UsersApi.LIST_FIELDS | UsersApi.CREDENTIALS) - {"email", "name", "role"},
+        write_only=frozenset({"password"}),
+        references={"institute": "institute", "identity_provider": IDP_KIND},
+        create_only={
+            "institute": (
+                "a user belongs to one institute for good; create a user in the other"
+                " institute by hand, or move this entry back."
+            ),
+            "name": _BY_HAND,
+            "role": _BY_HAND,
+            "password": _BY_HAND,
+        },
+        can_delete=UsersApi.CAN_DELETE,
+        secrets=UsersApi.CREDENTIALS,
+        description="A ProctorExam user of one institute: role, reports and single sign-on.",
+    )
+
+
+def identity_provider_kind() -> ResourceKind:
+    """The ``identity_provider`` kind: read from the service, referred to by name."""
+    return ResourceKind(
+        name=IDP_KIND,
+        section="identity_providers",
+        provider=_PLUGIN,
+        schema={"type": "object", "properties": {}, "additionalProperties": False},
+        identity="name",
+        can_delete=False,
+        declarable=False,
+        description="A SAML single sign-on provider (read only), named by users.",
+    )
+
+
+def check_users(state: DesiredState, kinds: Mapping[str, ResourceKind]) -> list[Problem]:
+    """E-mail keys that are not e-mail addresses, or not in lower case (the service's form);
+    a user with no way to sign in."""
+    problems: list[Problem] = []
+    for obj in state.of_kind(KIND):
+        where = obj.location
+        if not _E_MAIL.fullmatch(obj.identity):
+            problems.append(
+                Problem(
+                    f"users.{obj.identity}: the key of a user is its e-mail address, and this"
+                    " is not one; write it as name@example.org.",
+                    where,
+                    _PLUGIN,
+                )
+            )
+        elif obj.identity != obj.identity.lower():
+            problems.append(
+                Problem(
+                    f"users.{obj.identity}: ProctorExam keeps e-mail addresses in lower case;"
+                    f" write {obj.identity.lower()} so that the live user is found.",
+                    where,
+                    _PLUGIN,
+                )
+            )
+        fields = obj.fields
+        if (
+            not obj.absent
+            and "password" in fields
+            and isinstance(fields.get("identity_provider"), str)
+        ):
+            problems.append(
+                Problem(
+                    f"users.{obj.identity}.password: a user who signs in through an identity"
+                    " provider has no password; remove one of the two.",
+                    obj.locations.get("password", where),
+                    _PLUGIN,
+                )
+            )
+    return problems

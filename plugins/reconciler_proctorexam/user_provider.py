@@ -1,0 +1,281 @@
+"""The provider part of the ``user`` and ``identity_provider`` kinds.
+
+A live user becomes a :class:`LiveObject` whose identity is its e-mail, whose ref is
+``<institute id>/<user id>`` (both path parameters of every member call) and whose fields are
+the API's, less the credentials, plus two the YAML speaks in: ``institute`` (the short_name of
+the institute it was listed in) and ``identity_provider`` (the name of its
+``omniauth_config_id``). The credentials the show object carries (``api_token``,
+``secret_key``) are dropped here, on arrival: no :class:`LiveObject`, plan, log or message
+ever holds them.
+
+What is read, and no more:
+
+- the users of exactly the institutes the config's users name, concurrently (institutes not
+  yet live have none);
+- each declared user's show object only when the YAML manages a field the list lacks (the
+  report settings);
+- the identity providers once per session, shared by the listing and every write.
+
+The fingerprint is a hash of the list fields: the list is what every plan reads, so a plan
+that reads the show objects and one that does not agree on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from reconciler.errors import NotFoundError, ProviderError, RejectedError, StaleObjectError
+from reconciler.model import LiveObject
+from reconciler.records import ResourceKind, Scope
+from reconciler_proctorexam.user import IDP_KIND, KIND, UsersApi
+from reconciler_proctorexam.users_client import UsersClient
+
+if TYPE_CHECKING:
+    from reconciler_proctorexam.client import ProctorExamClient
+    from reconciler_proctorexam.provider import InstituteSession
+
+__all__ = ["UserSession"]
+
+#: Fields of the YAML that the API spells otherwise.
+_IDP_FIELD = "identity_provider"
+_IDP_WIRE = "omniauth_config_id"
+
+
+class UserSession:
+    """Reads and writes users, and reads identity providers, through one client."""
+
+    def __init__(self, client: ProctorExamClient, institutes: InstituteSession) -> None:
+        self.api = UsersClient(client)
+        self.institutes = institutes
+        # e-mail -> "institute id/user id", from listings and writes.
+        self._refs: dict[str, str] = {}
+        # e-mail -> the institute (short_name) a create was sent to: read back there alone.
+        self._sent_to: dict[str, str] = {}
+        self._idps: asyncio.Task[Sequence[dict[str, Any]]] | None = None
+
+    def __repr__(self) -> str:
+        return f"UserSession({self.api.client!r})"
+
+    # Identity providers -----------------------------------------------------------------
+
+    async def _identity_providers(self) -> Sequence[dict[str, Any]]:
+        """``GET /identity_providers``, once per session."""
+        if self._idps is None:
+            self._idps = asyncio.ensure_future(self.api.list_identity_providers())
+        return await asyncio.shield(self._idps)
+
+    async def _idp_names(self) -> dict[str, str]:
+        """omniauth_config_id (as text) -> name."""
+        return {str(p.get("id")): str(p.get("name")) for p in await self._identity_providers()}
+
+    async def _idp_id(self, name: str, address: str) -> Any:
+        for item in await self._identity_providers():
+            if item.get("name") == name:
+                return item.get("id")
+        raise ProviderError(
+            f"no identity provider is named {name!r} on the service; plan again.", address=address
+        )
+
+    # Reading ----------------------------------------------------------------------------
+
+    async def list(self, kind: ResourceKind, scope: Scope | None = None) -> Sequence[LiveObject]:
+        if kind.name == IDP_KIND:
+            return [_live_idp(kind, item) for item in await self._identity_providers()]
+        _check_kind(kind)
+        if scope is None:
+            short_names = sorted(o.identity for o in await self.institutes.listing())
+        else:
+            short_names = sorted(scope.references.get("institute", ()))
+        show = scope is not None and bool(scope.fields & UsersApi.SHOW_ONLY_FIELDS)
+        wanted = scope.identities if scope is not None else frozenset()
+        names, listed = await asyncio.gather(
+            self._idp_names(), asyncio.gather(*(self._list_in(s) for s in short_names))
+        )
+        found: list[tuple[str, str, dict[str, Any]]] = [
+            (short_name, institute_id, item)
+            for batch in listed
+            for short_name, institute_id, item in batch
+        ]
+        if show:
+            # The show object replaces the list item: it holds everything the list does.
+            items = await asyncio.gather(
+                *(
+                    self.api.get_user(iid, str(item.get("id")), address=_address(item))
+                    if item.get("email") in wanted
+                    else _same(item)
+                    for _, iid, item in found
+                )
+            )
+            found = [(s, i, item) for (s, i, _), item in zip(found, items, strict=True)]
+        objects = [live_user(kind, s, i, item, names) for s, i, item in found]
+        self._refs.update({o.identity: o.ref for o in objects})
+        return objects
+
+    async def _list_in(self, short_name: str) -> Sequence[tuple[str, str, dict[str, Any]]]:
+        institute_id = await self.institutes.id_of(short_name)
+        if institute_id is None:
+            return []  # to be created by this plan: no users yet
+        items = await self.api.list_users(institute_id, address=f"institute.{short_name}")
+        return [(short_name, institute_id, item) for item in items]
+
+    async def read(self, kind: ResourceKind, identity: str) -> LiveObject | None:
+        if kind.name == IDP_KIND:
+            return next((o for o in await self.list(kind) if o.identity == identity), None)
+        _check_kind(kind)
+        ref = self._refs.get(identity)
+        if ref is None:
+            # Not seen in this session: look in the institute a create went to, else in every
+            # institute's users.
+            sent_to = self._sent_to.get(identity)
+            scope = None
+            if sent_to is not None:
+                scope = Scope(frozenset({identity}), references={"institute": frozenset({sent_to})})
+            return next((o for o in await self.list(kind, scope) if o.identity == identity), None)
+        institute_id, user_id = ref.split("/", 1)
+        try:
+            item = await self.api.get_user(institute_id, user_id, address=f"{KIND}.{identity}")
+        except NotFoundError:
+            self._refs.pop(identity, None)
+            return None
+        short_name = await self._short_name(institute_id)
+        return live_user(kind, short_name, institute_id, item, await self._idp_names())
+
+    async def _short_name(self, institute_id: str) -> str | None:
+        # Known from this session's listing or writes; not worth a listing of its own (the
+        # fingerprint and every write go by the ref).
+        return self.institutes.short_name_of(institute_id)
+
+    # Writing ----------------------------------------------------------------------------
+
+    async def create(
+        self, kind: ResourceKind, identity: str, values: Mapping[str, Any]
+    ) -> LiveObject:
+        _check_kind(kind)
+        address = f"{KIND}.{identity}"
+        short_name = values.get("institute")
+        institute_id = (
+            await self.institutes.id_of(short_name) if isinstance(short_name, str) else None
+        )
+        if institute_id is None:
+            raise ProviderError(
+                f"the institute {short_name!r} does not exist on the service; plan again.",
+                address=address,
+            )
+        self._sent_to[identity] = str(short_name)
+        payload = {"email": identity, **await self._wire(values, UsersApi.CREATE_FIELDS, address)}
+        if "password" in payload:
+            payload["password_confirmation"] = payload["password"]
+        try:
+            item = await self.api.create_user(institute_id, payload, address=address)
+        except RejectedError as exc:
+            if "has already been taken" not in " ".join(exc.fields.get("email", ())):
+                raise
+            users = await self.api.list_users(institute_id, address=address)
+            if any(u.get("email") == identity for u in users):
+                raise StaleObjectError(
+                    f"{address}: created by another run since the plan; plan again."
+                ) from None
+            said = str(exc).removeprefix(f"{exc.address}: ")
+            # Not a RejectedError: the user is not here, so no other run created it.
+            raise ProviderError(
+                f"{said} E-mail addresses are unique across ProctorExam: this one belongs to"
+                " a user of another institute (or one these credentials cannot see); correct"
+                " the institute in the YAML, or the e-mail.",
+                address=address,
+            ) from None
+        live = live_user(kind, short_name, institute_id, item, await self._idp_names())
+        self._refs[identity] = live.ref
+        return live
+
+    async def update(
+        self, kind: ResourceKind, live: LiveObject, values: Mapping[str, Any]
+    ) -> LiveObject:
+        _check_kind(kind)
+        institute_id, user_id = live.ref.split("/", 1)
+        payload = await self._wire(values, UsersApi.PATCH_FIELDS, live.address)
+        item = await self.api.update_user(institute_id, user_id, payload, address=live.address)
+        short_name = await self._short_name(institute_id)
+        return live_user(kind, short_name, institute_id, item, await self._idp_names())
+
+    async def delete(self, kind: ResourceKind, live: LiveObject) -> None:
+        raise ProviderError(
+            "the ProctorExam API has no delete for users; remove the user by hand.",
+            address=live.address,
+        )
+
+    async def _wire(
+        self, values: Mapping[str, Any], allowed: Iterable[str], address: str
+    ) -> dict[str, Any]:
+        """The values as the API takes them; refuses what that call would not keep.
+
+        A field outside ``allowed`` is refused here, never sent: the service would drop it
+        silently and answer as if it had been written.
+        """
+        allowed = frozenset(allowed)
+        payload: dict[str, Any] = {}
+        for name, value in values.items():
+            if name == "institute":
+                continue  # the path says it
+            if name == _IDP_FIELD:
+                name = _IDP_WIRE
+                value = None if value is None else await self._idp_id(str(value), address)
+            if name not in allowed:
+                raise ProviderError(
+                    f"refusing to send {name!r}: the service would silently ignore it in this"
+                    " call (it can be set on create only).",
+                    address=address,
+                )
+            payload[name] = value
+        return payload
+
+
+def live_user(
+    kind: ResourceKind,
+    short_name: Any,
+    institute_id: str,
+    item: Mapping[str, Any],
+    idp_names: Mapping[str, str],
+) -> LiveObject:
+    """An API user object as a :class:`LiveObject`, its credentials dropped."""
+    fields = kind.without_secrets(item)
+    listed = {k: v for k, v in fields.items() if k in UsersApi.LIST_FIELDS}
+    canonical = json.dumps(listed, sort_keys=True, separators=(",", ":"), default=str)
+    idp = fields.get(_IDP_WIRE)
+    fields["institute"] = short_name
+    fields[_IDP_FIELD] = None if idp is None else idp_names.get(str(idp), f"#{idp}")
+    return LiveObject(
+        kind=KIND,
+        identity=str(fields.get("email", "")),
+        ref=f"{institute_id}/{fields.get('id', '')}",
+        fields=fields,
+        fingerprint="sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+    )
+
+
+def _live_idp(kind: ResourceKind, item: Mapping[str, Any]) -> LiveObject:
+    fields = kind.without_secrets(item)
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+    return LiveObject(
+        kind=IDP_KIND,
+        identity=str(fields.get("name", "")),
+        ref=str(fields.get("id", "")),
+        fields=fields,
+        fingerprint="sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+    )
+
+
+async def _same(item: dict[str, Any]) -> dict[str, Any]:
+    return item
+
+
+def _address(item: Mapping[str, Any]) -> str:
+    return f"{KIND}.{item.get('email')}"
+
+
+def _check_kind(kind: ResourceKind) -> None:
+    if kind.name != KIND:
+        raise ProviderError(f"the users session does not serve the kind {kind.name!r}.")

@@ -1,0 +1,53 @@
+"""Waiting without holding a slot: a change that sleeps before a retry lets another one run.
+
+An apply runs at most ``parallelism`` changes at once (:func:`reconciler.applying.apply_plan`).
+A change whose request was refused for now (a 429, a 503) has nothing to do until its retry is
+due; if it kept its slot meanwhile, a handful of refusals would idle the whole apply. A provider
+calls :func:`wait` for that sleep instead of :func:`asyncio.sleep`: the change gives its slot
+back, sleeps, and queues for a slot again before it retries. Outside an apply (a plan's listing,
+a test) it is a plain sleep.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import asyncio
+
+__all__ = ["holding_slot", "wait"]
+
+#: The slot the current task's change holds, while it holds one.
+_slot: ContextVar[asyncio.Semaphore | None] = ContextVar("reconciler_apply_slot", default=None)
+
+
+@contextlib.asynccontextmanager
+async def holding_slot(gate: asyncio.Semaphore) -> AsyncIterator[None]:
+    """Hold one of ``gate``'s slots for the current task, which :func:`wait` may lend out."""
+    token = _slot.set(gate)
+    try:
+        async with gate:
+            yield
+    finally:
+        _slot.reset(token)
+
+
+async def wait(seconds: float) -> None:
+    """Sleep ``seconds``; inside :func:`holding_slot`, without the slot meanwhile."""
+    import asyncio  # loaded already: this runs in its event loop
+
+    gate = _slot.get()
+    if gate is None or seconds <= 0:
+        await asyncio.sleep(seconds)
+        return
+    gate.release()
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        # Shielded, so that ``holding_slot`` never gives up a slot this task does not hold: a
+        # gate must never let more changes run than it was made for. (A wait cancelled here,
+        # when the apply is ending anyway, may leave its slot taken.)
+        await asyncio.shield(gate.acquire())

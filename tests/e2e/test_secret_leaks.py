@@ -1,0 +1,233 @@
+"""No secret in any output or written file: every command, every format, every verbosity.
+
+The token, the secret key, a write-only value and values read through ``${env:...}`` are random
+for each run; every output and every file under the scratch directory is searched for each of
+them and for every 8-character piece of them. The commands and formats come from what is
+installed, so those added later are covered too; a command this test does not know is run with
+the config path and with ``--help``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+import pytest
+from gateway import Action, gateway
+
+from reconciler.cli import cli, main
+from reconciler.hooks import Hooks
+from reconciler.plugins import build_plugin_manager
+from reconciler.testing import CliResult
+from reconciler_proctorexam.sandbox import Faults, Sandbox, SandboxUser
+
+Run = Callable[..., CliResult]
+
+TOKEN = "tok" + secrets.token_hex(12)
+SECRET = "sec" + secrets.token_hex(12)
+TAWK = "tawk" + secrets.token_hex(10)
+ENV_URL = "https://hooks.example/" + secrets.token_hex(10)
+ENV_LANG = "zz_" + secrets.token_hex(5)  # a bad tag read from the environment
+ALL = (TOKEN, SECRET, TAWK, ENV_URL.removeprefix("https://hooks.example/"), ENV_LANG)
+
+
+def _fragments(values: tuple[str, ...] = ALL) -> set[str]:
+    return {value[i : i + 8] for value in values for i in range(len(value) - 7)}
+
+
+FRAGMENTS = _fragments()
+#: A snapshot and an export are the live state, and the service returns the callback_url it was
+#: given: only the credentials and the write-only value are checked there.
+SNAPSHOT_FRAGMENTS = _fragments((TOKEN, SECRET, TAWK))
+
+CONFIG = """
+institutes:
+  pe:
+    name: ProctorExam
+    tawk_api_key: ${env:LEAK_TAWK}
+    callback_url: ${env:LEAK_URL}
+  other:
+    name: Other
+    reminder_emails_enabled: false
+"""
+BAD_ENV = "institutes:\n  pe:\n    name: PE\n    default_language: ${env:LEAK_LANG}\n"
+
+
+@pytest.fixture
+def leak_env(
+    monkeypatch: pytest.MonkeyPatch, proctorexam_sandbox_factory: Callable[..., Sandbox]
+) -> Sandbox:
+    sandbox = proctorexam_sandbox_factory(
+        users=[SandboxUser(TOKEN, SECRET)],
+        seed=[{"name": "Other", "short_name": "other"}, {"name": "Old", "short_name": "old"}],
+    )
+    for name, value in {
+        "PROCTOREXAM_BASE_URL": sandbox.base_url,
+        "PROCTOREXAM_API_TOKEN": TOKEN,
+        "PROCTOREXAM_SECRET_KEY": SECRET,
+        "LEAK_TAWK": TAWK,
+        "LEAK_URL": ENV_URL,
+        "LEAK_LANG": ENV_LANG,
+    }.items():
+        monkeypatch.setenv(name, value)
+    return sandbox
+
+
+def _command_names() -> list[str]:
+    pm, infos = build_plugin_manager()
+    Hooks(pm, infos).add_commands(cli)
+    return sorted(cli.commands)
+
+
+def _formats() -> list[str]:
+    return sorted(Hooks(*build_plugin_manager()).reporters)
+
+
+def _runs(path: Path, out: Path) -> Iterator[list[str]]:
+    """Argument lists for every installed command."""
+    for name in _command_names():
+        yield [name, "--help"]
+        if name in ("plan", "drift"):
+            for fmt in _formats():
+                yield [name, str(path), "--format", fmt, "--output", str(out / f"{name}.{fmt}")]
+                yield [name, str(path), "--format", fmt]
+        elif name == "apply":
+            yield [name, str(path), "--auto-approve"]
+        elif name == "snapshot":
+            yield [name, str(path), "--output", str(out / "snapshot.json")]
+        elif name == "export":
+            yield [name, str(out / "export"), "--defaults"]
+        elif name == "schema":
+            yield [name]
+        elif name == "sandbox":
+            continue  # runs until interrupted; its output is tested in the sandbox tests
+        else:
+            yield [name, str(path)]
+
+
+def _assert_clean(text: str, where: str, fragments: set[str] = FRAGMENTS) -> None:
+    for piece in fragments:
+        assert piece not in text, f"a piece of a secret ({piece!r}) is in {where}"
+
+
+def _run(capsys: pytest.CaptureFixture[str], args: list[str]) -> CliResult:
+    capsys.readouterr()
+    code = main(args)
+    out, err = capsys.readouterr()
+    return CliResult(code, out, err)
+
+
+@pytest.mark.parametrize("verbosity", [[], ["-v"], ["-vv"]], ids=["quiet", "-v", "-vv"])
+def test_no_command_format_or_verbosity_prints_or_writes_a_secret(
+    verbosity: list[str],
+    leak_env: Sandbox,
+    write_config: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    path = write_config({"i.yaml": CONFIG, "reconciler.toml": "[safety]\nallow_delete = true\n"})
+    out = tmp_path / "out"
+    out.mkdir()
+    ran = 0
+    for args in _runs(path, out):
+        result = _run(capsys, [*verbosity, *args])
+        _assert_clean(result.stdout + result.stderr, " ".join(args))
+        assert "Traceback" not in result.stderr, " ".join(args)
+        ran += 1
+    assert ran >= 10
+    assert any(i["short_name"] == "pe" for i in leak_env.institutes())
+    for file in tmp_path.rglob("*"):
+        if file.is_file():
+            text = file.read_text(encoding="utf-8", errors="replace")
+            live = file.name == "snapshot.json" or file.parent.name == "export"
+            _assert_clean(text, str(file), SNAPSHOT_FRAGMENTS if live else FRAGMENTS)
+
+
+def test_error_paths_keep_secrets_out(
+    leak_env: Sandbox,
+    write_config: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    outputs: list[tuple[str, str]] = []
+
+    # An env-derived value that fails validation.
+    bad = write_config({"i.yaml": BAD_ENV})
+    result = _run(capsys, ["validate", str(bad)])
+    assert result.exit_code == 1
+    outputs.append(("validate with a bad env value", result.stdout + result.stderr))
+
+    # A credentials file inside the config directory, named in the settings.
+    creds_dir = tmp_path / "creds"
+    creds_dir.mkdir()
+    (creds_dir / "i.yaml").write_text(CONFIG)
+    (creds_dir / "creds.yaml").write_text(
+        f"PROCTOREXAM_API_TOKEN={TOKEN}\nPROCTOREXAM_SECRET_KEY={SECRET}\n"
+    )
+    (creds_dir / "reconciler.toml").write_text(
+        '[providers.proctorexam]\ncredentials_file = "creds.yaml"\n'
+    )
+    monkeypatch.delenv("PROCTOREXAM_API_TOKEN")
+    monkeypatch.delenv("PROCTOREXAM_SECRET_KEY")
+    for args in (["validate", str(creds_dir)], ["plan", str(creds_dir)]):
+        result = _run(capsys, args)
+        outputs.append((" ".join(args), result.stdout + result.stderr))
+    monkeypatch.setenv("PROCTOREXAM_API_TOKEN", TOKEN)
+    monkeypatch.setenv("PROCTOREXAM_SECRET_KEY", SECRET)
+
+    # A service that echoes the credentials and what the create carried (the write-only and
+    # the env-derived value), where a message is cut at 300 characters.
+    def echo(status: int) -> Callable[[str, str], Action]:
+        def rule(method: str, path: str) -> Action:
+            if method == "GET":
+                return None
+            sent = TAWK + ENV_URL if method == "POST" else ""
+            return (status, "text/plain", (" " * 280 + TOKEN + SECRET + sent).encode())
+
+        return rule
+
+    fast = "[providers.proctorexam]\nmax_retries = 1\nbackoff = 0.01\ntimeout = 1.0\n"
+    path = write_config({"i.yaml": CONFIG, "reconciler.toml": fast})
+    for status in (401, 422, 500, 502):
+        with gateway(leak_env.base_url, echo(status)) as url:
+            monkeypatch.setenv("PROCTOREXAM_BASE_URL", url)
+            for verbosity in ([], ["-vv"]):
+                args = [*verbosity, "apply", str(path), "--auto-approve"]
+                result = _run(capsys, args)
+                assert result.exit_code != 0
+                outputs.append((f"{status}: {' '.join(args)}", result.stdout + result.stderr))
+    monkeypatch.setenv("PROCTOREXAM_BASE_URL", leak_env.base_url)
+
+    # Lost answers and late commits: unknown outcomes and read-backs.
+    leak_env.set_faults(Faults(rate_late_commit=0.5, late_commit_delay=0.1, seed=3))
+    result = _run(capsys, ["-vv", "apply", str(path), "--auto-approve"])
+    outputs.append(("apply under late commits", result.stdout + result.stderr))
+    leak_env.settle()
+
+    # --sandbox: its state (which holds what apply wrote) is kept out of the config directory.
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "i.yaml").write_text(CONFIG)
+    (local / "sandbox-seed.json").write_text('{"institutes": []}')
+    result = _run(capsys, ["apply", str(local), "--sandbox", "--auto-approve"])
+    assert result.exit_code == 0, result.stderr
+    outputs.append(("apply --sandbox", result.stdout + result.stderr))
+    for file in local.rglob("*"):
+        if file.is_file():
+            outputs.append((str(file), file.read_text(encoding="utf-8", errors="replace")))
+
+    for where, text in outputs:
+        _assert_clean(text, where)
+        assert "Traceback" not in text, where
+
+
+def test_the_command_list_is_what_is_installed() -> None:
+    names = _command_names()
+    assert {"validate", "plan", "apply", "schema"} <= set(names)
+    assert all(isinstance(cli.commands[n], click.Command) for n in names)
