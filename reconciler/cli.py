@@ -20,8 +20,9 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler import __version__, fastschema, logs, signals
+from reconciler import __version__, fastschema, logs, problem_report, signals
 from reconciler.applying import OnOutcome
+from reconciler.completion import FormatOption, complete_targets
 from reconciler.console import Output, use_color
 from reconciler.discovery import config_in_argv, project_hooks
 from reconciler.documents import write_document
@@ -55,6 +56,7 @@ target_option = click.option(
     "targets",
     multiple=True,
     metavar="KIND.NAME",
+    shell_complete=complete_targets,
     help="Plan only this object (repeatable), e.g. institute.pe.",
 )
 allow_delete_option = click.option(
@@ -164,10 +166,21 @@ cli.params.append(
 
 @cli.command()
 @path_argument
-def validate(path: Path) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(problem_report.FORMATS),
+    default="text",
+    show_default=True,
+    help="json: a versioned document (schemas/validation.schema.json);"
+    " github: one ::error workflow command per problem.",
+)
+def validate(path: Path, fmt: str) -> None:
     """Load and validate PATH (a directory of YAML files or one file); no network."""
-    project = Project.open(path)
-    state = project.load()
+    with _problems_as(fmt):
+        state = Project.open(path).load()
+    if fmt != "text":
+        click.echo(problem_report.render_problems(fmt, (), state), nl=False)
     _output().say(
         f"The configuration is valid: {_count(state)} in {len(state.files)} file(s).",
         style="green",
@@ -178,7 +191,9 @@ def validate(path: Path) -> None:
 @path_argument
 @sandbox_options
 @target_option
-@click.option("--format", "fmt", default="text", show_default=True, help="Output format.")
+@click.option(
+    "--format", "fmt", cls=FormatOption, default="text", show_default=True, help="Output format."
+)
 @click.option(
     "--output", type=click.Path(path_type=Path), help="Write the rendered plan to this file."
 )
@@ -213,9 +228,10 @@ def plan(
     out_file: Path | None,
 ) -> None:
     """Show what apply would change to make the live objects match PATH."""
-    project = Project.open(path)
-    reporter = _reporter(project.hooks, fmt)
-    desired = project.load()
+    with _problems_as("github" if fmt == "github" else "text"):
+        project = Project.open(path)
+        reporter = _reporter(project.hooks, fmt)
+        desired = project.load()
     snap = None
     if live_file is not None:
         if sandbox or reset_sandbox:
@@ -342,7 +358,15 @@ config_option = click.option(
 @cli.command()
 @path_argument
 @sandbox_options
-@click.option("--format", "fmt", default="text", show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    cls=FormatOption,
+    renders="drift",
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @click.option(
     "--output", type=click.Path(path_type=Path), help="Write the drift report to this file."
 )
@@ -404,6 +428,54 @@ def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> No
     write_document(output, snapshot_to_document(live, project.kinds))
     count = sum(len(objects) for objects in live.values())
     _output().say(f"Snapshot of {count} live object(s) written to {output}.")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), metavar="DIR")
+@sandbox_options
+@click.option("--kind", "kinds", multiple=True, metavar="KIND", help="Export only this kind.")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="KIND.NAME",
+    help="Export only this object (repeatable), e.g. institute.pe.",
+)
+@click.option("--defaults", is_flag=True, help="Lift values every object shares into defaults.")
+@click.option("--force", is_flag=True, help="Replace files that exist already.")
+def export(
+    directory: Path,
+    sandbox: bool,
+    reset_sandbox: bool,
+    kinds: tuple[str, ...],
+    targets: tuple[str, ...],
+    defaults: bool,
+    force: bool,
+) -> None:
+    """Write the live objects into DIR as YAML that plans with no changes.
+
+    One file per kind, keyed by identity; write-only fields are left out, with a comment.
+    Settings (base URL, local plugins) come from DIR/reconciler.toml when it exists.
+    """
+    from reconciler import export as exporting
+
+    if reset_sandbox and not sandbox:
+        raise SettingsError("--reset-sandbox goes with --sandbox.")
+    project = Project.open_or_default(directory)
+    names = exporting.selected_kinds(project.kinds, kinds, targets)
+    sections = [f"{project.kinds[n].section}.yaml" for n in names]
+    exporting.check_free(directory, sections, force=force)
+    emulator = project.sandbox(names, reset=reset_sandbox) if sandbox else contextlib.nullcontext()
+    with emulator:
+        live = _run(exporting.read_live(project, names))
+    chosen = exporting.check_targets(live, targets)
+    files = exporting.export_files(chosen, project.kinds, lift_defaults=defaults)
+    exporting.write_files(directory, files, force=force)
+    out = _output()
+    for file in files:
+        out.say(f"Wrote {directory / file.name}" + (f" ({file.objects})." if file.objects else "."))
+    flag = " --sandbox" if sandbox else ""
+    out.say(f"Check it: reconciler plan {directory}{flag} --detailed-exitcode (no changes).")
 
 
 @cli.command()
@@ -475,7 +547,7 @@ def plugins(path: Path | None, config: Path | None) -> None:
 @click.argument("name", default="config", metavar="[NAME]")
 @config_option
 def schema(name: str, config: Path | None) -> None:
-    """Print a JSON Schema: config, plan, saved-plan, drift, snapshot, doctor, settings, a kind.
+    """Print a JSON Schema: config, a document (plan, validation, …), settings, or a kind.
 
     Inside a project (or with --config), the kinds and settings of its local plugins are seen.
     """
@@ -603,6 +675,20 @@ def _maybe_sandbox(
         return
     with project.sandbox(kinds, reset=reset):
         yield
+
+
+@contextlib.contextmanager
+def _problems_as(fmt: str) -> Iterator[None]:
+    """In a machine format, print the problems of a failed load on stdout, then exit 1."""
+    try:
+        yield
+    except ReconcilerError as exc:
+        if fmt == "text":
+            raise
+        problems = problem_report.problems_of(exc)
+        click.echo(problem_report.render_problems(fmt, problems), nl=False)
+        _output().say(f"{len(problems)} problem(s) found.", style="red")
+        raise click.exceptions.Exit(EXIT_ERROR) from None
 
 
 def _confirm() -> None:

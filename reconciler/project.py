@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +42,6 @@ from reconciler.records import (
 from reconciler.settings import Settings, read_settings
 
 __all__ = ["Project"]
-
 
 #: Set (to anything but 0) by ``--no-local-plugins``: load no Python file from the config
 #: directory, whatever its settings say (for pull requests from forks).
@@ -91,6 +91,15 @@ class Project:
             disabled=settings.disabled_plugins,
         )
         return cls(path, settings, Hooks(pm, infos), env, tuple(problems))
+
+    @classmethod
+    def open_or_default(cls, path: Path) -> Project:
+        """The project at ``path``, or one with default settings where nothing exists yet."""
+        if path.exists():
+            return cls.open(path)
+        pm, infos = build_plugin_manager()
+        settings = Settings(base_dir=path)
+        return cls(path=path, settings=settings, hooks=Hooks(pm, infos), environ=dict(os.environ))
 
     @property
     def kinds(self) -> Mapping[str, ResourceKind]:
@@ -206,10 +215,16 @@ class Project:
         """
         import asyncio  # loaded already: this runs in its event loop
 
+        started = time.monotonic()
         names = sorted(sessions)
         scope = scopes(desired, self.kinds) if desired is not None else {}
         listed = await asyncio.gather(
             *(sessions[n].list(self.kinds[n], scope.get(n)) for n in names)
+        )
+        log.info(
+            "refresh: %s in %.2fs",
+            ", ".join(f"{len(objs)} {n}(s)" for n, objs in zip(names, listed, strict=True)),
+            time.monotonic() - started,
         )
         return dict(zip(names, listed, strict=True))
 
@@ -285,7 +300,8 @@ class Project:
         on_outcome: OnOutcome | None = None,
         should_stop: Callable[[], str | None] | None = None,
     ) -> ApplyResult:
-        return await apply_plan(
+        started = time.monotonic()
+        result = await apply_plan(
             plan,
             sessions,
             self.kinds,
@@ -294,6 +310,8 @@ class Project:
             on_outcome=on_outcome,
             should_stop=should_stop,
         )
+        log.info("apply: %d change(s) in %.2fs", len(result.outcomes), time.monotonic() - started)
+        return result
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, int, str]:

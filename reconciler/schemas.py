@@ -18,6 +18,7 @@ from reconciler.doctor import DOCTOR_SCHEMA
 from reconciler.driftfile import DRIFT_SCHEMA
 from reconciler.errors import PluginError
 from reconciler.planfile import PLAN_SCHEMA
+from reconciler.problem_report import VALIDATION_SCHEMA
 from reconciler.records import ResourceKind
 from reconciler.savedplan import SAVED_PLAN_SCHEMA
 from reconciler.snapshot import SNAPSHOT_SCHEMA
@@ -35,6 +36,7 @@ DRAFT_2020_12: Final = "https://json-schema.org/draft/2020-12/schema"
 
 _CONFIG_FILE: Final = "config.schema.json"
 _PLAN_FILE: Final = "plan.schema.json"
+_VALIDATION_FILE: Final = "validation.schema.json"
 _SETTINGS_FILE: Final = "settings.schema.json"
 _DRIFT_FILE: Final = "drift.schema.json"
 _SNAPSHOT_FILE: Final = "snapshot.schema.json"
@@ -144,6 +146,7 @@ def published_schemas(
         _DRIFT_FILE: copy.deepcopy(DRIFT_SCHEMA),
         _SNAPSHOT_FILE: copy.deepcopy(SNAPSHOT_SCHEMA),
         _DOCTOR_FILE: copy.deepcopy(DOCTOR_SCHEMA),
+        _VALIDATION_FILE: copy.deepcopy(dict(VALIDATION_SCHEMA)),
     }
     if settings is not None:
         schemas[_SETTINGS_FILE] = dict(settings)

@@ -9,6 +9,12 @@ import pytest
 from reconciler import ResourceKind
 
 
+@pytest.fixture(autouse=True)
+def _sandbox_state_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: Any) -> None:
+    """``--sandbox`` keeps its state under XDG_STATE_HOME: never the user's, in tests."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state-home")))
+
+
 def _as_set(value: Any) -> Any:
     return frozenset(value) if isinstance(value, list | tuple) else value
 

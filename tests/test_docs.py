@@ -13,8 +13,13 @@ from reconciler.cli import cli
 from reconciler.testing import CliResult
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Example config directories (``examples/plugins`` holds plugins, tested on their own).
-EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir() and p.name != "plugins")
+#: Example config directories: examples/plugins holds plugins, tested on their own, and
+#: examples/github-actions holds workflows (tests/test_ci_files.py).
+EXAMPLES = sorted(
+    p
+    for p in (ROOT / "examples").iterdir()
+    if p.is_dir() and p.name not in ("plugins", "github-actions")
+)
 
 
 def test_every_built_in_plugin_package_has_its_entry_point() -> None:

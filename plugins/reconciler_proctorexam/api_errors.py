@@ -19,8 +19,10 @@ from reconciler.errors import (
     AuthenticationError,
     NotFoundError,
     ProviderError,
+    ReconcilerError,
     RejectedError,
     ServiceError,
+    SettingsError,
 )
 
 __all__ = ["REDACTED", "error_for_response", "parse_error_body", "redact"]
@@ -100,10 +102,13 @@ def error_for_response(
     secrets: Iterable[str],
     attempts: int = 1,
     hint: str = "",
-) -> ProviderError:
+    collection: bool = False,
+) -> ReconcilerError:
     """The error for a final, unsuccessful answer. ``what`` is ``"GET /institutes/7"``.
 
     ``hint`` (a sentence) is added to the message: a setting that may explain the refusal.
+    ``collection`` says that the path names a collection (``/institutes``), which always
+    exists: a 404 there means the base URL is wrong, not that something was deleted.
     """
     status = response.status_code
     host = response.request.url.netloc.decode("ascii")
@@ -118,6 +123,13 @@ def error_for_response(
             " PROCTOREXAM_SECRET_KEY (and the machine's clock: requests are timestamped);"
             f" listing institutes needs a Premium superuser.{end}",
             address=address,
+        )
+    if status == 404 and collection:
+        base = str(response.request.url).split("?", 1)[0].removesuffix(what.split(" ", 1)[-1])
+        return SettingsError(
+            f"{host} has no {what.split(' ', 1)[-1]} (404 on {what}): is {base} the API"
+            " address? Does the URL end in /api/v3? Set PROCTOREXAM_BASE_URL (or base_url"
+            " under [providers.proctorexam]) to https://<environment>.proctorexam.com/api/v3."
         )
     if status == 404:
         return NotFoundError(

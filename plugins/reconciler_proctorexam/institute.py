@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from reconciler.model import DesiredObject, DesiredState, Location
-from reconciler.records import Problem, ResourceKind
+from reconciler.model import Action, DesiredObject, DesiredState, Location, Plan
+from reconciler.records import Problem, Refusal, ResourceKind
 from reconciler_proctorexam.confusables import skeleton
 from reconciler_proctorexam.languages import language_tag_problem
 
@@ -28,6 +28,7 @@ __all__ = [
     "institute_kind",
     "institute_schema",
     "language_set",
+    "live_look_alikes",
     "name_key",
     "whole_number",
 ]
@@ -253,6 +254,29 @@ def check_institutes(state: DesiredState, kinds: Mapping[str, ResourceKind]) -> 
         problems.extend(_language_problems(obj))
     problems.extend(_look_alikes(state))
     return problems
+
+
+def live_look_alikes(plan: Plan) -> list[Refusal]:
+    """A create whose short_name looks like a live institute's that the YAML does not manage
+    (``pe`` live, ``pe`` with a Cyrillic e planned): refused, since it is almost always a typo
+    that would make a second institute beside the intended one."""
+    live = {skeleton(ref.identity): ref.identity for ref in plan.unmanaged if ref.kind == KIND}
+    refusals: list[Refusal] = []
+    for change in plan.changes:
+        if change.kind != KIND or change.action is not Action.CREATE:
+            continue
+        twin = live.get(skeleton(change.identity))
+        if twin is not None and twin != change.identity:
+            refusals.append(
+                Refusal(
+                    f"short_name {change.identity!a} looks like the live institute"
+                    f" {twin!a} but is a different name; a look-alike is almost always a"
+                    " typo: use the live spelling, or rename one of them.",
+                    plugin=_PLUGIN,
+                    address=change.address,
+                )
+            )
+    return refusals
 
 
 def _look_alikes(state: DesiredState) -> list[Problem]:

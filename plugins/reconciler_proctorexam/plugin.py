@@ -18,14 +18,16 @@ from reconciler import (
     DesiredState,
     DoctorRequest,
     DoctorStep,
+    Plan,
     Problem,
     Provider,
+    Refusal,
     ResourceKind,
     hookimpl,
 )
 from reconciler.settings import load_settings
 from reconciler_proctorexam.config import READINGS
-from reconciler_proctorexam.institute import check_institutes, institute_kind
+from reconciler_proctorexam.institute import check_institutes, institute_kind, live_look_alikes
 from reconciler_proctorexam.provider import NAME, provider
 from reconciler_proctorexam.user import check_users, identity_provider_kind, user_kind
 
@@ -56,6 +58,11 @@ def reconciler_validate(
     state: DesiredState, kinds: Mapping[str, ResourceKind]
 ) -> Sequence[Problem]:
     return [*check_institutes(state, kinds), *check_users(state, kinds)]
+
+
+@hookimpl
+def reconciler_check_plan(plan: Plan, kinds: Mapping[str, ResourceKind]) -> Sequence[Refusal]:
+    return live_look_alikes(plan)
 
 
 @hookimpl

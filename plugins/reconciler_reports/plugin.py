@@ -1,8 +1,8 @@
-"""The ``reports`` plugin: registers the text, JSON, Markdown and HTML formats.
+"""The ``reports`` plugin: registers the text, JSON, Markdown, HTML and GitHub formats.
 
-Each format renders both plans and drift reports. The plugin is registered through the
-``reconciler.plugins`` entry point like any third-party plugin, so a user can disable it by
-name and bring renderers of their own under the same names.
+Each format renders both plans and drift reports, except github (plans only). The plugin is
+registered through the ``reconciler.plugins`` entry point like any third-party plugin, so a
+user can disable it by name and bring renderers of their own under the same names.
 """
 
 from __future__ import annotations
@@ -61,5 +61,10 @@ def reconciler_reporters() -> Sequence[Reporter]:
             render_plan=_lazy("html", "render_html"),
             render_drift=_lazy("html", "render_html_drift"),
             description="One self-contained page: inline CSS, no script.",
+        ),
+        Reporter(
+            name="github",
+            render_plan=_lazy("github", "render_github"),
+            description="The text plan plus GitHub Actions annotations on the YAML lines.",
         ),
     ]

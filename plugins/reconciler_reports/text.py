@@ -42,7 +42,7 @@ from reconciler.model import (
 from reconciler.records import Refusal, RenderOptions
 from reconciler_reports.values import clean, literal
 
-__all__ = ["UNMANAGED_SHOWN", "render_text", "render_text_drift"]
+__all__ = ["UNMANAGED_SHOWN", "field_literals", "render_text", "render_text_drift"]
 
 #: How many unmanaged objects are named before the rest are only counted.
 UNMANAGED_SHOWN: Final = 20
@@ -199,11 +199,12 @@ def _change_rows(change: Change) -> list[_Row]:
     for field in change.fields:
         marker = ((_FIELD_INDENT, ""), (change.action.symbol, style), (" ", ""))
         name = ((f"{clean(field.name)}: ", ""),)
-        rows.append(_Row(marker + name + _field_value(change.action, field), field.location))
+        rows.append(_Row(marker + name + field_literals(change.action, field), field.location))
     return rows
 
 
-def _field_value(action: Action, field: FieldChange) -> tuple[tuple[str, str], ...]:
+def field_literals(action: Action, field: FieldChange) -> tuple[tuple[str, str], ...]:
+    """A field change's values as (text, style) pieces: ``"6"``, `` -> ``, ``12``."""
     if field.sensitive:
         after: tuple[str, str] = (SENSITIVE, _DIM)
         before: tuple[str, str] = (SENSITIVE, _DIM)

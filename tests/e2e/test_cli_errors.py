@@ -97,7 +97,8 @@ def test_unknown_format_and_usage_errors_exit_1(
     path = write_config({"i.yaml": "institutes:\n  pe: {name: PE}\n"})
     result = run_reconciler("plan", str(path), "--format", "yaml")
     assert result.exit_code == 1
-    assert "unknown format 'yaml'; installed formats: html, json, markdown, text" in result.stderr
+    formats = "github, html, json, markdown, text"
+    assert f"unknown format 'yaml'; installed formats: {formats}" in result.stderr
     assert run_reconciler("plan", "--no-such-flag").exit_code == 1
 
 

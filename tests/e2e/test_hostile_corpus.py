@@ -168,3 +168,14 @@ def test_a_50_mb_file_is_refused_unread(
     assert result.exit_code == 1
     assert "i.yaml:1:1: refused: the file is 52,428,800 bytes" in result.stderr
     assert sandbox.requests == []
+
+
+def test_a_create_that_looks_like_a_live_institute_is_refused(
+    write_config: Callable[..., Path], run_reconciler: Run, aimed_at: Callable[..., Sandbox]
+) -> None:
+    sandbox = aimed_at(seed=[{"name": "ProctorExam", "short_name": "pe"}])
+    path = write_config({"i.yaml": "institutes:\n  p\u0435: {name: Look-alike}\n"})
+    result = run_reconciler("apply", str(path), "--auto-approve")
+    assert result.exit_code == 3, result.stderr
+    assert "short_name 'p\\u0435' looks like the live institute 'pe'" in result.stderr
+    assert not any(r.is_write for r in sandbox.requests)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reconciler.testing import CliResult
+from reconciler_proctorexam.sandbox.local import state_path
 
 Run = Callable[..., CliResult]
 
@@ -28,7 +29,9 @@ def test_plan_apply_plan_converges(quickstart: Path, run_reconciler: Run) -> Non
     assert again.exit_code == 0, again.stdout + again.stderr
     assert "No changes" in again.stdout
 
-    state = json.loads((quickstart / ".sandbox-state.json").read_text())
+    assert not (quickstart / ".sandbox-state.json").exists()
+    assert f"Sandbox state: {state_path(quickstart)}" in applied.stderr
+    state = json.loads(state_path(quickstart).read_text())
     by_short = {i["short_name"]: i for i in state["institutes"]}
     assert by_short["pe"]["exam_link_emails_enabled"] is False
     assert sorted(by_short["pe"]["custom_languages"]) == ["fr-FR", "no-NO"]

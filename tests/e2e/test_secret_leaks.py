@@ -38,8 +38,8 @@ def _fragments(values: tuple[str, ...] = ALL) -> set[str]:
 
 
 FRAGMENTS = _fragments()
-#: A snapshot is the live state, and the service returns the callback_url it was given: only
-#: the credentials and the write-only value are checked there.
+#: A snapshot and an export are the live state, and the service returns the callback_url it was
+#: given: only the credentials and the write-only value are checked there.
 SNAPSHOT_FRAGMENTS = _fragments((TOKEN, SECRET, TAWK))
 
 CONFIG = """
@@ -97,6 +97,8 @@ def _runs(path: Path, out: Path) -> Iterator[list[str]]:
             yield [name, str(path), "--auto-approve"]
         elif name == "snapshot":
             yield [name, str(path), "--output", str(out / "snapshot.json")]
+        elif name == "export":
+            yield [name, str(out / "export"), "--defaults"]
         elif name == "schema":
             yield [name]
         elif name == "sandbox":
@@ -141,7 +143,7 @@ def test_no_command_format_or_verbosity_prints_or_writes_a_secret(
     for file in tmp_path.rglob("*"):
         if file.is_file():
             text = file.read_text(encoding="utf-8", errors="replace")
-            live = file.name == "snapshot.json"
+            live = file.name == "snapshot.json" or file.parent.name == "export"
             _assert_clean(text, str(file), SNAPSHOT_FRAGMENTS if live else FRAGMENTS)
 
 
@@ -207,6 +209,18 @@ def test_error_paths_keep_secrets_out(
     result = _run(capsys, ["-vv", "apply", str(path), "--auto-approve"])
     outputs.append(("apply under late commits", result.stdout + result.stderr))
     leak_env.settle()
+
+    # --sandbox: its state (which holds what apply wrote) is kept out of the config directory.
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "i.yaml").write_text(CONFIG)
+    (local / "sandbox-seed.json").write_text('{"institutes": []}')
+    result = _run(capsys, ["apply", str(local), "--sandbox", "--auto-approve"])
+    assert result.exit_code == 0, result.stderr
+    outputs.append(("apply --sandbox", result.stdout + result.stderr))
+    for file in local.rglob("*"):
+        if file.is_file():
+            outputs.append((str(file), file.read_text(encoding="utf-8", errors="replace")))
 
     for where, text in outputs:
         _assert_clean(text, where)

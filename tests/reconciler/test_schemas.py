@@ -130,6 +130,7 @@ def test_published_schemas_are_named_by_file(widget_kind: ResourceKind) -> None:
         "plan.schema.json",
         "saved-plan.schema.json",
         "snapshot.schema.json",
+        "validation.schema.json",
         "widget.schema.json",
     ]
     assert schemas["plan.schema.json"] == PLAN_SCHEMA

@@ -1,26 +1,41 @@
-"""What ``--sandbox`` starts: a sandbox seeded from the config directory, its state kept there.
+"""What ``--sandbox`` starts: a sandbox seeded from the config directory.
 
 :func:`sandbox_for_config` is the provider's
 :class:`~reconciler.records.SandboxFactory`. It seeds the sandbox from
-``<config_dir>/sandbox-seed.json`` and keeps its state in ``<config_dir>/.sandbox-state.json``
-(git-ignored), so that ``plan``, ``apply``, ``plan`` converge across separate runs as they
-would against the real service; ``reset`` starts again from the seed.
+``<config_dir>/sandbox-seed.json`` and keeps its state across runs (so that ``plan``,
+``apply``, ``plan`` converge as they would against the real service; ``reset`` starts again
+from the seed) in :func:`state_path`: outside the config directory, under
+``$XDG_STATE_HOME/reconciler/sandbox`` (``~/.local/state`` by default). The state holds what
+apply wrote, write-only values and values read through ``${env:...}`` included; kept beside
+the YAML, it would be one ``git add .`` away from a commit.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import click
+
 from reconciler_proctorexam.sandbox.errors import SandboxError
 from reconciler_proctorexam.sandbox.server import Sandbox
 
-__all__ = ["SEED_FILE", "STATE_FILE", "sandbox_for_config"]
+__all__ = ["SEED_FILE", "sandbox_for_config", "state_path"]
 
 SEED_FILE = "sandbox-seed.json"
-STATE_FILE = ".sandbox-state.json"
+
+
+def state_path(config_dir: Path, environ: Mapping[str, str] | None = None) -> Path:
+    """Where ``--sandbox`` keeps the state of the config directory ``config_dir``."""
+    env = os.environ if environ is None else environ
+    home = Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    directory = config_dir.resolve()
+    digest = hashlib.sha256(str(directory).encode()).hexdigest()[:16]
+    return home / "reconciler" / "sandbox" / f"{directory.name}-{digest}.state"
 
 
 @contextlib.contextmanager
@@ -40,5 +55,8 @@ def sandbox_for_config(
             ' {"institutes": [...]} ({"institutes": []} for none); or run without --sandbox'
         )
     chosen: dict[str, Any] = dict(readings or {})  # Sandbox checks the names and values
-    with Sandbox(seed=seed, state_file=directory / STATE_FILE, reset=reset, **chosen) as sandbox:
+    state = state_path(directory)
+    with Sandbox(seed=seed, state_file=state, reset=reset, **chosen) as sandbox:
+        # Said every run: the state holds secrets, and is not where the YAML is.
+        click.echo(f"Sandbox state: {state}", err=True)
         yield sandbox.env()

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from reconciler_proctorexam.sandbox import Sandbox, SandboxError, sandbox_for_config
+from reconciler_proctorexam.sandbox.local import state_path
 
 _URL = r"listening on (http://127\.0\.0\.1:(\d+)/api/v3)"
 
@@ -164,11 +165,12 @@ def test_sandbox_for_config(tmp_path: Path, caller: Any) -> None:
         }
         client = caller(env["PROCTOREXAM_BASE_URL"])
         assert client.post("/institutes", {"name": "B", "short_name": "b"}).status_code == 201
-    state = json.loads((tmp_path / ".sandbox-state.json").read_text().splitlines()[0])
+    state = json.loads(state_path(tmp_path).read_text().splitlines()[0])
     assert [i["name"] for i in state["institutes"]] == ["A", "B"]
+    assert not (tmp_path / ".sandbox-state.json").exists()
     with sandbox_for_config(tmp_path, reset=True):
         pass
-    state = json.loads((tmp_path / ".sandbox-state.json").read_text().splitlines()[0])
+    state = json.loads(state_path(tmp_path).read_text().splitlines()[0])
     assert [i["name"] for i in state["institutes"]] == ["A"]
 
 
