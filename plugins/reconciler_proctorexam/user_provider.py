@@ -53,6 +53,8 @@ class UserSession:
         self.institutes = institutes
         # e-mail -> "institute id/user id", from listings and writes.
         self._refs: dict[str, str] = {}
+        # e-mail -> the institute (short_name) a create was sent to: read back there alone.
+        self._sent_to: dict[str, str] = {}
         self._idps: asyncio.Task[Sequence[dict[str, Any]]] | None = None
 
     def __repr__(self) -> str:
@@ -126,8 +128,13 @@ class UserSession:
         _check_kind(kind)
         ref = self._refs.get(identity)
         if ref is None:
-            # Not seen in this session: look through every institute's users.
-            return next((o for o in await self.list(kind) if o.identity == identity), None)
+            # Not seen in this session: look in the institute a create went to, else in every
+            # institute's users.
+            sent_to = self._sent_to.get(identity)
+            scope = None
+            if sent_to is not None:
+                scope = Scope(frozenset({identity}), references={"institute": frozenset({sent_to})})
+            return next((o for o in await self.list(kind, scope) if o.identity == identity), None)
         institute_id, user_id = ref.split("/", 1)
         try:
             item = await self.api.get_user(institute_id, user_id, address=f"{KIND}.{identity}")
@@ -158,6 +165,7 @@ class UserSession:
                 f"the institute {short_name!r} does not exist on the service; plan again.",
                 address=address,
             )
+        self._sent_to[identity] = str(short_name)
         payload = {"email": identity, **await self._wire(values, UsersApi.CREATE_FIELDS, address)}
         if "password" in payload:
             payload["password_confirmation"] = payload["password"]

@@ -165,3 +165,22 @@ def test_a_create_whose_answer_was_lost_is_found_by_e_mail_not_repeated(
     for n in lost:
         # The next request after a lost create is the look-up by e-mail, never a second POST.
         assert (log[n + 1].method, log[n + 1].path) == ("GET", "/api/v3/institutes/1/users")
+
+
+def test_a_user_whose_create_failed_is_read_back_in_its_institute_alone(
+    proctorexam_sandbox_factory: SandboxFactory, context_for: ContextFor
+) -> None:
+    sandbox = proctorexam_sandbox_factory(seed=SEED)
+
+    async def work(session: ProviderSession) -> Any:
+        values = {"institute": "uu", "name": "N", "role": "dean"}  # refused: no such role
+        with pytest.raises(ProviderError):
+            await session.create(USER, "nina@uu.example", values)
+        sandbox.clear_requests()
+        return await session.read(USER, "nina@uu.example")
+
+    assert run_session(context_for(sandbox.base_url), work) is None
+    assert sorted({r.path for r in sandbox.requests}) == [
+        "/api/v3/identity_providers",
+        "/api/v3/institutes/1/users",
+    ]
