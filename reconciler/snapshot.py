@@ -34,6 +34,7 @@ from reconciler.planfile import json_value
 from reconciler.records import ResourceKind
 
 __all__ = [
+    "LIVE_OBJECT_SCHEMA",
     "SNAPSHOT_FORMAT",
     "SNAPSHOT_FORMAT_VERSION",
     "SNAPSHOT_SCHEMA",
