@@ -16,6 +16,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from reconciler.errors import PluginError
+from reconciler.fastschema import Validator, schema_error
 from reconciler.records import Problem, Provider
 from reconciler.settings import Settings
 from reconciler.validation import did_you_mean, is_closed, schema_message
@@ -79,15 +80,13 @@ def _check(
     path: tuple[str, str],
     owner: str,
 ) -> list[Problem]:
-    import jsonschema  # only when a table is there to check: most runs never need it
-
-    try:
-        jsonschema.Draft202012Validator.check_schema(schema)
-    except jsonschema.SchemaError as exc:
+    # The fast path (reconciler.fastschema): jsonschema is loaded only to word a refusal.
+    problem = schema_error(schema)
+    if problem is not None:
         raise PluginError(
-            f"the settings schema of {owner} is not a valid Draft 2020-12 schema: {exc.message};"
+            f"the settings schema of {owner} is not a valid Draft 2020-12 schema: {problem};"
             " fix the plugin or disable it."
-        ) from None
+        )
     problems: list[Problem] = []
     shown = ".".join(path)
     known = schema.get("properties") or {}
@@ -104,7 +103,9 @@ def _check(
                     )
                 )
                 del checked[key]
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = Validator(schema)
+    if validator.is_valid(checked):
+        return problems
     for error in validator.iter_errors(checked):
         steps = [str(step) for step in error.absolute_path]
         name = ".".join([shown, *steps])

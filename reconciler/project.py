@@ -10,6 +10,7 @@ this is the one place that knows their order.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import time
@@ -145,6 +146,10 @@ class Project:
             problems += self.hooks.validate(state, self.kinds)
         if problems:
             raise ConfigError(sorted(dict.fromkeys(problems), key=_problem_order))
+        # The loaded state lives as long as the command. Frozen, it is no longer walked by every
+        # collection of what the listing and the plan allocate (a sixth of a 10,000-object
+        # plan's time went there); it is still freed by reference counting.
+        gc.freeze()
         return state
 
     # Refresh --------------------------------------------------------------------------------

@@ -288,6 +288,7 @@ class _Assembler:
     def __init__(self, kinds: Mapping[str, ResourceKind], environ: Mapping[str, str]) -> None:
         declarable = [kind for kind in kinds.values() if kind.declarable]
         self.sections = {kind.section: kind for kind in declarable}
+        self.read_only_sections = {k.section: k for k in kinds.values() if not k.declarable}
         self.schemas = {kind.name: KindSchema(kind) for kind in declarable}
         self.environ = environ
         self.problems: list[Problem] = []
@@ -335,6 +336,16 @@ class _Assembler:
                 self._add_defaults(name, value, entry)
             elif key in self.sections:
                 self._add_section(name, self.sections[key], value, entry)
+            elif key in self.read_only_sections:
+                kind = self.read_only_sections[key]
+                self.problem(
+                    f"{key}: the {kind.name} objects are read from the service (plugin"
+                    f" {kind.provider!r}), not declared; refer to one by its {kind.identity}"
+                    " where a field takes it, and remove this section",
+                    name,
+                    entry[0],
+                    entry[1],
+                )
             else:
                 hint = did_you_mean(key, [DEFAULTS, *self.sections])
                 self.problem(

@@ -9,6 +9,7 @@ and ``off`` stay strings. Quoted scalars are always strings; an explicit standar
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any, Final
@@ -94,8 +95,13 @@ def _number(text: str, otherwise: Any) -> Any:
     return otherwise
 
 
+@functools.lru_cache(maxsize=1024)
 def resolve_tagged(text: str, tag: str) -> Any:
-    """The value of a scalar with an explicit tag; raises :class:`TagError` when it cannot be."""
+    """The value of a scalar with an explicit tag; raises :class:`TagError` when it cannot be.
+
+    Cached (a refusal is not, and is worded afresh): a file that tags its values tags the same
+    few again and again, and the values are immutable.
+    """
     if tag == "!" or tag == _TAG + "str":
         return text
     short = "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag

@@ -342,3 +342,13 @@ def test_a_snapshot_holds_users_without_credentials_and_plans_offline(
     assert offline.exit_code == 2, offline.stderr
     assert "~ receives_reports: false -> true" in offline.stdout
     assert sandbox.requests == []
+
+
+def test_identity_providers_cannot_be_declared(write_config: Write, run_reconciler: Run) -> None:
+    path = write_config({"sso.yaml": "identity_providers:\n  UU SAML: {}\n"})
+    result = run_reconciler("validate", str(path))
+    assert result.exit_code == 1
+    assert (
+        "sso.yaml:1:1: identity_providers: the identity_provider objects are read from the"
+        " service (plugin 'proctorexam'), not declared" in result.stderr
+    )

@@ -176,6 +176,8 @@ def test_a_declared_length_above_the_cap_is_refused_before_reading(
     )
     with pytest.raises(TransportError, match="refused without reading it"):
         _list(settings_for(sandbox.base_url, max_response_bytes=2048))
+    # The client hung up after the headers: stopping waits for the server to finish its side.
+    sandbox.stop()
     assert len(sandbox.requests) == 1
 
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import jsonschema
-
+from reconciler.fastschema import Validator
 from reconciler.model import DesiredState
 from reconciler.records import DoctorStep, ResourceKind, StepStatus
 from reconciler_proctorexam.institute import KIND, WRITE_ONLY
@@ -84,7 +83,7 @@ def managed_fields_step(
 
 def _fits(value: Any, schema: Mapping[str, Any]) -> bool:
     """Whether ``value`` has the schema's shape: its types, not its formats or patterns."""
-    return bool(jsonschema.Draft202012Validator(_types_only(schema)).is_valid(value))
+    return Validator(_types_only(schema)).is_valid(value)
 
 
 def _types_only(schema: Mapping[str, Any]) -> dict[str, Any]:
