@@ -185,6 +185,9 @@ def user_kind() -> ResourceKind:
         can_delete=UsersApi.CAN_DELETE,
         secrets=UsersApi.CREDENTIALS,
         description="A ProctorExam user of one institute: role, reports and single sign-on.",
+        # Our reading (as the sandbox): a create without a name or a role is a 422. The
+        # password, needed only without an identity provider, is left to the service.
+        required_on_create=frozenset({"name", "role"}),
     )
 
 

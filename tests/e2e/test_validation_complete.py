@@ -224,3 +224,20 @@ def test_yaml_in_a_sub_directory_is_reported_not_skipped(
         " config; move this file into config itself, or out of it",
     ]
     assert sandbox.requests == []
+
+
+def test_a_user_to_create_without_a_role_is_located_before_the_plan_is_shown(
+    aimed_at: Callable[..., Sandbox], write_config: Callable[..., Path], run_reconciler: Run
+) -> None:
+    sandbox = aimed_at(seed=SEED)
+    path = write_config(
+        {"u.yaml": "users:\n  new@pe.example:\n    institute: pe\n    name: New Person\n"}
+    )
+    result = run_reconciler("plan", str(path))
+    assert problems(result, path) == [
+        "config/u.yaml:2:3: user.new@pe.example does not exist yet and cannot be created"
+        " without 'role': the service requires it to create one; add it to the object (or to"
+        " defaults:)"
+    ]
+    assert result.stdout == ""
+    assert all(r.method == "GET" for r in sandbox.requests)
