@@ -234,6 +234,9 @@ def _field_change(
 
 
 def _equal(kind: ResourceKind, name: str, desired: Any, actual: Any) -> bool:
+    if type(desired) is type(actual) and desired == actual:
+        # Equal values of one type normalise alike: most fields of a plan, compared at once.
+        return True
     try:
         return bool(kind.normalize(name, desired) == kind.normalize(name, actual))
     except (TypeError, ValueError):
