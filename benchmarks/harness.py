@@ -6,8 +6,9 @@ floor script), started afresh for every sample, and the sides take turns (A, B, 
 so that a burst of load elsewhere hits both. The median of the samples is the figure; the
 minimum and maximum are kept beside it to show the spread.
 
-Peak memory is the ``ru_maxrss`` that :func:`os.wait4` reports for the one child that ran the
-measured work: not the benchmark's own, not a floor's.
+Peak memory is the ``ru_maxrss`` that :func:`os.wait4` reports for the one process that ran
+the measured work, started by a small launcher (see :data:`_LAUNCHER`): not the benchmark's own,
+not a floor's.
 
 A baseline written on a busy machine would mislead every later comparison, so
 :func:`write_baseline` refuses when the one-minute load average is above
@@ -24,7 +25,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,30 +49,56 @@ class Sample:
     stderr: str
 
 
+#: Starts the measured command and reports on it. A child's peak memory counts the memory of
+#: the process it was forked from (Linux keeps the larger of the two across exec), and this
+#: benchmark process holds the sandbox and its seed: so a small launcher starts the command,
+#: and times it, and the figures are the command's own.
+_LAUNCHER = r"""
+import os, sys, time
+report, argv = sys.argv[1], sys.argv[2:]
+started = time.perf_counter()
+pid = os.posix_spawnp(argv[0], argv, os.environ)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - started
+with open(report, "w") as handle:
+    cpu = usage.ru_utime + usage.ru_stime
+    handle.write(f"{seconds} {cpu} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
 def run_process(
     argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> Sample:
-    """Run ``argv`` to its end; its output goes to files, so a full pipe never stalls it."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        child = subprocess.Popen(
-            list(argv),
+    """Run ``argv`` to its end; its output goes to files, so a full pipe never stalls it.
+
+    The wall-clock time runs from the command's start to its end (the launcher's own start-up
+    is not in it); CPU time and peak memory are the command's alone.
+    """
+    with (
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+        tempfile.NamedTemporaryFile("r") as report,
+    ):
+        launched = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, report.name, *argv],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,
             env=dict(env) if env is not None else None,
             cwd=cwd,
+            check=False,
         )
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
+        figures = report.read().split()
+        if launched.returncode != 0 or len(figures) != 4:
+            raise SystemExit(f"could not run {argv[0]}: {err.read()[-2000:]}")
+        seconds, cpu, maxrss_kb, returncode = figures
         return Sample(
-            seconds=seconds,
-            cpu_seconds=usage.ru_utime + usage.ru_stime,
-            maxrss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
-            returncode=child.returncode,
+            seconds=float(seconds),
+            cpu_seconds=float(cpu),
+            maxrss_mb=int(maxrss_kb) / 1024,  # kilobytes on Linux
+            returncode=int(returncode),
             stdout=out.read(),
             stderr=err.read(),
         )
