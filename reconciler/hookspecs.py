@@ -61,13 +61,17 @@ def reconciler_resource_kinds() -> Sequence[ResourceKind]:
     ``name`` or ``section`` are an error naming both plugins. Returns a sequence of
     :class:`~reconciler.records.ResourceKind` (empty if the plugin adds none).
 
-    ``examples/plugins/notes/notes.py`` is a whole kind with its provider, ready to copy.
+    ``examples/plugins/notes/notes.py`` is a whole kind with its provider, ready to copy. The
+    example below is complete; the example of :func:`reconciler_providers` serves its kind.
 
     Example::
 
+        from reconciler import ResourceKind, hookimpl
+
         @hookimpl
         def reconciler_resource_kinds():
-            schema = {"type": "object", "properties": {"text": {"type": "string"}}}
+            schema = {"type": "object", "properties": {"text": {"type": "string"}},
+                      "additionalProperties": False}
             return [ResourceKind(name="note", section="notes", provider="notes",
                                  schema=schema, identity="slug")]
     """
@@ -87,16 +91,43 @@ def reconciler_providers() -> Sequence[Provider]:
     against ``options_schema`` when the provider gives one. Only the providers of the kinds a
     configuration uses are connected.
 
-    ``examples/plugins/notes/notes.py`` has the session too.
+    The example below is complete: its session keeps the notes of the
+    :func:`reconciler_resource_kinds` example in memory, for as long as the process runs.
+    ``examples/plugins/notes/notes.py`` keeps them in a file named by ``context.options``.
 
     Example::
 
+        import contextlib
+
+        from reconciler import LiveObject, Provider, hookimpl
+
+        NOTES = {}  # the live notes by slug; a real provider calls its service instead
+
+        class NoteSession:
+            async def list(self, kind, scope=None):
+                return [LiveObject("note", slug, slug, dict(f)) for slug, f in NOTES.items()]
+
+            async def read(self, kind, identity):
+                found = NOTES.get(identity)
+                return None if found is None else LiveObject("note", identity, identity, found)
+
+            async def create(self, kind, identity, values):
+                NOTES[identity] = dict(values)
+                return LiveObject("note", identity, identity, dict(values))
+
+            async def update(self, kind, live, values):
+                NOTES[live.identity] = {**NOTES[live.identity], **values}
+                return LiveObject("note", live.identity, live.ref, NOTES[live.identity])
+
+            async def delete(self, kind, live):
+                del NOTES[live.identity]
+
+        @contextlib.asynccontextmanager
+        async def connect(context):  # context.options: the [providers.notes] table
+            yield NoteSession()
+
         @hookimpl
         def reconciler_providers():
-            @contextlib.asynccontextmanager
-            async def connect(context):
-                yield NoteSession(context.base_dir / context.options.get("path", "notes.json"))
-
             return [Provider(name="notes", kinds=("note",), connect=connect)]
     """
     raise NotImplementedError
