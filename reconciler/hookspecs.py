@@ -12,7 +12,9 @@ the typed facade over these specifications.
 How plugins fail: every hook is called plugin by plugin. An exception raised inside a hook
 (other than a :class:`~reconciler.errors.ReconcilerError`, whose message is shown as it is)
 stops the command with exit 1 and one message naming the plugin, where it came from, the hook
-and the exception; ``-v`` shows the traceback. A value that breaks a hook's contract (a string
+and the exception; ``-v`` shows the traceback. An after-change or after-apply hook that fails
+once changes were made stops the apply (no further change starts) with exit 4 instead, the
+message saying how many changes were made. A value that breaks a hook's contract (a string
 where a :class:`~reconciler.records.Refusal` is due) is an error naming the plugin too. A hookimpl
 whose arguments are not the hook's, or a misspelt hook name, stops the plugin from loading.
 Wrapper hookimpls (``hookwrapper=True``) are not supported.
@@ -298,7 +300,8 @@ def reconciler_after_change(outcome: ChangeOutcome) -> None:
 
     ``outcome`` holds the change, what became of it (applied, failed, or stale: not made
     because another run changed the object first) and, if not applied, the message shown to
-    the user. Called as each change finishes, in completion order, not plan order.
+    the user. Called as each change finishes, in completion order, not plan order. If it
+    raises, no further change starts: the command exits 4 once a change was made, else 1.
 
     Example::
 
