@@ -214,25 +214,35 @@ def live_institute(i: int) -> dict[str, Any]:
     }
 
 
+#: Institutes per YAML file: a config file may hold at most 8 MB (reconciler.loading.limits).
+PER_FILE = 10_000
+
+
 def write_project(directory: Path, count: int, updates: int, parallelism: int = 4) -> Path:
     """A config directory declaring ``count`` institutes, the first ``updates`` changed.
 
     The live side is :func:`live_institute`; the YAML writes the same values the way people
     do (an unquoted number, languages in another order), so that only the updates differ.
+    Above :data:`PER_FILE` institutes the YAML is split into several files, as people do.
     """
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "reconciler.toml").write_text(f"[apply]\nparallelism = {parallelism}\n")
-    lines = ["defaults:", "  reminder_emails_enabled: true", "", "institutes:"]
-    for i in range(count):
-        lines += [
-            f"  inst-{i:05d}:",
-            f"    name: Institute {i}",
-            f"    exam_link_emails_enabled: {'false' if i < updates else 'true'}",
-            "    custom_languages: [fr-FR, no-NO]",
-            "    session_retention_period: 6",
-            f"    callback_url: https://callbacks.example.org/{i}",
-        ]
-    (directory / "institutes.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for first in range(0, max(count, 1), PER_FILE):
+        lines = ["defaults:", "  reminder_emails_enabled: true", ""] if first == 0 else []
+        lines.append("institutes:")
+        for i in range(first, min(count, first + PER_FILE)):
+            lines += [
+                f"  inst-{i:05d}:",
+                f"    name: Institute {i}",
+                f"    exam_link_emails_enabled: {'false' if i < updates else 'true'}",
+                "    custom_languages: [fr-FR, no-NO]",
+                "    session_retention_period: 6",
+                f"    callback_url: https://callbacks.example.org/{i}",
+            ]
+        name = (
+            "institutes.yaml" if count <= PER_FILE else f"institutes-{first // PER_FILE:02d}.yaml"
+        )
+        (directory / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return directory
 
 

@@ -525,10 +525,11 @@ class _Assembler:
         sensitive: set[str] = set()
         templates: dict[str, Any] = {}
         locate = _Locator(declared, self.defaults)
+        env_only = kind.env_only  # a set computed on each access: once per object here
         for name, value in fields.items():
             entry = tree[name]
             locations[name] = Location(file, entry[0], entry[1])
-            if name in kind.env_only:
+            if name in env_only:
                 self._check_env_only(declared, name, value, locations[name])
             kind_of = type(value)
             if kind_of is str and "$" not in value:
@@ -552,7 +553,7 @@ class _Assembler:
                 if default.from_env:
                     sensitive.add(name)
                     templates[name] = default.written
-                elif name in kind.env_only:
+                elif name in env_only:
                     self._check_env_only(declared, name, None, default.location)
         sensitive.update(kind.write_only.intersection(fields))
         self.problems.extend(
