@@ -4,8 +4,10 @@ A failing change fails alone: the others go on, and the result says which were a
 failed and why. Only :class:`~reconciler.errors.ReconcilerError` counts as a change's failure;
 anything else is a bug and propagates. Three things end an apply early, leaving the changes not
 yet started as *not attempted*: the service refusing the credentials (401/403: every other
-change would be refused too), and ``should_stop`` (SIGTERM) saying so. Changes in flight
-finish, or end as *unknown*.
+change would be refused too), ``should_stop`` (SIGTERM) saying so, and a plugin's
+``reconciler_after_change`` failing. Changes in flight finish, or end as *unknown*. A failed
+after-hook is raised once the apply has ended: as it is before any write (exit 1), as
+:class:`~reconciler.errors.HookFailedAfterWrites` (exit 4) after one.
 
 After the changes, every change that failed or whose outcome is unknown is read back once, and
 reported as what actually holds: a write whose answer was lost may well have been made.
@@ -23,10 +25,12 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from reconciler.dependencies import kind_levels, parents_of
 from reconciler.errors import (
     AuthenticationError,
+    HookFailedAfterWrites,
     NotFoundError,
     OutcomeUnknownError,
     ProviderError,
@@ -78,11 +82,22 @@ async def apply_plan(
     gate = asyncio.Semaphore(parallelism)
     refused: list[str] = []
     done: dict[str, ChangeOutcome] = {}
+    hook_failed: list[ReconcilerError] = []  # the first failure of an after-hook
 
     def stop_reason() -> str | None:
         if refused:
             return refused[0]
+        if hook_failed:
+            return "not attempted: a plugin's hook failed during the apply (see the error)"
         return should_stop() if should_stop is not None else None
+
+    def tell(hook: Callable[[Any], None], told: Any) -> None:
+        """Call an after-hook; its failure stops the apply, and is raised once it has ended."""
+        try:
+            hook(told)
+        except ReconcilerError as exc:
+            if not hook_failed:
+                hook_failed.append(exc)
 
     async def run(change: Change) -> ChangeOutcome:
         blocked = _blocked_by(change, kinds, done)
@@ -110,7 +125,7 @@ async def apply_plan(
                             f" {change.address}"
                         )
         done[change.address] = outcome
-        hooks.after_change(outcome)
+        tell(hooks.after_change, outcome)
         if on_outcome is not None:
             on_outcome(outcome)
         return outcome
@@ -123,8 +138,18 @@ async def apply_plan(
     if not refused:
         outcomes = [await _read_back(o, sessions, kinds, on_outcome) for o in outcomes]
     result = ApplyResult(tuple(outcomes))
-    hooks.after_apply(result)
+    tell(hooks.after_apply, result)
+    if hook_failed:
+        raise _hook_failure(hook_failed[0], result)
     return result
+
+
+def _hook_failure(error: ReconcilerError, result: ApplyResult) -> ReconcilerError:
+    """What a failed after-hook means: before any write, itself (exit 1); after, exit 4."""
+    written = result.count(Outcome.APPLIED) + result.count(Outcome.UNKNOWN)
+    if not written:
+        return error
+    return HookFailedAfterWrites(error, result)
 
 
 def _levels(plan: Plan, kinds: Mapping[str, ResourceKind]) -> list[list[int]]:

@@ -34,15 +34,16 @@ _DONE = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "del
 _RICH_WOULD_CHANGE = re.compile(r"[\t\x07\x08\x0b\x0c\r\\]|:\S*?:")
 
 
-def printable(text: str) -> str:
+def printable(text: str, *, keep: str = " \n") -> str:
     """``text`` with what a terminal would act on or hide escaped (``\\x1b``, ``\\u202e``).
 
     Messages quote input and the service's answers; a crafted name must not be able to move the
-    cursor, erase a line or reverse the text around it. Line breaks of a multi-line message stay.
+    cursor, erase a line or reverse the text around it. The characters in ``keep`` stay: by
+    default the line breaks of a multi-line message.
     """
     if text.isprintable():
         return text
-    return "".join(ch if ch.isprintable() or ch in " \n" else _escape(ch) for ch in text)
+    return "".join(ch if ch.isprintable() or ch in keep else _escape(ch) for ch in text)
 
 
 def _escape(ch: str) -> str:

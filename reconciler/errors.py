@@ -16,7 +16,8 @@
     ├── StaleObjectError            exit 3: the live object changed since the plan was made
     │   └── StalePlan               exit 3: objects moved before the first write; nothing written
     ├── PlanRefused                 exit 3: a safety guard or policy refused the plan
-    └── ApplyFailed                 exit 4: some changes failed, or their outcome is unknown
+    ├── ApplyFailed                 exit 4: some changes failed, or their outcome is unknown
+    └── HookFailedAfterWrites       exit 4: a plugin's after-hook failed once changes were made
 
 Every message says where (``file:line:col``, or the object's address), who (which plugin) and
 what to do next. The CLI prints these without a traceback; anything else is a bug and crashes
@@ -35,6 +36,7 @@ __all__ = [
     "ApplyFailed",
     "AuthenticationError",
     "ConfigError",
+    "HookFailedAfterWrites",
     "NotFoundError",
     "OutcomeUnknownError",
     "PlanRefused",
@@ -179,3 +181,27 @@ class ApplyFailed(ReconcilerError):
             else " Fix the errors above and run apply again: applied changes will not be repeated."
         )
         super().__init__(f"Apply partly failed: {result.summary()}.{advice}")
+
+
+class HookFailedAfterWrites(ReconcilerError):
+    """A plugin's ``reconciler_after_change`` or ``reconciler_after_apply`` failed once changes
+    had been made: not exit 1 ("nothing was written") but 4, saying what was made.
+
+    ``error`` is the failure, naming the plugin and the hook; ``result`` what the apply did.
+    """
+
+    exit_code = 4
+
+    def __init__(self, error: ReconcilerError, result: ApplyResult) -> None:
+        self.error = error
+        self.result = result
+        from reconciler.records import Outcome
+
+        made = result.count(Outcome.APPLIED)
+        unknown = result.count(Outcome.UNKNOWN)
+        maybe = f", and {unknown} more may have been" if unknown else ""
+        super().__init__(
+            f"{error} {made} change(s) were made before it failed{maybe} ({result.summary()}):"
+            " run plan again to see what is still to do."
+        )
+        self.__cause__ = error.__cause__

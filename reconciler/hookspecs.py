@@ -12,7 +12,9 @@ the typed facade over these specifications.
 How plugins fail: every hook is called plugin by plugin. An exception raised inside a hook
 (other than a :class:`~reconciler.errors.ReconcilerError`, whose message is shown as it is)
 stops the command with exit 1 and one message naming the plugin, where it came from, the hook
-and the exception; ``-v`` shows the traceback. A value that breaks a hook's contract (a string
+and the exception; ``-v`` shows the traceback. An after-change or after-apply hook that fails
+once changes were made stops the apply (no further change starts) with exit 4 instead, the
+message saying how many changes were made. A value that breaks a hook's contract (a string
 where a :class:`~reconciler.records.Refusal` is due) is an error naming the plugin too. A hookimpl
 whose arguments are not the hook's, or a misspelt hook name, stops the plugin from loading.
 Wrapper hookimpls (``hookwrapper=True``) are not supported.
@@ -61,13 +63,17 @@ def reconciler_resource_kinds() -> Sequence[ResourceKind]:
     ``name`` or ``section`` are an error naming both plugins. Returns a sequence of
     :class:`~reconciler.records.ResourceKind` (empty if the plugin adds none).
 
-    ``examples/plugins/notes/notes.py`` is a whole kind with its provider, ready to copy.
+    ``examples/plugins/notes/notes.py`` is a whole kind with its provider, ready to copy. The
+    example below is complete; the example of :func:`reconciler_providers` serves its kind.
 
     Example::
 
+        from reconciler import ResourceKind, hookimpl
+
         @hookimpl
         def reconciler_resource_kinds():
-            schema = {"type": "object", "properties": {"text": {"type": "string"}}}
+            schema = {"type": "object", "properties": {"text": {"type": "string"}},
+                      "additionalProperties": False}
             return [ResourceKind(name="note", section="notes", provider="notes",
                                  schema=schema, identity="slug")]
     """
@@ -87,16 +93,43 @@ def reconciler_providers() -> Sequence[Provider]:
     against ``options_schema`` when the provider gives one. Only the providers of the kinds a
     configuration uses are connected.
 
-    ``examples/plugins/notes/notes.py`` has the session too.
+    The example below is complete: its session keeps the notes of the
+    :func:`reconciler_resource_kinds` example in memory, for as long as the process runs.
+    ``examples/plugins/notes/notes.py`` keeps them in a file named by ``context.options``.
 
     Example::
 
+        import contextlib
+
+        from reconciler import LiveObject, Provider, hookimpl
+
+        NOTES = {}  # the live notes by slug; a real provider calls its service instead
+
+        class NoteSession:
+            async def list(self, kind, scope=None):
+                return [LiveObject("note", slug, slug, dict(f)) for slug, f in NOTES.items()]
+
+            async def read(self, kind, identity):
+                found = NOTES.get(identity)
+                return None if found is None else LiveObject("note", identity, identity, found)
+
+            async def create(self, kind, identity, values):
+                NOTES[identity] = dict(values)
+                return LiveObject("note", identity, identity, dict(values))
+
+            async def update(self, kind, live, values):
+                NOTES[live.identity] = {**NOTES[live.identity], **values}
+                return LiveObject("note", live.identity, live.ref, NOTES[live.identity])
+
+            async def delete(self, kind, live):
+                del NOTES[live.identity]
+
+        @contextlib.asynccontextmanager
+        async def connect(context):  # context.options: the [providers.notes] table
+            yield NoteSession()
+
         @hookimpl
         def reconciler_providers():
-            @contextlib.asynccontextmanager
-            async def connect(context):
-                yield NoteSession(context.base_dir / context.options.get("path", "notes.json"))
-
             return [Provider(name="notes", kinds=("note",), connect=connect)]
     """
     raise NotImplementedError
@@ -267,7 +300,8 @@ def reconciler_after_change(outcome: ChangeOutcome) -> None:
 
     ``outcome`` holds the change, what became of it (applied, failed, or stale: not made
     because another run changed the object first) and, if not applied, the message shown to
-    the user. Called as each change finishes, in completion order, not plan order.
+    the user. Called as each change finishes, in completion order, not plan order. If it
+    raises, no further change starts: the command exits 4 once a change was made, else 1.
 
     Example::
 

@@ -19,6 +19,7 @@ whole address, case-sensitively, as addresses are.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import re
 from collections.abc import Mapping
@@ -26,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from reconciler.errors import SettingsError
 from reconciler.model import DesiredState, Location
 from reconciler.records import Problem, ResourceKind
 from reconciler.validation import is_closed
@@ -83,43 +83,47 @@ class IgnoreRules:
 NO_RULES: Final = IgnoreRules()
 
 
-def parse_ignore(table: Any, source: Path, text: str) -> IgnoreRules:
+def parse_ignore(table: Any, source: Path, text: str) -> tuple[IgnoreRules, list[Problem]]:
     """Read the ``[ignore]`` table of the settings file ``source`` (whose content is ``text``).
 
-    Unknown keys and wrong types are a :class:`SettingsError` located in the file.
+    Returns the rules and every problem found (unknown keys, wrong types), each located in the
+    file; a rule with a problem is left out of the rules.
     """
+    problems: list[Problem] = []
+
+    def problem(needle: str, message: str) -> None:
+        problems.append(Problem(message, _where(source, text, needle)))
+
     if not isinstance(table, dict):
-        raise _error(source, text, "ignore", "ignore must be a table ([ignore]).")
+        problem("ignore", "ignore must be a table ([ignore]).")
+        return NO_RULES, problems
     for key in table:
         if key not in _KEYS:
-            raise _error(
-                source,
-                text,
-                key,
-                f"unknown key {key!r} in [ignore]; expected {' or '.join(_KEYS)}.",
-            )
+            close = difflib.get_close_matches(key, _KEYS, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            problem(key, f"unknown key {key!r} in [ignore]; expected {' or '.join(_KEYS)}.{hint}")
     objects = table.get("objects", [])
     if not isinstance(objects, list) or not all(isinstance(p, str) and p for p in objects):
-        raise _error(
-            source, text, "objects", 'ignore.objects must be a list of globs, e.g. ["kind.x-*"].'
-        )
+        problem("objects", 'ignore.objects must be a list of globs, e.g. ["kind.x-*"].')
+        objects = []
     fields = table.get("fields", {})
     if not isinstance(fields, dict):
-        raise _error(source, text, "fields", "ignore.fields must be a table ([ignore.fields]).")
+        problem("fields", "ignore.fields must be a table ([ignore.fields]).")
+        fields = {}
     field_rules = []
     for pattern, names in fields.items():
         if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
-            raise _error(
-                source,
-                text,
+            problem(
                 pattern,
                 f'ignore.fields."{pattern}" must be a list of field names, e.g. ["callback_url"].',
             )
+            continue
         field_rules.append(FieldRule(pattern, frozenset(names), _locate(source, text, pattern)))
-    return IgnoreRules(
+    rules = IgnoreRules(
         objects=tuple(ObjectRule(p, _locate(source, text, p)) for p in objects),
         fields=tuple(field_rules),
     )
+    return rules, problems
 
 
 def check_ignore_rules(
@@ -178,6 +182,10 @@ def _locate(source: Path, text: str, needle: str) -> Location | None:
     return Location(str(source), line, column)
 
 
-def _error(source: Path, text: str, needle: str, message: str) -> SettingsError:
-    location = _locate(source, text, needle)
-    return SettingsError(f"{location or source}: {message}")
+def _where(source: Path, text: str, needle: str) -> Location:
+    """Where ``needle`` is written; the ``[ignore]`` header, or line 1, when it cannot be found."""
+    return (
+        _locate(source, text, needle)
+        or _locate(source, text, "[ignore")
+        or Location(str(source), 1, 1)
+    )

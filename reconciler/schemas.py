@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
-from reconciler.doctor import DOCTOR_SCHEMA
+from reconciler.doctorreport import DOCTOR_SCHEMA
 from reconciler.driftfile import DRIFT_SCHEMA
 from reconciler.errors import PluginError
 from reconciler.planfile import PLAN_SCHEMA

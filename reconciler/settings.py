@@ -154,10 +154,8 @@ def read_settings(config_path: Path) -> tuple[Settings, list[Problem]]:
             share = None
     ignore = NO_RULES
     if "ignore" in data:
-        try:
-            ignore = parse_ignore(data["ignore"], path, text)
-        except SettingsError as exc:  # already located by reconciler.ignoring
-            reader.problems.append(Problem(str(exc)))
+        ignore, found = parse_ignore(data["ignore"], path, text)
+        reader.problems += found
     local = reader.strings(plugins, ("plugins", "local"))
     disable = reader.strings(plugins, ("plugins", "disable"))
     settings = Settings(

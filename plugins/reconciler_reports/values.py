@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reconciler.console import printable
 from reconciler.model import SENSITIVE, FieldChange
 from reconciler.planfile import json_value
 
@@ -33,16 +34,8 @@ def live_text(field: FieldChange) -> str:
 
 
 def clean(text: str) -> str:
-    """Escape what a terminal would act on or hide: control, format and separator characters."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() or ch == " " else _escape(ch) for ch in text)
+    """Escape what a terminal would act on or hide: control, format and separator characters.
 
-
-def _escape(ch: str) -> str:
-    code = ord(ch)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
+    A report shows values on one line each, so unlike a message it keeps no line break.
+    """
+    return printable(text, keep=" ")

@@ -204,3 +204,60 @@ def test_a_built_in_refusal_names_its_guard_once(
     assert result.exit_code == 3
     assert "[safety] [safety]" not in result.stderr
     assert result.stderr.rstrip().endswith("in the [safety] table of reconciler.toml [safety]")
+
+
+@pytest.mark.parametrize(
+    ("hook", "argument"),
+    [("reconciler_after_change", "outcome"), ("reconciler_after_apply", "result")],
+)
+def test_an_after_hook_that_raises_once_changes_were_made_exits_4_and_says_so(
+    project: Callable[[str], tuple[Path, Sandbox]], run_reconciler: Run, hook: str, argument: str
+) -> None:
+    path, sandbox = project(f"@hookimpl\ndef {hook}({argument}):\n    raise OSError('disk full')\n")
+    result = run_reconciler("apply", str(path), "--auto-approve")
+    assert result.exit_code == 4, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("Error: ")] == [
+        result.stderr.splitlines()[-1]
+    ]
+    assert (
+        f"plugin 'mine' (local file {path / 'mine.py'}) failed in {hook}: OSError: disk full."
+        in result.stderr
+    )
+    assert (
+        "1 change(s) were made before it failed (0 created, 1 updated, 0 deleted): run plan"
+        " again to see what is still to do." in result.stderr
+    )
+    assert [r.method for r in sandbox.requests if r.method != "GET"] == ["PATCH"]
+    assert run_reconciler("plan", str(path), "--detailed-exitcode").exit_code == 0
+    (path / "i.yaml").write_text("institutes:\n  a: {reminder_emails_enabled: false}\n")
+    verbose = run_reconciler("apply", str(path), "--auto-approve", "-v")
+    assert verbose.exit_code == 4
+    assert "mine.py" in verbose.stderr.split("Traceback (most recent call last)", 1)[1]
+
+
+def test_an_after_hook_that_raises_before_any_write_stays_exit_1(
+    project: Callable[[str], tuple[Path, Sandbox]], run_reconciler: Run
+) -> None:
+    path, sandbox = project(
+        "@hookimpl\ndef reconciler_before_change(change):\n    raise ValueError('audit log full')\n"
+        "@hookimpl\ndef reconciler_after_change(outcome):\n    raise OSError('disk full')\n"
+    )
+    failed = run_reconciler("apply", str(path), "--auto-approve")
+    assert failed.exit_code == 1, failed.stdout + failed.stderr
+    assert "Traceback" not in failed.stderr
+    (error,) = [line for line in failed.stderr.splitlines() if line.startswith("Error: ")]
+    assert "plugin 'mine'" in error
+    assert "failed in reconciler_after_change: OSError: disk full." in error
+    assert "change(s) were made" not in failed.stderr
+    (path / "mine.py").write_text(
+        "from reconciler import hookimpl\n"
+        "@hookimpl\ndef reconciler_after_apply(result):\n    raise OSError('disk full')\n"
+    )
+    (path / "i.yaml").write_text("institutes:\n  a: {name: Alpha}\n")  # nothing to do
+    result = run_reconciler("apply", str(path), "--auto-approve")
+    assert_one_clean_message(
+        result, "plugin 'mine'", "failed in reconciler_after_apply: OSError: disk full."
+    )
+    assert "change(s) were made" not in result.stderr
+    assert no_writes(sandbox)

@@ -241,3 +241,58 @@ def test_a_user_to_create_without_a_role_is_located_before_the_plan_is_shown(
     ]
     assert result.stdout == ""
     assert all(r.method == "GET" for r in sandbox.requests)
+
+
+def test_ignore_mistakes_come_with_every_other_settings_problem_each_located(
+    aimed_at: Callable[..., Sandbox], write_config: Callable[..., Path], run_reconciler: Run
+) -> None:
+    sandbox = aimed_at(seed=SEED)
+    path = write_config(
+        {
+            "reconciler.toml": """
+            [providers.proctorexam]
+            timout = 5
+
+            [ignore]
+            object = ["institute.legacy-*"]
+            fields = ["callback_url"]
+            """,
+            "i.yaml": "institutes:\n  pe: {name: ProctorExam}\n",
+        }
+    )
+    result = run_reconciler("validate", str(path))
+    assert problems(result, path) == [
+        "config/reconciler.toml:2:1: providers.proctorexam.timout is not a setting of provider"
+        " 'proctorexam'; did you mean 'timeout'?",
+        "config/reconciler.toml:5:1: unknown key 'object' in [ignore]; expected fields or"
+        " objects. Did you mean 'objects'?",
+        "config/reconciler.toml:6:1: ignore.fields must be a table ([ignore.fields]).",
+    ]
+    assert sandbox.requests == []
+
+
+def test_ignore_globs_and_fields_are_checked_beside_the_yaml(
+    aimed_at: Callable[..., Sandbox], write_config: Callable[..., Path], run_reconciler: Run
+) -> None:
+    sandbox = aimed_at(seed=SEED)
+    path = write_config(
+        {
+            "reconciler.toml": """
+            [ignore]
+            objects = ["institute.p*"]
+            [ignore.fields]
+            "institute.*" = ["calback_url"]
+            """,
+            "i.yaml": "institutes:\n  pe: {name: ProctorExam}\n  two: {name: 2}\n",
+        }
+    )
+    result = run_reconciler("validate", str(path))
+    assert problems(result, path) == [
+        "config/i.yaml:3:15: institutes.two.name: expected a string, got 2",
+        "config/reconciler.toml:2:12: [ignore] objects: 'institute.p*' matches 1 declared"
+        " object(s) (institute.pe); an object is either managed or ignored: narrow the glob, or"
+        " remove the object from the configuration",
+        "config/reconciler.toml:4:1: [ignore.fields] 'institute.*': 'calback_url' is not a"
+        " field of institute",
+    ]
+    assert sandbox.requests == []

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import inspect
+import textwrap
 import types
+from collections.abc import Callable
+from pathlib import Path
+
+import pluggy
+import pytest
 
 import reconciler
-from reconciler import hookspecs
+from reconciler import Provider, ResourceKind, hookspecs
+from reconciler.testing import CliResult
 
 
 def all_hookspecs() -> list[tuple[str, object]]:
@@ -47,3 +54,49 @@ def test_public_api_is_exactly_all() -> None:
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
     assert public == set(exported) - {"__version__"}
+
+
+def example_plugin(hook: Callable[..., object]) -> types.ModuleType:
+    """The example of ``hook``'s docstring, run on its own as a module."""
+    example = (inspect.getdoc(hook) or "").split("Example::", 1)[1]
+    module = types.ModuleType(f"{hook.__name__}_example")
+    exec(compile(textwrap.dedent(example), f"<{hook.__name__} example>", "exec"), vars(module))
+    return module
+
+
+def test_the_kind_and_provider_examples_run_on_their_own() -> None:
+    for hook, record in [
+        (hookspecs.reconciler_resource_kinds, ResourceKind),
+        (hookspecs.reconciler_providers, Provider),
+    ]:
+        pm = pluggy.PluginManager("reconciler")
+        pm.add_hookspecs(hookspecs)
+        pm.register(example_plugin(hook))
+        (returned,) = getattr(pm.hook, hook.__name__)()
+        assert [type(r) for r in returned] == [record], hook.__name__
+
+
+def test_the_kind_and_provider_examples_plan_and_apply_together(
+    run_reconciler: Callable[..., CliResult],
+    write_config: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("PROCTOREXAM_BASE_URL", "PROCTOREXAM_API_TOKEN", "PROCTOREXAM_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    plugins = [
+        ("kind-example", example_plugin(hookspecs.reconciler_resource_kinds)),
+        ("provider-example", example_plugin(hookspecs.reconciler_providers)),
+    ]
+    config = write_config({"notes.yaml": "notes:\n  welcome: {text: Hello}\n"})
+    planned = run_reconciler("plan", str(config), "--detailed-exitcode", plugins=plugins)
+    assert planned.exit_code == 2, planned.stdout + planned.stderr
+    assert "+ note.welcome" in planned.stdout
+    applied = run_reconciler("apply", str(config), "--auto-approve", plugins=plugins)
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    assert vars(plugins[1][1])["NOTES"] == {"welcome": {"text": "Hello"}}
+    (config / "notes.yaml").write_text("notes:\n  welcome: {text: Hi}\n")
+    changed = run_reconciler("apply", str(config), "--auto-approve", plugins=plugins)
+    assert changed.exit_code == 0, changed.stdout + changed.stderr
+    again = run_reconciler("plan", str(config), "--detailed-exitcode", plugins=plugins)
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert vars(plugins[1][1])["NOTES"] == {"welcome": {"text": "Hi"}}

@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
@@ -32,7 +30,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from reconciler_proctorexam.sandbox.auth import AUTH_PARAMS, Authenticator, SandboxUser
+from reconciler_proctorexam.sandbox.auth import AUTH_PARAMS, Authenticator
+from reconciler_proctorexam.sandbox.calls import (
+    API_PREFIX,
+    CREATED,
+    MAX_LIMIT,
+    Call,
+    bad_request,
+    forbidden,
+    not_found,
+    numeric_id,
+    page_number,
+    refuse_unknown,
+    reject_duplicates,
+)
 from reconciler_proctorexam.sandbox.errors import ApiError, error_body
 from reconciler_proctorexam.sandbox.faults import DEFER_KEY
 from reconciler_proctorexam.sandbox.fields import validate_write
@@ -40,61 +51,9 @@ from reconciler_proctorexam.sandbox.readings import Readings
 from reconciler_proctorexam.sandbox.requestlog import exchange_of
 from reconciler_proctorexam.sandbox.signature import render_value
 from reconciler_proctorexam.sandbox.store import InstituteStore
+from reconciler_proctorexam.sandbox.user_routes import UserRoutes
 
 __all__ = ["API_PREFIX", "CREATED", "MAX_LIMIT", "create_app"]
-
-API_PREFIX = "/api/v3"
-#: Our reading: the status of a successful create.
-CREATED = 201
-#: The documented default and maximum page size.
-MAX_LIMIT = 300
-
-_DIGITS = re.compile(r"[0-9]+")
-
-
-@dataclass(frozen=True, slots=True)
-class _Call:
-    """An authenticated request: who sent it and its parameters, signature ones removed."""
-
-    user: SandboxUser
-    params: dict[str, Any]
-
-
-def _not_found(raw_id: str) -> ApiError:
-    return ApiError(404, "not_found", f"Couldn't find Institute with 'id'={raw_id}")
-
-
-def _forbidden(user: SandboxUser, what: str) -> ApiError:
-    role = "an institute administrator" if not user.is_superuser else "this user"
-    return ApiError(403, "forbidden", f"{what} needs a superuser; this token is {role}")
-
-
-def _bad_request(code: str, message: str) -> ApiError:
-    return ApiError(400, code, message)
-
-
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    document: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in document:
-            raise _bad_request("repeated_parameter", f"the parameter {name} is given twice")
-        document[name] = value
-    return document
-
-
-def _page_number(params: dict[str, Any], name: str, default: int) -> int:
-    value = params.pop(name, default)
-    if isinstance(value, str) and _DIGITS.fullmatch(value):
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-        return value
-    raise _bad_request("invalid_parameter", f"{name} must be a whole number from 1")
-
-
-def _refuse_unknown(params: dict[str, Any]) -> None:
-    if params:
-        names = ", ".join(sorted(params))
-        raise _bad_request("unknown_parameter", f"this route does not take: {names}")
 
 
 class SandboxApi:
@@ -127,23 +86,23 @@ class SandboxApi:
         path_id: str | None = None,
         *,
         path_params: Mapping[str, str] | None = None,
-    ) -> _Call:
+    ) -> Call:
         """Authenticate a request; ``path_params`` (``path_id`` is ``id``) are signed too."""
         self.auth.check_accept(request.headers.get("accept"))
         user = self.auth.identify(request.headers.get("authorization"))
-        params = _reject_duplicates(list(request.query_params.multi_items()))
+        params = reject_duplicates(list(request.query_params.multi_items()))
         body = await self._body(request)
         if request.method == "DELETE":
             self._check_delete_placement(params, body)
         for name, value in body.items():
             if name in params:
-                raise _bad_request("repeated_parameter", f"the parameter {name} is given twice")
+                raise bad_request("repeated_parameter", f"the parameter {name} is given twice")
             params[name] = value
         for name, value in params.items():
             try:
                 render_value(value, self.readings.list_rendering)
             except ValueError:
-                raise _bad_request(
+                raise bad_request(
                     "invalid_parameter", f"{name}: nested objects and mixed lists are not accepted"
                 ) from None
         in_path = dict(path_params or {})
@@ -151,14 +110,14 @@ class SandboxApi:
             in_path["id"] = path_id
         for name, raw in in_path.items():
             if name in params and render_value(params[name], "ruby") != raw:
-                raise _bad_request(
+                raise bad_request(
                     "invalid_parameter", f"the {name} parameter differs from the path"
                 )
             params[name] = raw
         self.auth.verify(user, params)
         # A GET's body was signed, and is otherwise ignored: a GET route reads its query.
         ignored = AUTH_PARAMS | (body.keys() if request.method == "GET" else set())
-        return _Call(user, {k: v for k, v in params.items() if k not in ignored})
+        return Call(user, {k: v for k, v in params.items() if k not in ignored})
 
     def _check_delete_placement(self, query: dict[str, Any], body: dict[str, Any]) -> None:
         """A DELETE's parameters travel where this sandbox's ``delete_params`` says, only."""
@@ -167,7 +126,7 @@ class SandboxApi:
         if misplaced:
             where = "the query string" if wanted == "query" else "a JSON body"
             other = "a JSON body" if wanted == "query" else "the query string"
-            raise _bad_request(
+            raise bad_request(
                 "misplaced_parameters",
                 f"this server takes a DELETE's parameters in {where}, not in {other}"
                 f" (got {', '.join(sorted(misplaced))} there)",
@@ -186,18 +145,18 @@ class SandboxApi:
                 "send the parameters as a JSON object with Content-Type: application/json",
             )
         try:
-            document = json.loads(body, object_pairs_hook=_reject_duplicates)
+            document = json.loads(body, object_pairs_hook=reject_duplicates)
         except ValueError as exc:
-            raise _bad_request("invalid_json", f"the body is not valid JSON ({exc})") from None
+            raise bad_request("invalid_json", f"the body is not valid JSON ({exc})") from None
         if not isinstance(document, dict):
-            raise _bad_request("invalid_json", "the body must be a JSON object")
+            raise bad_request("invalid_json", "the body must be a JSON object")
         return document
 
-    def _member_id(self, call: _Call, raw_id: str, what: str) -> int | None:
+    def _member_id(self, call: Call, raw_id: str, what: str) -> int | None:
         """The numeric id of the path, after the role check; None if it cannot exist."""
-        institute_id = int(raw_id) if _DIGITS.fullmatch(raw_id) else None
+        institute_id = numeric_id(raw_id)
         if not call.user.may_access(institute_id):
-            raise _forbidden(call.user, f"{what} another institute")
+            raise forbidden(call.user, f"{what} another institute")
         return institute_id
 
     @staticmethod
@@ -217,10 +176,10 @@ class SandboxApi:
     async def list_institutes(self, request: Request) -> Response:
         call = await self._call(request)
         if not call.user.is_superuser:
-            raise _forbidden(call.user, "listing institutes")
-        page = _page_number(call.params, "page", 1)
-        limit = min(_page_number(call.params, "limit", MAX_LIMIT), MAX_LIMIT)
-        _refuse_unknown(call.params)
+            raise forbidden(call.user, "listing institutes")
+        page = page_number(call.params, "page", 1)
+        limit = min(page_number(call.params, "limit", MAX_LIMIT), MAX_LIMIT)
+        refuse_unknown(call.params)
         institutes, total = self.store.page(page, limit)
         headers = {
             "X-Pagination-Item-Count": str(total),
@@ -233,7 +192,7 @@ class SandboxApi:
     async def create_institute(self, request: Request) -> Response:
         call = await self._call(request)
         if not call.user.is_superuser:
-            raise _forbidden(call.user, "creating an institute")
+            raise forbidden(call.user, "creating an institute")
         values = validate_write(call.params)
         deferred = self._deferred(request)
         if deferred is not None:
@@ -251,10 +210,10 @@ class SandboxApi:
         call = await self._call(request, raw_id)
         institute_id = self._member_id(call, raw_id, "reading")
         call.params.pop("id")
-        _refuse_unknown(call.params)
+        refuse_unknown(call.params)
         institute = self.store.get(institute_id) if institute_id is not None else None
         if institute is None:
-            raise _not_found(raw_id)
+            raise not_found(raw_id)
         return JSONResponse({"institute": institute})
 
     async def update_institute(self, request: Request) -> Response:
@@ -264,7 +223,7 @@ class SandboxApi:
         call.params.pop("id")
         current = self.store.get(institute_id) if institute_id is not None else None
         if institute_id is None or current is None:
-            raise _not_found(raw_id)
+            raise not_found(raw_id)
         values = validate_write(call.params, current=current)
         deferred = self._deferred(request)
         if deferred is not None:
@@ -272,7 +231,7 @@ class SandboxApi:
             return JSONResponse({})
         institute = self.store.update(institute_id, values)
         if institute is None:
-            raise _not_found(raw_id)
+            raise not_found(raw_id)
         self._note_fields(request, list(values))
         return JSONResponse({"institute": institute})
 
@@ -280,15 +239,16 @@ class SandboxApi:
         raw_id = request.path_params["id"]
         call = await self._call(request, raw_id)
         if not call.user.is_superuser:
-            raise _forbidden(call.user, "deleting an institute")
+            raise forbidden(call.user, "deleting an institute")
         call.params.pop("id")
-        _refuse_unknown(call.params)
+        refuse_unknown(call.params)
         deferred = self._deferred(request)
-        if deferred is not None and _DIGITS.fullmatch(raw_id):
-            deferred.append(lambda: self.store.delete(int(raw_id)))
+        number = numeric_id(raw_id)
+        if deferred is not None and number is not None:
+            deferred.append(lambda: self.store.delete(number))
             return JSONResponse({})
-        if not (_DIGITS.fullmatch(raw_id) and self.store.delete(int(raw_id))):
-            raise _not_found(raw_id)
+        if not (number is not None and self.store.delete(number)):
+            raise not_found(raw_id)
         return JSONResponse({})
 
 
@@ -312,8 +272,6 @@ def create_app(
     store: InstituteStore, authenticator: Authenticator, readings: Readings | None = None
 ) -> Starlette:
     """The Starlette application serving ``store`` to the users ``authenticator`` knows."""
-    from reconciler_proctorexam.sandbox.user_routes import UserRoutes
-
     api = SandboxApi(store, authenticator, readings or Readings())
     routes = [*api.routes(), *UserRoutes(api).routes()]
     handlers: dict[Any, ExceptionHandler] = {ApiError: _api_error, HTTPException: _http_error}

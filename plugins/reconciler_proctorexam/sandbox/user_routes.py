@@ -10,31 +10,28 @@ providers. What the objects hold and which writes are kept is :mod:`.users`' rea
 from __future__ import annotations
 
 import math
-import re
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from reconciler_proctorexam.sandbox.app import (
+from reconciler_proctorexam.sandbox.calls import (
     API_PREFIX,
     CREATED,
     MAX_LIMIT,
-    SandboxApi,
-    _Call,
-    _forbidden,
-    _page_number,
-    _refuse_unknown,
+    Call,
+    forbidden,
+    numeric_id,
+    page_number,
+    refuse_unknown,
 )
 from reconciler_proctorexam.sandbox.errors import ApiError
 
+if TYPE_CHECKING:
+    from reconciler_proctorexam.sandbox.app import SandboxApi
+
 __all__ = ["UserRoutes"]
-
-_DIGITS = re.compile(r"[0-9]+")
-
-
-def _id(raw: str) -> int | None:
-    return int(raw) if _DIGITS.fullmatch(raw) else None
 
 
 def _no_institute(raw: str) -> ApiError:
@@ -72,25 +69,25 @@ class UserRoutes:
             Route(f"{API_PREFIX}/identity_providers", self.list_providers, methods=["GET"]),
         ]
 
-    async def _member_call(self, request: Request, *, member: bool) -> tuple[_Call, int | None]:
+    async def _member_call(self, request: Request, *, member: bool) -> tuple[Call, int | None]:
         """Authenticate, check the role against the institute, drop the path parameters."""
         raw = request.path_params["institute_id"]
         in_path = {"institute_id": raw}
         if member:
             in_path["id"] = request.path_params["id"]
         call = await self.api._call(request, path_params=in_path)
-        institute_id = _id(raw)
+        institute_id = numeric_id(raw)
         if not call.user.may_access(institute_id):
-            raise _forbidden(call.user, "reaching the users of another institute")
+            raise forbidden(call.user, "reaching the users of another institute")
         for name in in_path:
             call.params.pop(name)
         return call, institute_id
 
     async def list_users(self, request: Request) -> Response:
         call, institute_id = await self._member_call(request, member=False)
-        page = _page_number(call.params, "page", 1)
-        limit = min(_page_number(call.params, "limit", MAX_LIMIT), MAX_LIMIT)
-        _refuse_unknown(call.params)
+        page = page_number(call.params, "page", 1)
+        limit = min(page_number(call.params, "limit", MAX_LIMIT), MAX_LIMIT)
+        refuse_unknown(call.params)
         found = self.store.users_page(institute_id, page, limit) if institute_id else None
         if found is None:
             raise _no_institute(request.path_params["institute_id"])
@@ -99,8 +96,8 @@ class UserRoutes:
 
     async def show_user(self, request: Request) -> Response:
         call, institute_id = await self._member_call(request, member=True)
-        _refuse_unknown(call.params)
-        user_id = _id(request.path_params["id"])
+        refuse_unknown(call.params)
+        user_id = numeric_id(request.path_params["id"])
         user = self.store.user(institute_id, user_id) if institute_id and user_id else None
         if user is None:
             raise self._missing(request, institute_id)
@@ -116,7 +113,7 @@ class UserRoutes:
 
     async def update_user(self, request: Request) -> Response:
         call, institute_id = await self._member_call(request, member=True)
-        user_id = _id(request.path_params["id"])
+        user_id = numeric_id(request.path_params["id"])
         found = (
             self.store.update_user(institute_id, user_id, call.params)
             if institute_id and user_id
@@ -131,9 +128,9 @@ class UserRoutes:
 
     async def list_providers(self, request: Request) -> Response:
         call = await self.api._call(request)
-        page = _page_number(call.params, "page", 1)
-        limit = min(_page_number(call.params, "limit", MAX_LIMIT), MAX_LIMIT)
-        _refuse_unknown(call.params)
+        page = page_number(call.params, "page", 1)
+        limit = min(page_number(call.params, "limit", MAX_LIMIT), MAX_LIMIT)
+        refuse_unknown(call.params)
         providers, total = self.store.identity_providers_page(page, limit)
         return JSONResponse(
             {"identity_providers": providers}, headers=_pagination(page, limit, total)

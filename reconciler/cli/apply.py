@@ -1,0 +1,202 @@
+"""``apply``: a configuration or a saved plan made so, with a progress bar and a clear end."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import click
+
+from reconciler import signals
+from reconciler.applying import OnOutcome
+from reconciler.cli.common import (
+    allow_delete_option,
+    confirm,
+    maybe_sandbox,
+    messages,
+    no_color,
+    path_argument,
+    plan_reporter,
+    refresh,
+    run,
+    sandbox_options,
+    stop_request,
+    target_option,
+)
+from reconciler.console import Output, use_color
+from reconciler.errors import (
+    ApplyFailed,
+    ReconcilerError,
+    SettingsError,
+    StaleObjectError,
+    StalePlan,
+)
+from reconciler.freshness import find_moved, planned_objects
+from reconciler.model import LiveObject, Plan
+from reconciler.project import Project
+from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions
+from reconciler.reporting import render
+from reconciler.savedplan import is_saved_plan, read_saved_plan
+
+
+@click.command()
+@path_argument
+@sandbox_options
+@target_option
+@allow_delete_option
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+def apply(
+    path: Path,
+    sandbox: bool,
+    reset_sandbox: bool,
+    targets: tuple[str, ...],
+    allow_delete: bool,
+    auto_approve: bool,
+) -> None:
+    """Make the live objects match PATH: plan, confirm, then apply.
+
+    PATH may also be a saved plan (from `plan --out`): it is applied exactly, with no prompt,
+    and refused (exit 3) if any object it touches changed since it was made.
+    """
+    if is_saved_plan(path):
+        if targets or allow_delete:
+            raise SettingsError(
+                f"{path} is a saved plan and applies exactly what it holds;"
+                " --target and --allow-delete go with `plan --out`."
+            )
+        apply_saved(path, sandbox, reset_sandbox)
+        return
+    project = Project.open(path)
+    reporter = plan_reporter(project.hooks, "text")
+    desired = project.load()
+    with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
+        live = run(refresh(project, desired))
+        the_plan = project.plan(desired, live, targets=targets)
+        refusals = project.refusals(the_plan, allow_delete=allow_delete)
+        color = use_color(sys.stdout, os.environ, disabled=no_color())
+        click.echo(render(reporter, the_plan, (), RenderOptions(color=color)), nl=False)
+        if not project.ready_to_apply(the_plan, refusals):
+            return
+        planned = None
+        if not auto_approve:
+            confirm()
+            # The prompt may have waited long: catch what moved meanwhile, before any write.
+            planned = planned_objects(the_plan, live)
+        run_apply(project, the_plan, planned)
+
+
+def apply_saved(path: Path, sandbox: bool, reset_sandbox: bool) -> None:
+    saved = read_saved_plan(path)
+    if not saved.project.exists():
+        raise SettingsError(
+            f"{path} was made from the project {saved.project}, which is not here;"
+            " apply it from the directory that plan ran in."
+        )
+    project = Project.open(saved.project)
+    unknown = sorted({c.kind for c in saved.plan.changes} - set(project.kinds))
+    if unknown:
+        raise SettingsError(
+            f"{path} changes objects of kinds no loaded plugin provides: {', '.join(unknown)};"
+            " is the plugin that provides them installed and enabled?"
+        )
+    the_plan = saved.resolved(project.environ)
+    refusals = project.refusals(the_plan, allow_delete=saved.allow_delete)
+    if refusals:
+        project.ready_to_apply(the_plan, refusals)  # tells reconciler_after_apply, then raises
+    against = f" against the live snapshot {saved.snapshot}" if saved.snapshot else ""
+    messages().say(f"Applying the saved plan {path}, made at {saved.created_at}{against}.")
+    color = use_color(sys.stdout, os.environ, disabled=no_color())
+    reporter = plan_reporter(project.hooks, "text")
+    click.echo(render(reporter, saved.plan, (), RenderOptions(color=color)), nl=False)
+    if not project.ready_to_apply(the_plan, ()):
+        return
+    kinds = {c.kind for c in the_plan.changes}
+    with maybe_sandbox(project, kinds, sandbox, reset_sandbox):
+        run_apply(project, the_plan, saved.planned)
+
+
+def run_apply(
+    project: Project, the_plan: Plan, planned: Mapping[str, LiveObject | None] | None
+) -> None:
+    """Apply with a progress bar; with ``planned``, refuse first if anything moved since."""
+    out = messages()
+    made: list[ChangeOutcome] = []
+    stop = stop_request()
+    with out.progress(len(the_plan.changes), "Applying") as progress:
+
+        def report(outcome: ChangeOutcome) -> None:
+            out.outcome(outcome)
+            progress.advance(progress.task_ids[0])
+            if outcome.outcome is Outcome.APPLIED:
+                made.append(outcome)
+
+        try:
+            with stop.graceful():
+                result = run(_apply(project, the_plan, report, planned, stop))
+        except KeyboardInterrupt:
+            out.say(f"{len(made)} of {len(the_plan.changes)} change(s) were made.")
+            raise
+    _finish(result, out, stopped=stop.reason is not None)
+
+
+async def _apply(
+    project: Project,
+    the_plan: Plan,
+    report: OnOutcome,
+    planned: Mapping[str, LiveObject | None] | None,
+    stop: signals.StopRequest,
+) -> ApplyResult:
+    async with project.sessions({change.kind for change in the_plan.changes}) as sessions:
+        if planned is not None:
+            moved = await find_moved(
+                the_plan.changes,
+                planned,
+                sessions,
+                project.kinds,
+                parallelism=project.settings.parallelism,
+            )
+            if moved:
+                raise StalePlan(moved)
+        return await project.apply(the_plan, sessions, on_outcome=report, should_stop=stop)
+
+
+def _finish(result: ApplyResult, out: Output, *, stopped: bool = False) -> None:
+    summary = result.summary()
+    if stopped:
+        out.say(f"Stopped (SIGTERM): {summary}.", style="yellow")
+        raise ApplyStopped(result)
+    stale = result.count(Outcome.STALE)
+    if not result.failed and not stale:
+        out.say(f"Apply complete: {summary}.", style="green")
+        return
+    if not result.failed:
+        out.say(f"Applied: {summary}.", style="yellow")
+        raise StaleObjectError(
+            f"Another change got there first: {stale} object(s) changed since the plan was"
+            " made (see above). Plan again to see what is still to do."
+        )
+    if result.count(Outcome.APPLIED) == 0 and result.count(Outcome.UNKNOWN) == 0:
+        raise ReconcilerError(
+            f"Apply failed: none of {len(result.outcomes)} change(s) could be made ({summary})."
+        )
+    out.say(f"Applied: {summary}.", style="yellow")
+    raise ApplyFailed(result)
+
+
+class ApplyStopped(ReconcilerError):
+    """SIGTERM stopped an apply: the changes in flight finished, the others were not started."""
+
+    exit_code = signals.EXIT_TERMINATED
+
+    def __init__(self, result: ApplyResult) -> None:
+        made = result.count(Outcome.APPLIED)
+        super().__init__(
+            f"Apply stopped by SIGTERM after {made} of {len(result.outcomes)} change(s) were"
+            " made. Run plan again to see what is still pending."
+        )
+
+
+#: This module's commands, added to the group by :mod:`reconciler.cli.app`.
+COMMANDS = (apply,)

@@ -1,0 +1,152 @@
+"""What the commands share: the common options, the exit codes, and small helpers."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Collection, Coroutine, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reconciler import problem_report, signals
+from reconciler.completion import complete_targets
+from reconciler.console import Output, use_color
+from reconciler.errors import ReconcilerError, SettingsError
+from reconciler.hooks import Hooks
+from reconciler.model import DesiredState, LiveObject
+from reconciler.project import Project
+from reconciler.records import Reporter
+from reconciler.reporting import reporter_for
+
+# 3 (refused) and 4 (partly applied) come with their errors: PlanRefused, ApplyFailed.
+EXIT_OK, EXIT_ERROR, EXIT_PENDING = 0, 1, 2
+#: The shell's convention for a process ended by Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
+
+path_argument = click.argument("path", type=click.Path(exists=True, path_type=Path), metavar="PATH")
+target_option = click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="KIND.NAME",
+    shell_complete=complete_targets,
+    help="Plan only this object (repeatable), e.g. institute.pe.",
+)
+allow_delete_option = click.option(
+    "--allow-delete", is_flag=True, help="Let tombstones (absent: true) delete live objects."
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+
+def sandbox_options(func: F) -> F:
+    """``--sandbox`` and ``--reset-sandbox``, shared by every command that talks to a provider."""
+    func = click.option(
+        "--reset-sandbox", is_flag=True, help="Start the emulator again from its seed."
+    )(func)
+    return click.option(
+        "--sandbox",
+        is_flag=True,
+        help="Run against a local emulator seeded from PATH's sandbox seed file.",
+    )(func)
+
+
+config_option = click.option(
+    "--config",
+    type=click.Path(exists=True, path_type=Path),
+    metavar="PATH",
+    help="The project (its directory or its reconciler.toml) whose local plugins to load;"
+    " by default the current directory's, if it has a reconciler.toml.",
+)
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run``; asyncio is imported only by the commands that reach a provider."""
+    import asyncio
+
+    return asyncio.run(coroutine)
+
+
+async def refresh(project: Project, desired: DesiredState) -> dict[str, Sequence[LiveObject]]:
+    async with project.sessions(project.needed_kinds(desired)) as sessions:
+        return await project.refresh(sessions, desired)
+
+
+def stop_request() -> signals.StopRequest:
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    stop = root.obj.get("stop") if root and isinstance(root.obj, dict) else None
+    return stop if isinstance(stop, signals.StopRequest) else signals.StopRequest()
+
+
+@contextlib.contextmanager
+def maybe_sandbox(
+    project: Project, kinds: Collection[str], sandbox: bool, reset: bool
+) -> Iterator[None]:
+    if reset and not sandbox:
+        raise SettingsError("--reset-sandbox goes with --sandbox.")
+    if not sandbox:
+        yield
+        return
+    with project.sandbox(kinds, reset=reset):
+        yield
+
+
+@contextlib.contextmanager
+def problems_as(fmt: str) -> Iterator[None]:
+    """In a machine format, print the problems of a failed load on stdout, then exit 1."""
+    try:
+        yield
+    except ReconcilerError as exc:
+        if fmt == "text":
+            raise
+        problems = problem_report.problems_of(exc)
+        click.echo(problem_report.render_problems(fmt, problems), nl=False)
+        messages().say(f"{len(problems)} problem(s) found.", style="red")
+        raise click.exceptions.Exit(EXIT_ERROR) from None
+
+
+def confirm() -> None:
+    if not sys.stdin.isatty():
+        raise ReconcilerError(
+            "apply needs a confirmation and there is no terminal to ask on;"
+            " review the plan and pass --auto-approve to apply it unattended."
+        )
+    click.echo("\nDo you want to perform these actions? Only 'yes' will be accepted.")
+    if click.prompt("  Enter a value", default="", show_default=False) != "yes":
+        raise ReconcilerError("Apply cancelled; nothing was changed.")
+
+
+def plan_reporter(hooks: Hooks, fmt: str) -> Reporter:
+    return reporter_for(hooks, fmt, "plan")
+
+
+def count_objects(state: DesiredState) -> str:
+    kinds: dict[str, int] = {}
+    for obj in state.objects:
+        kinds[obj.kind] = kinds.get(obj.kind, 0) + 1
+    return ", ".join(f"{n} {kind}(s)" for kind, n in sorted(kinds.items())) or "no objects"
+
+
+def config_path(given: Path | None) -> Path | None:
+    """A command's own --config, else the one given before the command name."""
+    if given is not None:
+        return given
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    value = root.obj.get("config") if root and root.obj else None
+    return Path(value) if value else None
+
+
+def no_color() -> bool:
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    return bool(root and root.obj and root.obj.get("no_color"))
+
+
+def messages() -> Output:
+    return Output(color=use_color(sys.stderr, os.environ, disabled=no_color()))

@@ -1,0 +1,160 @@
+"""``drift``, ``snapshot`` and ``export``: the live state reported, saved, or written as YAML."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from reconciler.cli.common import (
+    EXIT_PENDING,
+    maybe_sandbox,
+    messages,
+    no_color,
+    path_argument,
+    refresh,
+    run,
+    sandbox_options,
+)
+from reconciler.completion import FormatOption
+from reconciler.console import use_color
+from reconciler.documents import write_document
+from reconciler.errors import SettingsError
+from reconciler.project import Project
+from reconciler.records import RenderOptions
+from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
+from reconciler.snapshot import read_snapshot, snapshot_to_document
+
+
+@click.command()
+@path_argument
+@sandbox_options
+@click.option(
+    "--format",
+    "fmt",
+    cls=FormatOption,
+    renders="drift",
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--output", type=click.Path(path_type=Path), help="Write the drift report to this file."
+)
+@click.option(
+    "--live",
+    "live_file",
+    type=click.Path(path_type=Path),
+    help="Check against this snapshot (from `snapshot`): no credentials, no network.",
+)
+def drift(
+    path: Path,
+    sandbox: bool,
+    reset_sandbox: bool,
+    fmt: str,
+    output: Path | None,
+    live_file: Path | None,
+) -> None:
+    """Report how the live objects drifted from PATH; read-only. Exit 2 when anything drifted.
+
+    Each object is changed (a declared field differs), missing (declared, not live), present
+    (tombstoned, still live) or unmanaged (live, not declared, not ignored).
+    """
+    project = Project.open(path)
+    reporter = reporter_for(project.hooks, fmt, "drift")
+    desired = project.load()
+    if live_file is not None:
+        if sandbox or reset_sandbox:
+            raise SettingsError("--live checks against a snapshot: leave out --sandbox.")
+        snap = read_snapshot(live_file)
+        live = snap.live_for(desired.kinds, source=str(live_file))
+        messages().say(f"Checked against the live snapshot {live_file}, {snap.describe()}.")
+    else:
+        with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
+            live = run(refresh(project, desired))
+    report = project.drift(desired, live, generated_at=utc_now())
+    color = output is None and use_color(sys.stdout, os.environ, disabled=no_color())
+    options = RenderOptions(color=color, full_report=full_report_hint("drift", path))
+    publish(project.hooks, render(reporter, report, (), options), output, report, (), messages())
+    if not report.empty:
+        raise click.exceptions.Exit(EXIT_PENDING)
+
+
+@click.command()
+@path_argument
+@sandbox_options
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write the snapshot here.",
+)
+def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> None:
+    """Write the live objects of the kinds PATH uses, for `plan --live` to plan against."""
+    project = Project.open(path)
+    desired = project.load()
+    with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
+        live = run(refresh(project, desired))
+    write_document(output, snapshot_to_document(live, project.kinds))
+    count = sum(len(objects) for objects in live.values())
+    messages().say(f"Snapshot of {count} live object(s) written to {output}.")
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), metavar="DIR")
+@sandbox_options
+@click.option("--kind", "kinds", multiple=True, metavar="KIND", help="Export only this kind.")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="KIND.NAME",
+    help="Export only this object (repeatable), e.g. institute.pe.",
+)
+@click.option("--defaults", is_flag=True, help="Lift values every object shares into defaults.")
+@click.option("--force", is_flag=True, help="Replace files that exist already.")
+def export(
+    directory: Path,
+    sandbox: bool,
+    reset_sandbox: bool,
+    kinds: tuple[str, ...],
+    targets: tuple[str, ...],
+    defaults: bool,
+    force: bool,
+) -> None:
+    """Write the live objects into DIR as YAML that plans with no changes.
+
+    One file per kind, keyed by identity; write-only fields are left out, with a comment.
+    Settings (base URL, local plugins) come from DIR/reconciler.toml when it exists.
+    """
+    from reconciler import export as exporting
+
+    if reset_sandbox and not sandbox:
+        raise SettingsError("--reset-sandbox goes with --sandbox.")
+    project = Project.open_or_default(directory)
+    names = exporting.selected_kinds(project.kinds, kinds, targets)
+    sections = [f"{project.kinds[n].section}.yaml" for n in names]
+    exporting.check_free(directory, sections, force=force)
+    emulator = project.sandbox(names, reset=reset_sandbox) if sandbox else contextlib.nullcontext()
+    with emulator:
+        live = run(exporting.read_live(project, names))
+    chosen = exporting.check_targets(live, targets)
+    files = exporting.export_files(chosen, project.kinds, lift_defaults=defaults)
+    exporting.write_files(directory, files, force=force)
+    out = messages()
+    for file in files:
+        out.say(f"Wrote {directory / file.name}" + (f" ({file.objects})." if file.objects else "."))
+    flag = " --sandbox" if sandbox else ""
+    out.say(f"Check it: reconciler plan {directory}{flag} --detailed-exitcode (no changes).")
+
+
+#: This module's commands, added to the group by :mod:`reconciler.cli.app`.
+COMMANDS = (
+    drift,
+    snapshot,
+    export,
+)
