@@ -13,8 +13,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Final
 
-from reconciler.model import DriftCategory, DriftedObject, DriftReport, FieldChange, Location
-from reconciler.planfile import PLAN_SCHEMA, json_value
+from reconciler.model import DriftCategory, DriftedObject, DriftReport, FieldChange
+from reconciler.planfile import PLAN_SCHEMA, json_value, location_document
 
 __all__ = ["DRIFT_FORMAT_VERSION", "DRIFT_SCHEMA", "drift_to_document"]
 
@@ -45,7 +45,7 @@ def _object_document(obj: DriftedObject) -> dict[str, Any]:
         "kind": obj.kind,
         "identity": obj.identity,
         "ref": obj.ref,
-        "location": _location(obj.location),
+        "location": location_document(obj.location),
         "fields": [_field_document(f) for f in obj.fields],
     }
 
@@ -53,20 +53,18 @@ def _object_document(obj: DriftedObject) -> dict[str, Any]:
 def _field_document(field: FieldChange) -> dict[str, Any]:
     # In a drift report a field's `after` is the desired value and `before` the live one.
     if field.sensitive:
-        return {"name": field.name, "sensitive": True, "location": _location(field.location)}
+        return {
+            "name": field.name,
+            "sensitive": True,
+            "location": location_document(field.location),
+        }
     return {
         "name": field.name,
         "desired": json_value(field.after),
         "live": json_value(field.before),
         "sensitive": False,
-        "location": _location(field.location),
+        "location": location_document(field.location),
     }
-
-
-def _location(location: Location | None) -> dict[str, Any] | None:
-    if location is None:
-        return None
-    return {"file": location.file, "line": location.line, "column": location.column}
 
 
 # --------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ __all__ = [
     "REDACTED",
     "Redacted",
     "json_value",
+    "location_document",
     "plan_from_document",
     "plan_to_document",
     "redacted_fields",
@@ -128,7 +129,7 @@ def _change_document(change: Change) -> dict[str, Any]:
         "identity": change.identity,
         "ref": change.ref,
         "fingerprint": change.fingerprint,
-        "location": _location_document(change.location),
+        "location": location_document(change.location),
         "fields": [_field_document(f) for f in change.fields],
     }
 
@@ -138,18 +139,19 @@ def _field_document(field: FieldChange) -> dict[str, Any]:
         return {
             "name": field.name,
             "sensitive": True,
-            "location": _location_document(field.location),
+            "location": location_document(field.location),
         }
     return {
         "name": field.name,
         "before": json_value(field.before),
         "after": json_value(field.after),
         "sensitive": False,
-        "location": _location_document(field.location),
+        "location": location_document(field.location),
     }
 
 
-def _location_document(location: Location | None) -> dict[str, Any] | None:
+def location_document(location: Location | None) -> dict[str, Any] | None:
+    """A location as documents write it: ``{file, line, column}``, or ``None``."""
     if location is None:
         return None
     return {"file": location.file, "line": location.line, "column": location.column}
