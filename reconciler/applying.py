@@ -15,15 +15,16 @@ Re-running after a partial failure converges: a fresh plan contains only what is
 different, so nothing is done twice.
 
 At most ``parallelism`` changes run at once, their starts spread out
-(:mod:`reconciler.spreading`). Changes run in levels (see :mod:`reconciler.dependencies`): deletes first, children before
-parents, then creates and updates, parents before children; within a level, concurrently. A
-change that names a parent through a reference field (every create does) is skipped, with the
-reason, when that parent's change did not succeed.
+(:mod:`reconciler.spreading`). Changes run in levels (see :mod:`reconciler.dependencies`):
+deletes first, children before parents, then creates and updates, parents before children;
+within a level, concurrently. A change that names a parent through a reference field (every
+create does) is skipped, with the reason, when that parent's change did not succeed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -82,6 +83,10 @@ async def apply_plan(
     """
     import asyncio  # loaded already: this runs in its event loop
 
+    # The plan and the live objects it was made from outlive the apply. Frozen, they are no
+    # longer walked by the collections of what each request allocates: an oldest-generation
+    # collection of a 1,000-change plan stalled every change in flight for 20 ms.
+    gc.freeze()
     gate = asyncio.Semaphore(parallelism)
     spread = Spread(parallelism)
     refused: list[str] = []

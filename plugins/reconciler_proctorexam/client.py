@@ -133,6 +133,7 @@ class ProctorExamClient:
             trust_env=self._trust_env,
             transport=self._transport,
         )
+        self._extensions = {"timeout": self._http.timeout.as_dict()}
 
     def __repr__(self) -> str:
         return f"ProctorExamClient({self.settings.base_url!r})"
@@ -448,9 +449,9 @@ class ProctorExamClient:
             if self._in_query(method):
                 # Path parameters are signed but travel in the path, not again in the query.
                 query = {k: render_value(v) for k, v in signed.items() if k not in in_path}
-                request = self._http.build_request(method, url, params=query)
+                request = self._request(method, url, params=query)
             else:
-                request = self._http.build_request(method, url, json=signed)
+                request = self._request(method, url, json=signed)
             self._stats.requests += 1
             sent = time.monotonic()
             result = await self._exchange(request, secrets)
@@ -501,6 +502,17 @@ class ProctorExamClient:
             content=b"".join(chunks),
             request=request,
         )
+
+    def _request(self, method: str, url: str, **content: Any) -> httpx.Request:
+        """What ``AsyncClient.build_request`` builds, without merging into a copy of everything
+        the client holds: this client sets no base URL and no query, only headers, a timeout
+        and (when the service set one) cookies."""
+        request = httpx.Request(
+            method, url, headers=self._http.headers, extensions=self._extensions, **content
+        )
+        if self._http.cookies:
+            self._http.cookies.set_cookie_header(request)
+        return request
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         """``AsyncClient.send(request, stream=True)``, without the steps this client never needs.

@@ -18,7 +18,10 @@ before it closed the connection.
 from __future__ import annotations
 
 import contextlib
+import select
+import socket
 import ssl
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,6 +41,9 @@ class CoalescingStream(httpcore.AsyncNetworkStream):
         self._pending: list[bytes] = []
         self._size = 0
         self._timeout: float | None = None
+        # Looked up once: anyio builds a table of every attribute on each look-up, and the
+        # pool asks whether the socket is readable twice per request.
+        self._socket: socket.socket | None = stream.get_extra_info("socket")
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if not buffer:
@@ -79,7 +85,23 @@ class CoalescingStream(httpcore.AsyncNetworkStream):
         return CoalescingStream(await self._stream.start_tls(ssl_context, server_hostname, timeout))
 
     def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable" and self._socket is not None:
+            return _is_readable(self._socket)
         return self._stream.get_extra_info(info)
+
+
+def _is_readable(sock: socket.socket) -> bool:
+    """Whether ``recv`` would return at once (data, or the end): what httpcore's anyio stream
+    answers for ``is_readable``, from the same socket, without building the attribute table."""
+    fd = sock.fileno()
+    if fd < 0:
+        return True  # closed: the next read returns the end
+    if sys.platform == "win32" or not hasattr(select, "poll"):
+        readable, _, _ = select.select([fd], [], [], 0)
+        return bool(readable)
+    poll = select.poll()
+    poll.register(fd, select.POLLIN)
+    return bool(poll.poll(0))
 
 
 class CoalescingBackend(httpcore.AsyncNetworkBackend):

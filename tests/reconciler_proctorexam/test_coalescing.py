@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 from typing import Any
 
@@ -19,10 +20,6 @@ from reconciler_proctorexam.transport import SlotTransport
 
 class _Recording(httpcore.AsyncNetworkStream):
     """A connection that notes what it was asked to do; ``fail_writes`` refuses every write."""
-
-    def __init__(self, fail_writes: bool = False) -> None:
-        self.calls: list[tuple[str, Any]] = []
-        self.fail_writes = fail_writes
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self.calls.append(("write", buffer))
@@ -45,8 +42,13 @@ class _Recording(httpcore.AsyncNetworkStream):
         self.calls.append(("tls", server_hostname))
         return _Recording()
 
+    def __init__(self, fail_writes: bool = False, sock: socket.socket | None = None) -> None:
+        self.calls: list[tuple[str, Any]] = []
+        self.fail_writes = fail_writes
+        self.sock = sock
+
     def get_extra_info(self, info: str) -> Any:
-        return f"info {info}"
+        return self.sock if info == "socket" else f"info {info}"
 
 
 def test_writes_wait_for_the_read_and_leave_as_one() -> None:
@@ -63,6 +65,19 @@ def test_writes_wait_for_the_read_and_leave_as_one() -> None:
     assert asyncio.run(main()) == b"HTTP/1.1 200 OK\r\n"
     assert inner.calls == [("write", b"HEAD body"), ("read", 100)]
     assert stream.get_extra_info("is_readable") == "info is_readable"
+
+
+def test_readable_is_asked_of_the_socket_itself() -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        stream = CoalescingStream(_Recording(sock=ours))
+        assert stream.get_extra_info("is_readable") is False
+        theirs.sendall(b"x")
+        assert stream.get_extra_info("is_readable") is True
+        assert ours.recv(1) == b"x"
+        theirs.close()  # the end of the stream is readable too
+        assert stream.get_extra_info("is_readable") is True
+        assert stream.get_extra_info("server_addr") == "info server_addr"
 
 
 def test_a_large_body_is_written_as_it_comes() -> None:
