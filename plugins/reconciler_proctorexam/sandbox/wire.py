@@ -5,8 +5,9 @@ system call and, on a ``TCP_NODELAY`` socket, a packet of its own: the client wa
 and parses the head, then sleeps until the body comes. Over the loopback, where a benchmark
 runs the sandbox, every packet wakes the other process, and each answer cost two.
 :class:`GatheringH11Protocol` gives uvicorn a transport that gathers what is written during
-one turn of the event loop and sends it at the end of that turn. Nothing else is changed:
-every byte is written, in the same order, in the same turn of the loop.
+one answer and sends it once the answer is complete (anything written outside an answer, at
+the end of the loop turn). Nothing else is changed: every byte is written, in the same order,
+in the same turn of the loop.
 """
 
 from __future__ import annotations
@@ -51,10 +52,18 @@ class GatheringTransport:
 
 
 class GatheringH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol, writing through a :class:`GatheringTransport`."""
+    """uvicorn's h11 protocol, writing through a :class:`GatheringTransport`; an answer is sent
+    as soon as it is complete, not at the end of the loop turn (other requests may be handled
+    in that turn)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(GatheringTransport(transport))  # type: ignore[arg-type]
+
+    def on_response_complete(self) -> None:
+        transport = self.transport
+        if isinstance(transport, GatheringTransport):
+            transport.flush()
+        super().on_response_complete()
 
 
 def real_transport(transport: Any) -> Any:
