@@ -164,10 +164,11 @@ def institute_schema() -> dict[str, Any]:
 
 def whole_number(value: Any) -> Any:
     """``"6"`` and ``6`` compare equal: numeric strings become ints; anything else is kept."""
-    if isinstance(value, bool):
+    if type(value) is int or isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        stripped = value.strip()
+        return int(stripped) if stripped.isascii() and stripped.isdigit() else value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -175,6 +176,12 @@ def whole_number(value: Any) -> Any:
 
 def language_set(value: Any) -> Any:
     """A language list as a frozenset; a legacy comma-separated string (``"fr,nl"``) too."""
+    if type(value) is list:
+        # The usual shape, from YAML and from JSON: a list of strings, read without the
+        # generic (and slower) path below, to the same set.
+        stripped = [item.strip() for item in value if type(item) is str]
+        if len(stripped) == len(value):
+            return frozenset(filter(None, stripped))
     if value is None:
         return frozenset()
     if isinstance(value, str):
