@@ -29,7 +29,7 @@ from reconciler.errors import ConfigError
 from reconciler.loading.limits import Limits
 from reconciler.loading.references import resolve
 from reconciler.loading.yamlfile import KeyEntry, ParsedFile, read_file, span_at
-from reconciler.model import DesiredObject, DesiredState, Location
+from reconciler.model import DesiredObject, DesiredState, Location, make_location
 from reconciler.records import Problem, ResourceKind
 from reconciler.validation import KindSchema, describe_value, did_you_mean
 
@@ -420,7 +420,7 @@ class _Assembler:
         for identity, fields in value.items():
             kline, kcol, vline, vcol, fields_tree = tree[identity]
             address = f"{kind.section}.{identity}"
-            location = Location(file, kline, kcol)
+            location = make_location(file, kline, kcol)
             if not identity:
                 self.problem(
                     f"{kind.section}: an empty {kind.identity}; name it", file, kline, kcol
@@ -539,7 +539,7 @@ class _Assembler:
         env_only = self.env_only[kind.name]
         for name, value in fields.items():
             entry = tree[name]
-            locations[name] = Location(file, entry[0], entry[1])
+            locations[name] = make_location(file, entry[0], entry[1])
             if name in env_only:
                 self._check_env_only(declared, name, value, locations[name])
             kind_of = type(value)
