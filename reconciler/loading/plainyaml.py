@@ -22,18 +22,18 @@ from sys import intern
 from typing import Any, Final
 
 from reconciler.loading.limits import Limits
-from reconciler.loading.scalars import resolve_plain
+from reconciler.loading.scalars import MAYBE_NOT_TEXT, resolve_plain
 
 __all__ = ["read_plain"]
 
-#: ``key: value``, ``key: [a, b]`` or ``key:`` (a nested mapping follows), indented by spaces.
-_ENTRY: Final = re.compile(r"( *)([A-Za-z0-9_][A-Za-z0-9_.\-]*):(?: +(.+))?")
 #: A plain scalar on one line: printable ASCII, starting with no indicator, ending with no
 #: space, with no comment (`` #``); ``: `` and a final ``:`` are refused after the match.
-_SCALAR: Final = re.compile(r"[A-Za-z0-9_./+~$][!-~]*(?: +[!-\"$-~][!-~]*)*")
+_SCALAR: Final = r"[A-Za-z0-9_./+~$][!-~]*(?: +[!-\"$-~][!-~]*)*"
 #: A one-line flow list of plain words, separated by ``, `` exactly.
-_WORD = r"[A-Za-z0-9_./+~$][A-Za-z0-9_./+~$\-]*"
-_LIST: Final = re.compile(rf"\[(?:{_WORD}(?:, {_WORD})*)?\]")
+_WORD: Final = r"[A-Za-z0-9_./+~$][A-Za-z0-9_./+~$\-]*"
+_LIST: Final = rf"\[(?:{_WORD}(?:, {_WORD})*)?\]"
+#: ``key: scalar``, ``key: [a, b]`` or ``key:`` (a nested mapping follows), indented by spaces.
+_ENTRY: Final = re.compile(rf"( *)([A-Za-z0-9_][A-Za-z0-9_.\-]*):(?: +(?:({_SCALAR})|({_LIST})))?")
 #: A line that holds nothing, or only a comment.
 _BLANK: Final = re.compile(r" *(?:#[ -~]*)?")
 
@@ -52,7 +52,6 @@ def read_plain(text: str, limits: Limits) -> tuple[dict[str, Any], dict[str, Any
     start = (0, 0)
     max_depth = limits.max_depth
     entry = _ENTRY.fullmatch
-    scalar = _SCALAR.fullmatch
     number = 0
     for line in text.split("\n"):
         number += 1
@@ -61,7 +60,7 @@ def read_plain(text: str, limits: Limits) -> tuple[dict[str, Any], dict[str, Any
             if _BLANK.fullmatch(line) is None:
                 return None
             continue
-        indent, key, rest = found.groups()
+        indent, key, rest, listed = found.groups()
         depth = len(indent)
         if opened is not None:
             parent_key, kline, kcol, parent, parent_tree = opened
@@ -88,14 +87,11 @@ def read_plain(text: str, limits: Limits) -> tuple[dict[str, Any], dict[str, Any
         if key in mapping:
             return None  # a duplicate: libyaml's reading reports it
         key = intern(key)
-        if rest is None:
-            opened = (key, number, depth + 1, mapping, tree)
-            continue
-        column = found.start(3) + 1
-        if rest[0] == "[":
-            if _LIST.fullmatch(rest) is None or len(stack) >= max_depth:
+        if listed is not None:
+            if len(stack) >= max_depth:
                 return None
-            words = rest[1:-1].split(", ") if len(rest) > 2 else []
+            column = found.start(4) + 1
+            words = listed[1:-1].split(", ") if len(listed) > 2 else []
             items = []
             item = column + 1
             for word in words:
@@ -103,11 +99,13 @@ def read_plain(text: str, limits: Limits) -> tuple[dict[str, Any], dict[str, Any
                 item += len(word) + 2
             mapping[key] = [resolve_plain(word) for word in words]
             tree[key] = (number, depth + 1, number, column, items)
-        elif scalar(rest) is None or ": " in rest or rest[-1] == ":":
+        elif rest is None:
+            opened = (key, number, depth + 1, mapping, tree)
+        elif ": " in rest or rest[-1] == ":":
             return None
         else:
-            mapping[key] = resolve_plain(rest)
-            tree[key] = (number, depth + 1, number, column, None)
+            mapping[key] = resolve_plain(rest) if rest[0] in MAYBE_NOT_TEXT else rest
+            tree[key] = (number, depth + 1, number, found.start(3) + 1, None)
     if opened is not None or not stack:
         return None  # a last key without a value, or no mapping at all
     return root, root_tree, start[0], start[1]
