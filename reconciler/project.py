@@ -242,7 +242,7 @@ class Project:
         *,
         targets: Collection[str] = (),
     ) -> Plan:
-        declared = {o.address for o in desired.objects}
+        declared = {o.address for o in desired.objects} if targets else set()
         unknown = sorted(set(targets) - declared)
         if unknown:
             raise SettingsError(

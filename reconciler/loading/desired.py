@@ -567,9 +567,10 @@ class _Assembler:
                 elif name in env_only:
                     self._check_env_only(declared, name, None, default.location)
         sensitive.update(kind.write_only.intersection(fields))
-        self.problems.extend(
-            p for p in schema.check(fields, locate, sensitive) if p.location not in self.reported
-        )
+        found = schema.check(fields, locate, sensitive)
+        if found:
+            self.problems.extend(p for p in found if p.location not in self.reported)
+        # Positional (absent=False): one per object, and keywords cost more.
         return DesiredObject(
             kind.name,
             declared.identity,
@@ -577,7 +578,8 @@ class _Assembler:
             declared.location,
             locations,
             frozenset(sensitive),
-            templates=templates,
+            False,
+            templates,
         )
 
     def _check_env_only(
