@@ -17,8 +17,6 @@ from typing import Any
 
 import click
 from click.shell_completion import CompletionItem
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from reconciler.errors import ReconcilerError
 
@@ -80,6 +78,9 @@ def complete_targets(
     if not paths:
         return []
     path = paths[0]
+    from ruamel.yaml import YAML  # only when completing: every command imports this module
+    from ruamel.yaml.error import YAMLError
+
     from reconciler.loading.desired import config_files
     from reconciler.project import Project
 

@@ -18,9 +18,14 @@ from reconciler.planfile import json_value
 __all__ = ["clean", "desired_text", "literal", "live_text"]
 
 
+#: What ``json.dumps(value, ensure_ascii=False)`` uses, made once: ``dumps`` with an option
+#: builds a new encoder on every call, and a plan writes thousands of values.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def literal(value: Any) -> str:
     """A value as a JSON literal on one line: ``"6"``, ``12``, ``null``, ``["fr-FR"]``."""
-    return clean(json.dumps(json_value(value), ensure_ascii=False))
+    return clean(_ENCODE(json_value(value)))
 
 
 def desired_text(field: FieldChange) -> str:
