@@ -309,6 +309,7 @@ def _language_problems(obj: DesiredObject) -> list[Problem]:
     problems: list[Problem] = []
     for field in ("default_language", "custom_languages"):
         value = obj.fields.get(field)
+        tags: Sequence[Any]
         if type(value) is list:  # the usual shape, without the slower test for any Sequence
             tags = value
         elif isinstance(value, str):
