@@ -128,6 +128,8 @@ def check_declared(desired: DesiredState, kinds: Mapping[str, ResourceKind]) -> 
                     kind.provider,
                 )
             )
+        if not kind.references:
+            continue
         for field, target, value in _references(obj, kind):
             tombstone = tombstones.get(f"{target}.{value}")
             if tombstone is not None:

@@ -228,7 +228,8 @@ class Project:
         scope = scopes(desired, self.kinds) if desired is not None else {}
         # The listing makes tens of thousands of objects that live as long as the command,
         # and frees almost none: collections during it walk them for nothing, so it runs
-        # without, and what it made is frozen like the loaded state.
+        # without, and what it made is frozen like the loaded state (the few cycles a retry's
+        # exception may leave behind are then kept until the command ends).
         with gc_paused():
             listed = await asyncio.gather(
                 *(sessions[n].list(self.kinds[n], scope.get(n)) for n in names)

@@ -309,17 +309,15 @@ def _language_problems(obj: DesiredObject) -> list[Problem]:
     problems: list[Problem] = []
     for field in ("default_language", "custom_languages"):
         value = obj.fields.get(field)
-        if value is None:
+        tags: Sequence[Any]
+        if type(value) is list:  # the usual shape, without the slower test for any Sequence
+            tags = value
+        elif isinstance(value, str):
+            tags = [value]
+        elif isinstance(value, Sequence):
+            tags = value
+        else:
             continue
-        tags = (
-            value  # the usual list, without the slower test for any Sequence
-            if type(value) is list
-            else [value]
-            if isinstance(value, str)
-            else value
-            if isinstance(value, Sequence)
-            else []
-        )
         for tag in tags:
             problem = language_tag_problem(tag) if isinstance(tag, str) else None
             if problem is not None and _sensitive(obj, field):

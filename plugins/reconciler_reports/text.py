@@ -25,8 +25,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from rich.cells import cell_len
-
 from reconciler.model import (
     SENSITIVE,
     Action,
@@ -161,7 +159,7 @@ class _Row:
 
     @property
     def width(self) -> int:
-        return sum(cell_len(text) for text, _ in self.pieces)
+        return sum(_cells(text) for text, _ in self.pieces)
 
 
 def _render_changes(changes: Sequence[Change], width: int, paint: _Painter) -> list[str]:
@@ -181,7 +179,7 @@ def _render_rows(blocks: Sequence[Sequence[_Row]], width: int, paint: _Painter) 
     if measured:
         # One column for every location, as far right as the longest line needs but never
         # pushing the locations past the width: a long value just gets the minimum gap.
-        widest_location = max(cell_len(where) for _, where in measured.values())
+        widest_location = max(_cells(where) for _, where in measured.values())
         widest_row = max(row_width for row_width, _ in measured.values())
         column = min(widest_row + _MIN_GAP, max(width - widest_location, 0))
     out: list[str] = []
@@ -249,12 +247,23 @@ def _render_unmanaged(
     line = " "
     for item in items:
         # Wrap between names, never inside one.
-        if cell_len(line) + 1 + cell_len(item) > width and line.strip():
+        if _cells(line) + 1 + _cells(item) > width and line.strip():
             lines.append(line)
             line = " "
         line += " " + item
     lines.append(line)
     return lines
+
+
+def _cells(text: str) -> int:
+    """How many terminal cells ``text`` takes: its length when it is printable ASCII (one cell
+    a character), else rich's count (wide characters take two, combining ones none). rich is
+    imported only then."""
+    if text.isascii() and text.isprintable():
+        return len(text)
+    from rich.cells import cell_len
+
+    return cell_len(text)
 
 
 # --------------------------------------------------------------------------------------------

@@ -32,8 +32,11 @@ _SCALAR: Final = r"[A-Za-z0-9_./+~$][!-~]*(?: +[!-\"$-~][!-~]*)*"
 #: A one-line flow list of plain words, separated by ``, `` exactly.
 _WORD: Final = r"[A-Za-z0-9_./+~$][A-Za-z0-9_./+~$\-]*"
 _LIST: Final = rf"\[(?:{_WORD}(?:, {_WORD})*)?\]"
-#: ``key: scalar``, ``key: [a, b]`` or ``key:`` (a nested mapping follows), indented by spaces.
-_ENTRY: Final = re.compile(rf"( *)([A-Za-z0-9_][A-Za-z0-9_.\-]*):(?: +(?:({_SCALAR})|({_LIST})))?")
+#: ``key: scalar``, ``key: [a, b]`` or ``key:`` (a nested mapping follows), indented by spaces;
+#: a key is a name, a short_name or an e-mail address.
+_ENTRY: Final = re.compile(
+    rf"( *)([A-Za-z0-9_][A-Za-z0-9_.@+\-]*):(?: +(?:({_SCALAR})|({_LIST})))?"
+)
 #: A line that holds nothing, or only a comment.
 _BLANK: Final = re.compile(r" *(?:#[ -~]*)?")
 

@@ -9,6 +9,10 @@ read by the YAML 1.2 core schema (:mod:`reconciler.loading.scalars`). Beside the
 :data:`Tree` of ``(line, column)`` pairs mirrors it, so that any error can point at the key or
 value concerned.
 
+A file made only of plain ``key: value`` lines (most config files) is read faster still, line
+by line, by :mod:`reconciler.loading.plainyaml`, to the same values and locations; anything
+else in a file sends the whole file through libyaml's events.
+
 Problems are collected, not raised: a duplicate key or a bad tag still lets the rest of the
 file be read. Only what makes the rest meaningless (a syntax error, an alias bomb, nesting past
 the limit) stops the file, keeping what was found before it.

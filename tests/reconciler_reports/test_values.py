@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -29,3 +30,10 @@ def test_a_literal_is_json_dumps_of_the_value_cleaned(value: Any) -> None:
 
 def test_a_literal_keeps_text_readable_and_escapes_controls() -> None:
     assert literal("Université\x1b[2J") == '"Université\\u001b[2J"'
+
+
+@given(st.text(max_size=12))
+def test_html_text_is_escaped_as_html_escape_of_the_cleaned_text(text: str) -> None:
+    from reconciler_reports.html import _e
+
+    assert _e(text) == html.escape(clean(text), quote=True)

@@ -19,8 +19,8 @@ from reconciler.loading import Limits
 from reconciler.loading.plainyaml import read_plain
 from reconciler.loading.yamlfile import parse_events, parse_text
 
-PLAIN_KEYS = ["a", "b", "name", "inst-01", "x.y", "1", "true", "_k"]
-ODD_KEYS = ["<<", "a b", "-k", "k:", "\u00e9"]
+PLAIN_KEYS = ["a", "b", "name", "inst-01", "x.y", "1", "true", "_k", "ann+1@uu.nl", "b@"]
+ODD_KEYS = ["<<", "a b", "-k", "k:", "\u00e9", "@k", "k#", "k%"]
 PLAIN_VALUES = [
     "1", "+2", "0x1F", "0o17", "1e3", "1.5", ".inf", ".NaN", "~", "null", "true", "no",
     "Institute 1", "a  b", "http://x.org:80/y", "${env:X}", "a#b", "a:b", "[a, b]", "[]",
@@ -31,8 +31,15 @@ ODD_VALUES = [
     "- x", "-", "?", "[a,b]", "[ a ]", "[a, ]", "[a b]", "[${env:X}]", "{a: 1}", "x ",
     "\u00e9", "a\tb", "", "-1", "[-1]",
 ]  # fmt: skip
-KEYS = st.sampled_from(PLAIN_KEYS * 4 + ODD_KEYS)
-VALUES = st.sampled_from(PLAIN_VALUES * 6 + ODD_VALUES)
+
+
+def mostly(plain: list[str], odd: list[str], one_in: int) -> st.SearchStrategy[str]:
+    """One of ``odd`` about once in ``one_in`` draws, else one of ``plain``."""
+    return st.integers(1, one_in).flatmap(lambda n: st.sampled_from(odd if n == 1 else plain))
+
+
+KEYS = mostly(PLAIN_KEYS, ODD_KEYS, 5)
+VALUES = mostly(PLAIN_VALUES, ODD_VALUES, 7)
 LIMITS = Limits()
 
 
