@@ -14,16 +14,19 @@ reported as what actually holds: a write whose answer was lost may well have bee
 Re-running after a partial failure converges: a fresh plan contains only what is still
 different, so nothing is done twice.
 
-Changes run in levels (see :mod:`reconciler.dependencies`): deletes first, children before
-parents, then creates and updates, parents before children; within a level, concurrently. A
-change that names a parent through a reference field (every create does) is skipped, with the
-reason, when that parent's change did not succeed.
+At most ``parallelism`` changes run at once, their starts spread out
+(:mod:`reconciler.spreading`). Changes run in levels (see :mod:`reconciler.dependencies`):
+deletes first, children before parents, then creates and updates, parents before children;
+within a level, concurrently. A change that names a parent through a reference field (every
+create does) is skipped, with the reason, when that parent's change did not succeed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -48,6 +51,7 @@ from reconciler.records import (
     ProviderSession,
     ResourceKind,
 )
+from reconciler.spreading import Spread
 from reconciler.waiting import holding_slot
 
 __all__ = ["apply_plan"]
@@ -79,7 +83,12 @@ async def apply_plan(
     """
     import asyncio  # loaded already: this runs in its event loop
 
+    # The plan and the live objects it was made from outlive the apply. Frozen, they are no
+    # longer walked by the collections of what each request allocates: an oldest-generation
+    # collection of a 1,000-change plan stalled every change in flight for 20 ms.
+    gc.freeze()
     gate = asyncio.Semaphore(parallelism)
+    spread = Spread(parallelism)
     refused: list[str] = []
     done: dict[str, ChangeOutcome] = {}
     hook_failed: list[ReconcilerError] = []  # the first failure of an after-hook
@@ -116,9 +125,15 @@ async def apply_plan(
                 if reason is not None:
                     outcome = ChangeOutcome(change, Outcome.NOT_ATTEMPTED, error=reason)
                 else:
+                    # Starts spread out, so that changes in flight never move in step.
+                    wait = spread.delay()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                    started = time.monotonic()
                     outcome = await _apply_one(
                         change, sessions[change.kind], kinds[change.kind], hooks
                     )
+                    spread.finished(time.monotonic() - started)
                     if outcome.outcome is Outcome.FAILED and outcome.note == _AUTH:
                         refused.append(
                             "not attempted: the service refused the credentials on"

@@ -91,7 +91,7 @@ def scopes(desired: DesiredState, kinds: Mapping[str, ResourceKind]) -> dict[str
         }
         out[name] = Scope(
             identities=frozenset(o.identity for o in objects),
-            fields=frozenset(f for o in objects for f in o.fields),
+            fields=frozenset().union(*(o.fields for o in objects)),
             references=references,
         )
     return out
@@ -128,6 +128,8 @@ def check_declared(desired: DesiredState, kinds: Mapping[str, ResourceKind]) -> 
                     kind.provider,
                 )
             )
+        if not kind.references:
+            continue
         for field, target, value in _references(obj, kind):
             tombstone = tombstones.get(f"{target}.{value}")
             if tombstone is not None:
@@ -149,13 +151,17 @@ def check_references(
     kinds: Mapping[str, ResourceKind],
 ) -> list[Problem]:
     """References to objects that are neither declared in the config nor live."""
+    referring = [
+        (obj, kind)
+        for obj in desired.objects
+        if not obj.absent and (kind := kinds.get(obj.kind)) is not None and kind.references
+    ]
+    if not referring:
+        return []  # nothing refers to anything: no addresses to collect
     declared = {o.address for o in desired.objects if not o.absent}
     existing = {o.address for objects in live.values() for o in objects}
     problems: list[Problem] = []
-    for obj in desired.objects:
-        kind = kinds.get(obj.kind)
-        if kind is None or obj.absent:
-            continue
+    for obj, kind in referring:
         for field, target, value in _references(obj, kind):
             address = f"{target}.{value}"
             if address in declared or address in existing:

@@ -135,7 +135,7 @@ def check_ignore_rules(
     ignore it), and an ignored field must be a field of some kind its glob can match.
     """
     problems: list[Problem] = []
-    addresses = [o.address for o in state.objects]
+    addresses = [o.address for o in state.objects] if rules.objects else []
     for rule in rules.objects:
         matched = fnmatch.filter(addresses, rule.pattern)
         if matched:

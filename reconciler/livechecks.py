@@ -51,6 +51,11 @@ def _taken(
     plan: Plan, live: Sequence[LiveObject], kind: ResourceKind, field: str, key: Normalizer
 ) -> list[Problem]:
     """Creates and renames to a value that a live object the plan leaves alone holds."""
+    if not any(
+        c.kind == kind.name and c.action is not Action.DELETE and _setting(c, field) is not None
+        for c in plan.changes
+    ):
+        return []  # no change writes the field: the live values need no index
     touched = {
         c.identity
         for c in plan.changes

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 __all__ = [
     "SENSITIVE",
@@ -28,6 +28,7 @@ __all__ = [
     "LiveRef",
     "Location",
     "Plan",
+    "make_location",
 ]
 
 #: What every human-readable surface prints instead of a sensitive value.
@@ -44,6 +45,26 @@ class Location:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
+
+
+_new_object = object.__new__
+_set_file = cast(Any, Location).file.__set__
+_set_line = cast(Any, Location).line.__set__
+_set_column = cast(Any, Location).column.__set__
+
+
+def make_location(file: str, line: int, column: int) -> Location:
+    """``Location(file, line, column)``, made in less than half the time.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``; this sets
+    the three slots directly, which is all that ``__init__`` does. The loader makes one per
+    field written (60,000 for a file of 10,000 institutes).
+    """
+    made = _new_object(Location)
+    _set_file(made, file)
+    _set_line(made, line)
+    _set_column(made, column)
+    return made
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,17 +69,21 @@ def make_plan(
         by_identity = _index(kind_name, live.get(kind_name, ()))
         objects = desired.of_kind(kind_name)
         declared = set()
+        fixed = kind.create_only.keys() if strict else kind.env_only
+        # Without rules nothing is ignored: no address to build and match, twice per object.
+        any_rules = bool(ignore.objects or ignore.fields)
+        skip: frozenset[str] = frozenset()
         for obj in objects:
             declared.add(obj.identity)
-            if ignore.ignores_object(obj.address):
+            if any_rules and ignore.ignores_object(obj.address):
                 # Refused at validate; kept out here too, so that no caller can change it.
                 ignored_objects += obj.identity in by_identity
                 continue
             current = by_identity.get(obj.identity)
-            if current is not None and not obj.absent and strict:
+            if current is not None and not obj.absent and strict and kind.create_only:
                 problems.extend(_create_only_problems(kind, obj, current))
-            skip = ignore.ignored_fields(obj.address)
-            fixed = kind.create_only.keys() if strict else kind.env_only
+            if any_rules:
+                skip = ignore.ignored_fields(obj.address)
             change, skipped = _change_for(kind, obj, current, skip, fixed)
             ignored_fields += skipped
             if change is not None:
@@ -151,11 +155,19 @@ def _change_for(
             _field_change(kind, obj, name, None, obj.fields[name]) for name in sorted(obj.fields)
         )
         return Change(Action.CREATE, kind.name, obj.identity, fields, location=obj.location), 0
-    differing_names = [
-        name
-        for name in sorted(obj.fields)
-        if name not in fixed and not _equal(kind, name, obj.fields[name], current.fields.get(name))
-    ]
+    desired_fields, live_fields = obj.fields, current.fields
+    differing_names = []
+    for name in sorted(desired_fields):
+        if name in fixed:
+            continue
+        desired, actual = desired_fields[name], live_fields.get(name)
+        # _equal's first test, inlined: most fields of a plan are equal values of one type.
+        if (type(desired) is not type(actual) or desired != actual) and not _equal(
+            kind, name, desired, actual
+        ):
+            differing_names.append(name)
+    if not differing_names:
+        return None, 0
     differing = tuple(
         _field_change(kind, obj, name, current.fields.get(name), obj.fields[name])
         for name in differing_names
@@ -237,8 +249,11 @@ def _equal(kind: ResourceKind, name: str, desired: Any, actual: Any) -> bool:
     if type(desired) is type(actual) and desired == actual:
         # Equal values of one type normalise alike: most fields of a plan, compared at once.
         return True
+    normalize = kind.normalizers.get(name)  # kind.normalize, looked up once for both sides
+    if normalize is None:
+        return bool(desired == actual)
     try:
-        return bool(kind.normalize(name, desired) == kind.normalize(name, actual))
+        return bool(normalize(desired) == normalize(actual))
     except (TypeError, ValueError):
         # A live value the normaliser cannot read (a shape the service used to send) is simply
         # different: the plan then shows it and apply writes the desired value over it.

@@ -110,11 +110,15 @@ class KindSchema:
         """
         problems: list[Problem] = []
         plain = self._plain_names
-        refused = {
-            name: problem
-            for name in fields
-            if name not in plain and (problem := self.name_problem(name)) is not None
-        }
+        refused = (
+            {}
+            if plain.issuperset(fields)  # the usual object: every name plain, one C-level test
+            else {
+                name: problem
+                for name in fields
+                if name not in plain and (problem := self.name_problem(name)) is not None
+            }
+        )
         if refused:
             for name, problem in refused.items():
                 shown, location = locate((name,), key=True)

@@ -164,10 +164,11 @@ def institute_schema() -> dict[str, Any]:
 
 def whole_number(value: Any) -> Any:
     """``"6"`` and ``6`` compare equal: numeric strings become ints; anything else is kept."""
-    if isinstance(value, bool):
+    if type(value) is int or isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        stripped = value.strip()
+        return int(stripped) if stripped.isascii() and stripped.isdigit() else value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -175,6 +176,12 @@ def whole_number(value: Any) -> Any:
 
 def language_set(value: Any) -> Any:
     """A language list as a frozenset; a legacy comma-separated string (``"fr,nl"``) too."""
+    if type(value) is list:
+        # The usual shape, from YAML and from JSON: a list of strings, read without the
+        # generic (and slower) path below, to the same set.
+        stripped = [item.strip() for item in value if type(item) is str]
+        if len(stripped) == len(value):
+            return frozenset(filter(None, stripped))
     if value is None:
         return frozenset()
     if isinstance(value, str):
@@ -226,7 +233,7 @@ def check_institutes(state: DesiredState, kinds: Mapping[str, ResourceKind]) -> 
     applied; the problem is located at the later one and names where the first is.
     """
     institutes = sorted(
-        (o for o in state.of_kind(KIND) if not o.absent), key=lambda o: _where(o, "name")
+        (o for o in state.of_kind(KIND) if not o.absent), key=lambda o: _order(_where(o, "name"))
     )
     problems: list[Problem] = []
     first_by_name: dict[str, DesiredObject] = {}
@@ -283,7 +290,7 @@ def _look_alikes(state: DesiredState) -> list[Problem]:
     """Two short_names that differ but look the same (``pe``, and ``pe`` with a Cyrillic e)."""
     problems: list[Problem] = []
     first_by_skeleton: dict[str, DesiredObject] = {}
-    for obj in sorted(state.of_kind(KIND), key=lambda o: o.location):
+    for obj in sorted(state.of_kind(KIND), key=lambda o: _order(o.location)):
         first = first_by_skeleton.setdefault(skeleton(obj.identity), obj)
         if first is not obj and first.identity != obj.identity:
             problems.append(
@@ -302,7 +309,15 @@ def _language_problems(obj: DesiredObject) -> list[Problem]:
     problems: list[Problem] = []
     for field in ("default_language", "custom_languages"):
         value = obj.fields.get(field)
-        tags = [value] if isinstance(value, str) else value if isinstance(value, Sequence) else []
+        tags: Sequence[Any]
+        if type(value) is list:  # the usual shape, without the slower test for any Sequence
+            tags = value
+        elif isinstance(value, str):
+            tags = [value]
+        elif isinstance(value, Sequence):
+            tags = value
+        else:
+            continue
         for tag in tags:
             problem = language_tag_problem(tag) if isinstance(tag, str) else None
             if problem is not None and _sensitive(obj, field):
@@ -320,6 +335,11 @@ def _language_problems(obj: DesiredObject) -> list[Problem]:
 
 def _sensitive(obj: DesiredObject, field: str) -> bool:
     return field in obj.sensitive or field in WRITE_ONLY
+
+
+def _order(location: Location) -> tuple[str, int, int]:
+    """How locations sort (file, line, column), as a tuple: compared without a Python call."""
+    return (location.file, location.line, location.column)
 
 
 def _where(obj: DesiredObject, field: str) -> Location:

@@ -6,6 +6,9 @@ With 16 requests in flight that scan was most of the client's CPU time during an
 client already bounds its requests in flight (``parallelism``), so it needs no shared pool:
 :class:`SlotTransport` keeps ``slots`` transports of one connection each and hands a free one
 to each request, for as long as its response is open. Each pool then scans one connection.
+
+Each slot's connection also writes a request's head and body in one piece
+(:mod:`reconciler_proctorexam.network`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
+
+from reconciler_proctorexam.network import CoalescingBackend
 
 __all__ = ["SlotTransport"]
 
@@ -46,7 +51,7 @@ class SlotTransport(httpx.AsyncBaseTransport):
         else:
             context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
         self._all = [
-            httpx.AsyncHTTPTransport(verify=context, trust_env=trust_env, limits=one)
+            _coalescing(httpx.AsyncHTTPTransport(verify=context, trust_env=trust_env, limits=one))
             for _ in range(slots)
         ]
         self._free: asyncio.Queue[httpx.AsyncHTTPTransport] = asyncio.Queue()
@@ -66,6 +71,18 @@ class SlotTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         for transport in self._all:
             await transport.aclose()
+
+
+def _coalescing(transport: httpx.AsyncHTTPTransport) -> httpx.AsyncHTTPTransport:
+    """``transport``, its connections writing each request in one piece.
+
+    httpx takes no network backend, so the one its httpcore pool was given is wrapped in
+    place: ``_pool`` and ``_network_backend`` are their names in httpx 0.27-0.28 and httpcore
+    1.x (``test_transport.py`` fails if they move).
+    """
+    pool = transport._pool
+    pool._network_backend = CoalescingBackend(pool._network_backend)
+    return transport
 
 
 class _Releasing(httpx.AsyncByteStream):

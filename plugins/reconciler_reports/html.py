@@ -9,6 +9,7 @@ card per category with its count), then one table per category. Every value pass
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from typing import Final
 
@@ -273,4 +274,12 @@ def _refusal(refusal: Refusal) -> str:
 
 def _e(text: str) -> str:
     """Escape for HTML text and attribute values, control characters made visible."""
-    return html.escape(clean(text), quote=True)
+    if not text.isprintable():
+        text = clean(text)
+    if _NEEDS_ESCAPE.search(text) is None:
+        return text  # most names and values: nothing for html.escape to replace
+    return html.escape(text, quote=True)
+
+
+#: What :func:`html.escape` replaces with ``quote=True``.
+_NEEDS_ESCAPE: Final = re.compile("[&<>\"']")

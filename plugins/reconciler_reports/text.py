@@ -25,8 +25,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from rich.cells import cell_len
-
 from reconciler.model import (
     SENSITIVE,
     Action,
@@ -161,7 +159,7 @@ class _Row:
 
     @property
     def width(self) -> int:
-        return sum(cell_len(text) for text, _ in self.pieces)
+        return sum(_cells(text) for text, _ in self.pieces)
 
 
 def _render_changes(changes: Sequence[Change], width: int, paint: _Painter) -> list[str]:
@@ -170,21 +168,31 @@ def _render_changes(changes: Sequence[Change], width: int, paint: _Painter) -> l
 
 def _render_rows(blocks: Sequence[Sequence[_Row]], width: int, paint: _Painter) -> list[str]:
     """Blocks of rows, each after an empty line, their locations in one aligned column."""
-    located = [row for rows in blocks for row in rows if row.location is not None]
+    # Each located row's width and location text, measured once (a plan has thousands).
+    measured = {
+        id(row): (row.width, _location_text(row.location))
+        for rows in blocks
+        for row in rows
+        if row.location is not None
+    }
     column = 0
-    if located:
+    if measured:
         # One column for every location, as far right as the longest line needs but never
         # pushing the locations past the width: a long value just gets the minimum gap.
-        widest_location = max(cell_len(_location_text(row.location)) for row in located)
-        column = min(max(row.width for row in located) + _MIN_GAP, max(width - widest_location, 0))
+        widest_location = max(_cells(where) for _, where in measured.values())
+        widest_row = max(row_width for row_width, _ in measured.values())
+        column = min(widest_row + _MIN_GAP, max(width - widest_location, 0))
     out: list[str] = []
     for rows in blocks:
         out.append("")
         for row in rows:
-            line = "".join(paint(text, style) for text, style in row.pieces)
+            if paint.enabled:
+                line = "".join(paint(text, style) for text, style in row.pieces)
+            else:
+                line = "".join([text for text, _ in row.pieces])
             if row.location is not None:
-                gap = max(column - row.width, _MIN_GAP)
-                line += " " * gap + paint(_location_text(row.location), _DIM)
+                row_width, where = measured[id(row)]
+                line += " " * max(column - row_width, _MIN_GAP) + paint(where, _DIM)
             out.append(line)
     return out
 
@@ -239,12 +247,23 @@ def _render_unmanaged(
     line = " "
     for item in items:
         # Wrap between names, never inside one.
-        if cell_len(line) + 1 + cell_len(item) > width and line.strip():
+        if _cells(line) + 1 + _cells(item) > width and line.strip():
             lines.append(line)
             line = " "
         line += " " + item
     lines.append(line)
     return lines
+
+
+def _cells(text: str) -> int:
+    """How many terminal cells ``text`` takes: its length when it is printable ASCII (one cell
+    a character), else rich's count (wide characters take two, combining ones none). rich is
+    imported only then."""
+    if text.isascii() and text.isprintable():
+        return len(text)
+    from rich.cells import cell_len
+
+    return cell_len(text)
 
 
 # --------------------------------------------------------------------------------------------

@@ -18,9 +18,28 @@ from reconciler.planfile import json_value
 __all__ = ["clean", "desired_text", "literal", "live_text"]
 
 
+#: What ``json.dumps(value, ensure_ascii=False)`` uses, made once: ``dumps`` with an option
+#: builds a new encoder on every call, and a plan writes thousands of values.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+#: How that encoder writes a string (``ensure_ascii=False``): the C function, called directly.
+_ENCODE_TEXT = json.encoder.encode_basestring
+#: How it writes the constants.
+_CONSTANTS: dict[Any, str] = {None: "null", True: "true", False: "false"}
+
+
 def literal(value: Any) -> str:
     """A value as a JSON literal on one line: ``"6"``, ``12``, ``null``, ``["fr-FR"]``."""
-    return clean(json.dumps(json_value(value), ensure_ascii=False))
+    kind = type(value)
+    # The usual values are written as the encoder writes them, without its generic path.
+    if kind is str:
+        return clean(_ENCODE_TEXT(value))
+    if value is None or kind is bool:
+        return _CONSTANTS[value]
+    if kind is int:
+        return int.__repr__(value)
+    return clean(_ENCODE(json_value(value)))
 
 
 def desired_text(field: FieldChange) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import gc
 import os
 import re
@@ -22,13 +23,13 @@ import stat
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from reconciler.errors import ConfigError
 from reconciler.loading.limits import Limits
 from reconciler.loading.references import resolve
 from reconciler.loading.yamlfile import KeyEntry, ParsedFile, read_file, span_at
-from reconciler.model import DesiredObject, DesiredState, Location
+from reconciler.model import DesiredObject, DesiredState, Location, make_location
 from reconciler.records import Problem, ResourceKind
 from reconciler.validation import KindSchema, describe_value, did_you_mean
 
@@ -190,10 +191,16 @@ def identity_problem(kind: ResourceKind, identity: Any) -> str | None:
     if isinstance(limit, int) and len(identity) > limit:
         return f"a {kind.identity} has at most {limit} characters, not {len(identity)}"
     pattern = rule.get("pattern")
-    if isinstance(pattern, str) and re.fullmatch(pattern, identity) is None:
+    if isinstance(pattern, str) and _compiled(pattern).fullmatch(identity) is None:
         why = rule.get("description") or f"it must match {pattern}"
         return f"{identity!r} is not a valid {kind.identity}: {why}"
     return None
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """``re.compile``, kept: every identity of a kind is checked against one pattern."""
+    return re.compile(pattern)
 
 
 def _shape(value: Any) -> str:
@@ -235,9 +242,11 @@ class _Default:
     written: Any = None
 
 
-@dataclass(frozen=True, slots=True)
-class _Declared:
-    """One object as a file declares it, before defaults, references and the schema."""
+class _Declared(NamedTuple):
+    """One object as a file declares it, before defaults, references and the schema.
+
+    A named tuple, not a dataclass: one is made per object, and a tuple is made faster.
+    """
 
     kind: ResourceKind
     identity: str
@@ -290,6 +299,8 @@ class _Assembler:
         self.sections = {kind.section: kind for kind in declarable}
         self.read_only_sections = {k.section: k for k in kinds.values() if not k.declarable}
         self.schemas = {kind.name: KindSchema(kind) for kind in declarable}
+        #: ``kind.env_only``, a set computed on each access: once per kind here.
+        self.env_only = {kind.name: kind.env_only for kind in declarable}
         self.environ = environ
         self.problems: list[Problem] = []
         self.defaults: dict[str, _Default] = {}
@@ -409,7 +420,7 @@ class _Assembler:
         for identity, fields in value.items():
             kline, kcol, vline, vcol, fields_tree = tree[identity]
             address = f"{kind.section}.{identity}"
-            location = Location(file, kline, kcol)
+            location = make_location(file, kline, kcol)
             if not identity:
                 self.problem(
                     f"{kind.section}: an empty {kind.identity}; name it", file, kline, kcol
@@ -525,10 +536,10 @@ class _Assembler:
         sensitive: set[str] = set()
         templates: dict[str, Any] = {}
         locate = _Locator(declared, self.defaults)
-        env_only = kind.env_only  # a set computed on each access: once per object here
+        env_only = self.env_only[kind.name]
         for name, value in fields.items():
             entry = tree[name]
-            locations[name] = Location(file, entry[0], entry[1])
+            locations[name] = make_location(file, entry[0], entry[1])
             if name in env_only:
                 self._check_env_only(declared, name, value, locations[name])
             kind_of = type(value)
@@ -556,9 +567,10 @@ class _Assembler:
                 elif name in env_only:
                     self._check_env_only(declared, name, None, default.location)
         sensitive.update(kind.write_only.intersection(fields))
-        self.problems.extend(
-            p for p in schema.check(fields, locate, sensitive) if p.location not in self.reported
-        )
+        found = schema.check(fields, locate, sensitive)
+        if found:
+            self.problems.extend(p for p in found if p.location not in self.reported)
+        # Positional (absent=False): one per object, and keywords cost more.
         return DesiredObject(
             kind.name,
             declared.identity,
@@ -566,7 +578,8 @@ class _Assembler:
             declared.location,
             locations,
             frozenset(sensitive),
-            templates=templates,
+            False,
+            templates,
         )
 
     def _check_env_only(

@@ -14,7 +14,15 @@ import math
 import re
 from typing import Any, Final
 
-__all__ = ["MAP_TAG", "SCALAR_TAGS", "SEQ_TAG", "TagError", "resolve_plain", "resolve_tagged"]
+__all__ = [
+    "MAP_TAG",
+    "MAYBE_NOT_TEXT",
+    "SCALAR_TAGS",
+    "SEQ_TAG",
+    "TagError",
+    "resolve_plain",
+    "resolve_tagged",
+]
 
 _TAG = "tag:yaml.org,2002:"
 MAP_TAG: Final = _TAG + "map"
@@ -63,6 +71,11 @@ _HEX = re.compile(r"0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 #: A plain scalar can only be a number if it starts with one of these.
 _NUMBER_START: Final = frozenset("0123456789+-.")
+
+
+#: A plain scalar whose first character is none of these is its text, whatever follows: a
+#: reader may skip :func:`resolve_plain` for it.
+MAYBE_NOT_TEXT: Final = frozenset(word[0] for word in _WORDS if word) | _NUMBER_START
 
 
 def resolve_plain(text: str) -> Any:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from reconciler import Action, Change, FieldChange, LiveRef, Location, Plan, RenderOptions
 from reconciler_reports.text import UNMANAGED_SHOWN, render_text
 
@@ -162,3 +165,12 @@ def test_set_values_print_in_sorted_order() -> None:
     }
     (text,) = texts
     assert '+ tags: ["a", "b", "c"]' in text
+
+
+@given(st.text(max_size=12))
+def test_cells_are_counted_as_rich_counts_them(text: str) -> None:
+    from rich.cells import cell_len
+
+    from reconciler_reports.text import _cells
+
+    assert _cells(text) == cell_len(text)

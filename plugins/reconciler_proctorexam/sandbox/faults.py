@@ -375,7 +375,10 @@ async def _drop(scope: Scope, send: Send) -> None:
         exchange.delivered = False
         exchange.finish()
     raw_send = exchange.raw_send if exchange is not None else send
-    transport: Any = getattr(getattr(raw_send, "__self__", None), "transport", None)
+    # Imported here: this module is read by the sandbox command before uvicorn is needed.
+    from reconciler_proctorexam.sandbox.wire import real_transport
+
+    transport: Any = real_transport(getattr(getattr(raw_send, "__self__", None), "transport", None))
     if isinstance(transport, asyncio.Transport):
         transport.abort()
         # Let the loop run connection_lost, so the server knows the client is gone.

@@ -46,6 +46,7 @@ from reconciler_proctorexam.sandbox.requestlog import (
 )
 from reconciler_proctorexam.sandbox.seed import SeedSource
 from reconciler_proctorexam.sandbox.store import InstituteStore, open_store
+from reconciler_proctorexam.sandbox.wire import GatheringH11Protocol
 
 __all__ = ["DEFAULT_SECRET", "DEFAULT_TOKEN", "Sandbox"]
 
@@ -220,7 +221,8 @@ class Sandbox:
             RequestLogMiddleware(self._faults, self._log, echo=self._echo),
             lifespan="off",
             loop="asyncio",
-            http="h11",
+            # h11, each answer written in one piece (wire.py).
+            http=GatheringH11Protocol,
             ws="none",
             log_config=None,
             log_level="warning",

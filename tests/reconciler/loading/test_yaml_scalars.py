@@ -7,8 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from reconciler.loading.scalars import TagError, resolve_plain, resolve_tagged
+from reconciler.loading.scalars import MAYBE_NOT_TEXT, TagError, resolve_plain, resolve_tagged
 
 
 @pytest.mark.parametrize(
@@ -117,3 +119,9 @@ def test_a_config_file_reads_scalars_the_yaml_1_2_way(load: Callable[..., Any]) 
         "i": {"size": 1, "label": None},
         "j": {"size": 7, "label": "1_000"},
     }
+
+
+@given(st.text(min_size=1, max_size=8))
+def test_a_plain_scalar_that_cannot_be_anything_else_is_its_text(text: str) -> None:
+    if text[0] not in MAYBE_NOT_TEXT:
+        assert resolve_plain(text) is text
