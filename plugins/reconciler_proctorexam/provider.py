@@ -162,9 +162,15 @@ class InstituteSession:
         import asyncio  # loaded already: this runs in its event loop
 
         if self._listing is None:
-            self._listing = asyncio.ensure_future(self.client.list_institutes())
+            self._listing = asyncio.ensure_future(self._list_and_note())
             self._listing.add_done_callback(self._listing_done)
-        items = await asyncio.shield(self._listing)
+        return await asyncio.shield(self._listing)
+
+    async def _list_and_note(self) -> _Listing:
+        """One listing, its ids noted once: not again by each read that waited for it (the
+        users of a thousand institutes look up each institute while one listing is under way,
+        and noted every id a thousand times)."""
+        items = await self.client.list_institutes()
         self._ids.update((str(i.get("short_name", "")), str(i.get("id", ""))) for i in items)
         self._listed = True
         return items

@@ -233,6 +233,12 @@ class UserSession:
         return payload
 
 
+#: ``json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)``, whose text a
+#: fingerprint hashes: one encoder, made once (``dumps`` with options makes one per call, and a
+#: listing fingerprints thousands of users).
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+
+
 def live_user(
     kind: ResourceKind,
     short_name: Any,
@@ -243,7 +249,7 @@ def live_user(
     """An API user object as a :class:`LiveObject`, its credentials dropped."""
     fields = kind.without_secrets(item)
     listed = {k: v for k, v in fields.items() if k in UsersApi.LIST_FIELDS}
-    canonical = json.dumps(listed, sort_keys=True, separators=(",", ":"), default=str)
+    canonical = _canonical(listed)
     idp = fields.get(_IDP_WIRE)
     fields["institute"] = short_name
     fields[_IDP_FIELD] = None if idp is None else idp_names.get(str(idp), f"#{idp}")
@@ -258,7 +264,7 @@ def live_user(
 
 def _live_idp(kind: ResourceKind, item: Mapping[str, Any]) -> LiveObject:
     fields = kind.without_secrets(item)
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+    canonical = _canonical(fields)
     return LiveObject(
         kind=IDP_KIND,
         identity=str(fields.get("name", "")),

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reconciler.errors import ProviderError
 from reconciler.records import ProviderContext, ProviderSession, Scope
@@ -184,3 +187,16 @@ def test_a_user_whose_create_failed_is_read_back_in_its_institute_alone(
         "/api/v3/identity_providers",
         "/api/v3/institutes/1/users",
     ]
+
+
+@given(
+    st.dictionaries(
+        st.text(max_size=6),
+        st.none() | st.booleans() | st.integers() | st.text(max_size=6) | st.dates(),
+        max_size=5,
+    )
+)
+def test_a_fingerprint_hashes_the_canonical_json_of_the_listed_fields(item: Any) -> None:
+    from reconciler_proctorexam.user_provider import _canonical
+
+    assert _canonical(item) == json.dumps(item, sort_keys=True, separators=(",", ":"), default=str)
