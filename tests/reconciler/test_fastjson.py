@@ -87,9 +87,9 @@ def test_a_text_holding_a_lone_surrogate_reads_as_json_reads_it() -> None:
 )
 def test_an_error_is_json_s_own(text: str) -> None:
     for data in (text, text.encode()):
-        with pytest.raises(ValueError) as expected:
+        with pytest.raises(json.JSONDecodeError) as expected:
             json.loads(data)
-        with pytest.raises(ValueError) as got:
+        with pytest.raises(json.JSONDecodeError) as got:
             fastjson.loads(data)
         assert type(got.value) is type(expected.value)
         assert str(got.value) == str(expected.value)
