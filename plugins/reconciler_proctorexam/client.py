@@ -18,7 +18,15 @@ import socket
 import ssl
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Mapping,
+)
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -484,10 +492,16 @@ class ProctorExamClient:
                 raise _TooLarge(self._too_large(request, int(declared)))
             chunks: list[bytes] = []
             size = 0
-            # An answer made in memory (a test's mock transport) comes already read.
-            stream = (
-                _once(response.content) if response.is_stream_consumed else response.aiter_raw()
-            )
+            # An answer made in memory (a test's mock transport) comes already read. The body is
+            # read as the transport gives it: what aiter_raw adds (re-chunking, the download
+            # count) is for an answer that is kept, and this one is replaced below.
+            stream: AsyncIterable[bytes]
+            if response.is_stream_consumed:
+                stream = _once(response.content)
+            elif isinstance(response.stream, httpx.AsyncByteStream):
+                stream = response.stream
+            else:
+                stream = response.aiter_raw()
             async for chunk in stream:
                 size += len(chunk)
                 if size > cap:

@@ -124,7 +124,7 @@ def test_every_slot_connects_through_the_coalescing_backend() -> None:
     # Wrapped in place (httpx takes no network backend): this fails if httpx or httpcore
     # rename what transport.py reaches into.
     slots = SlotTransport(3, tls=False)
-    backends = [t._pool._network_backend for t in slots._all]
+    backends = [t._pool._pool._network_backend for t in slots._all]  # type: ignore[attr-defined]
     assert all(isinstance(b, CoalescingBackend) for b in backends)
 
 
@@ -143,7 +143,7 @@ def test_one_write_per_request_against_the_sandbox(proctorexam_sandbox: Sandbox)
             return Counting(stream._stream)
 
     slots = SlotTransport(1, tls=False)
-    pool = slots._all[0]._pool
+    pool = slots._all[0]._pool._pool  # type: ignore[attr-defined]
     wrapped = pool._network_backend
     assert isinstance(wrapped, CoalescingBackend)
     pool._network_backend = Backend(wrapped.inner)

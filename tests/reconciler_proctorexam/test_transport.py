@@ -7,6 +7,7 @@ import asyncio
 import httpx
 
 from reconciler_proctorexam.sandbox import Sandbox
+from reconciler_proctorexam.testing import SandboxFactory
 from reconciler_proctorexam.transport import SlotTransport
 
 
@@ -40,3 +41,26 @@ def test_as_many_requests_at_once_as_slots_and_all_answered(proctorexam_sandbox:
 
     assert asyncio.run(main()) == [406] * 12
     assert len(proctorexam_sandbox.requests) == 12
+
+
+def test_a_slot_keeps_its_connection_and_replaces_one_the_server_closed(
+    proctorexam_sandbox_factory: SandboxFactory,
+) -> None:
+    first = proctorexam_sandbox_factory()
+    url = first.base_url + "/institutes"
+    slots = SlotTransport(1, tls=False)
+    one = slots._all[0]._pool
+
+    async def main() -> list[int]:
+        async with httpx.AsyncClient(transport=slots) as client:
+            statuses = [(await client.get(url)).status_code]
+            kept = one._connection
+            statuses.append((await client.get(url)).status_code)
+            assert one._connection is kept  # kept alive, reused
+            first.stop()  # closes the idle connection
+            second = proctorexam_sandbox_factory(port=first.port)
+            statuses.append((await client.get(second.base_url + "/institutes")).status_code)
+            assert one._connection is not kept
+            return statuses
+
+    assert asyncio.run(main()) == [406, 406, 406]

@@ -62,6 +62,16 @@ class ClockMiddleware:
     def __init__(self, app: ASGIApp, readings: Readings) -> None:
         self.app = app
         self.readings = readings
+        self._second = -1
+        self._date = b""
+
+    def date(self) -> bytes:
+        """The ``Date`` of an answer now: formatted once per second (it shows whole seconds)."""
+        second = self.readings.now_ms() // 1000
+        if second != self._second:
+            self._date = formatdate(second, usegmt=True).encode("ascii")
+            self._second = second
+        return self._date
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,7 +80,7 @@ class ClockMiddleware:
 
         async def dated_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                date = formatdate(self.readings.now_ms() / 1000, usegmt=True).encode("ascii")
+                date = self.date()
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
                 message = {**message, "headers": [*headers, (b"date", date)]}
             await send(message)

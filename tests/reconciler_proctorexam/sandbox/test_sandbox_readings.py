@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from reconciler_proctorexam.sandbox import Sandbox
+from reconciler_proctorexam.sandbox.readings import ClockMiddleware, Readings
 
 Start = Callable[..., Sandbox]
 CallerFactory = Callable[..., Any]
@@ -98,3 +99,22 @@ def test_a_moved_clock_shows_in_the_date_header_and_the_timestamp_check(
     served = email.utils.parsedate_to_datetime(answer.headers["date"]).timestamp()
     assert 590 < served - time.time() < 610
     assert len(answer.headers.get_list("date")) == 1
+
+
+def test_the_date_header_is_formatted_once_a_second_and_follows_the_clock() -> None:
+    class Ticking(Readings):
+        now = 1_700_000_000_250
+
+        def now_ms(self) -> int:
+            return Ticking.now
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        raise AssertionError("not called")
+
+    clock = ClockMiddleware(app, Ticking())
+    first = clock.date()
+    assert first == email.utils.formatdate(1_700_000_000.25, usegmt=True).encode("ascii")
+    Ticking.now += 749  # still the same second
+    assert clock.date() is first
+    Ticking.now += 1
+    assert clock.date() == email.utils.formatdate(1_700_000_001, usegmt=True).encode("ascii")
