@@ -12,7 +12,6 @@ exception, and no secret, gets past it.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import socket
@@ -35,7 +34,7 @@ from urllib.parse import quote
 
 import httpx
 
-from reconciler import waiting
+from reconciler import fastjson, waiting
 from reconciler.errors import (
     AuthenticationError,
     OutcomeUnknownError,
@@ -689,7 +688,7 @@ def _decode(response: httpx.Response) -> Any:
     if not response.content.strip():
         return {}
     try:
-        return json.loads(response.content)
+        return fastjson.loads(response.content)
     except ValueError:
         return _UNREADABLE
 

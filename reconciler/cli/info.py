@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from reconciler import fastschema
+from reconciler import fastjson, fastschema
 from reconciler.cli.common import (
     config_option,
     config_path,
@@ -84,6 +84,7 @@ def plugins(path: Path | None, config: Path | None) -> None:
         click.echo(f"    hooks: {', '.join(hooks.hooks_of(info.name)) or '-'}")
         click.echo(f"    contributes: {', '.join(contributions.get(info.name, [])) or '-'}")
     click.echo(f"schema validation: {fastschema.ENGINE}")
+    click.echo(f"JSON decoding: {fastjson.ENGINE}")
     for warning in hooks.warnings():
         messages().say(f"Warning: {warning}", style="yellow")
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from reconciler import fastjson, fastschema
 from reconciler.testing import CliResult
 from reconciler_proctorexam.sandbox import Sandbox
 
@@ -115,6 +116,8 @@ def test_plugins_and_schema_commands(run_reconciler: Run) -> None:
     assert "proctorexam" in listed.stdout
     assert "kind:institute" in listed.stdout
     assert "format:text" in listed.stdout
+    assert f"schema validation: {fastschema.ENGINE}" in listed.stdout
+    assert f"JSON decoding: {fastjson.ENGINE}" in listed.stdout
     schema = run_reconciler("schema", "institute")
     assert schema.exit_code == 0
     assert '"reminder_emails_enabled"' in schema.stdout

@@ -27,9 +27,10 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
+from reconciler_proctorexam.sandbox.answers import JSONResponse
 from reconciler_proctorexam.sandbox.auth import AUTH_PARAMS, Authenticator
 from reconciler_proctorexam.sandbox.calls import (
     API_PREFIX,

@@ -13,9 +13,10 @@ import math
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
+from reconciler_proctorexam.sandbox.answers import JSONResponse
 from reconciler_proctorexam.sandbox.calls import (
     API_PREFIX,
     CREATED,
