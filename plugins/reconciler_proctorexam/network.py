@@ -1,9 +1,9 @@
-"""A request's head and body sent in one write: one system call and one packet, not three.
+"""A request's head and body sent in one write: one system call and one packet, not two.
 
 httpcore writes an HTTP/1.1 request in parts: the head, then the body, then an empty write for
 its end. Each part is a send through anyio (a cancel scope, a checkpoint, a system call), and
 on a socket without Nagle's algorithm (asyncio sets ``TCP_NODELAY``) each is a packet of its
-own, which the server reads and parses on its own. That was a sixth of the client's CPU time
+own, which the server reads and parses on its own. That was a sixth of the client's time
 per request during an apply. :class:`CoalescingBackend` wraps httpcore's network backend so
 that each connection keeps its writes until the request is complete: they leave together
 when the connection reads (the answer is awaited next), or once :data:`FLUSH_AT` bytes are
