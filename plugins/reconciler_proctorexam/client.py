@@ -116,7 +116,10 @@ class ProctorExamClient:
         self._pacer = Pacer(settings.rate_limit)
         self._secrets = (settings.credentials.token, settings.credentials.secret)
         self._trust_env = not is_loopback(httpx.URL(settings.base_url).host)
-        self._proxy = _proxy_for(settings.base_url) if self._trust_env else None
+        proxy = _proxy_url(settings.base_url) if self._trust_env else None
+        self._proxy = _shown_proxy(proxy) if proxy is not None else None
+        # An http(s) proxy carries the requests; another kind (socks) is only named in messages.
+        routed = proxy if proxy is not None and _is_http_proxy(proxy) else None
         limits = httpx.Limits(
             max_connections=settings.parallelism, max_keepalive_connections=settings.parallelism
         )
@@ -125,7 +128,7 @@ class ProctorExamClient:
         verify = _verify(settings) if tls else True
         # One connection per slot: requests never queue in httpcore's pool (transport.py).
         self._transport = transport or SlotTransport(
-            settings.parallelism, verify=verify, trust_env=self._trust_env, tls=tls
+            settings.parallelism, verify=verify, trust_env=self._trust_env, tls=tls, proxy=routed
         )
         self._http = httpx.AsyncClient(
             headers={
@@ -705,16 +708,30 @@ def _verify(settings: ClientSettings) -> ssl.SSLContext | bool:
     return ssl.create_default_context(cafile=str(settings.ca_bundle))
 
 
-def _proxy_for(base_url: str) -> str | None:
-    """The proxy the environment sends ``base_url`` through (user and password removed)."""
+def _proxy_url(base_url: str) -> str | None:
+    """The proxy the environment sends ``base_url`` through (``HTTPS_PROXY``, ``NO_PROXY``...),
+    as it is set, credentials included: what the connections go through."""
     url = httpx.URL(base_url)
     proxies = urllib.request.getproxies_environment()
     proxy = proxies.get(url.scheme) or proxies.get("all")
     bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
     if not proxy or bypass(url.host, proxies):
         return None
+    return proxy if "://" in proxy else f"http://{proxy}"
+
+
+def _is_http_proxy(proxy: str) -> bool:
     try:
-        parsed = httpx.URL(proxy if "://" in proxy else f"http://{proxy}")
+        parsed = httpx.URL(proxy)
+    except httpx.InvalidURL:
+        return False
+    return parsed.scheme in ("http", "https") and bool(parsed.host)
+
+
+def _shown_proxy(proxy: str) -> str:
+    """The proxy as messages name it: its user and password removed."""
+    try:
+        parsed = httpx.URL(proxy)
     except httpx.InvalidURL:
         return "(the proxy set in the environment)"
     return str(parsed.copy_with(username=None, password=None))

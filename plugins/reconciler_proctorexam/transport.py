@@ -29,7 +29,8 @@ __all__ = ["SlotTransport"]
 class SlotTransport(httpx.AsyncBaseTransport):
     """``slots`` single-connection transports; a request waits only if all are busy.
 
-    ``verify`` and ``trust_env`` mean what they mean to httpx. They make one TLS context, shared
+    ``verify``, ``trust_env`` and ``proxy`` (a proxy's URL, or None to connect directly) mean
+    what they mean to httpx. They make one TLS context, shared
     by every slot: loading the certificate store costs tens of milliseconds each time. Without
     ``tls`` (a plain ``http://`` address: the local sandbox) none is loaded: the slots get a
     context that trusts no certificate at all, so that they could never speak TLS unverified.
@@ -42,6 +43,7 @@ class SlotTransport(httpx.AsyncBaseTransport):
         verify: ssl.SSLContext | bool = True,
         trust_env: bool = True,
         tls: bool = True,
+        proxy: str | None = None,
     ) -> None:
         one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
         context: ssl.SSLContext
@@ -52,7 +54,11 @@ class SlotTransport(httpx.AsyncBaseTransport):
         else:
             context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
         self._all = [
-            _coalescing(httpx.AsyncHTTPTransport(verify=context, trust_env=trust_env, limits=one))
+            _coalescing(
+                httpx.AsyncHTTPTransport(
+                    verify=context, trust_env=trust_env, limits=one, proxy=proxy
+                )
+            )
             for _ in range(slots)
         ]
         self._free: asyncio.Queue[httpx.AsyncHTTPTransport] = asyncio.Queue()

@@ -194,3 +194,19 @@ def test_a_proxy_that_cannot_be_reached_is_named_without_its_password(
     assert "proxy http://127.0.0.1:9" in message
     assert "pr0xy-passw0rd" not in message
     assert "ci-user" not in message
+
+
+def test_requests_to_a_remote_service_go_through_the_environments_proxy(
+    proctorexam_sandbox_factory: SandboxFactory,
+    settings_for: SettingsFor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The sandbox stands in for the proxy: it logs the absolute URL a proxy is sent.
+    proxy = proctorexam_sandbox_factory()
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    settings = settings_for("http://acme.proctorexam.invalid/api/v3", max_retries=0)
+    with pytest.raises(SettingsError, match="has no /institutes"):  # the stand-in: no such route
+        _list(settings)
+    assert [r.path for r in proxy.requests] == ["http://acme.proctorexam.invalid/api/v3/institutes"]
