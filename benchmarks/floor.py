@@ -2,13 +2,14 @@
 
 ``python benchmarks/floor.py parse FILE`` walks libyaml's event stream of FILE (PyYAML's
 ``CParser``) and builds nothing: no values, no locations, no checks. Any tool that reads the
-file pays at least this.
+file through libyaml pays at least this (the project reads plain files without it: see
+``benchmarks/README.md``).
 
 ``python benchmarks/floor.py plan DIR --pages N`` does that for every YAML file of DIR while,
 in another thread, it fetches all N pages of ``GET /institutes`` at once (one connection each,
 no pool limit, the page count known in advance, so one round trip in all) and decodes their
 JSON. A real tool must first learn how many pages there are, validate, diff and print: the
-floor does none of that, so it cannot be beaten, only approached.
+floor does none of that.
 
 Both print what they saw (events, institutes), so that a floor that read nothing is noticed.
 The API credentials come from ``PROCTOREXAM_BASE_URL``, ``PROCTOREXAM_API_TOKEN`` and
