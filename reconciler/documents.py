@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from reconciler import fastjson
+from reconciler.collector import gc_paused
 from reconciler.console import write_atomic
 from reconciler.errors import ReconcilerError
 from reconciler.fastschema import Validator
@@ -36,7 +38,8 @@ def read_json(path: Path, *, what: str, remedy: str) -> Any:
     if not text.strip():
         raise ReconcilerError(f"{path}: the file is empty, not {what}. {remedy}")
     try:
-        return json.loads(text)
+        with gc_paused():
+            return fastjson.loads(text)
     except json.JSONDecodeError as exc:
         # Say where, never what: the text around the error might be a secret pasted in.
         stripped = text.strip()

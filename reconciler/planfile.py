@@ -19,6 +19,7 @@ import functools
 from collections.abc import Mapping, Sequence, Set
 from typing import TYPE_CHECKING, Any, Final
 
+from reconciler.collector import gc_paused
 from reconciler.documents import check_version, schema_problems
 from reconciler.errors import ReconcilerError
 from reconciler.fastschema import Validator
@@ -171,6 +172,7 @@ def _unmanaged_document(ref: LiveRef) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
+@gc_paused()  # tens of thousands of records made, none freed
 def plan_from_document(doc: Any, *, source: str = "the saved plan") -> Plan:
     """Read a document written by :func:`plan_to_document` back into a :class:`Plan`.
 
