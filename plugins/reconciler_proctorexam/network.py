@@ -9,10 +9,12 @@ that each connection keeps its writes until the request is complete: they leave 
 when the connection reads (the answer is awaited next), or once :data:`FLUSH_AT` bytes are
 waiting (a large body still streams).
 
-Nothing else changes: connecting, TLS, reading and every error are httpcore's own. A write
-that fails while it is sent with the read is ignored, and the answer is read, exactly as
-httpcore does for a write that fails while it sends a request: a server may have answered
-before it closed the connection.
+Nothing else changes: connecting, TLS and every error are httpcore's own. A write that fails
+while it is sent with the read is ignored, and the answer is read, exactly as httpcore does for
+a write that fails while it sends a request: a server may have answered before it closed the
+connection. A plain (not TLS) connection is read and written through
+:class:`~reconciler_proctorexam.directsocket.DirectSocket`, without anyio's per-call
+machinery.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import httpcore
+
+from reconciler_proctorexam.directsocket import DirectSocket
 
 __all__ = ["FLUSH_AT", "CoalescingBackend", "CoalescingStream"]
 
@@ -44,6 +48,7 @@ class CoalescingStream(httpcore.AsyncNetworkStream):
         # Looked up once: anyio builds a table of every attribute on each look-up, and the
         # pool asks whether the socket is readable twice per request.
         self._socket: socket.socket | None = stream.get_extra_info("socket")
+        self._direct = DirectSocket.of(stream)
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if not buffer:
@@ -59,6 +64,10 @@ class CoalescingStream(httpcore.AsyncNetworkStream):
             # As httpcore does when sending a request fails: read what the server answered.
             with contextlib.suppress(httpcore.WriteError):
                 await self._flush()
+        if self._direct is not None:
+            chunk = await self._direct.read(max_bytes, timeout)
+            if chunk is not None:
+                return chunk
         return await self._stream.read(max_bytes, timeout)
 
     async def _flush(self) -> None:
@@ -66,7 +75,10 @@ class CoalescingStream(httpcore.AsyncNetworkStream):
         data = pending[0] if len(pending) == 1 else b"".join(pending)
         self._pending = []
         self._size = 0
-        await self._stream.write(data, self._timeout)
+        if self._direct is not None and self._direct.write(data):
+            await self._direct.drain(self._timeout)
+        else:
+            await self._stream.write(data, self._timeout)
 
     async def aclose(self) -> None:
         # A request closed before it was complete is abandoned: it is not sent.
@@ -86,7 +98,10 @@ class CoalescingStream(httpcore.AsyncNetworkStream):
 
     def get_extra_info(self, info: str) -> Any:
         if info == "is_readable" and self._socket is not None:
-            return _is_readable(self._socket)
+            # What was already received counts: a direct connection's socket stays watched.
+            return (self._direct is not None and self._direct.has_unread()) or _is_readable(
+                self._socket
+            )
         return self._stream.get_extra_info(info)
 
 
