@@ -46,7 +46,7 @@ from reconciler_proctorexam.sandbox.requestlog import (
 )
 from reconciler_proctorexam.sandbox.seed import SeedSource
 from reconciler_proctorexam.sandbox.store import InstituteStore, open_store
-from reconciler_proctorexam.sandbox.wire import GatheringH11Protocol
+from reconciler_proctorexam.sandbox.wire import http_protocol
 
 __all__ = ["DEFAULT_SECRET", "DEFAULT_TOKEN", "Sandbox"]
 
@@ -221,8 +221,8 @@ class Sandbox:
             RequestLogMiddleware(self._faults, self._log, echo=self._echo),
             lifespan="off",
             loop="asyncio",
-            # h11, each answer written in one piece (wire.py).
-            http=GatheringH11Protocol,
+            # httptools (or h11), each answer written in one piece (wire.py).
+            http=http_protocol(),
             ws="none",
             log_config=None,
             log_level="warning",
