@@ -42,10 +42,12 @@ def loads(data: bytes | str) -> Any:
     """The JSON value of ``data``, exactly as ``json.loads`` reads it, and its errors."""
     if not FAST:
         return json.loads(data)
+    # A text is encoded once, for the digit check and for orjson (which would encode it again);
+    # a lone surrogate, kept by "surrogatepass", is invalid UTF-8 to orjson, so json decides.
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if _LONG_RUN not in raw.translate(_ZEROS):
         try:
-            return orjson.loads(data)
+            return orjson.loads(raw)
         except orjson.JSONDecodeError:
             pass  # not necessarily invalid: json reads more than orjson does
     return json.loads(data)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.applying import OnOutcome, apply_plan
+from reconciler.collector import gc_paused
 from reconciler.dependencies import check_declared, kind_levels, needed_kinds, scopes
 from reconciler.drift import make_drift
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
@@ -26,7 +27,7 @@ from reconciler.guards import check_safety
 from reconciler.hooks import Hooks
 from reconciler.ignoring import check_ignore_rules
 from reconciler.livechecks import live_problems
-from reconciler.loading import gc_paused, read_desired
+from reconciler.loading import read_desired
 from reconciler.model import DesiredState, DriftReport, LiveObject, Plan
 from reconciler.options import option_problems
 from reconciler.planning import make_plan

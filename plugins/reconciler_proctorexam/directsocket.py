@@ -119,8 +119,3 @@ class DirectSocket:
             # anyio raises ClosedResourceError or BrokenResourceError, which say nothing;
             # httpcore maps either to a WriteError that says nothing.
             raise httpcore.WriteError("") from protocol.exception
-
-    def has_unread(self) -> bool:
-        """Whether something was received and not read: data, the end, or an error."""
-        protocol = self._protocol
-        return bool(protocol.read_queue) or protocol.is_at_eof or not self._open()

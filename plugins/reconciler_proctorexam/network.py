@@ -98,10 +98,7 @@ class CoalescingStream(httpcore.AsyncNetworkStream):
 
     def get_extra_info(self, info: str) -> Any:
         if info == "is_readable" and self._socket is not None:
-            # What was already received counts: a direct connection's socket stays watched.
-            return (self._direct is not None and self._direct.has_unread()) or _is_readable(
-                self._socket
-            )
+            return _is_readable(self._socket)
         return self._stream.get_extra_info(info)
 
 

@@ -10,7 +10,6 @@ has seen in a listing and reads one institute by id when it can, listing only wh
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import AsyncIterator, Mapping, Sequence, Set
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from reconciler.records import (
     Scope,
 )
 from reconciler_proctorexam.config import OPTIONS_SCHEMA, check_readings
+from reconciler_proctorexam.fingerprints import content_fingerprint
 from reconciler_proctorexam.institute import DEPRECATED, KIND, WRITABLE
 from reconciler_proctorexam.user import IDP_KIND
 from reconciler_proctorexam.user import KIND as USER_KIND
@@ -82,10 +82,7 @@ def live_institute(institute: Mapping[str, Any]) -> LiveObject:
     """An API institute object as a :class:`LiveObject`."""
     fingerprint = institute.get("updated_at")
     if not isinstance(fingerprint, str) or not fingerprint:
-        import hashlib
-
-        canonical = json.dumps(institute, sort_keys=True, separators=(",", ":"), default=str)
-        fingerprint = "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        fingerprint = content_fingerprint(institute)
     # Positional: a listing makes 10,000 of these, and keywords cost a third more.
     return LiveObject(
         KIND,

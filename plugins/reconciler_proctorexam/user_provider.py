@@ -23,14 +23,13 @@ that reads the show objects and one that does not agree on it.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import NotFoundError, ProviderError, RejectedError, StaleObjectError
 from reconciler.model import LiveObject
 from reconciler.records import ResourceKind, Scope
+from reconciler_proctorexam.fingerprints import content_fingerprint
 from reconciler_proctorexam.user import IDP_KIND, KIND, UsersApi
 from reconciler_proctorexam.users_client import UsersClient
 
@@ -233,12 +232,6 @@ class UserSession:
         return payload
 
 
-#: ``json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)``, whose text a
-#: fingerprint hashes: one encoder, made once (``dumps`` with options makes one per call, and a
-#: listing fingerprints thousands of users).
-_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
-
-
 def live_user(
     kind: ResourceKind,
     short_name: Any,
@@ -249,7 +242,6 @@ def live_user(
     """An API user object as a :class:`LiveObject`, its credentials dropped."""
     fields = kind.without_secrets(item)
     listed = {k: v for k, v in fields.items() if k in UsersApi.LIST_FIELDS}
-    canonical = _canonical(listed)
     idp = fields.get(_IDP_WIRE)
     fields["institute"] = short_name
     fields[_IDP_FIELD] = None if idp is None else idp_names.get(str(idp), f"#{idp}")
@@ -258,19 +250,18 @@ def live_user(
         identity=str(fields.get("email", "")),
         ref=f"{institute_id}/{fields.get('id', '')}",
         fields=fields,
-        fingerprint="sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        fingerprint=content_fingerprint(listed),
     )
 
 
 def _live_idp(kind: ResourceKind, item: Mapping[str, Any]) -> LiveObject:
     fields = kind.without_secrets(item)
-    canonical = _canonical(fields)
     return LiveObject(
         kind=IDP_KIND,
         identity=str(fields.get("name", "")),
         ref=str(fields.get("id", "")),
         fields=fields,
-        fingerprint="sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        fingerprint=content_fingerprint(fields),
     )
 
 

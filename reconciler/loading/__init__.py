@@ -6,7 +6,7 @@ resolves ``${env:NAME}``, and :mod:`~reconciler.loading.desired` puts the files 
 (sections, ``defaults:``, tombstones) and checks every object against its kind's schema.
 """
 
-from reconciler.loading.desired import gc_paused, load_desired, read_desired
+from reconciler.loading.desired import load_desired, read_desired
 from reconciler.loading.limits import Limits
 
-__all__ = ["Limits", "gc_paused", "load_desired", "read_desired"]
+__all__ = ["Limits", "load_desired", "read_desired"]

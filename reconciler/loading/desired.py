@@ -36,7 +36,6 @@ __all__ = [
     "assemble",
     "config_files",
     "desired_state",
-    "gc_paused",
     "load_desired",
     "read_desired",
 ]

@@ -197,6 +197,6 @@ def test_a_user_whose_create_failed_is_read_back_in_its_institute_alone(
     )
 )
 def test_a_fingerprint_hashes_the_canonical_json_of_the_listed_fields(item: Any) -> None:
-    from reconciler_proctorexam.user_provider import _canonical
+    from reconciler_proctorexam.fingerprints import _canonical
 
     assert _canonical(item) == json.dumps(item, sort_keys=True, separators=(",", ":"), default=str)

@@ -9,10 +9,10 @@ uvicorn's protocols write an answer in two parts, the head and then the body, ea
 system call and, on a ``TCP_NODELAY`` socket, a packet of its own: the client wakes up, reads
 and parses the head, then sleeps until the body comes. Over the loopback, where a benchmark
 runs the sandbox, every packet wakes the other process, and each answer cost two.
-:class:`GatheringH11Protocol` gives uvicorn a transport that gathers what is written during
-one answer and sends it once the answer is complete (anything written outside an answer, at
-the end of the loop turn). Nothing else is changed: every byte is written, in the same order,
-in the same turn of the loop.
+Either protocol here gives uvicorn a :class:`GatheringTransport`, which gathers what is
+written during one answer and sends it once the answer is complete (anything written outside
+an answer, at the end of the loop turn). Nothing else is changed: every byte is written, in
+the same order, in the same turn of the loop.
 """
 
 from __future__ import annotations
