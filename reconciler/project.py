@@ -167,15 +167,31 @@ class Project:
         )
 
     @contextlib.contextmanager
-    def sandbox(self, kinds: Collection[str], *, reset: bool = False) -> Iterator[None]:
-        """Run the local emulators of the providers of ``kinds`` and point them at those."""
+    def sandbox(
+        self, kinds: Collection[str], *, reset: bool = False, tls: bool = False
+    ) -> Iterator[None]:
+        """Run the local emulators of the providers of ``kinds`` and point them at those.
+
+        ``tls`` asks each emulator to serve https; it is passed only when asked for, so a
+        plugin's factory written before the option still starts without it.
+        """
         with contextlib.ExitStack() as stack:
             started = False
             providers = {p.name: p for p in map(self.provider_for, sorted(kinds))}
             for provider in providers.values():
                 if provider.sandbox is None:
                     continue
-                self.environ.update(stack.enter_context(provider.sandbox(self.path, reset=reset)))
+                if tls and not _takes_tls(provider.sandbox):
+                    raise SettingsError(
+                        f"--tls: the sandbox of provider {provider.name!r} cannot serve https;"
+                        " run it without --tls."
+                    )
+                started_env = (
+                    provider.sandbox(self.path, reset=reset, tls=True)
+                    if tls
+                    else provider.sandbox(self.path, reset=reset)
+                )
+                self.environ.update(stack.enter_context(started_env))
                 started = True
             if not started:
                 raise SettingsError(
@@ -332,3 +348,11 @@ class Project:
 def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
     loc = problem.location
     return (loc.file, loc.line, loc.column, problem.message) if loc else ("", 0, 0, problem.message)
+
+
+def _takes_tls(factory: Callable[..., object]) -> bool:
+    """Whether a plugin's sandbox factory accepts ``tls`` (newer than the option, or not)."""
+    import inspect
+
+    parameters = inspect.signature(factory).parameters.values()
+    return any(p.name == "tls" or p.kind is p.VAR_KEYWORD for p in parameters)

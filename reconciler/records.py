@@ -193,11 +193,13 @@ class SandboxFactory(Protocol):
 
     Called with the config directory (the emulator looks for its seed there) and whether to
     start again from the seed. The context yields environment overrides (base URL and
-    credentials) that point the provider at the emulator.
+    credentials) that point the provider at the emulator. ``tls`` (``--sandbox --tls``) is
+    passed only when true: the emulator serves https and its overrides make the client trust
+    it for that run, with verification on. A factory that cannot serve https may omit it.
     """
 
     def __call__(
-        self, config_dir: Path, *, reset: bool
+        self, config_dir: Path, *, reset: bool, tls: bool = ...
     ) -> contextlib.AbstractContextManager[Mapping[str, str]]: ...
 
 

@@ -43,7 +43,12 @@ from reconciler.errors import (
     TransportError,
 )
 from reconciler_proctorexam.api_errors import error_for_response, redact
-from reconciler_proctorexam.config import BASE_URL_VAR, ClientSettings, is_loopback
+from reconciler_proctorexam.config import (
+    BASE_URL_VAR,
+    CA_BUNDLE_VAR,
+    ClientSettings,
+    is_loopback,
+)
 from reconciler_proctorexam.institute import WRITE_ONLY
 from reconciler_proctorexam.ratelimit import Pacer
 from reconciler_proctorexam.retry import (
@@ -608,7 +613,8 @@ class ProctorExamClient:
             return (
                 f"the TLS certificate of {host} could not be verified ({tls.verify_message})."
                 " If the service uses a private certificate authority, name its PEM file with"
-                " ca_bundle under [providers.proctorexam], or REQUESTS_CA_BUNDLE / SSL_CERT_FILE"
+                f" {CA_BUNDLE_VAR}, ca_bundle under [providers.proctorexam], or"
+                " REQUESTS_CA_BUNDLE / SSL_CERT_FILE"
             )
         if tls is not None:
             why = getattr(tls, "reason", None) or type(tls).__name__

@@ -43,6 +43,7 @@ from reconciler.records import ProviderContext
 
 __all__ = [
     "BASE_URL_VAR",
+    "CA_BUNDLE_VAR",
     "OPTIONS_SCHEMA",
     "READINGS",
     "SECRET_KEY_VAR",
@@ -55,6 +56,10 @@ __all__ = [
 ]
 
 BASE_URL_VAR = "PROCTOREXAM_BASE_URL"
+#: The tool's own CA bundle variable: it wins over the settings' ``ca_bundle``, so that
+#: ``--sandbox --tls`` (which sets it to the sandbox's throw-away authority) works in a project
+#: that names its corporate bundle.
+CA_BUNDLE_VAR = "PROCTOREXAM_CA_BUNDLE"
 #: Where a CA bundle may come from when the settings name none, in this order.
 CA_BUNDLE_VARS = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
 TOKEN_VAR = "PROCTOREXAM_API_TOKEN"
@@ -157,11 +162,13 @@ def resolve_settings(context: ProviderContext) -> ClientSettings:
 def _ca_bundle(
     options: Mapping[str, Any], environ: Mapping[str, str], base_dir: Path
 ) -> Path | None:
-    """The CA bundle to verify the service with: the settings' ``ca_bundle``, else the
-    environment's; None for the system's store. A bundle that cannot be read is an error now,
-    not a TLS failure later."""
+    """The CA bundle to verify the service with: ``PROCTOREXAM_CA_BUNDLE``, else the settings'
+    ``ca_bundle``, else the environment's generic variables; None for the system's store. A
+    bundle that cannot be read is an error now, not a TLS failure later."""
     option = _str_option(options, "ca_bundle")
-    if option:
+    if environ.get(CA_BUNDLE_VAR):
+        source, value = CA_BUNDLE_VAR, environ[CA_BUNDLE_VAR]
+    elif option:
         source, value = f"ca_bundle under {_WHERE}", option
     else:
         named = next(((var, environ[var]) for var in CA_BUNDLE_VARS if environ.get(var)), None)

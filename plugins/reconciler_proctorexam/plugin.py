@@ -33,13 +33,13 @@ from reconciler_proctorexam.user import check_users, identity_provider_kind, use
 
 
 @contextlib.contextmanager
-def _sandbox(config_dir: Path, *, reset: bool) -> Iterator[Mapping[str, str]]:
+def _sandbox(config_dir: Path, *, reset: bool, tls: bool = False) -> Iterator[Mapping[str, str]]:
     from reconciler_proctorexam.sandbox.local import sandbox_for_config
 
     # The sandbox takes the readings the project chose, so that --sandbox runs match them.
     options = load_settings(config_dir).providers.get(NAME, {})
     readings = {k: v for k, v in options.items() if k in READINGS and isinstance(v, str)}
-    with sandbox_for_config(config_dir, reset=reset, readings=readings) as environ:
+    with sandbox_for_config(config_dir, reset=reset, readings=readings, tls=tls) as environ:
         yield environ
 
 

@@ -43,8 +43,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
 
+_TLS_META = "reconciler.sandbox_tls"
+
+
+def _remember_tls(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    # Kept in the context, not passed to each command: only maybe_sandbox needs it.
+    ctx.meta[_TLS_META] = value
+    return value
+
+
 def sandbox_options(func: F) -> F:
-    """``--sandbox`` and ``--reset-sandbox``, shared by every command that talks to a provider."""
+    """``--sandbox``, ``--reset-sandbox`` and ``--tls``, shared by every command that talks to a
+    provider. ``--tls`` reaches :func:`maybe_sandbox` through the click context."""
+    func = click.option(
+        "--tls",
+        is_flag=True,
+        expose_value=False,
+        callback=_remember_tls,
+        help="With --sandbox: serve it over https, trusted through its own throw-away"
+        " certificate authority for this run only.",
+    )(func)
     func = click.option(
         "--reset-sandbox", is_flag=True, help="Start the emulator again from its seed."
     )(func)
@@ -87,12 +105,18 @@ def stop_request() -> signals.StopRequest:
 def maybe_sandbox(
     project: Project, kinds: Collection[str], sandbox: bool, reset: bool
 ) -> Iterator[None]:
+    ctx = click.get_current_context(silent=True)
+    tls = bool(ctx and ctx.meta.get(_TLS_META))
     if reset and not sandbox:
         raise SettingsError("--reset-sandbox goes with --sandbox.")
+    if tls and not sandbox:
+        raise SettingsError(
+            "--tls goes with --sandbox; a real service's https is verified as it is."
+        )
     if not sandbox:
         yield
         return
-    with project.sandbox(kinds, reset=reset):
+    with project.sandbox(kinds, reset=reset, tls=tls):
         yield
 
 

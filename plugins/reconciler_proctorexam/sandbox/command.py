@@ -56,6 +56,11 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 )
 @click.option("--reset", is_flag=True, help="Ignore the --state file and start from --seed.")
 @click.option(
+    "--tls",
+    is_flag=True,
+    help="Serve https, with a certificate from a throw-away authority whose file is printed.",
+)
+@click.option(
     "--token",
     envvar="PROCTOREXAM_API_TOKEN",
     show_envvar=True,
@@ -167,6 +172,7 @@ def sandbox_command(
     seed: Path | None,
     state: Path | None,
     reset: bool,
+    tls: bool,
     token: str | None,
     secret: str | None,
     latency: float,
@@ -233,6 +239,7 @@ def sandbox_command(
         host=host,
         port=port,
         echo_requests=lambda line: click.echo(line, err=True),
+        tls=tls,
     )
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
@@ -258,8 +265,12 @@ def _announce(sandbox: Sandbox, user: SandboxUser, state: Path | None) -> None:
     )
     if state is not None:
         click.echo(f"Changes are kept in {state}.")
+    if sandbox.ca_file is not None:
+        click.echo(f"Its certificate authority, made for this run: {sandbox.ca_file}")
     click.echo("Point the client at it:")
     click.echo(f"  export PROCTOREXAM_BASE_URL={sandbox.base_url}")
+    if sandbox.ca_file is not None:
+        click.echo(f"  export PROCTOREXAM_CA_BUNDLE={sandbox.ca_file}")
     if user.token == DEFAULT_TOKEN and user.secret == DEFAULT_SECRET:
         # The built-in credentials are public: printing them helps, and leaks nothing.
         click.echo(f"  export PROCTOREXAM_API_TOKEN={DEFAULT_TOKEN}")

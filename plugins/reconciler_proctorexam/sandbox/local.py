@@ -40,12 +40,18 @@ def state_path(config_dir: Path, environ: Mapping[str, str] | None = None) -> Pa
 
 @contextlib.contextmanager
 def sandbox_for_config(
-    config_dir: Path, *, reset: bool, readings: Mapping[str, str] | None = None
+    config_dir: Path,
+    *,
+    reset: bool,
+    readings: Mapping[str, str] | None = None,
+    tls: bool = False,
 ) -> Iterator[Mapping[str, str]]:
     """Run a sandbox for ``config_dir`` (or the directory of a config file); yield its env.
 
     ``readings`` (``update_method``, ``delete_params``, ``list_rendering``) start the sandbox
     with the readings the project's settings chose, so that ``--sandbox`` runs match them.
+    ``tls`` serves https; the env then names the sandbox's authority as the CA bundle of
+    this run (``PROCTOREXAM_CA_BUNDLE``).
     """
     directory = config_dir.parent if config_dir.is_file() else config_dir
     seed = directory / SEED_FILE
@@ -56,7 +62,13 @@ def sandbox_for_config(
         )
     chosen: dict[str, Any] = dict(readings or {})  # Sandbox checks the names and values
     state = state_path(directory)
-    with Sandbox(seed=seed, state_file=state, reset=reset, **chosen) as sandbox:
+    with Sandbox(seed=seed, state_file=state, reset=reset, tls=tls, **chosen) as sandbox:
         # Said every run: the state holds secrets, and is not where the YAML is.
         click.echo(f"Sandbox state: {state}", err=True)
+        if sandbox.ca_file is not None:
+            click.echo(
+                f"Sandbox over https at {sandbox.base_url}, verified against its certificate"
+                f" authority made for this run: {sandbox.ca_file}",
+                err=True,
+            )
         yield sandbox.env()

@@ -23,6 +23,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -46,6 +47,7 @@ from reconciler_proctorexam.sandbox.requestlog import (
 )
 from reconciler_proctorexam.sandbox.seed import SeedSource
 from reconciler_proctorexam.sandbox.store import InstituteStore, open_store
+from reconciler_proctorexam.sandbox.tls import TlsFiles
 from reconciler_proctorexam.sandbox.wire import http_protocol
 
 __all__ = ["DEFAULT_SECRET", "DEFAULT_TOKEN", "Sandbox"]
@@ -141,7 +143,8 @@ class Sandbox:
     superuser with :data:`DEFAULT_TOKEN` and :data:`DEFAULT_SECRET`; ``state_file`` keeps the
     changes across restarts (and wins over the seed unless ``reset``); ``timestamp_window`` is
     the accepted clock skew in seconds; ``port`` 0 picks a free port; ``echo_requests`` is told
-    one line per request. ``update_method``,
+    one line per request. ``tls`` serves https with a certificate from a throw-away authority
+    (:mod:`~reconciler_proctorexam.sandbox.tls`) whose file is :attr:`ca_file`. ``update_method``,
     ``delete_params`` and ``list_rendering`` choose the reading of the contract the sandbox
     enforces, and ``clock_offset`` (seconds) moves its clock: see
     :mod:`~reconciler_proctorexam.sandbox.readings`.
@@ -163,8 +166,11 @@ class Sandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         echo_requests: Callable[[str], None] | None = None,
+        tls: bool = False,
     ) -> None:
         self.host = host
+        self.tls = tls
+        self._tls_files: TlsFiles | None = None
         self._echo = echo_requests
         self._requested_port = port
         self._seed = seed
@@ -213,6 +219,8 @@ class Sandbox:
             self._store.close()
             raise
         self.port = sock.getsockname()[1]
+        if self.tls:
+            self._tls_files = TlsFiles.create()
         app = create_app(self._store, self._authenticator, self.readings)
         self._faults = FaultMiddleware(
             ClockMiddleware(app, self.readings), self._initial_faults, prefix=API_PREFIX
@@ -231,6 +239,7 @@ class Sandbox:
             server_header=False,
             date_header=False,  # ClockMiddleware dates every answer, from the sandbox's clock
             timeout_graceful_shutdown=5,
+            **self._tls_options(),
         )
         silence_dropped_connections()
         self._server = _Server(config)
@@ -245,6 +254,12 @@ class Sandbox:
             self.stop()
             raise SandboxError(f"the sandbox did not start: {self._failure!r}")
         return self
+
+    def _tls_options(self) -> dict[str, Any]:
+        files = self._tls_files
+        if files is None:
+            return {}
+        return {"ssl_certfile": str(files.cert_file), "ssl_keyfile": str(files.key_file)}
 
     def _serve(self, server: _Server, sock: socket.socket) -> None:
         try:
@@ -263,6 +278,9 @@ class Sandbox:
             self._thread.join()
         if self._store is not None:
             self._store.close()
+        if self._tls_files is not None:
+            self._tls_files.remove()
+            self._tls_files = None
         self._server = self._thread = None
 
     @property
@@ -272,9 +290,16 @@ class Sandbox:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>/api/v3``: what ``PROCTOREXAM_BASE_URL`` should be."""
+        """``http://127.0.0.1:<port>/api/v3`` (``https`` with ``tls``): what
+        ``PROCTOREXAM_BASE_URL`` should be."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}{API_PREFIX}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{host}:{self.port}{API_PREFIX}"
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The certificate of the authority a client must trust (with ``tls``, while running)."""
+        return self._tls_files.ca_file if self._tls_files is not None else None
 
     def env(self, user: SandboxUser | None = None) -> dict[str, str]:
         """The environment that points the provider at this sandbox, as ``user``.
@@ -284,11 +309,16 @@ class Sandbox:
         chosen = user or self._first_user
         if chosen is None:
             raise ValueError("this sandbox has no users; add one with add_user()")
-        return {
+        env = {
             "PROCTOREXAM_BASE_URL": self.base_url,
             "PROCTOREXAM_API_TOKEN": chosen.token,
             "PROCTOREXAM_SECRET_KEY": chosen.secret,
         }
+        if self.ca_file is not None:
+            # The client trusts this run's authority, and only for this run: nothing else of
+            # its TLS settings changes, and verification stays on.
+            env["PROCTOREXAM_CA_BUNDLE"] = str(self.ca_file)
+        return env
 
     # Inspection and control (Python calls: never logged, never faulted) -----------------
 
