@@ -177,6 +177,16 @@ class ProctorExamClient:
                 stats.pauses,
                 time.monotonic() - stats.started,
             )
+        learnt = self._pacer.learnt
+        if learnt is not None:
+            rate = self._pacer.rate
+            log.info(
+                "%s: learnt a rate limit of about %.1f requests per second from its 429s;"
+                " settled on a pace of %.1f (rate_limit under [providers.proctorexam] caps it)",
+                self.settings.host,
+                learnt,
+                rate if rate is not None else learnt,
+            )
 
     # Institutes -----------------------------------------------------------------------------
 
@@ -360,13 +370,14 @@ class ProctorExamClient:
                     )
                 if status == 429 and retry_after is not None:
                     # This request waits; the whole client too if 429s are crowding (Pacer).
-                    self._pacer.pause(retry_after)
                     self._stats.pauses += 1
-                    log.info(
-                        "%s answered 429: pausing every request for %.2fs (Retry-After)",
-                        what,
-                        retry_after,
-                    )
+                    if self._pacer.paused:
+                        log.info(
+                            "%s answered 429: 429s are crowding, holding every request back"
+                            " for %.2fs (Retry-After)",
+                            what,
+                            retry_after,
+                        )
                 elif status not in NOT_PROCESSED_STATUSES:
                     may_have_happened = True
                 reason = f"answered {status}"
@@ -453,7 +464,7 @@ class ProctorExamClient:
         """One signed request. Returns the response, or how it failed (never raises httpx's)."""
         url = self.settings.base_url + path
         async with self._semaphore:
-            await self._pacer.wait()
+            started = await self._pacer.wait()
             # Signed at the last moment, inside the slot: a fresh nonce and an honest timestamp
             # for every attempt, however long it queued.
             signed = signed_params(
@@ -471,6 +482,15 @@ class ProctorExamClient:
             sent = time.monotonic()
             result = await self._exchange(request, secrets)
             _log_request(method, path, params, result, sent)
+            if isinstance(result, httpx.Response):
+                refused = result.status_code == 429
+                wait = retry_after_seconds(result) if refused else None
+                self._pacer.answered(
+                    started,
+                    refused=refused,
+                    # Never longer than a retry would wait: a longer one fails the request.
+                    retry_after=None if wait is None else min(wait, self._policy.max_retry_after),
+                )
             return result
 
     async def _exchange(
