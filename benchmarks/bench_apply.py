@@ -42,13 +42,13 @@ RATE_429, FAULT_SEED = 0.05, 12
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = harness.parser(__doc__)
+    parser = harness.parser(__doc__, sandbox=True)
     parser.add_argument("--count", type=int, default=1_000)
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--parallelism", type=int, nargs="+", default=[1, 4, 16])
     args = parser.parse_args(argv)
-    report = harness.start("apply", argv)
+    report = harness.start("apply", argv, tls=args.tls)
     seed = [harness.live_institute(i) for i in range(args.count)]
     problems: list[str] = []
 
@@ -56,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         def run() -> dict[str, float]:
             with tempfile.TemporaryDirectory() as tmp:
                 config = harness.write_project(Path(tmp), args.count, args.count, parallelism)
-                with Sandbox(seed=seed, faults=faults) as sandbox:
-                    env = harness.sandbox_env(sandbox.base_url)
+                with Sandbox(seed=seed, faults=faults, tls=args.tls) as sandbox:
+                    env = harness.sandbox_env(sandbox.base_url, sandbox.ca_file)
                     plan = harness.run_process(harness.reconciler("plan", str(config)), env=env)
                     sandbox.clear_requests()
                     apply = harness.run_process(

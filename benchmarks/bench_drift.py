@@ -77,20 +77,20 @@ print(json.dumps(out))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = harness.parser(__doc__)
+    parser = harness.parser(__doc__, sandbox=True)
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--drifted", type=int, default=1_000)
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--changes", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-    report = harness.start("drift", argv)
+    report = harness.start("drift", argv, tls=args.tls)
 
     with tempfile.TemporaryDirectory() as tmp:
         config = harness.write_project(Path(tmp) / "config", args.count, args.drifted)
         seed = [harness.live_institute(i) for i in range(args.count)]
-        with Sandbox(seed=seed, faults=Faults(latency=args.latency)) as sandbox:
-            env = harness.sandbox_env(sandbox.base_url)
+        with Sandbox(seed=seed, faults=Faults(latency=args.latency), tls=args.tls) as sandbox:
+            env = harness.sandbox_env(sandbox.base_url, sandbox.ca_file)
             cases = {
                 "plan": lambda: harness.run_process(
                     harness.reconciler("plan", str(config)), env=env

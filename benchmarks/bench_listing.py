@@ -42,32 +42,35 @@ async def _list_once(settings: ClientSettings, expected: int) -> float:
     return elapsed
 
 
-def measure(base_url: str, parallelism: int, runs: int, expected: int) -> float:
+def measure(
+    base_url: str, parallelism: int, runs: int, expected: int, ca_file: Path | None
+) -> float:
     """The median seconds of ``runs`` full listings with ``parallelism`` requests in flight."""
     settings = ClientSettings(
         base_url=base_url,
         credentials=Credentials(DEFAULT_TOKEN, DEFAULT_SECRET, "the sandbox"),
         parallelism=parallelism,
+        ca_bundle=ca_file,
     )
     return statistics.median(asyncio.run(_list_once(settings, expected)) for _ in range(runs))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = harness.parser(__doc__)
+    parser = harness.parser(__doc__, sandbox=True)
     parser.add_argument("--count", type=int, default=10_000, help="institutes to list")
     parser.add_argument("--latency", type=float, default=0.02, help="seconds per request")
     parser.add_argument("--runs", type=int, default=5, help="runs per setting (median)")
     parser.add_argument("--check", action="store_true", help="fail on a regression")
     args = parser.parse_args(argv)
-    report = harness.start("listing", argv)
+    report = harness.start("listing", argv, tls=args.tls)
 
     seed = [{"name": f"Institute {n}", "short_name": f"i{n:06d}"} for n in range(args.count)]
     pages = max(1, -(-args.count // PAGE_LIMIT))
     results: dict[str, float] = {}
-    with Sandbox(seed=seed, faults=Faults(latency=args.latency)) as sandbox:
+    with Sandbox(seed=seed, faults=Faults(latency=args.latency), tls=args.tls) as sandbox:
         for parallelism in (4, 8, 1):
             results[f"parallelism_{parallelism}"] = measure(
-                sandbox.base_url, parallelism, args.runs, args.count
+                sandbox.base_url, parallelism, args.runs, args.count, sandbox.ca_file
             )
             sandbox.clear_requests()
 

@@ -25,10 +25,10 @@ GOALS_MB = {10_000: 100.0, 50_000: 400.0}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = harness.parser(__doc__)
+    parser = harness.parser(__doc__, sandbox=True)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
-    report = harness.start("memory", argv)
+    report = harness.start("memory", argv, tls=args.tls)
 
     peaks: dict[int, list[float]] = {count: [] for count in GOALS_MB}
     with tempfile.TemporaryDirectory() as tmp:
@@ -39,10 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.runs):
             for count, config in configs.items():
                 seed = [harness.live_institute(i) for i in range(count)]
-                with Sandbox(seed=seed) as sandbox:
+                with Sandbox(seed=seed, tls=args.tls) as sandbox:
                     sample = harness.run_process(
                         harness.reconciler("plan", str(config)),
-                        env=harness.sandbox_env(sandbox.base_url),
+                        env=harness.sandbox_env(sandbox.base_url, sandbox.ca_file),
                     )
                 if sample.returncode != 0 or f"{count // 10} to update" not in sample.stdout:
                     raise SystemExit(f"plan of {count} failed:\n{sample.stderr[-2000:]}")

@@ -54,13 +54,13 @@ asyncio.run(main())
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = harness.parser(__doc__)
+    parser = harness.parser(__doc__, sandbox=True)
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--updates", type=int, default=1_000)
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
-    report = harness.start("saved_apply", argv)
+    report = harness.start("saved_apply", argv, tls=args.tls)
     seed = [harness.live_institute(i) for i in range(args.count)]
     faults = Faults(latency=args.latency)
     problems: list[str] = []
@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         def sample() -> harness.Sample:
             with tempfile.TemporaryDirectory() as tmp:
                 config = harness.write_project(Path(tmp) / "config", args.count, args.updates)
-                with Sandbox(seed=seed, faults=faults) as sandbox:
-                    env = harness.sandbox_env(sandbox.base_url)
+                with Sandbox(seed=seed, faults=faults, tls=args.tls) as sandbox:
+                    env = harness.sandbox_env(sandbox.base_url, sandbox.ca_file)
                     if saved:
                         plan_file = str(Path(tmp) / "plan.json")
                         harness.run_process(
@@ -93,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     listings: list[float] = []
 
     def listing() -> harness.Sample:
-        with Sandbox(seed=seed, faults=faults) as sandbox:
-            env = harness.sandbox_env(sandbox.base_url)
+        with Sandbox(seed=seed, faults=faults, tls=args.tls) as sandbox:
+            env = harness.sandbox_env(sandbox.base_url, sandbox.ca_file)
             done = harness.run_process([sys.executable, "-c", LISTING], env=env)
         seconds, count = done.stdout.split()
         assert int(count) == args.count, done.stdout

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import ssl
 import sys
 import threading
 from pathlib import Path
@@ -50,7 +51,9 @@ async def fetch_all_pages(pages: int, limit: int) -> int:
     secret = os.environ["PROCTOREXAM_SECRET_KEY"]
     headers = {"Accept": "application/vnd.procwise.v3", "Authorization": f"Token token={token}"}
     unlimited = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-    async with httpx.AsyncClient(headers=headers, limits=unlimited, trust_env=False) as client:
+    async with httpx.AsyncClient(
+        headers=headers, limits=unlimited, trust_env=False, verify=_verify()
+    ) as client:
 
         async def page(number: int) -> list[Any]:
             params = signed_params({"page": number, "limit": limit}, secret)
@@ -89,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"{events} events, {fetched[0]} institutes")
     return 0
+
+
+def _verify() -> ssl.SSLContext | bool:
+    """Over https (``--tls``), the sandbox's certificate authority; verification is never off."""
+    ca_file = os.environ.get("PROCTOREXAM_CA_BUNDLE")
+    return ssl.create_default_context(cafile=ca_file) if ca_file else True
 
 
 if __name__ == "__main__":

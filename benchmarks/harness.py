@@ -152,11 +152,19 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def parser(doc: str | None) -> argparse.ArgumentParser:
-    """The options every benchmark takes: ``--runs`` and ``--write-baseline``."""
+def parser(doc: str | None, *, sandbox: bool = False) -> argparse.ArgumentParser:
+    """The options every benchmark takes: ``--write-baseline``; with ``sandbox`` (a benchmark
+    that talks to the sandbox) also ``--tls``."""
     first = (doc or "").strip().splitlines()[0]
     out = argparse.ArgumentParser(description=first)
     out.add_argument("--write-baseline", action="store_true", help="store the numbers")
+    if sandbox:
+        out.add_argument(
+            "--tls",
+            action="store_true",
+            help="talk to the sandbox over https, as users talk to the service (baseline"
+            " <name>-tls.json)",
+        )
     return out
 
 
@@ -216,7 +224,7 @@ class Report:
         return status
 
 
-def start(name: str, argv: Sequence[str] | None = None) -> Report:
+def start(name: str, argv: Sequence[str] | None = None, *, tls: bool = False) -> Report:
     """A report for ``benchmarks/<script>``, with the load average before anything runs.
 
     The project's bytecode is compiled first, as ``pip install`` does for an installed tool.
@@ -229,7 +237,9 @@ def start(name: str, argv: Sequence[str] | None = None) -> Report:
         compileall.compile_dir(ROOT / tree, quiet=1)
     args = " ".join(sys.argv[1:] if argv is None else argv)
     command = f"python benchmarks/{Path(sys.argv[0]).name} {args}".strip()
-    return Report(name, command, load, {}, [])
+    report = Report(f"{name}-tls" if tls else name, command, load, {}, [])
+    report.figures["scheme"] = "https" if tls else "http"
+    return report
 
 
 # Fixtures -------------------------------------------------------------------------------------
@@ -282,8 +292,9 @@ def write_project(directory: Path, count: int, updates: int, parallelism: int = 
     return directory
 
 
-def sandbox_env(base_url: str) -> dict[str, str]:
-    """The environment of a child process that talks to the in-process sandbox."""
+def sandbox_env(base_url: str, ca_file: Path | None = None) -> dict[str, str]:
+    """The environment of a child process that talks to the in-process sandbox; over https,
+    ``ca_file`` is the sandbox's certificate authority (``Sandbox.ca_file``)."""
     from reconciler_proctorexam.sandbox import DEFAULT_SECRET, DEFAULT_TOKEN
 
     env = {
@@ -293,6 +304,9 @@ def sandbox_env(base_url: str) -> dict[str, str]:
         "PROCTOREXAM_SECRET_KEY": DEFAULT_SECRET,
         "NO_COLOR": "1",
     }
+    env.pop("PROCTOREXAM_CA_BUNDLE", None)
+    if ca_file is not None:
+        env["PROCTOREXAM_CA_BUNDLE"] = str(ca_file)
     env.pop("PYTHONPROFILEIMPORTTIME", None)
     # An installed package has its bytecode compiled; a checkout run with this set compiles
     # every module on every start, which would be measured as start-up.

@@ -20,6 +20,7 @@ import hmac
 import json
 import os
 import secrets
+import ssl
 import sys
 import time
 from pathlib import Path
@@ -69,7 +70,7 @@ def main(directory: Path) -> int:
     secret = os.environ["PROCTOREXAM_SECRET_KEY"]
     headers = {"Accept": "application/vnd.procwise.v3", "Authorization": f"Token token={token}"}
     live: dict[str, dict[str, Any]] = {}
-    with httpx.Client(headers=headers, timeout=30) as client:
+    with httpx.Client(headers=headers, timeout=30, verify=_verify()) as client:
         page = 1
         while True:
             response = client.get(
@@ -103,6 +104,12 @@ def main(directory: Path) -> int:
         changes += differs
     print(f"{changes} to change")
     return 0
+
+
+def _verify() -> ssl.SSLContext | bool:
+    """Over https (``--tls``), the sandbox's certificate authority; verification is never off."""
+    ca_file = os.environ.get("PROCTOREXAM_CA_BUNDLE")
+    return ssl.create_default_context(cafile=ca_file) if ca_file else True
 
 
 if __name__ == "__main__":
