@@ -22,12 +22,14 @@ from reconciler.applying import OnOutcome, apply_plan
 from reconciler.collector import gc_paused
 from reconciler.dependencies import check_declared, kind_levels, needed_kinds, scopes
 from reconciler.drift import make_drift
+from reconciler.envneeds import check_sendable
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import check_safety
 from reconciler.hooks import Hooks
 from reconciler.ignoring import check_ignore_rules
 from reconciler.livechecks import live_problems
 from reconciler.loading import read_desired
+from reconciler.loading.envaccess import BUILTIN_CREDENTIALS, EnvAccess
 from reconciler.model import DesiredState, DriftReport, LiveObject, Plan
 from reconciler.options import option_problems
 from reconciler.planning import make_plan
@@ -109,7 +111,23 @@ class Project:
 
     # Load -----------------------------------------------------------------------------------
 
-    def load(self) -> DesiredState:
+    def env_access(self, *, require: bool = False) -> EnvAccess:
+        """What the configuration's ``${env:NAME}`` may read: never a credential variable.
+
+        With ``require``, an unset variable is an error (``validate --require-env``);
+        otherwise a value is needed only when a change must send it.
+        """
+        declared = (v for p in self.hooks.providers.values() for v in p.credential_variables)
+        allow = self.settings.env_allow
+        return EnvAccess(
+            self.environ,
+            tuple(dict.fromkeys([*BUILTIN_CREDENTIALS, *declared])),
+            allow,
+            require,
+            str(self.settings.locate("env", "allow")) if allow is not None else "",
+        )
+
+    def load(self, *, require_env: bool = False) -> DesiredState:
         """Check the settings, read and check the YAML; raise every problem at once.
 
         Every stage runs whatever an earlier one found, so that one ``validate`` reports it
@@ -139,7 +157,10 @@ class Project:
         )
         with gc_paused():
             state, found = read_desired(
-                self.path, self.kinds, self.environ, secret_files=settings.secret_files
+                self.path,
+                self.kinds,
+                self.env_access(require=require_env),
+                secret_files=settings.secret_files,
             )
             problems += found
             problems += check_ignore_rules(settings.ignore, state, self.kinds)
@@ -305,6 +326,7 @@ class Project:
         if plan.empty:
             self.hooks.after_apply(ApplyResult(()))
             return False
+        check_sendable(plan)
         return True
 
     async def apply(
@@ -315,6 +337,7 @@ class Project:
         on_outcome: OnOutcome | None = None,
         should_stop: Callable[[], str | None] | None = None,
     ) -> ApplyResult:
+        check_sendable(plan)  # already checked before any prompt; never a write without it
         started = time.monotonic()
         result = await apply_plan(
             plan,
