@@ -64,6 +64,8 @@ class Project:
     environ: dict[str, str] = field(repr=False)
     #: Problems of ``reconciler.toml`` itself, reported by :meth:`load` with the YAML's.
     settings_problems: Sequence[Problem] = ()
+    #: The local plugin files not loaded (``--no-local-plugins``), as the settings name them.
+    skipped_plugins: tuple[str, ...] = ()
 
     @classmethod
     def open(
@@ -80,6 +82,7 @@ class Project:
         settings, problems = read_settings(path)
         env = dict(os.environ if environ is None else environ)
         local_files = settings.local_plugins
+        skipped: tuple[str, ...] = ()
         if local_files and env.get(NO_LOCAL_PLUGINS_VAR, "") not in ("", "0"):
             # An untrusted pull request may add a Python file and name it in the settings.
             log.warning(
@@ -87,6 +90,7 @@ class Project:
                 NO_LOCAL_PLUGINS_VAR,
                 ", ".join(str(p) for p in local_files),
             )
+            skipped = tuple(_shown_path(p, settings.base_dir) for p in local_files)
             local_files = ()
         pm, infos = build_plugin_manager(
             entry_points_group=entry_points_group,
@@ -94,7 +98,7 @@ class Project:
             local_files=local_files,
             disabled=settings.disabled_plugins,
         )
-        return cls(path, settings, Hooks(pm, infos), env, tuple(problems))
+        return cls(path, settings, Hooks(pm, infos), env, tuple(problems), skipped)
 
     @classmethod
     def open_or_default(cls, path: Path) -> Project:
@@ -204,6 +208,26 @@ class Project:
                     f" ({', '.join(sorted(kinds)) or 'none'}) offers a sandbox."
                 )
             yield
+
+    def tenants(self, kinds: Collection[str]) -> dict[str, str]:
+        """Each provider of ``kinds`` by name, with the tenant it points at (a base URL).
+
+        Providers that cannot say, or whose settings name none, are left out.
+        """
+        out: dict[str, str] = {}
+        for provider in {p.name: p for p in map(self.provider_for, sorted(kinds))}.values():
+            if provider.tenant is None:
+                continue
+            context = ProviderContext(
+                options=self.settings.providers.get(provider.name, {}),
+                environ=self.environ,
+                parallelism=self.settings.parallelism,
+                base_dir=self.settings.base_dir,
+            )
+            tenant = provider.tenant(context)
+            if tenant:
+                out[provider.name] = tenant
+        return out
 
     def needed_kinds(self, desired: DesiredState) -> list[str]:
         """The kinds ``desired`` declares or tombstones, and the kinds they refer to."""
@@ -350,6 +374,14 @@ class Project:
         )
         log.info("apply: %d change(s) in %.2fs", len(result.outcomes), time.monotonic() - started)
         return result
+
+
+def _shown_path(path: Path, base_dir: Path) -> str:
+    """A local plugin's file as the settings name it: relative to the project's directory."""
+    try:
+        return str(path.relative_to(base_dir))
+    except ValueError:
+        return str(path)
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
