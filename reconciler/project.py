@@ -44,6 +44,7 @@ from reconciler.records import (
     ResourceKind,
 )
 from reconciler.settings import Settings, read_settings
+from reconciler.unmarked import unmarked_local_hooks
 
 __all__ = ["Project"]
 
@@ -115,6 +116,12 @@ class Project:
 
     # Load -----------------------------------------------------------------------------------
 
+    def check_local_plugins(self) -> None:
+        """Raise every local plugin function named like a hook without ``@hookimpl``."""
+        problems = unmarked_local_hooks(self.hooks)
+        if problems:
+            raise ConfigError(problems)
+
     def env_access(self, *, require: bool = False) -> EnvAccess:
         """What the configuration's ``${env:NAME}`` may read: never a credential variable.
 
@@ -152,7 +159,7 @@ class Project:
             ],
             self.hooks.settings_schemas,
         )
-        problems = [*self.settings_problems, *options]
+        problems = [*self.settings_problems, *options, *unmarked_local_hooks(self.hooks)]
         # A plugin whose table has problems is configured with none: it is not used this run.
         broken = {p.plugin for p in options if p.plugin is not None}
         self.hooks.configure(

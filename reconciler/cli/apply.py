@@ -95,6 +95,7 @@ def apply_saved(path: Path, sandbox: bool, reset_sandbox: bool) -> None:
             " apply it from the directory that plan ran in."
         )
     project = Project.open(saved.project)
+    project.check_local_plugins()  # a policy that would silently not run: refuse first
     unknown = sorted({c.kind for c in saved.plan.changes} - set(project.kinds))
     if unknown:
         raise SettingsError(
