@@ -263,6 +263,8 @@ class NotCompared:
     reason: str
     location: Location | None = None
     needed: bool = False
+    #: The variables that are not set, when that is the reason.
+    variables: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         if self.needed:

@@ -148,12 +148,14 @@ def _not_compared(
         where = obj.locations.get(name, obj.location)
         if current is None:
             if type(value) is Unset:
-                notes.append(NotCompared(obj.address, name, str(value), where, needed=True))
+                notes.append(
+                    NotCompared(obj.address, name, str(value), where, True, value.variables)
+                )
             continue
         if name in fixed:
             continue
         if type(value) is Unset:
-            notes.append(NotCompared(obj.address, name, str(value), where))
+            notes.append(NotCompared(obj.address, name, str(value), where, False, value.variables))
         elif name not in current.fields:
             notes.append(
                 NotCompared(

@@ -200,9 +200,14 @@ def _not_compared(items: tuple[NotCompared, ...]) -> list[str]:
     heading, shown, rest = not_compared(items)
     lines = ["", heading, ""]
     for item in shown:
-        reason = item.reason if item.needed else f"not compared: {item.reason}"
+        reason = _text(item.reason)
+        if item.variables:
+            verb = "is" if len(item.variables) == 1 else "are"
+            reason = f"{', '.join(map(_code, item.variables))} {verb} not set"
+        if not item.needed:
+            reason = f"not compared: {reason}"
         lines.append(
-            f"- {_code(f'{item.address}.{item.field}')}: {_text(reason)}{_located(item.location)}"
+            f"- {_code(f'{item.address}.{item.field}')}: {reason}{_located(item.location)}"
         )
     if rest:
         lines.append(f"- and {rest:,} more")
