@@ -252,4 +252,4 @@ def _condition(expression: str | None, env: Mapping[str, str], job: JobRun, cwd:
             )
             continue
         python.append(key)
-    return bool(eval("".join(python), {"__builtins__": {}}, values))  # noqa: S307
+    return bool(eval("".join(python), {"__builtins__": {}}, values))
