@@ -561,7 +561,10 @@ class _Assembler:
         sensitive.update(kind.write_only.intersection(fields))
         # A value whose variables are not set is not known in this run: not checked here.
         known = {k: v for k, v in fields.items() if type(v) is not Unset}
-        found = schema.check(known if len(known) < len(fields) else fields, locate, sensitive)
+        if len(known) < len(fields):
+            found = schema.check(known, locate, sensitive, unknown=fields.keys() - known.keys())
+        else:
+            found = schema.check(fields, locate, sensitive)
         if found:
             self.problems.extend(p for p in found if p.location not in self.reported)
         # Positional (absent=False): one per object, and keywords cost more.
