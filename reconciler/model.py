@@ -292,11 +292,12 @@ class Basis:
 
         ``quote`` writes what came from outside (an address, a plugin's name) for the format.
         """
-        where = " and ".join(map(quote, self.tenants)) or "a service no setting names"
+        where = " and ".join(map(quote, self.tenants))
         if self.source == "snapshot":
-            first = f"{verb} against a snapshot of {where} taken {self.taken_at} ({self.age})."
+            of = f"of {where}" if where else "(which names no tenant)"
+            first = f"{verb} against a snapshot {of} taken {self.taken_at} ({self.age})."
         else:
-            first = f"{verb} against the live service at {where}."
+            first = f"{verb} against the live service{f' at {where}' if where else ''}."
         out = [first]
         if self.skipped_plugins:
             out.append(
