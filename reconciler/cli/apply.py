@@ -39,6 +39,7 @@ from reconciler.project import Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions
 from reconciler.reporting import render
 from reconciler.savedplan import is_saved_plan, read_saved_plan
+from reconciler.withheld import withhold_env_values
 
 
 @click.command()
@@ -83,7 +84,7 @@ def apply(
         if not auto_approve:
             confirm()
             # The prompt may have waited long: catch what moved meanwhile, before any write.
-            planned = planned_objects(the_plan, live)
+            planned = planned_objects(the_plan, withhold_env_values(live, desired))
         run_apply(project, the_plan, planned)
 
 

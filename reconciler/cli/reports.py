@@ -30,6 +30,7 @@ from reconciler.project import Project
 from reconciler.records import RenderOptions
 from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
 from reconciler.snapshot import read_snapshot, snapshot_to_document
+from reconciler.withheld import env_fields
 
 
 @click.command()
@@ -115,8 +116,9 @@ def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> No
         live = run(refresh(project, desired))
         tenants = project.tenants(project.needed_kinds(desired))
     # A field the configuration reads through ${env:…} holds a secret live: never written.
-    withheld = {o.address: tuple(o.templates) for o in desired.objects if o.templates}
-    document = snapshot_to_document(live, project.kinds, tenants=tenants, withheld=withheld)
+    document = snapshot_to_document(
+        live, project.kinds, tenants=tenants, withheld=env_fields(desired)
+    )
     write_document(output, document)
     count = sum(len(objects) for objects in live.values())
     messages().say(f"Snapshot of {count} live object(s) written to {output}.")

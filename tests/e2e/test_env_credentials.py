@@ -189,3 +189,29 @@ def test_a_value_read_from_the_environment_never_goes_into_a_snapshot(
     assert "institute.pe.callback_url: not compared: the live state read holds no value" in (
         plan.stdout
     )
+
+
+def test_a_live_value_read_from_the_environment_stays_out_of_saved_plans_and_refusals(
+    aimed_at: Aim,
+    write_config: Write,
+    run_reconciler: Run,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    sandbox = aimed_at(seed=[{"id": 1, "short_name": "pe", "name": "ProctorExam"}])
+    monkeypatch.setenv("HOOK_KEY", HOOK_KEY)
+    path = write_config({"i.yaml": CONFIG})
+    assert run_reconciler("apply", str(path), "--auto-approve").exit_code == 0
+    # Another field changes: the saved plan keeps the object as it was, but not that value.
+    write_config({"i.yaml": CONFIG.replace("name: ProctorExam", "name: ProctorExam B.V.")})
+    plan_file = tmp_path / "plan.json"
+    assert run_reconciler("plan", str(path), "--out", str(plan_file)).exit_code == 0
+    assert HOOK_KEY not in plan_file.read_text()
+    # The key rotates on the service meanwhile: the refusal says what moved, never the value.
+    rotated = "rotated-key-9e8d7c6b"
+    sandbox.update_institute(1, {"callback_url": f"https://hooks.example/cb?k={rotated}"})
+    refused = run_reconciler("apply", str(plan_file))
+    assert refused.exit_code == 3, refused.stderr
+    assert "institute.pe" in refused.stderr
+    for secret in (HOOK_KEY, rotated):
+        assert secret not in refused.stdout + refused.stderr
