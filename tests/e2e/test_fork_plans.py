@@ -32,7 +32,7 @@ def reconciler_check_plan(plan, kinds):
     return []
 """
 #: ``taken 2026-12-06 02:00 UTC (13 hours ago)``
-TAKEN = r"taken \d{4}-\d\d-\d\d \d\d:\d\d UTC \(less than a minute ago\)"
+TAKEN = r"taken \d{4}-\d\d-\d\d \d\d:\d\d UTC \((less than a minute|\d+ minutes?) ago\)"
 
 
 @pytest.fixture
