@@ -147,7 +147,7 @@ def test_the_shipped_workflows_run_the_whole_journey(
     summary = fork.summary
     first = summary.split("\n")[2]
     assert first.startswith(f"Planned against a snapshot of `{sandbox.base_url}` taken ")
-    assert first.endswith(" ago).")
+    assert first.rstrip().endswith(" ago).")
     assert "did not run: `policy.py`." in summary
     assert "No changes. The live objects match the configuration." in summary
     assert "`institute.pe.tawk_api_key`: not compared" in summary
