@@ -22,6 +22,7 @@ from reconciler.errors import (
 from reconciler.hookspecs import hookimpl
 from reconciler.model import (
     Action,
+    Basis,
     Change,
     DesiredObject,
     DesiredState,
@@ -33,7 +34,9 @@ from reconciler.model import (
     LiveObject,
     LiveRef,
     Location,
+    NotCompared,
     Plan,
+    Unset,
 )
 from reconciler.records import (
     ApplyResult,
@@ -62,6 +65,7 @@ __all__ = [
     "ApplyResult",
     "ApplyStatus",
     "AuthenticationError",
+    "Basis",
     "Change",
     "ChangeOutcome",
     "ConfigError",
@@ -77,6 +81,7 @@ __all__ = [
     "LiveObject",
     "LiveRef",
     "Location",
+    "NotCompared",
     "NotFoundError",
     "Outcome",
     "Plan",
@@ -99,6 +104,7 @@ __all__ = [
     "StaleObjectError",
     "StepStatus",
     "TransportError",
+    "Unset",
     "__version__",
     "hookimpl",
 ]

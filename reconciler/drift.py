@@ -89,4 +89,5 @@ def drift_from_plan(plan: Plan, *, declared: int, generated_at: str = "") -> Dri
         live_count=plan.live_count,
         ignored=plan.ignored,
         generated_at=generated_at,
+        not_compared=plan.not_compared,
     )

@@ -13,12 +13,18 @@ from __future__ import annotations
 import copy
 from typing import Any, Final
 
+from reconciler.basisdoc import (
+    BASIS_SCHEMA,
+    NOT_COMPARED_SCHEMA,
+    basis_document,
+    not_compared_document,
+)
 from reconciler.model import DriftCategory, DriftedObject, DriftReport, FieldChange
 from reconciler.planfile import PLAN_SCHEMA, json_value, location_document
 
 __all__ = ["DRIFT_FORMAT_VERSION", "DRIFT_SCHEMA", "drift_to_document"]
 
-DRIFT_FORMAT_VERSION: Final = "1.0"
+DRIFT_FORMAT_VERSION: Final = "1.1"
 
 
 def drift_to_document(report: DriftReport) -> dict[str, Any]:
@@ -35,6 +41,8 @@ def drift_to_document(report: DriftReport) -> dict[str, Any]:
         "live_count": report.live_count,
         "ignored": {"objects": report.ignored.objects, "fields": report.ignored.fields},
         "objects": [_object_document(o) for o in report.objects],
+        "against": basis_document(report.basis),
+        "not_compared": not_compared_document(report.not_compared),
     }
 
 
@@ -53,11 +61,14 @@ def _object_document(obj: DriftedObject) -> dict[str, Any]:
 def _field_document(field: FieldChange) -> dict[str, Any]:
     # In a drift report a field's `after` is the desired value and `before` the live one.
     if field.sensitive:
-        return {
+        doc: dict[str, Any] = {
             "name": field.name,
             "sensitive": True,
             "location": location_document(field.location),
         }
+        if field.template is not None:
+            doc["template"] = field.template
+        return doc
     return {
         "name": field.name,
         "desired": json_value(field.after),
@@ -87,6 +98,10 @@ _FIELD: dict[str, Any] = {
         "desired": {"description": "The value the configuration asks for."},
         "live": {"description": "The live value (null for a missing object, or when unset)."},
         "sensitive": {"description": "True when the values are left out.", "type": "boolean"},
+        "template": {
+            "description": "For a value read through ${env:NAME}: the value as written.",
+            "type": "string",
+        },
         "location": {"description": "Where the YAML asks for the value.", **_LOCATED},
     },
     "if": {"properties": {"sensitive": {"const": True}}},
@@ -181,6 +196,8 @@ DRIFT_SCHEMA: Final[dict[str, Any]] = {
             "type": "array",
             "items": {"$ref": "#/$defs/object"},
         },
+        "against": BASIS_SCHEMA,
+        "not_compared": NOT_COMPARED_SCHEMA,
     },
     "$defs": {
         "field": _FIELD,

@@ -139,9 +139,11 @@ def _moved(
     kind = kinds[change.kind]
     before = storable_fields(kind, then.fields) if then is not None else {}
     after = storable_fields(kind, now.fields)
+    # Only what the plan-time record holds: a saved plan leaves out the fields whose values
+    # are secrets (read through ${env:…}), and their values now must not be shown either.
     fields = tuple(
         (name, before.get(name), after.get(name))
-        for name in sorted(set(before) | set(after))
+        for name in sorted(before)
         if before.get(name) != after.get(name)
     )
     if fields:

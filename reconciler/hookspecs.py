@@ -221,7 +221,9 @@ def reconciler_validate(
     located in the YAML; any problem stops the run before the network. Returns
     :class:`~reconciler.records.Problem` records (an empty iterable when all is well); a
     problem without ``plugin=`` is labelled with the plugin's name. Objects that broke their
-    kind's schema are left out of ``state``: their problems are reported already.
+    kind's schema are left out of ``state``: their problems are reported already. A field
+    read through ``${env:NAME}`` whose variable is not set holds an
+    :class:`~reconciler.model.Unset` (its value is needed only when a change sends it).
 
     Example::
 

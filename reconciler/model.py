@@ -9,13 +9,14 @@ change ever shows a value: a traceback in a CI log must not leak a key.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 __all__ = [
     "SENSITIVE",
     "Action",
+    "Basis",
     "Change",
     "DesiredObject",
     "DesiredState",
@@ -27,8 +28,11 @@ __all__ = [
     "LiveObject",
     "LiveRef",
     "Location",
+    "NotCompared",
     "Plan",
+    "Unset",
     "make_location",
+    "not_compared_summary",
 ]
 
 #: What every human-readable surface prints instead of a sensitive value.
@@ -68,6 +72,22 @@ def make_location(file: str, line: int, column: int) -> Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Unset:
+    """A value read through ``${env:…}`` whose variables are not set in this run.
+
+    It stands in the desired fields in place of the value: such a field is never compared
+    (the plan says so), and a change that must send it fails before any write. It holds the
+    names of the variables only, never a value.
+    """
+
+    variables: tuple[str, ...]
+
+    def __str__(self) -> str:
+        names = ", ".join(self.variables)
+        return f"{names} {'is' if len(self.variables) == 1 else 'are'} not set"
+
+
+@dataclass(frozen=True, slots=True)
 class DesiredObject:
     """One object as the YAML declares it, after ``defaults:`` and ``${env:…}`` are applied.
 
@@ -76,7 +96,8 @@ class DesiredObject:
     ``sensitive`` names the fields whose values must never be shown (write-only fields, and
     values read from the environment). ``templates`` holds, for each field read through
     ``${env:…}``, the value as written (``"${env:PE_TAWK_KEY}"``): what a saved plan keeps in
-    place of the value, to resolve again at apply time.
+    place of the value, to resolve again at apply time, and what a plan shows in its place.
+    A field whose variables are not set holds an :class:`Unset` in ``fields``.
     """
 
     kind: str
@@ -172,6 +193,8 @@ class FieldChange:
     after: Any
     location: Location | None = None
     sensitive: bool = False
+    #: For a value read through ``${env:…}``: the value as written, which may be shown.
+    template: str | None = None
 
     def __repr__(self) -> str:
         if self.sensitive:
@@ -227,6 +250,75 @@ class Ignored:
         return f"Ignored by the [ignore] settings: {objects}, {fields}."
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class NotCompared:
+    """A declared field left out of the comparison, and why: what a plan counts and says.
+
+    ``needed`` is true when a change must send the value (a create), so that apply fails before
+    any write unless the variables are set by then.
+    """
+
+    address: str
+    field: str
+    reason: str
+    location: Location | None = None
+    needed: bool = False
+    #: The variables that are not set, when that is the reason.
+    variables: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        if self.needed:
+            return f"{self.address}.{self.field}: {self.reason}; apply needs it to create"
+        return f"{self.address}.{self.field}: not compared: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Basis:
+    """What a plan or a drift report was made against, as its first lines say.
+
+    ``source`` is ``"live"`` (the service itself) or ``"snapshot"``; ``tenants`` the address of
+    each provider's tenant (a base URL, never a credential); ``taken_at`` and ``age`` when the
+    snapshot was taken; ``skipped_plugins`` the local plugins that were not loaded.
+    """
+
+    source: str
+    tenants: tuple[str, ...] = ()
+    taken_at: str = ""
+    age: str = ""
+    skipped_plugins: tuple[str, ...] = ()
+
+    def lines(self, verb: str = "Planned", quote: Callable[[str], str] = str) -> tuple[str, ...]:
+        """``Planned against a snapshot of https://…/api/v3 taken … (13 h ago).``, and more.
+
+        ``quote`` writes what came from outside (an address, a plugin's name) for the format.
+        """
+        where = " and ".join(map(quote, self.tenants))
+        if self.source == "snapshot":
+            of = f"of {where}" if where else "(which names no tenant)"
+            first = f"{verb} against a snapshot {of} taken {self.taken_at} ({self.age})."
+        else:
+            first = f"{verb} against the live service{f' at {where}' if where else ''}."
+        out = [first]
+        if self.skipped_plugins:
+            out.append(
+                "Local plugins not loaded (--no-local-plugins), so their policies and checks"
+                f" did not run: {', '.join(map(quote, self.skipped_plugins))}."
+            )
+        return tuple(out)
+
+
+def not_compared_summary(items: tuple[NotCompared, ...]) -> str:
+    """``2 fields not compared, 1 value needed by apply`` for a summary line."""
+    needed = sum(1 for i in items if i.needed)
+    compared = len(items) - needed
+    parts = []
+    if compared:
+        parts.append(f"{compared} field{'s' if compared != 1 else ''} not compared")
+    if needed:
+        parts.append(f"{needed} value{'s' if needed != 1 else ''} to read at apply")
+    return ", ".join(parts)
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """The result of diffing desired against live state: pure data, deterministic order.
@@ -234,12 +326,16 @@ class Plan:
     ``unmanaged`` lists live objects that no YAML declares: reported, never touched.
     ``live_count`` is how many live objects the plan was made against (for safety guards).
     ``ignored`` counts what the project's ignore rules kept out of the plan.
+    ``not_compared`` names the declared fields that could not be compared (a variable not
+    set, or no live value to compare with); ``basis`` says what the plan was made against.
     """
 
     changes: tuple[Change, ...]
     unmanaged: tuple[LiveRef, ...] = ()
     live_count: int = 0
     ignored: Ignored = Ignored()
+    not_compared: tuple[NotCompared, ...] = ()
+    basis: Basis | None = None
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)
@@ -250,10 +346,13 @@ class Plan:
 
     def summary(self) -> str:
         """Terraform's closing line: ``Plan: 1 to create, 4 to update, 0 to delete.``"""
-        return (
+        counts = (
             f"Plan: {self.count(Action.CREATE)} to create, {self.count(Action.UPDATE)} to update,"
-            f" {self.count(Action.DELETE)} to delete."
+            f" {self.count(Action.DELETE)} to delete"
         )
+        if self.not_compared:
+            return f"{counts}; {not_compared_summary(self.not_compared)}."
+        return counts + "."
 
 
 # --------------------------------------------------------------------------------------------
@@ -310,6 +409,8 @@ class DriftReport:
     live_count: int = 0
     ignored: Ignored = Ignored()
     generated_at: str = ""
+    not_compared: tuple[NotCompared, ...] = ()
+    basis: Basis | None = None
 
     def count(self, category: DriftCategory) -> int:
         return sum(1 for o in self.objects if o.category is category)
@@ -324,4 +425,6 @@ class DriftReport:
     def summary(self) -> str:
         """``Drift: 1 changed, 1 missing, 0 present, 2 unmanaged.``"""
         counts = ", ".join(f"{self.count(c)} {c.value}" for c in DriftCategory)
+        if self.not_compared:
+            return f"Drift: {counts}; {not_compared_summary(self.not_compared)}."
         return f"Drift: {counts}."

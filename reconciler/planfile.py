@@ -19,6 +19,12 @@ import functools
 from collections.abc import Mapping, Sequence, Set
 from typing import TYPE_CHECKING, Any, Final
 
+from reconciler.basisdoc import (
+    BASIS_SCHEMA,
+    NOT_COMPARED_SCHEMA,
+    basis_document,
+    not_compared_document,
+)
 from reconciler.collector import gc_paused
 from reconciler.documents import check_version, schema_problems
 from reconciler.errors import ReconcilerError
@@ -40,7 +46,7 @@ __all__ = [
     "redacted_fields",
 ]
 
-PLAN_FORMAT_VERSION: Final = "1.1"
+PLAN_FORMAT_VERSION: Final = "1.2"
 
 _MAJOR = PLAN_FORMAT_VERSION.split(".", 1)[0]
 
@@ -86,6 +92,8 @@ def plan_to_document(plan: Plan, refusals: Sequence[Refusal] = ()) -> dict[str, 
         "refusals": [
             {"message": r.message, "plugin": r.plugin, "address": r.address} for r in refusals
         ],
+        "against": basis_document(plan.basis),
+        "not_compared": not_compared_document(plan.not_compared),
     }
 
 
@@ -137,11 +145,14 @@ def _change_document(change: Change) -> dict[str, Any]:
 
 def _field_document(field: FieldChange) -> dict[str, Any]:
     if field.sensitive:
-        return {
+        doc: dict[str, Any] = {
             "name": field.name,
             "sensitive": True,
             "location": location_document(field.location),
         }
+        if field.template is not None:
+            doc["template"] = field.template
+        return doc
     return {
         "name": field.name,
         "before": json_value(field.before),
@@ -272,6 +283,13 @@ _FIELD: dict[str, Any] = {
         "sensitive": {
             "description": "True when the values are secret and therefore left out.",
             "type": "boolean",
+        },
+        "template": {
+            "description": (
+                "For a value read through ${env:NAME}: the value as written, with the variables'"
+                " names (since format 1.2), e.g. `https://hooks.example/cb?k=${env:HOOK_KEY}`."
+            ),
+            "type": "string",
         },
         "location": {
             "description": "Where the YAML asks for this value (the object or a defaults layer).",
@@ -429,6 +447,8 @@ PLAN_SCHEMA: Final[dict[str, Any]] = {
             "type": "array",
             "items": {"$ref": "#/$defs/refusal"},
         },
+        "against": BASIS_SCHEMA,
+        "not_compared": NOT_COMPARED_SCHEMA,
     },
     "$defs": {
         "change": _CHANGE,

@@ -13,12 +13,19 @@ reference to an object that is neither declared nor live, or a change to a creat
 (which an update would send and the service would silently ignore). A create-only field that
 is also write-only (a first password) is never read back, so it is sent on create and never
 compared.
+
+Some declared fields cannot be compared, and the plan says so rather than guess
+(:class:`~reconciler.model.NotCompared`): a value read through ``${env:…}`` whose variable
+is not set in this run (the value is needed only when a change must send it: a create), and a
+sensitive field that the live object holds no value for (a snapshot never holds a
+write-only value, nor one the configuration reads from the environment).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from reconciler.dependencies import check_references, kind_levels
 from reconciler.errors import ConfigError, ReconcilerError
@@ -32,11 +39,16 @@ from reconciler.model import (
     Ignored,
     LiveObject,
     LiveRef,
+    NotCompared,
     Plan,
+    Unset,
 )
 from reconciler.records import Problem, ResourceKind
 
-__all__ = ["change_holds", "make_plan"]
+__all__ = ["change_holds", "make_plan", "shown_template"]
+
+#: A value that is one environment reference and nothing else.
+_WHOLE_REFERENCE: Final = re.compile(r"\$\{env:[A-Za-z_][A-Za-z0-9_]*\}")
 
 
 def make_plan(
@@ -61,6 +73,7 @@ def make_plan(
     a create-only field that differs is shown as a change like any other.
     """
     changes: list[Change] = []
+    notes: list[NotCompared] = []
     unmanaged: list[LiveRef] = []
     ignored_objects = ignored_fields = 0
     problems: list[Problem] = check_references(desired, live, kinds) if strict else []
@@ -84,6 +97,8 @@ def make_plan(
                 problems.extend(_create_only_problems(kind, obj, current))
             if any_rules:
                 skip = ignore.ignored_fields(obj.address)
+            if obj.sensitive and not obj.absent:
+                _not_compared(kind, obj, current, fixed, notes)
             change, skipped = _change_for(kind, obj, current, skip, fixed)
             ignored_fields += skipped
             if change is not None:
@@ -100,6 +115,7 @@ def make_plan(
     if targets:
         wanted = set(targets)
         changes = [c for c in changes if c.address in wanted]
+        notes = [n for n in notes if n.address in wanted]
         unmanaged = []
         problems = [p for p in problems if _concerns(p, desired, wanted)]
     if problems:
@@ -111,7 +127,44 @@ def make_plan(
         unmanaged=tuple(sorted(unmanaged)),
         live_count=live_count,
         ignored=Ignored(objects=ignored_objects, fields=ignored_fields),
+        not_compared=tuple(sorted(notes)),
     )
+
+
+def _not_compared(
+    kind: ResourceKind,
+    obj: DesiredObject,
+    current: LiveObject | None,
+    fixed: Collection[str],
+    notes: list[NotCompared],
+) -> None:
+    """Note each sensitive field of ``obj`` that cannot be compared with ``current``, and why.
+
+    A create sends every field: an unset one is noted as needed. An existing object's
+    create-only fields are never compared, so an unset one there is needed by nothing.
+    """
+    for name in sorted(obj.sensitive):
+        value = obj.fields.get(name)
+        where = obj.locations.get(name, obj.location)
+        if current is None:
+            if type(value) is Unset:
+                notes.append(
+                    NotCompared(obj.address, name, str(value), where, True, value.variables)
+                )
+            continue
+        if name in fixed:
+            continue
+        if type(value) is Unset:
+            notes.append(NotCompared(obj.address, name, str(value), where, False, value.variables))
+        elif name not in current.fields:
+            notes.append(
+                NotCompared(
+                    obj.address,
+                    name,
+                    "the live state read holds no value for it (a snapshot never does)",
+                    where,
+                )
+            )
 
 
 def _index(kind: str, objects: Sequence[LiveObject]) -> dict[str, LiveObject]:
@@ -160,6 +213,10 @@ def _change_for(
     for name in sorted(desired_fields):
         if name in fixed:
             continue
+        if name in obj.sensitive and (
+            type(desired_fields[name]) is Unset or name not in live_fields
+        ):
+            continue  # not compared: noted by _not_compared
         desired, actual = desired_fields[name], live_fields.get(name)
         # _equal's first test, inlined: most fields of a plan are equal values of one type.
         if (type(desired) is not type(actual) or desired != actual) and not _equal(
@@ -196,6 +253,8 @@ def _create_only_problems(
         if name not in obj.fields or name in kind.write_only:
             continue
         before, after = current.fields.get(name), obj.fields[name]
+        if type(after) is Unset or (name in obj.sensitive and name not in current.fields):
+            continue  # not compared: the plan says so
         if _equal(kind, name, after, before):
             continue
         if name in obj.sensitive:
@@ -242,7 +301,22 @@ def _field_change(
         after=after,
         location=obj.locations.get(name),
         sensitive=name in obj.sensitive or name in kind.write_only,
+        template=shown_template(kind, name, obj.templates.get(name)),
     )
+
+
+def shown_template(kind: ResourceKind, name: str, written: Any) -> str | None:
+    """What a plan may show of a value read through ``${env:…}``: the value as written.
+
+    A reviewer then sees the host of ``https://hooks.example/cb?k=${env:HOOK_KEY}``. Only a
+    text is shown; and of a write-only field only a reference alone (``${env:PE_TAWK_KEY}``),
+    since whatever else is written there is part of the secret.
+    """
+    if not isinstance(written, str):
+        return None
+    if name in kind.write_only and not _WHOLE_REFERENCE.fullmatch(written):
+        return None
+    return written
 
 
 def _equal(kind: ResourceKind, name: str, desired: Any, actual: Any) -> bool:

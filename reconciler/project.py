@@ -22,12 +22,14 @@ from reconciler.applying import OnOutcome, apply_plan
 from reconciler.collector import gc_paused
 from reconciler.dependencies import check_declared, kind_levels, needed_kinds, scopes
 from reconciler.drift import make_drift
+from reconciler.envneeds import check_sendable
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import check_safety
 from reconciler.hooks import Hooks
 from reconciler.ignoring import check_ignore_rules
 from reconciler.livechecks import live_problems
 from reconciler.loading import read_desired
+from reconciler.loading.envaccess import BUILTIN_CREDENTIALS, EnvAccess
 from reconciler.model import DesiredState, DriftReport, LiveObject, Plan
 from reconciler.options import option_problems
 from reconciler.planning import make_plan
@@ -42,6 +44,7 @@ from reconciler.records import (
     ResourceKind,
 )
 from reconciler.settings import Settings, read_settings
+from reconciler.unmarked import unmarked_local_hooks
 
 __all__ = ["Project"]
 
@@ -62,6 +65,8 @@ class Project:
     environ: dict[str, str] = field(repr=False)
     #: Problems of ``reconciler.toml`` itself, reported by :meth:`load` with the YAML's.
     settings_problems: Sequence[Problem] = ()
+    #: The local plugin files not loaded (``--no-local-plugins``), as the settings name them.
+    skipped_plugins: tuple[str, ...] = ()
 
     @classmethod
     def open(
@@ -78,6 +83,7 @@ class Project:
         settings, problems = read_settings(path)
         env = dict(os.environ if environ is None else environ)
         local_files = settings.local_plugins
+        skipped: tuple[str, ...] = ()
         if local_files and env.get(NO_LOCAL_PLUGINS_VAR, "") not in ("", "0"):
             # An untrusted pull request may add a Python file and name it in the settings.
             log.warning(
@@ -85,6 +91,7 @@ class Project:
                 NO_LOCAL_PLUGINS_VAR,
                 ", ".join(str(p) for p in local_files),
             )
+            skipped = tuple(_shown_path(p, settings.base_dir) for p in local_files)
             local_files = ()
         pm, infos = build_plugin_manager(
             entry_points_group=entry_points_group,
@@ -92,7 +99,7 @@ class Project:
             local_files=local_files,
             disabled=settings.disabled_plugins,
         )
-        return cls(path, settings, Hooks(pm, infos), env, tuple(problems))
+        return cls(path, settings, Hooks(pm, infos), env, tuple(problems), skipped)
 
     @classmethod
     def open_or_default(cls, path: Path) -> Project:
@@ -109,7 +116,29 @@ class Project:
 
     # Load -----------------------------------------------------------------------------------
 
-    def load(self) -> DesiredState:
+    def check_local_plugins(self) -> None:
+        """Raise every local plugin function named like a hook without ``@hookimpl``."""
+        problems = unmarked_local_hooks(self.hooks)
+        if problems:
+            raise ConfigError(problems)
+
+    def env_access(self, *, require: bool = False) -> EnvAccess:
+        """What the configuration's ``${env:NAME}`` may read: never a credential variable.
+
+        With ``require``, an unset variable is an error (``validate --require-env``);
+        otherwise a value is needed only when a change must send it.
+        """
+        declared = (v for p in self.hooks.providers.values() for v in p.credential_variables)
+        allow = self.settings.env_allow
+        return EnvAccess(
+            self.environ,
+            tuple(dict.fromkeys([*BUILTIN_CREDENTIALS, *declared])),
+            allow,
+            require,
+            str(self.settings.locate("env", "allow")) if allow is not None else "",
+        )
+
+    def load(self, *, require_env: bool = False) -> DesiredState:
         """Check the settings, read and check the YAML; raise every problem at once.
 
         Every stage runs whatever an earlier one found, so that one ``validate`` reports it
@@ -130,7 +159,7 @@ class Project:
             ],
             self.hooks.settings_schemas,
         )
-        problems = [*self.settings_problems, *options]
+        problems = [*self.settings_problems, *options, *unmarked_local_hooks(self.hooks)]
         # A plugin whose table has problems is configured with none: it is not used this run.
         broken = {p.plugin for p in options if p.plugin is not None}
         self.hooks.configure(
@@ -139,7 +168,10 @@ class Project:
         )
         with gc_paused():
             state, found = read_desired(
-                self.path, self.kinds, self.environ, secret_files=settings.secret_files
+                self.path,
+                self.kinds,
+                self.env_access(require=require_env),
+                secret_files=settings.secret_files,
             )
             problems += found
             problems += check_ignore_rules(settings.ignore, state, self.kinds)
@@ -199,6 +231,26 @@ class Project:
                     f" ({', '.join(sorted(kinds)) or 'none'}) offers a sandbox."
                 )
             yield
+
+    def tenants(self, kinds: Collection[str]) -> dict[str, str]:
+        """Each provider of ``kinds`` by name, with the tenant it points at (a base URL).
+
+        Providers that cannot say, or whose settings name none, are left out.
+        """
+        out: dict[str, str] = {}
+        for provider in {p.name: p for p in map(self.provider_for, sorted(kinds))}.values():
+            if provider.tenant is None:
+                continue
+            context = ProviderContext(
+                options=self.settings.providers.get(provider.name, {}),
+                environ=self.environ,
+                parallelism=self.settings.parallelism,
+                base_dir=self.settings.base_dir,
+            )
+            tenant = provider.tenant(context)
+            if tenant:
+                out[provider.name] = tenant
+        return out
 
     def needed_kinds(self, desired: DesiredState) -> list[str]:
         """The kinds ``desired`` declares or tombstones, and the kinds they refer to."""
@@ -321,6 +373,7 @@ class Project:
         if plan.empty:
             self.hooks.after_apply(ApplyResult(()))
             return False
+        check_sendable(plan)
         return True
 
     async def apply(
@@ -331,6 +384,7 @@ class Project:
         on_outcome: OnOutcome | None = None,
         should_stop: Callable[[], str | None] | None = None,
     ) -> ApplyResult:
+        check_sendable(plan)  # already checked before any prompt; never a write without it
         started = time.monotonic()
         result = await apply_plan(
             plan,
@@ -343,6 +397,14 @@ class Project:
         )
         log.info("apply: %d change(s) in %.2fs", len(result.outcomes), time.monotonic() - started)
         return result
+
+
+def _shown_path(path: Path, base_dir: Path) -> str:
+    """A local plugin's file as the settings name it: relative to the project's directory."""
+    try:
+        return str(path.relative_to(base_dir))
+    except ValueError:
+        return str(path)
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, int, str]:

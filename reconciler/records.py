@@ -222,6 +222,8 @@ class Provider:
     sandbox: SandboxFactory | None = None
     options_schema: Mapping[str, Any] | None = field(default=None, repr=False)
     check_options: Callable[[Mapping[str, Any]], Sequence[str]] | None = None
+    credential_variables: tuple[str, ...] = ()
+    tenant: Callable[[ProviderContext], str | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)

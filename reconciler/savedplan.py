@@ -168,7 +168,11 @@ def saved_plan_document(
     for change in plan.changes:
         if change.action is not Action.CREATE:
             then = live_by_address[change.address]
-            objects.setdefault(change.kind, []).append(object_to_document(kinds[change.kind], then))
+            # A field read through ${env:…} holds that secret live: never written down.
+            withheld = by_address[change.address].templates if change.address in by_address else ()
+            objects.setdefault(change.kind, []).append(
+                object_to_document(kinds[change.kind], then, withheld)
+            )
         for f in change.fields:
             if not f.sensitive:
                 continue

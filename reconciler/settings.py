@@ -19,6 +19,9 @@
     [plugins.reminders]              # a plugin's own settings, checked by its schema
     fields = ["reminder_emails_enabled"]
 
+    [env]                            # optional: the only variables ${env:NAME} may read
+    allow = ["PE_*"]
+
     [ignore]                         # see reconciler.ignoring
     objects = ["institute.legacy-*"]
     [ignore.fields]
@@ -60,6 +63,7 @@ _KNOWN: Mapping[str, frozenset[str]] = {
     "safety": frozenset({"allow_delete", "max_change_share"}),
     "plugins": frozenset({"local", "disable"}),
     "ignore": frozenset(),  # checked, with locations, by reconciler.ignoring
+    "env": frozenset({"allow"}),
 }
 _SUB_TABLES = frozenset({"providers", "plugins"})
 _CHECKED_ELSEWHERE = frozenset({"ignore"})
@@ -84,6 +88,8 @@ class Settings:
     source: Path | None = None
     plugin_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     key_lines: KeyLines = field(default_factory=dict, repr=False)
+    #: ``[env] allow``: globs of the only variables ``${env:NAME}`` may read; None: any.
+    env_allow: tuple[str, ...] | None = None
 
     def locate(self, *path: str) -> Location:
         """Where the key ``path`` (``"providers", "proctorexam", "timeout"``) is written."""
@@ -156,6 +162,8 @@ def read_settings(config_path: Path) -> tuple[Settings, list[Problem]]:
     if "ignore" in data:
         ignore, found = parse_ignore(data["ignore"], path, text)
         reader.problems += found
+    env = _table(data, "env")
+    env_allow = tuple(reader.strings(env, ("env", "allow"))) if "allow" in env else None
     local = reader.strings(plugins, ("plugins", "local"))
     disable = reader.strings(plugins, ("plugins", "disable"))
     settings = Settings(
@@ -170,6 +178,7 @@ def read_settings(config_path: Path) -> tuple[Settings, list[Problem]]:
         source=path,
         plugin_settings={k: v for k, v in plugins.items() if isinstance(v, dict)},
         key_lines=reader.lines,
+        env_allow=env_allow,
     )
     return settings, sorted(reader.problems, key=lambda p: p.location or Location("", 0, 0))
 

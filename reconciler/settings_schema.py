@@ -73,6 +73,23 @@ def settings_schema(
                 },
                 "additionalProperties": False,
             },
+            "env": {
+                "description": "What ${env:NAME} in the configuration may read.",
+                "type": "object",
+                "properties": {
+                    "allow": {
+                        "description": (
+                            "Shell-style globs (e.g. PE_*) of the only environment variables a"
+                            " configuration may read; without it, any but the tool's own"
+                            " credentials (PROCTOREXAM_*, RECONCILER_* and those providers"
+                            " declare)."
+                        ),
+                        "type": "array",
+                        "items": {"type": "string"},
+                    }
+                },
+                "additionalProperties": False,
+            },
             "plugins": {
                 "description": (
                     "Local plugin files, plugins to disable, and one table of settings per"

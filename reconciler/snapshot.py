@@ -7,9 +7,13 @@ against it.
 
 A snapshot keeps, of each live object, its identity, its provider ``ref``, its ``fingerprint``
 and only the fields a configuration can manage (the properties of its kind's schema) minus
-the write-only ones. Server-managed fields (tokens and the like) and secrets are therefore
-never written. A write-only field managed in YAML always shows as a change against a
-snapshot, since the snapshot cannot hold the value to compare with.
+the write-only ones, and minus every field whose desired value the configuration reads
+through ``${env:…}`` (its live value is that secret). Server-managed fields (tokens and the
+like) and secrets are therefore never written. Such a field is never compared against a
+snapshot: the plan names it as not compared (see :mod:`reconciler.planning`).
+
+A snapshot records which tenant it was taken of (each provider's base URL, never a
+credential), so that a plan can say so and refuse a snapshot of another tenant.
 
 ``format_version`` is ``MAJOR.MINOR``: a minor version only adds properties, which readers
 ignore; a new major version is refused by older readers.
@@ -20,7 +24,7 @@ from __future__ import annotations
 import datetime
 import functools
 import socket
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -49,7 +53,7 @@ __all__ = [
 
 #: The value of a snapshot's ``format`` key: how a reader tells it from other JSON.
 SNAPSHOT_FORMAT: Final = "reconciler snapshot"
-SNAPSHOT_FORMAT_VERSION: Final = "1.0"
+SNAPSHOT_FORMAT_VERSION: Final = "1.1"
 
 _MAJOR = SNAPSHOT_FORMAT_VERSION.split(".", 1)[0]
 _REMEDY: Final = "Take it again with `reconciler snapshot PATH --output FILE`; do not edit it."
@@ -59,12 +63,14 @@ _REMEDY: Final = "Take it again with `reconciler snapshot PATH --output FILE`; d
 class LiveSnapshot:
     """A snapshot read back: ``live`` has the shape :meth:`Project.refresh` returns.
 
-    ``taken_at`` is timezone-aware (UTC); ``host`` is the machine that took it.
+    ``taken_at`` is timezone-aware (UTC); ``host`` is the machine that took it; ``tenants``
+    maps a provider's name to the tenant it read (its base URL), when the file says.
     """
 
     taken_at: datetime.datetime
     host: str
     live: Mapping[str, Sequence[LiveObject]] = field(repr=False)
+    tenants: Mapping[str, str] = field(default_factory=dict)
 
     def live_for(self, kinds: Iterable[str], *, source: str) -> Mapping[str, Sequence[LiveObject]]:
         """The live objects, once sure the snapshot covers every kind of ``kinds``."""
@@ -83,27 +89,32 @@ class LiveSnapshot:
         return f"taken at {stamp} on {self.host} ({describe_age(self.taken_at, now)})"
 
 
-def storable_fields(kind: ResourceKind, fields: Mapping[str, Any]) -> dict[str, Any]:
+def storable_fields(
+    kind: ResourceKind, fields: Mapping[str, Any], withheld: Collection[str] = ()
+) -> dict[str, Any]:
     """The fields of a live object that may be written to a file, as plain JSON values.
 
     Only what a configuration can manage (the kind's schema properties), never a write-only
-    field: what is left holds no credentials and no server secrets.
+    field, nor one ``withheld`` (read through ``${env:…}`` by the configuration): what is
+    left holds no credentials and no server secrets.
     """
     manageable = kind.schema.get("properties") or {}
     return {
         name: json_value(fields[name])
         for name in sorted(manageable)
-        if name in fields and name not in kind.write_only
+        if name in fields and name not in kind.write_only and name not in withheld
     }
 
 
-def object_to_document(kind: ResourceKind, obj: LiveObject) -> dict[str, Any]:
+def object_to_document(
+    kind: ResourceKind, obj: LiveObject, withheld: Collection[str] = ()
+) -> dict[str, Any]:
     """One live object as a snapshot (and a saved plan) writes it."""
     return {
         "identity": obj.identity,
         "ref": obj.ref,
         "fingerprint": obj.fingerprint,
-        "fields": storable_fields(kind, obj.fields),
+        "fields": storable_fields(kind, obj.fields, withheld),
     }
 
 
@@ -117,18 +128,27 @@ def snapshot_to_document(
     *,
     taken_at: datetime.datetime | None = None,
     host: str | None = None,
+    tenants: Mapping[str, str] | None = None,
+    withheld: Mapping[str, Collection[str]] | None = None,
 ) -> dict[str, Any]:
-    """``live`` (by kind name) as a JSON-ready snapshot document; same input, same text."""
+    """``live`` (by kind name) as a JSON-ready snapshot document; same input, same text.
+
+    ``tenants`` maps each provider to the tenant read (its base URL); ``withheld`` maps an
+    object's address to the fields not to write (those the configuration reads through
+    ``${env:…}``: their live values are secrets).
+    """
     when = taken_at or datetime.datetime.now(datetime.UTC)
+    held = withheld or {}
     return {
         "format": SNAPSHOT_FORMAT,
         "format_version": SNAPSHOT_FORMAT_VERSION,
         "reconciler_version": __version__,
         "taken_at": when.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "host": host if host is not None else socket.gethostname(),
+        "tenants": dict(sorted((tenants or {}).items())),
         "kinds": {
             name: [
-                object_to_document(kinds[name], obj)
+                object_to_document(kinds[name], obj, held.get(obj.address, ()))
                 for obj in sorted(live[name], key=lambda o: o.identity)
             ]
             for name in sorted(live)
@@ -173,7 +193,9 @@ def read_snapshot(path: Path) -> LiveSnapshot:
         name: tuple(object_from_document(name, item) for item in items)
         for name, items in doc["kinds"].items()
     }
-    return LiveSnapshot(taken_at.replace(tzinfo=datetime.UTC), doc["host"], live)
+    return LiveSnapshot(
+        taken_at.replace(tzinfo=datetime.UTC), doc["host"], live, dict(doc.get("tenants", {}))
+    )
 
 
 def describe_age(then: datetime.datetime, now: datetime.datetime | None = None) -> str:
@@ -244,6 +266,14 @@ SNAPSHOT_SCHEMA: Final[dict[str, Any]] = {
             "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$",
         },
         "host": {"description": "The name of the machine that took it.", "type": "string"},
+        "tenants": {
+            "description": (
+                "Provider name to the tenant it was read from: its base URL, never a credential"
+                " (since format 1.1). `plan --live` refuses a snapshot of another tenant."
+            ),
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+        },
         "kinds": {
             "description": "Kind name to every live object of that kind, ordered by identity.",
             "type": "object",

@@ -101,12 +101,18 @@ class KindSchema:
         return None
 
     def check(
-        self, fields: Mapping[str, Any], locate: Locator, sensitive: Collection[str] = ()
+        self,
+        fields: Mapping[str, Any],
+        locate: Locator,
+        sensitive: Collection[str] = (),
+        unknown: Collection[str] = (),
     ) -> list[Problem]:
         """Every problem with one object's ``fields``, located; empty when it is valid.
 
         A field refused by name is left out of the schema check, so that it is reported once.
-        Values of fields in ``sensitive`` never appear in a message.
+        Values of fields in ``sensitive`` never appear in a message. Fields in ``unknown`` are
+        set, to a value not known in this run (an unset ``${env:…}``): left out of ``fields``,
+        they do not count as missing.
         """
         problems: list[Problem] = []
         plain = self._plain_names
@@ -127,6 +133,8 @@ class KindSchema:
         if self.validator.is_valid(fields):
             return problems
         for error in self.validator.iter_errors(fields):
+            if unknown and not error.absolute_path and _missing(error) <= set(unknown):
+                continue
             path = tuple(error.absolute_path)
             secret = bool(path) and path[0] in sensitive
             shown, location = locate(path)
@@ -154,6 +162,13 @@ class KindSchema:
             shown, location = locate((name, *error.absolute_path))
             problems.append(Problem(f"{shown}: {schema_message(error, sensitive)}", location))
         return problems
+
+
+def _missing(error: Any) -> set[str]:
+    """The fields a ``required`` error says are missing; none for another error."""
+    if error.validator != "required" or not isinstance(error.instance, Mapping):
+        return set()
+    return {name for name in error.validator_value if name not in error.instance} or {""}
 
 
 # Messages -----------------------------------------------------------------------------------

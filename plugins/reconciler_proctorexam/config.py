@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from reconciler.errors import SettingsError
 from reconciler.records import ProviderContext
@@ -53,6 +53,7 @@ __all__ = [
     "check_readings",
     "is_loopback",
     "resolve_settings",
+    "tenant_url",
 ]
 
 BASE_URL_VAR = "PROCTOREXAM_BASE_URL"
@@ -205,6 +206,25 @@ def check_readings(options: Mapping[str, Any]) -> list[str]:
             " reconciler sandbox --timestamp-window SECONDS."
         )
     return problems
+
+
+#: What a configuration's ``${env:NAME}`` may never read: this provider's own variables.
+CREDENTIAL_VARIABLES: tuple[str, ...] = ("PROCTOREXAM_*",)
+
+
+def tenant_url(context: ProviderContext) -> str | None:
+    """The tenant a context points at: its base URL without user, query or trailing ``/``.
+
+    A snapshot records it and a plan names it, so it never carries a credential; None when
+    neither the environment nor the settings name one.
+    """
+    base_url = context.environ.get(BASE_URL_VAR) or _str_option(context.options, "base_url")
+    if not base_url:
+        return None
+    parts = urlsplit(base_url.strip())
+    host = (parts.hostname or "").lower()
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), "", ""))
 
 
 def check_base_url(url: str, *, allow_insecure_http: bool) -> str:

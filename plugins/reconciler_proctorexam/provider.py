@@ -24,7 +24,12 @@ from reconciler.records import (
     SandboxFactory,
     Scope,
 )
-from reconciler_proctorexam.config import OPTIONS_SCHEMA, check_readings
+from reconciler_proctorexam.config import (
+    CREDENTIAL_VARIABLES,
+    OPTIONS_SCHEMA,
+    check_readings,
+    tenant_url,
+)
 from reconciler_proctorexam.fingerprints import content_fingerprint
 from reconciler_proctorexam.institute import DEPRECATED, KIND, WRITABLE
 from reconciler_proctorexam.user import IDP_KIND
@@ -59,7 +64,14 @@ def provider(sandbox: SandboxFactory | None = None) -> Provider:
         sandbox=sandbox,
         options_schema=OPTIONS_SCHEMA,
         check_options=check_readings,
+        credential_variables=CREDENTIAL_VARIABLES,
+        tenant=tenant,
     )
+
+
+def tenant(context: ProviderContext) -> str | None:
+    """The base URL the context points at, as given; None when none is set."""
+    return tenant_url(context)
 
 
 def connect(context: ProviderContext) -> AbstractAsyncContextManager[ProviderSession]:

@@ -16,16 +16,18 @@ from typing import Final
 from reconciler.model import (
     SENSITIVE,
     Action,
+    Basis,
     Change,
     DriftCategory,
     DriftedObject,
     DriftReport,
     Ignored,
     Location,
+    NotCompared,
     Plan,
 )
 from reconciler.records import Refusal, RenderOptions
-from reconciler_reports.values import clean, desired_text, live_text
+from reconciler_reports.values import clean, desired_text, live_text, not_compared
 
 __all__ = ["render_html", "render_html_drift"]
 
@@ -94,11 +96,13 @@ def render_html(plan: Plan, refusals: Sequence[Refusal], options: RenderOptions)
     """Render ``plan`` and its refusals as a self-contained HTML page."""
     cards = [(a.value, f"to {a.value}", plan.count(a)) for a in Action]
     cards.append(("unmanaged", "unmanaged", len(plan.unmanaged)))
-    body = ["<h1>reconciler plan</h1>", f'<p class="meta">{plan.live_count:,} live objects</p>']
+    body = ["<h1>reconciler plan</h1>", *_basis(plan.basis, "Planned")]
+    body.append(f'<p class="meta">{plan.live_count:,} live objects</p>')
     body.append(_cards(cards))
     verdict = plan.summary() if not plan.empty else "No changes."
     body.append(f'<p class="verdict">{_e(verdict)}</p>')
     body += _ignored(plan.ignored)
+    body += _not_compared(plan.not_compared)
     if refusals:
         items = "".join(f"<li>{_refusal(r)}</li>" for r in refusals)
         body.append(
@@ -132,12 +136,14 @@ def render_html_drift(report: DriftReport, options: RenderOptions) -> str:
     meta = f"{report.declared:,} declared, {report.live_count:,} live"
     if report.generated_at:
         meta = f"read at {report.generated_at} · {meta}"
-    body = ["<h1>reconciler drift report</h1>", f'<p class="meta">{_e(meta)}</p>', _cards(cards)]
+    body = ["<h1>reconciler drift report</h1>", *_basis(report.basis, "Checked")]
+    body += [f'<p class="meta">{_e(meta)}</p>', _cards(cards)]
     if report.empty:
         body.append(f'<p class="verdict ok">{_e(_NO_DRIFT)}</p>')
     else:
         body.append(f'<p class="verdict">{_e(report.summary())}</p>')
     body += _ignored(report.ignored)
+    body += _not_compared(report.not_compared)
     for category in DriftCategory:
         objects = report.of(category)
         if not objects:
@@ -224,7 +230,7 @@ def _change_rows(change: Change, *, with_live: bool) -> list[str]:
         cells.append(f"<td><code>{_e(f.name)}</code></td>")
         if with_live:
             cells.append(_value(live_text(f), f.sensitive, "old"))
-        cells.append(_value(desired_text(f), f.sensitive, "new"))
+        cells.append(_value(desired_text(f), f.sensitive and f.template is None, "new"))
         cells.append(_at(f.location))
         rows.append(_tr(cells))
     width = 4 if with_live else 3
@@ -239,13 +245,45 @@ def _drift_fields(obj: DriftedObject, *, live: bool) -> list[str]:
     for i, f in enumerate(obj.fields):
         cells = [_object_cell(obj.address, obj.location, len(obj.fields))] if i == 0 else []
         cells.append(f"<td><code>{_e(f.name)}</code></td>")
-        cells.append(_value(desired_text(f), f.sensitive, "new"))
+        cells.append(_value(desired_text(f), f.sensitive and f.template is None, "new"))
         if live:
             cells.append(_value(live_text(f), f.sensitive, "old"))
         cells.append(_at(f.location))
         rows.append(_tr(cells))
     width = 4 if live else 3
     return rows or [_tr([_object_cell(obj.address, obj.location), f'<td colspan="{width}"></td>'])]
+
+
+def _basis(basis: Basis | None, verb: str) -> list[str]:
+    """What the page was made against, first: the service or a snapshot, skipped plugins."""
+    if basis is None:
+        return []
+    lines = basis.lines(verb, quote=lambda text: f"\0{text}\1")
+    return [f'<p class="basis">{_coded(line)}</p>' for line in lines]
+
+
+def _coded(line: str) -> str:
+    """Our sentence, escaped, with what came from outside (marked by \\0 … \\1) as code."""
+    out = []
+    for i, piece in enumerate(re.split("[\0\1]", line)):
+        out.append(f"<code>{_e(piece)}</code>" if i % 2 else _e(piece))
+    return "".join(out)
+
+
+def _not_compared(items: tuple[NotCompared, ...]) -> list[str]:
+    if not items:
+        return []
+    heading, shown, rest = not_compared(items)
+    rows = []
+    for item in shown:
+        reason = item.reason if item.needed else f"not compared: {item.reason}"
+        where = f' <span class="where">({_e(str(item.location))})</span>' if item.location else ""
+        rows.append(
+            f"<li><code>{_e(f'{item.address}.{item.field}')}</code>: {_e(reason)}{where}</li>"
+        )
+    if rest:
+        rows.append(f"<li>and {rest:,} more</li>")
+    return [f'<div class="notice">{_e(heading)}<ul>{"".join(rows)}</ul></div>']
 
 
 def _bare(obj: Change | DriftedObject) -> list[str]:

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from reconciler.model import (
     Action,
+    Basis,
     Change,
     DriftCategory,
     DriftedObject,
@@ -31,10 +32,11 @@ from reconciler.model import (
     Ignored,
     LiveRef,
     Location,
+    NotCompared,
     Plan,
 )
 from reconciler.records import Refusal, RenderOptions
-from reconciler_reports.values import clean, desired_text, live_text
+from reconciler_reports.values import clean, desired_text, live_text, not_compared
 
 __all__ = ["MAX_CHARS", "render_markdown", "render_markdown_drift"]
 
@@ -62,11 +64,11 @@ _DRIFT_SYMBOLS: Final = {
 
 def render_markdown(plan: Plan, refusals: Sequence[Refusal], options: RenderOptions) -> str:
     """Render ``plan`` and its refusals as GitHub-flavoured Markdown within :data:`MAX_CHARS`."""
-    head = ["### reconciler plan", ""]
+    head = ["### reconciler plan", "", *_basis(plan.basis, "Planned")]
     summary = f"**{plan.summary()}**"
     if plan.unmanaged:
         summary += f" {len(plan.unmanaged):,} unmanaged live object(s) left alone."
-    head += [summary, *_ignored(plan.ignored), ""]
+    head += [summary, *_ignored(plan.ignored), *_not_compared(plan.not_compared), ""]
     if refusals:
         head += _refusals(refusals)
     elif plan.empty:
@@ -95,7 +97,7 @@ def render_markdown(plan: Plan, refusals: Sequence[Refusal], options: RenderOpti
 
 def render_markdown_drift(report: DriftReport, options: RenderOptions) -> str:
     """Render a drift report as GitHub-flavoured Markdown within :data:`MAX_CHARS`."""
-    head = ["### reconciler drift", ""]
+    head = ["### reconciler drift", "", *_basis(report.basis, "Checked")]
     if report.empty:
         head.append(
             f"**No drift.** The live objects match the configuration ({report.declared:,}"
@@ -103,7 +105,7 @@ def render_markdown_drift(report: DriftReport, options: RenderOptions) -> str:
         )
     else:
         head.append(f"**{report.summary()}**")
-    head += [*_ignored(report.ignored), ""]
+    head += [*_ignored(report.ignored), *_not_compared(report.not_compared), ""]
     groups = []
     for category in DriftCategory:
         objects = report.of(category)
@@ -183,6 +185,33 @@ def _refusals(refusals: Sequence[Refusal]) -> list[str]:
         who = f" ({_code(refusal.plugin)})" if refusal.plugin else ""
         lines.append(f"> - {where}{_text(refusal.message)}{who}")
     return [*lines, ""]
+
+
+def _basis(basis: Basis | None, verb: str) -> list[str]:
+    """What the report was made against, first; what came from outside as code."""
+    if basis is None:
+        return []
+    return [*(f"{line}  " for line in basis.lines(verb, quote=_code)), ""]
+
+
+def _not_compared(items: tuple[NotCompared, ...]) -> list[str]:
+    if not items:
+        return []
+    heading, shown, rest = not_compared(items)
+    lines = ["", heading, ""]
+    for item in shown:
+        reason = _text(item.reason)
+        if item.variables:
+            verb = "is" if len(item.variables) == 1 else "are"
+            reason = f"{', '.join(map(_code, item.variables))} {verb} not set"
+        if not item.needed:
+            reason = f"not compared: {reason}"
+        lines.append(
+            f"- {_code(f'{item.address}.{item.field}')}: {reason}{_located(item.location)}"
+        )
+    if rest:
+        lines.append(f"- and {rest:,} more")
+    return lines
 
 
 def _ignored(ignored: Ignored) -> list[str]:

@@ -28,6 +28,7 @@ from typing import Final
 from reconciler.model import (
     SENSITIVE,
     Action,
+    Basis,
     Change,
     DriftCategory,
     DriftedObject,
@@ -35,10 +36,11 @@ from reconciler.model import (
     FieldChange,
     LiveRef,
     Location,
+    NotCompared,
     Plan,
 )
 from reconciler.records import Refusal, RenderOptions
-from reconciler_reports.values import clean, literal
+from reconciler_reports.values import clean, desired_text, literal, not_compared
 
 __all__ = ["UNMANAGED_SHOWN", "field_literals", "render_text", "render_text_drift"]
 
@@ -65,7 +67,7 @@ def render_text(plan: Plan, refusals: Sequence[Refusal], options: RenderOptions)
     ``refusals`` are not repeated here: the command prints them as its error.
     """
     paint = _Painter(options.color)
-    out: list[str] = []
+    out: list[str] = _basis(plan.basis, "Planned")
     if plan.empty:
         out.append(paint("No changes. The live objects match the configuration.", _BOLD))
     else:
@@ -81,6 +83,9 @@ def render_text(plan: Plan, refusals: Sequence[Refusal], options: RenderOptions)
     if plan.ignored:
         out.append("")
         out.append(plan.ignored.summary())
+    if plan.not_compared:
+        out.append("")
+        out.extend(_not_compared(plan.not_compared, options.width, paint))
     if not plan.empty:
         out.append("")
         out.append(paint(plan.summary(), _BOLD))
@@ -101,7 +106,7 @@ _DRIFT_HEADINGS: Final = {
 def render_text_drift(report: DriftReport, options: RenderOptions) -> str:
     """Render a drift report for a terminal; colour only when ``options.color`` is true."""
     paint = _Painter(options.color)
-    out: list[str] = []
+    out: list[str] = _basis(report.basis, "Checked")
     if report.empty:
         out.append(
             paint("No drift. The live objects match the configuration.", _BOLD)
@@ -121,6 +126,9 @@ def render_text_drift(report: DriftReport, options: RenderOptions) -> str:
         out.append("")
     if report.ignored:
         out.append(report.ignored.summary())
+    if report.not_compared:
+        out.extend(_not_compared(report.not_compared, options.width, paint))
+        out.append("")
     if not report.empty:
         out.append(paint(report.summary(), _BOLD))
     return "\n".join(out).rstrip("\n") + "\n"
@@ -137,8 +145,36 @@ def _drift_rows(obj: DriftedObject, symbol: str, style: str) -> list[_Row]:
     return rows
 
 
+def _basis(basis: Basis | None, verb: str) -> list[str]:
+    """What the report was made against, then an empty line; nothing when not known."""
+    if basis is None:
+        return []
+    return [*(clean(line) for line in basis.lines(verb)), ""]
+
+
+def _not_compared(items: tuple[NotCompared, ...], width: int, paint: _Painter) -> list[str]:
+    heading, shown, rest = not_compared(items)
+    rows = [
+        _Row(
+            (
+                ("  ", ""),
+                (clean(f"{item.address}.{item.field}"), ""),
+                (": ", ""),
+                (clean(item.reason if item.needed else f"not compared: {item.reason}"), _DIM),
+            ),
+            item.location,
+        )
+        for item in shown
+    ]
+    lines = _render_rows([rows], width, paint)
+    lines[0] = heading
+    if rest:
+        lines.append(f"  and {rest:,} more")
+    return lines
+
+
 def _drift_value(category: DriftCategory, field: FieldChange) -> tuple[tuple[str, str], ...]:
-    desired = SENSITIVE if field.sensitive else literal(field.after)
+    desired = desired_text(field)
     if category is DriftCategory.MISSING:
         return ((desired, ""),)
     live = SENSITIVE if field.sensitive else literal(field.before)
@@ -214,7 +250,7 @@ def _change_rows(change: Change) -> list[_Row]:
 def field_literals(action: Action, field: FieldChange) -> tuple[tuple[str, str], ...]:
     """A field change's values as (text, style) pieces: ``"6"``, `` -> ``, ``12``."""
     if field.sensitive:
-        after: tuple[str, str] = (SENSITIVE, _DIM)
+        after: tuple[str, str] = (desired_text(field), _DIM)
         before: tuple[str, str] = (SENSITIVE, _DIM)
     else:
         after = (literal(field.after), "")

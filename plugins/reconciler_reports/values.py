@@ -12,10 +12,13 @@ import json
 from typing import Any
 
 from reconciler.console import printable
-from reconciler.model import SENSITIVE, FieldChange
+from reconciler.model import SENSITIVE, FieldChange, NotCompared, not_compared_summary
 from reconciler.planfile import json_value
 
-__all__ = ["clean", "desired_text", "literal", "live_text"]
+__all__ = ["NOT_COMPARED_SHOWN", "clean", "desired_text", "literal", "live_text", "not_compared"]
+
+#: How many fields left out of the comparison are named before the rest are only counted.
+NOT_COMPARED_SHOWN = 50
 
 
 #: What ``json.dumps(value, ensure_ascii=False)`` uses, made once: ``dumps`` with an option
@@ -43,8 +46,14 @@ def literal(value: Any) -> str:
 
 
 def desired_text(field: FieldChange) -> str:
-    """The value the configuration asks for (``after``), or ``(sensitive)``."""
-    return SENSITIVE if field.sensitive else literal(field.after)
+    """The value the configuration asks for (``after``), or ``(sensitive)``.
+
+    A value read through ``${env:…}`` shows as written, with its variables' names:
+    ``"https://hooks.example/cb?k=${env:HOOK_KEY}"``.
+    """
+    if field.sensitive:
+        return SENSITIVE if field.template is None else literal(field.template)
+    return literal(field.after)
 
 
 def live_text(field: FieldChange) -> str:
@@ -58,3 +67,11 @@ def clean(text: str) -> str:
     A report shows values on one line each, so unlike a message it keeps no line break.
     """
     return printable(text, keep=" ")
+
+
+def not_compared(items: tuple[NotCompared, ...]) -> tuple[str, list[NotCompared], int]:
+    """The heading of the fields left out of a comparison, those to name, and how many more."""
+    summary = not_compared_summary(items)
+    heading = f"{summary[:1].upper()}{summary[1:]}:"
+    shown = list(items[:NOT_COMPARED_SHOWN])
+    return heading, shown, len(items) - len(shown)

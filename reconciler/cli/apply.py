@@ -39,6 +39,7 @@ from reconciler.project import Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions
 from reconciler.reporting import render
 from reconciler.savedplan import is_saved_plan, read_saved_plan
+from reconciler.withheld import withhold_env_values
 
 
 @click.command()
@@ -83,7 +84,7 @@ def apply(
         if not auto_approve:
             confirm()
             # The prompt may have waited long: catch what moved meanwhile, before any write.
-            planned = planned_objects(the_plan, live)
+            planned = planned_objects(the_plan, withhold_env_values(live, desired))
         run_apply(project, the_plan, planned)
 
 
@@ -95,6 +96,7 @@ def apply_saved(path: Path, sandbox: bool, reset_sandbox: bool) -> None:
             " apply it from the directory that plan ran in."
         )
     project = Project.open(saved.project)
+    project.check_local_plugins()  # a policy that would silently not run: refuse first
     unknown = sorted({c.kind for c in saved.plan.changes} - set(project.kinds))
     if unknown:
         raise SettingsError(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from reconciler import problem_report
+from reconciler.basis import live_basis, snapshot_basis
 from reconciler.cli.common import (
     EXIT_PENDING,
     allow_delete_option,
@@ -25,6 +27,7 @@ from reconciler.cli.common import (
     sandbox_options,
     target_option,
 )
+from reconciler.cli.durations import Duration
 from reconciler.completion import FormatOption
 from reconciler.console import use_color
 from reconciler.documents import write_document
@@ -47,10 +50,19 @@ from reconciler.snapshot import read_snapshot
     help="json: a versioned document (schemas/validation.schema.json);"
     " github: one ::error workflow command per problem.",
 )
-def validate(path: Path, fmt: str) -> None:
-    """Load and validate PATH (a directory of YAML files or one file); no network."""
+@click.option(
+    "--require-env",
+    is_flag=True,
+    help="Also check that every variable ${env:NAME} reads is set (by default only names).",
+)
+def validate(path: Path, fmt: str, require_env: bool) -> None:
+    """Load and validate PATH (a directory of YAML files or one file); no network.
+
+    ${env:NAME} references are checked by name (syntax, and that NAME may be read); their
+    values are not needed, unless --require-env.
+    """
     with problems_as(fmt):
-        state = Project.open(path).load()
+        state = Project.open(path).load(require_env=require_env)
     if fmt != "text":
         click.echo(problem_report.render_problems(fmt, (), state), nl=False)
     messages().say(
@@ -81,6 +93,12 @@ def validate(path: Path, fmt: str) -> None:
     help="Plan against this snapshot (from `snapshot`): no credentials, no network.",
 )
 @click.option(
+    "--max-age",
+    type=Duration(),
+    metavar="DURATION",
+    help="With --live: refuse a snapshot older than this (e.g. 36h, 2d).",
+)
+@click.option(
     "--out",
     "out_file",
     type=click.Path(path_type=Path),
@@ -97,6 +115,7 @@ def plan(
     detailed_exitcode: bool,
     allow_delete: bool,
     live_file: Path | None,
+    max_age: float | None,
     out_file: Path | None,
 ) -> None:
     """Show what apply would change to make the live objects match PATH."""
@@ -105,16 +124,21 @@ def plan(
         reporter = plan_reporter(project.hooks, fmt)
         desired = project.load()
     snap = None
+    kinds = project.needed_kinds(desired)
     if live_file is not None:
         if sandbox or reset_sandbox:
             raise SettingsError("--live plans against a snapshot: leave out --sandbox.")
         snap = read_snapshot(live_file)
-        live = snap.live_for(project.needed_kinds(desired), source=str(live_file))
+        live = snap.live_for(kinds, source=str(live_file))
+        basis = snapshot_basis(project, snap, kinds, source=str(live_file), max_age=max_age)
         messages().say(f"Planned against the live snapshot {live_file}, {snap.describe()}.")
     else:
+        if max_age is not None:
+            raise SettingsError("--max-age goes with --live (the age of a snapshot).")
         with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
             live = run(refresh(project, desired))
-    the_plan = project.plan(desired, live, targets=targets)
+            basis = live_basis(project, kinds)
+    the_plan = replace(project.plan(desired, live, targets=targets), basis=basis)
     if out_file is not None:
         saved = saved_plan_document(
             the_plan,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
+from reconciler.basis import live_basis, snapshot_basis
 from reconciler.cli.common import (
     EXIT_PENDING,
     maybe_sandbox,
@@ -19,6 +21,7 @@ from reconciler.cli.common import (
     run,
     sandbox_options,
 )
+from reconciler.cli.durations import Duration
 from reconciler.completion import FormatOption
 from reconciler.console import use_color
 from reconciler.documents import write_document
@@ -27,6 +30,7 @@ from reconciler.project import Project
 from reconciler.records import RenderOptions
 from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
 from reconciler.snapshot import read_snapshot, snapshot_to_document
+from reconciler.withheld import env_fields
 
 
 @click.command()
@@ -50,6 +54,12 @@ from reconciler.snapshot import read_snapshot, snapshot_to_document
     type=click.Path(path_type=Path),
     help="Check against this snapshot (from `snapshot`): no credentials, no network.",
 )
+@click.option(
+    "--max-age",
+    type=Duration(),
+    metavar="DURATION",
+    help="With --live: refuse a snapshot older than this (e.g. 36h, 2d).",
+)
 def drift(
     path: Path,
     sandbox: bool,
@@ -57,6 +67,7 @@ def drift(
     fmt: str,
     output: Path | None,
     live_file: Path | None,
+    max_age: float | None,
 ) -> None:
     """Report how the live objects drifted from PATH; read-only. Exit 2 when anything drifted.
 
@@ -71,11 +82,15 @@ def drift(
             raise SettingsError("--live checks against a snapshot: leave out --sandbox.")
         snap = read_snapshot(live_file)
         live = snap.live_for(desired.kinds, source=str(live_file))
+        basis = snapshot_basis(project, snap, desired.kinds, source=str(live_file), max_age=max_age)
         messages().say(f"Checked against the live snapshot {live_file}, {snap.describe()}.")
     else:
+        if max_age is not None:
+            raise SettingsError("--max-age goes with --live (the age of a snapshot).")
         with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
             live = run(refresh(project, desired))
-    report = project.drift(desired, live, generated_at=utc_now())
+            basis = live_basis(project, desired.kinds)
+    report = replace(project.drift(desired, live, generated_at=utc_now()), basis=basis)
     color = output is None and use_color(sys.stdout, os.environ, disabled=no_color())
     options = RenderOptions(color=color, full_report=full_report_hint("drift", path))
     publish(project.hooks, render(reporter, report, (), options), output, report, (), messages())
@@ -99,7 +114,12 @@ def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> No
     desired = project.load()
     with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
         live = run(refresh(project, desired))
-    write_document(output, snapshot_to_document(live, project.kinds))
+        tenants = project.tenants(project.needed_kinds(desired))
+    # A field the configuration reads through ${env:…} holds a secret live: never written.
+    document = snapshot_to_document(
+        live, project.kinds, tenants=tenants, withheld=env_fields(desired)
+    )
+    write_document(output, document)
     count = sum(len(objects) for objects in live.values())
     messages().say(f"Snapshot of {count} live object(s) written to {output}.")
 

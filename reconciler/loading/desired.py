@@ -25,10 +25,11 @@ from typing import Any, Final, NamedTuple
 
 from reconciler.collector import gc_paused
 from reconciler.errors import ConfigError
+from reconciler.loading.envaccess import EnvAccess
 from reconciler.loading.limits import Limits
-from reconciler.loading.references import resolve
+from reconciler.loading.references import Resolution, resolve
 from reconciler.loading.yamlfile import KeyEntry, ParsedFile, read_file, span_at
-from reconciler.model import DesiredObject, DesiredState, Location, make_location
+from reconciler.model import DesiredObject, DesiredState, Location, Unset, make_location
 from reconciler.records import Problem, ResourceKind
 from reconciler.validation import KindSchema, describe_value, did_you_mean
 
@@ -51,14 +52,16 @@ _WHOLE_ENV: Final = re.compile(r"\$\{env:[A-Za-z_][A-Za-z0-9_]*\}")
 def load_desired(
     path: Path,
     kinds: Mapping[str, ResourceKind],
-    environ: Mapping[str, str],
+    environ: Mapping[str, str] | EnvAccess,
     *,
     limits: Limits = _LIMITS,
     secret_files: Collection[Path] = (),
 ) -> DesiredState:
     """Read the config directory (or file) at ``path`` into a validated desired state.
 
-    ``kinds`` are the resource kinds by name, ``environ`` resolves ``${env:NAME}``. Raises
+    ``kinds`` are the resource kinds by name, ``environ`` resolves ``${env:NAME}`` (an
+    :class:`~reconciler.loading.envaccess.EnvAccess` also says what may be read, and whether
+    an unset variable is an error; a plain mapping requires every variable). Raises
     :class:`~reconciler.errors.ConfigError` with every problem found; makes no network call.
     """
     state, problems = read_desired(path, kinds, environ, limits=limits, secret_files=secret_files)
@@ -70,7 +73,7 @@ def load_desired(
 def read_desired(
     path: Path,
     kinds: Mapping[str, ResourceKind],
-    environ: Mapping[str, str],
+    environ: Mapping[str, str] | EnvAccess,
     *,
     limits: Limits = _LIMITS,
     secret_files: Collection[Path] = (),
@@ -275,7 +278,9 @@ class _Locator:
 class _Assembler:
     """Collects declarations file by file, then builds and checks the objects."""
 
-    def __init__(self, kinds: Mapping[str, ResourceKind], environ: Mapping[str, str]) -> None:
+    def __init__(
+        self, kinds: Mapping[str, ResourceKind], environ: Mapping[str, str] | EnvAccess
+    ) -> None:
         declarable = [kind for kind in kinds.values() if kind.declarable]
         self.sections = {kind.section: kind for kind in declarable}
         self.read_only_sections = {k.section: k for k in kinds.values() if not k.declarable}
@@ -376,7 +381,11 @@ class _Assembler:
                 continue
             resolution = resolve(field_value, self.environ)
             default = _Default(
-                resolution.value, field_entry, location, resolution.from_env, field_value
+                _resolved_value(resolution),
+                field_entry,
+                location,
+                resolution.from_env or bool(resolution.unset),
+                field_value,
             )
             self.defaults[field] = default
             for failure in resolution.failures:
@@ -478,6 +487,8 @@ class _Assembler:
         for field, default in self.defaults.items():
             takers = [schema for schema in self.schemas.values() if field in schema.properties]
             for schema in takers:
+                if type(default.value) is Unset:
+                    continue  # its value is not known in this run: nothing to check
                 secret = default.from_env or field in schema.kind.write_only
                 found = schema.check_field(field, default.value, locate, sensitive=secret)
                 self.problems.extend(p for p in found if p.location not in self.reported)
@@ -530,8 +541,8 @@ class _Assembler:
                 continue  # a list of plain strings (languages, say): nothing to resolve
             if isinstance(value, (str, list, dict)):
                 resolution = resolve(value, self.environ)
-                fields[name] = resolution.value
-                if resolution.from_env:
+                fields[name] = _resolved_value(resolution)
+                if resolution.from_env or resolution.unset:
                     sensitive.add(name)
                     templates[name] = value
                 for failure in resolution.failures:
@@ -548,7 +559,12 @@ class _Assembler:
                 elif name in env_only:
                     self._check_env_only(declared, name, None, default.location)
         sensitive.update(kind.write_only.intersection(fields))
-        found = schema.check(fields, locate, sensitive)
+        # A value whose variables are not set is not known in this run: not checked here.
+        known = {k: v for k, v in fields.items() if type(v) is not Unset}
+        if len(known) < len(fields):
+            found = schema.check(known, locate, sensitive, unknown=fields.keys() - known.keys())
+        else:
+            found = schema.check(fields, locate, sensitive)
         if found:
             self.problems.extend(p for p in found if p.location not in self.reported)
         # Positional (absent=False): one per object, and keywords cost more.
@@ -583,8 +599,17 @@ class _Assembler:
         self.reported.add(location)
 
 
+def _resolved_value(resolution: Resolution) -> Any:
+    """The value, or an :class:`Unset` naming the variables it still needs."""
+    if resolution.unset:
+        return Unset(tuple(sorted(resolution.unset)))
+    return resolution.value
+
+
 def desired_state(
-    parsed: Sequence[ParsedFile], kinds: Mapping[str, ResourceKind], environ: Mapping[str, str]
+    parsed: Sequence[ParsedFile],
+    kinds: Mapping[str, ResourceKind],
+    environ: Mapping[str, str] | EnvAccess,
 ) -> DesiredState:
     """Assemble parsed files (in the order given) into a desired state, or raise every problem."""
     state, problems = assemble(parsed, kinds, environ)
@@ -594,7 +619,9 @@ def desired_state(
 
 
 def assemble(
-    parsed: Sequence[ParsedFile], kinds: Mapping[str, ResourceKind], environ: Mapping[str, str]
+    parsed: Sequence[ParsedFile],
+    kinds: Mapping[str, ResourceKind],
+    environ: Mapping[str, str] | EnvAccess,
 ) -> tuple[DesiredState, list[Problem]]:
     """The desired state of the objects without problems, and every problem, in file order."""
     assembler = _Assembler(kinds, environ)

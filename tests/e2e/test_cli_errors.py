@@ -22,7 +22,10 @@ Run = Callable[..., CliResult]
         ({"i.yaml": "institutes:\n  pe:\n    reminder_email_enabled: true\n"}, "i.yaml:3:5:"),
         ({"i.yaml": "institutes:\n  pe:\n    global_proctor: maybe\n"}, "i.yaml:3:"),
         ({"i.yaml": "institutes:\n  pe:\n    default_exam_languages: fr\n"}, "default_language"),
-        ({"i.yaml": "institutes:\n  pe: {tawk_api_key: '${env:NOPE_UNSET}'}\n"}, "NOPE_UNSET"),
+        (
+            {"i.yaml": "institutes:\n  pe: {callback_url: '${env:PROCTOREXAM_SECRET_KEY}'}\n"},
+            "i.yaml:2:22: institutes.pe.callback_url: ${env:PROCTOREXAM_SECRET_KEY}",
+        ),
         (
             {
                 "a.yaml": "institutes:\n  pe: {name: A}\n",
@@ -39,7 +42,7 @@ Run = Callable[..., CliResult]
         "unknown-field",
         "wrong-type",
         "deprecated",
-        "unset-env",
+        "credential-env",
         "two-files",
         "same-name",
         "empty",

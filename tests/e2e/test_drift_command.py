@@ -53,12 +53,15 @@ def test_live_reads_a_snapshot_with_no_credentials_and_no_network(
     assert run_reconciler("snapshot", str(path), "--output", str(snap)).exit_code == 0
     monkeypatch.delenv("PROCTOREXAM_API_TOKEN")
     monkeypatch.delenv("PROCTOREXAM_SECRET_KEY")
-    monkeypatch.setenv("PROCTOREXAM_BASE_URL", "http://127.0.0.1:9/api/v3")
     sandbox.clear_requests()
     result = run_reconciler("drift", str(path), "--format", "json", "--live", str(snap))
     assert result.exit_code == 2, result.stderr
     assert f"Checked against the live snapshot {snap}, taken at " in result.stderr
-    without_time = [{**json.loads(r.stdout), "generated_at": ""} for r in (result, from_service)]
+    documents = [json.loads(r.stdout) for r in (result, from_service)]
+    assert documents[0]["against"]["source"] == "snapshot"
+    assert documents[1]["against"]["source"] == "live"
+    assert documents[0]["against"]["tenants"] == documents[1]["against"]["tenants"]
+    without_time = [{**doc, "generated_at": "", "against": None} for doc in documents]
     assert without_time[0] == without_time[1]
     assert sandbox.requests == []
     both = run_reconciler("drift", str(path), "--live", str(snap), "--sandbox")
@@ -69,13 +72,13 @@ def test_live_reads_a_snapshot_with_no_credentials_and_no_network(
 def test_nothing_drifted_exits_0(
     aimed_at: Callable[..., Sandbox], write_config: Callable[..., Path], run_reconciler: Run
 ) -> None:
-    aimed_at(seed=[{"short_name": "pe", "name": "PE", "reminder_emails_enabled": True}])
+    sandbox = aimed_at(seed=[{"short_name": "pe", "name": "PE", "reminder_emails_enabled": True}])
     path = write_config({"i.yaml": "institutes:\n  pe: {name: PE, reminder_emails_enabled: true}"})
     result = run_reconciler("drift", str(path))
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert (
-        result.stdout
-        == "No drift. The live objects match the configuration. (1 declared, 1 live)\n"
+    assert result.stdout == (
+        f"Checked against the live service at {sandbox.base_url}.\n\n"
+        "No drift. The live objects match the configuration. (1 declared, 1 live)\n"
     )
 
 
@@ -130,7 +133,7 @@ def test_json_is_the_published_document(
     assert f"Drift report written to {target}." in result.stderr
     doc = json.loads(target.read_text())
     jsonschema.Draft202012Validator(DRIFT_SCHEMA).validate(doc)
-    assert doc["format_version"] == "1.0"
+    assert doc["format_version"] == "1.1"
     assert doc["generated_at"].endswith("Z")
     assert doc["summary"] == {"changed": 2, "missing": 1, "present": 1, "unmanaged": 1}
     assert doc["ignored"] == {"objects": 1, "fields": 1}
@@ -154,12 +157,13 @@ def test_json_is_the_published_document(
 def test_markdown_has_the_totals_and_a_collapsible_section_per_object(
     example: tuple[Path, Sandbox], run_reconciler: Run
 ) -> None:
-    path, _ = example
+    path, sandbox = example
     result = run_reconciler("drift", str(path), "--format", "markdown")
     assert result.exit_code == 2
     md = result.stdout
     assert md.startswith(
-        "### reconciler drift\n\n**Drift: 2 changed, 1 missing, 1 present, 1 unmanaged.**"
+        f"### reconciler drift\n\nChecked against the live service at `{sandbox.base_url}`.  \n\n"
+        "**Drift: 2 changed, 1 missing, 1 present, 1 unmanaged.**"
     )
     assert md.count("<details>") == md.count("</details>") == 3  # changed and missing objects
     assert "<summary>~ <code>institute.pe</code>: 1 field" in md

@@ -34,7 +34,8 @@ def _no_service(monkeypatch: pytest.MonkeyPatch) -> None:
     """No credentials at all, and a base URL where nothing listens."""
     monkeypatch.delenv("PROCTOREXAM_API_TOKEN", raising=False)
     monkeypatch.delenv("PROCTOREXAM_SECRET_KEY", raising=False)
-    monkeypatch.setenv("PROCTOREXAM_BASE_URL", "http://127.0.0.1:9/api/v3")
+    # No base URL either: the configuration names no tenant, so nothing to reach.
+    monkeypatch.delenv("PROCTOREXAM_BASE_URL", raising=False)
 
 
 def test_plan_live_matches_the_live_plan_with_no_credentials_and_no_network(
@@ -56,7 +57,13 @@ def test_plan_live_matches_the_live_plan_with_no_credentials_and_no_network(
     sandbox.clear_requests()
     result = run_reconciler("plan", str(path), "--live", str(snap), "--detailed-exitcode")
     assert result.exit_code == 2, result.stderr
-    assert result.stdout == live_plan.stdout
+    # Each says first what it was made against; the rest is the same plan.
+    live_first, live_rest = live_plan.stdout.split("\n", 1)
+    snap_first, snap_rest = result.stdout.split("\n", 1)
+    assert live_first == f"Planned against the live service at {sandbox.base_url}."
+    assert snap_first.startswith(f"Planned against a snapshot of {sandbox.base_url} taken ")
+    assert snap_first.endswith(" ago).")
+    assert snap_rest == live_rest
     assert f"Planned against the live snapshot {snap}, taken at " in result.stderr
     assert "less than a minute ago" in result.stderr
     assert sandbox.requests == []

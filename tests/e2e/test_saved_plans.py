@@ -191,7 +191,8 @@ def test_a_plan_made_from_a_snapshot_is_checked_against_the_service(
     # The pull request's job: no credentials, nothing listening.
     monkeypatch.delenv("PROCTOREXAM_API_TOKEN")
     monkeypatch.delenv("PROCTOREXAM_SECRET_KEY")
-    monkeypatch.setenv("PROCTOREXAM_BASE_URL", "http://127.0.0.1:9/api/v3")
+    # No base URL either: the configuration names no tenant, so nothing to reach.
+    monkeypatch.delenv("PROCTOREXAM_BASE_URL", raising=False)
     planned = run_reconciler("plan", str(path), "--live", str(snap), "--out", str(plan_file))
     assert planned.exit_code == 0, planned.stderr
     # The merge job: credentials, and the real service moved on meanwhile.

@@ -30,7 +30,8 @@ SECRET = "sec" + secrets.token_hex(12)
 TAWK = "tawk" + secrets.token_hex(10)
 ENV_URL = "https://hooks.example/" + secrets.token_hex(10)
 ENV_LANG = "zz_" + secrets.token_hex(5)  # a bad tag read from the environment
-ALL = (TOKEN, SECRET, TAWK, ENV_URL.removeprefix("https://hooks.example/"), ENV_LANG)
+HOOK_KEY = "hk" + secrets.token_hex(10)  # part of a value: the plan shows its template
+ALL = (TOKEN, SECRET, TAWK, ENV_URL.removeprefix("https://hooks.example/"), ENV_LANG, HOOK_KEY)
 
 
 def _fragments(values: tuple[str, ...] = ALL) -> set[str]:
@@ -38,9 +39,10 @@ def _fragments(values: tuple[str, ...] = ALL) -> set[str]:
 
 
 FRAGMENTS = _fragments()
-#: A snapshot and an export are the live state, and the service returns the callback_url it was
-#: given: only the credentials and the write-only value are checked there.
-SNAPSHOT_FRAGMENTS = _fragments((TOKEN, SECRET, TAWK))
+#: An export is the live state, and the service returns the callback_url it was given: only
+#: the credentials and the write-only value are checked there. A snapshot leaves out every
+#: value the configuration reads through ${env:…}: it is checked for everything.
+EXPORT_FRAGMENTS = _fragments((TOKEN, SECRET, TAWK))
 
 CONFIG = """
 institutes:
@@ -52,6 +54,14 @@ institutes:
     name: Other
     reminder_emails_enabled: false
 """
+#: Besides, a value built from a variable, which plans show as written.
+WITH_TEMPLATE = (
+    CONFIG
+    + """  third:
+    name: Third
+    callback_url: "https://hooks.example/cb?k=${env:LEAK_HOOK}"
+"""
+)
 BAD_ENV = "institutes:\n  pe:\n    name: PE\n    default_language: ${env:LEAK_LANG}\n"
 
 
@@ -70,6 +80,7 @@ def leak_env(
         "LEAK_TAWK": TAWK,
         "LEAK_URL": ENV_URL,
         "LEAK_LANG": ENV_LANG,
+        "LEAK_HOOK": HOOK_KEY,
     }.items():
         monkeypatch.setenv(name, value)
     return sandbox
@@ -129,7 +140,8 @@ def test_no_command_format_or_verbosity_prints_or_writes_a_secret(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
-    path = write_config({"i.yaml": CONFIG, "reconciler.toml": "[safety]\nallow_delete = true\n"})
+    settings = "[safety]\nallow_delete = true\n"
+    path = write_config({"i.yaml": WITH_TEMPLATE, "reconciler.toml": settings})
     out = tmp_path / "out"
     out.mkdir()
     ran = 0
@@ -143,8 +155,8 @@ def test_no_command_format_or_verbosity_prints_or_writes_a_secret(
     for file in tmp_path.rglob("*"):
         if file.is_file():
             text = file.read_text(encoding="utf-8", errors="replace")
-            live = file.name == "snapshot.json" or file.parent.name == "export"
-            _assert_clean(text, str(file), SNAPSHOT_FRAGMENTS if live else FRAGMENTS)
+            live = file.parent.name == "export"
+            _assert_clean(text, str(file), EXPORT_FRAGMENTS if live else FRAGMENTS)
 
 
 def test_error_paths_keep_secrets_out(
@@ -225,6 +237,35 @@ def test_error_paths_keep_secrets_out(
     for where, text in outputs:
         _assert_clean(text, where)
         assert "Traceback" not in text, where
+
+
+def test_templates_in_plans_name_variables_and_hold_no_value(
+    leak_env: Sandbox,
+    write_config: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    path = write_config({"i.yaml": WITH_TEMPLATE})
+    template = "https://hooks.example/cb?k=${env:LEAK_HOOK}"
+    for fmt in _formats():
+        for verbosity in ([], ["-vv"]):
+            args = [*verbosity, "plan", str(path), "--format", fmt]
+            result = _run(capsys, args)
+            assert result.exit_code == 0, result.stderr
+            text = result.stdout + result.stderr
+            _assert_clean(text, " ".join(args))
+            assert "${env:LEAK_HOOK}" in text.replace("&#36;", "$"), fmt
+            assert "hooks.example/cb" in text, fmt
+            assert "${env:LEAK_URL}" in text.replace("&#36;", "$"), fmt
+    saved = tmp_path / "plan.json"
+    assert _run(capsys, ["plan", str(path), "--out", str(saved)]).exit_code == 0
+    _assert_clean(saved.read_text("utf-8"), str(saved))
+    assert template in saved.read_text("utf-8")
+    drift = _run(capsys, ["drift", str(path), "--format", "json"])
+    _assert_clean(drift.stdout + drift.stderr, "drift --format json")
+    assert template in drift.stdout
 
 
 def test_the_command_list_is_what_is_installed() -> None:

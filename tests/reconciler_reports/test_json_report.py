@@ -48,6 +48,8 @@ def test_output_is_the_plan_document_and_validates(plan: Plan) -> None:
         "live_count",
         "ignored",
         "refusals",
+        "against",
+        "not_compared",
     ]
 
 
