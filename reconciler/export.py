@@ -12,7 +12,8 @@ cannot say) is left out with a comment, so that the export always validates. Str
 ``${`` are escaped as ``$${``, so that a live value is never read back as a reference.
 
 With ``lift_defaults``, a field whose value is the same on every exported object (of every
-kind that has the field) goes once into ``defaults.yaml`` instead.
+kind that has the field) goes once into ``defaults.yaml`` instead, unless it says which
+object is which: references, identities, create-only and unique fields stay on each object.
 """
 
 from __future__ import annotations
@@ -220,7 +221,7 @@ def _common_values(
     but does not export (a write-only one, say) is never lifted.
     """
     candidates: dict[str, list[Any]] = {}
-    blocked: set[str] = set()
+    blocked = set(_never_lifted(kinds.values()))
     for name, table in tables.items():
         kind = kinds[name]
         exported = set(exported_fields(kind))
@@ -238,6 +239,21 @@ def _common_values(
 
 
 _ABSENT: Final = object()
+
+
+def _never_lifted(kinds: Iterable[ResourceKind]) -> Iterable[str]:
+    """Fields that belong to each object, never to ``defaults:``, whatever the live values.
+
+    A reference (a user's ``institute``, its ``identity_provider``), a create-only field and
+    a unique one say which object is which: shared by every exported object today, a default
+    would still put the next object written without it in the wrong place, silently. The
+    identity of any kind is never a default either.
+    """
+    for kind in kinds:
+        yield kind.identity
+        yield from kind.references
+        yield from kind.create_only
+        yield from kind.unique
 
 
 def _key(value: Any) -> str:
