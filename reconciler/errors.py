@@ -142,6 +142,19 @@ class StalePlan(StaleObjectError):
     def __init__(self, moved: Iterable[object]) -> None:
         self.moved = tuple(moved)
         lines = [f"  {line}" for item in self.moved for line in str(item).splitlines()]
+        if self.moved and all(getattr(item, "applied", False) for item in self.moved):
+            # Every object is what the plan makes it: no other change is to blame.
+            super().__init__(
+                "\n".join(
+                    [
+                        f"This plan was applied already: its {len(self.moved)} object(s) are"
+                        " live as it makes them, so nothing was written:",
+                        *lines,
+                        "Plan again to see whether anything is still to do.",
+                    ]
+                )
+            )
+            return
         super().__init__(
             "\n".join(
                 [
