@@ -40,6 +40,14 @@ def global_options() -> str:
     return README[start : README.index("\n\n", start)]
 
 
+def words_of(text: str) -> list[str]:
+    """Shell words; a quote left open (a command named inside an ``echo "…"``) ends them."""
+    try:
+        return shlex.split(text, comments=True)
+    except ValueError:
+        return text.split('"')[0].split()
+
+
 def pipeline_flags() -> set[tuple[str, str]]:
     """``(command, flag)`` for every flag on a ``reconciler`` line of a shipped workflow or of
     a README shell example."""
@@ -54,7 +62,7 @@ def pipeline_flags() -> set[tuple[str, str]]:
         text = script.replace("\\\n", " ")
         for line in text.splitlines():
             for found in re.finditer(r"\breconciler ((?:-[-\w]+ )*)([a-z]+)\b([^|;&#>]*)", line):
-                words = found.group(1).split() + shlex.split(found.group(3), comments=True)
+                words = found.group(1).split() + words_of(found.group(3))
                 used |= {(found.group(2), w.split("=")[0]) for w in words if w.startswith("--")}
         # Flags gathered in a bash array before the command line (``flags+=(--no-local-plugins)``).
         for extra in re.findall(r"flags\+=\(([^)]*)\)", text):
