@@ -34,7 +34,7 @@ from reconciler.console import write_atomic
 from reconciler.errors import SettingsError
 from reconciler.fastschema import Validator
 from reconciler.model import LiveObject
-from reconciler.records import ResourceKind
+from reconciler.records import ReadProgress, ResourceKind
 
 if TYPE_CHECKING:
     from reconciler.project import Project
@@ -119,10 +119,14 @@ def check_targets(
     return {name: objects for name, objects in chosen.items() if objects}
 
 
-async def read_live(project: Project, names: Sequence[str]) -> dict[str, Sequence[LiveObject]]:
-    """Every live object of the named kinds, listed concurrently (read-only)."""
+async def read_live(
+    project: Project, names: Sequence[str], progress: ReadProgress | None = None
+) -> dict[str, Sequence[LiveObject]]:
+    """Every live object of the named kinds, listed concurrently (read-only), as a plan lists
+    them: ``[apply] parallelism`` requests in flight. ``progress`` is told of each request and
+    of the objects as they arrive."""
     started = time.monotonic()
-    async with project.sessions(names) as sessions:
+    async with project.sessions(names, progress=progress) as sessions:
         listed = await asyncio.gather(*(sessions[n].list(project.kinds[n]) for n in names))
     live = dict(zip(names, listed, strict=True))
     log.info(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -132,6 +133,7 @@ def export(
     Settings (base URL, local plugins) come from DIR/reconciler.toml when it exists.
     """
     from reconciler import export as exporting
+    from reconciler import readprogress
 
     if reset_sandbox and not sandbox:
         raise SettingsError("--reset-sandbox goes with --sandbox.")
@@ -140,12 +142,13 @@ def export(
     sections = [f"{project.kinds[n].section}.yaml" for n in names]
     exporting.check_free(directory, sections, force=force)
     emulator = project.sandbox(names, reset=reset_sandbox) if sandbox else contextlib.nullcontext()
-    with emulator:
-        live = run(exporting.read_live(project, names))
+    out = messages()
+    with emulator, readprogress.shown(out, "Reading the live objects") as counter:
+        live = run(exporting.read_live(project, names, counter))
+    out.say(f"Read {counter.describe()} in {time.monotonic() - counter.started:.1f}s.")
     chosen = exporting.check_targets(live, targets)
     files = exporting.export_files(chosen, project.kinds, lift_defaults=defaults)
     exporting.write_files(directory, files, force=force)
-    out = messages()
     for file in files:
         out.say(f"Wrote {directory / file.name}" + (f" ({file.objects})." if file.objects else "."))
     flag = " --sandbox" if sandbox else ""
