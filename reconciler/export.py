@@ -44,10 +44,13 @@ __all__ = [
     "ExportFile",
     "check_free",
     "check_targets",
+    "escaped",
     "export_files",
     "exported_fields",
+    "header_lines",
     "read_live",
     "selected_kinds",
+    "table_of",
     "write_files",
 ]
 
@@ -186,6 +189,24 @@ def export_files(
         body = {kind.section: table}
         files.append(ExportFile(f"{kind.section}.yaml", _dump(header, body), len(table)))
     return files
+
+
+def table_of(
+    kind: ResourceKind, objects: Sequence[LiveObject]
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The exported fields of each object by identity (``${`` escaped), and what was left
+    out (``institute.x: field``), as the files of :func:`export_files` hold them."""
+    return _table(kind, objects)
+
+
+def escaped(value: Any) -> Any:
+    """``value`` as YAML must hold it to be read back as it is (``${`` written ``$${``)."""
+    return _escaped(value)
+
+
+def header_lines(kind: ResourceKind, count: int, skipped: Sequence[str]) -> list[str]:
+    """The comment lines that head a kind's exported file: what is left out, and why."""
+    return _header(kind, count, skipped)
 
 
 def _table(
