@@ -93,12 +93,14 @@ def test_the_command_table_lists_every_option(name: str) -> None:
     command = cli.get_command(click.Context(cli), name)
     assert command is not None
     everywhere = global_options()
+    # Options every command takes (-v, --log-level, …) are the group's: documented once.
+    shared = {flag for param in cli.params for flag in param.opts}
     options = [
         flag
         for param in command.params
         if isinstance(param, click.Option) and not param.hidden
         for flag in param.opts
-        if flag.startswith("--") and flag != "--help"
+        if flag.startswith("--") and flag != "--help" and flag not in shared
     ]
     missing = [o for o in options if o not in table_rows()[name] and f"`{o}" not in everywhere]
     assert not missing, f"reconciler {name}: {missing} not in the README's command table"
@@ -108,3 +110,10 @@ def test_allow_delete_is_listed_where_plans_take_it() -> None:
     rows = table_rows()
     assert "[--allow-delete]" in rows["plan"]
     assert "[--allow-delete]" in rows["apply"]
+
+
+def test_the_options_every_command_takes_are_in_one_sentence() -> None:
+    everywhere = global_options()
+    for param in cli.params:
+        if isinstance(param, click.Option) and param.name not in {"version", "help", "config"}:
+            assert any(f"`{flag}" in everywhere for flag in param.opts), param.opts
