@@ -25,19 +25,15 @@ in another form is not rewritten.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Final
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
-from ruamel.yaml.util import load_yaml_guess_indent
 
-from reconciler.errors import SettingsError
 from reconciler.export import ExportFile, escaped, header_lines, table_of
+from reconciler.exportconfig import Config, ConfigFile, dump, has_config, read_config
 from reconciler.loading.references import resolve
 from reconciler.model import LiveObject
 from reconciler.records import ResourceKind
@@ -45,7 +41,7 @@ from reconciler.records import ResourceKind
 __all__ = ["Config", "MergeNote", "Merged", "has_config", "merge", "read_config"]
 
 DEFAULTS: Final = "defaults"
-_SUFFIXES: Final = (".yaml", ".yml")
+_REFERENCE: Final = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,26 +61,6 @@ class MergeNote:
 
 
 @dataclass(slots=True)
-class _File:
-    """One YAML file of the directory, as ruamel.yaml's round trip holds it."""
-
-    path: Path
-    data: Any
-    indent: int = 2
-    sequence_offset: int = 0
-    header: str = ""
-    changed: bool = False
-
-
-@dataclass(slots=True)
-class Config:
-    """The YAML files of an export directory, read for editing."""
-
-    directory: Path
-    files: list[_File] = field(default_factory=list)
-
-
-@dataclass(slots=True)
 class Merged:
     """What the edit makes: the files to write, the notes, and how much it changed."""
 
@@ -92,49 +68,11 @@ class Merged:
     notes: list[MergeNote] = field(default_factory=list)
     added: int = 0
     updated: int = 0
-    kept: int = 0
     replaced: int = 0
 
     @property
     def refused(self) -> list[MergeNote]:
         return [note for note in self.notes if note.blocking]
-
-
-def has_config(directory: Path) -> bool:
-    """Whether ``directory`` holds YAML files: a configuration to edit rather than replace."""
-    return directory.is_dir() and any(_yaml_files(directory))
-
-
-def read_config(directory: Path) -> Config:
-    """Every YAML file of ``directory`` for editing; one that cannot be read is an error."""
-    config = Config(directory)
-    problems = []
-    for path in _yaml_files(directory):
-        text = path.read_text("utf-8")
-        try:
-            _, indent, offset = load_yaml_guess_indent(text)
-            data = _yaml().load(text)
-        except YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
-            problems.append(f"  {where}: {getattr(exc, 'problem', None) or exc}")
-            continue
-        if data is not None and not isinstance(data, CommentedMap):
-            problems.append(f"  {path}: not a mapping of sections")
-            continue
-        config.files.append(_File(path, data, indent or 2, offset or 0))
-    if problems:
-        raise SettingsError(
-            "\n".join(
-                [
-                    f"{directory}: the configuration there cannot be edited; nothing was written:",
-                    *problems,
-                    "Fix it and export again, or pass --force to replace the files export"
-                    " writes (losing what they hold).",
-                ]
-            )
-        )
-    return config
 
 
 def merge(
@@ -146,22 +84,41 @@ def merge(
     force: bool,
 ) -> Merged:
     """Edit ``config`` so that it plans with no changes against ``live``; see the module."""
-    merged = Merged()
-    defaults = _defaults(config)
+    merger = _Merger(config, environ, force=force)
     for name in sorted(live):
-        kind = kinds[name]
-        table, skipped = table_of(kind, live[name])
-        by_identity = {obj.identity: obj for obj in live[name]}
-        declared = _declared(config, kind)
+        merger.kind(kinds[name], live[name])
+    merged = merger.merged
+    merged.files = [
+        ExportFile(file.path.name, file.header + dump(file), _count(file, kinds))
+        for file in config.files
+        if file.changed
+    ]
+    return merged
+
+
+class _Merger:
+    """One edit of a configuration: the notes and counts it gathers as it goes."""
+
+    def __init__(self, config: Config, environ: Mapping[str, str], *, force: bool) -> None:
+        self.config = config
+        self.environ = environ
+        self.force = force
+        self.merged = Merged()
+        self.defaults = _defaults(config)
+        #: Each default's resolved value, or _UNSET when its variable is not set here.
+        self._resolved: dict[str, Any] = {}
+
+    def kind(self, kind: ResourceKind, objects: Sequence[LiveObject]) -> None:
+        table, skipped = table_of(kind, objects)
+        by_identity = {obj.identity: obj for obj in objects}
+        declared = _declared(self.config, kind)
         new: dict[str, dict[str, Any]] = {}
         for identity, values in table.items():
             raw = by_identity[identity].fields
             entry = declared.get(identity)
             if entry is None:
                 new[identity] = {
-                    f: v
-                    for f, v in values.items()
-                    if not _given_by_default(kind, f, raw[f], defaults, environ)
+                    f: v for f, v in values.items() if not self._default_gives(kind, f, raw[f])
                 }
                 continue
             file, parent, mapping = entry
@@ -171,83 +128,86 @@ def merge(
                 mapping = CommentedMap()
                 parent[identity] = mapping
                 file.changed = True
-            address = f"{kind.name}.{identity}"
             for f, value in values.items():
-                _merge_field(
-                    merged, file, mapping, kind, address, f, value, raw[f], defaults, environ, force
-                )
+                where = _Entry(file, mapping, f"{kind.name}.{identity}.{f}")
+                if f in mapping:
+                    self._written(where, kind, f, value, raw[f])
+                elif not self._default_gives(kind, f, raw[f]):
+                    self._write(where, f, value)
         if new:
-            merged.added += len(new)
-            _add_objects(config, kind, new, skipped)
-    merged.files = [
-        ExportFile(file.path.name, file.header + _dump(file), _count(file, kinds))
-        for file in config.files
-        if file.changed
-    ]
-    return merged
+            self.merged.added += len(new)
+            _add_objects(self.config, kind, new, skipped)
 
-
-def _merge_field(
-    merged: Merged,
-    file: _File,
-    mapping: CommentedMap,
-    kind: ResourceKind,
-    address: str,
-    name: str,
-    value: Any,
-    live: Any,
-    defaults: Mapping[str, tuple[_File, CommentedMap]],
-    environ: Mapping[str, str],
-    force: bool,
-) -> None:
-    if name in mapping:
-        where = _where(file, mapping, name)
-        written = _plain(mapping[name])
-        resolution = resolve(written, environ)
+    def _written(self, entry: _Entry, kind: ResourceKind, name: str, value: Any, live: Any) -> None:
+        """A field the object sets: kept, updated, or (a reference) said not to be kept."""
+        written = _plain(entry.mapping[name])
+        resolution = resolve(written, self.environ)
+        where = entry.where(name)
         if resolution.failures:
-            merged.kept += 1
-            merged.notes.append(
+            self.merged.notes.append(
                 MergeNote(
                     where,
-                    f"{address}.{name}",
+                    entry.address,
                     f"kept as written ({_names(written)} not set here, so not compared with"
                     " the live value)",
                 )
             )
             return
         if _same(kind, name, resolution.value, live):
-            if resolution.from_env:
-                merged.kept += 1
             return
         if resolution.from_env:
-            merged.notes.append(_lost(where, f"{address}.{name}", written, force))
-            if not force:
+            self.merged.notes.append(_lost(where, entry.address, written, self.force))
+            if not self.force:
                 return
-            merged.replaced += 1
-        mapping[name] = _node(value)
-        file.changed = True
-        merged.updated += 1
-        return
-    if name in defaults and _applies(kind, name):
-        default_file, default_map = defaults[name]
-        written = _plain(default_map[name])
-        resolution = resolve(written, environ)
-        if resolution.failures:
-            merged.kept += 1
-            merged.notes.append(
-                MergeNote(
-                    _where(default_file, default_map, name),
-                    f"{address}.{name}",
-                    f"kept the default ({_names(written)} not set here, so not compared with"
-                    " the live value)",
+            self.merged.replaced += 1
+        self._write(entry, name, value)
+
+    def _write(self, entry: _Entry, name: str, value: Any) -> None:
+        entry.mapping[name] = _node(value)
+        entry.file.changed = True
+        self.merged.updated += 1
+
+    def _default_gives(self, kind: ResourceKind, name: str, live: Any) -> bool:
+        """Whether ``defaults:`` gives ``kind``'s field ``name`` its live value (or a value
+        read from a variable not set here, which is then kept: it cannot be compared)."""
+        if name not in self.defaults or not _applies(kind, name):
+            return False
+        if name not in self._resolved:
+            file, mapping = self.defaults[name]
+            written = _plain(mapping[name])
+            resolution = resolve(written, self.environ)
+            self._resolved[name] = _UNSET if resolution.failures else resolution.value
+            if resolution.failures:
+                self.merged.notes.append(
+                    MergeNote(
+                        _Entry(file, mapping, "").where(name),
+                        f"{DEFAULTS}.{name}",
+                        f"kept as written ({_names(written)} not set here, so not compared with"
+                        " the live values)",
+                    )
                 )
-            )
-            return
-        if _same(kind, name, resolution.value, live):
-            return  # the layering stays: the default gives the live value
-    mapping[name] = _node(value)
-    file.changed = True
-    merged.updated += 1
+        resolved = self._resolved[name]
+        return resolved is _UNSET or _same(kind, name, resolved, live)
+
+
+_UNSET: Final = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """Where a field of one object is written: its file and mapping, and its address."""
+
+    file: ConfigFile
+    mapping: CommentedMap
+    address: str
+
+    def where(self, name: str) -> str:
+        """``file:line:col`` of ``name``'s value (of the mapping, for a field not there)."""
+        try:
+            line, column = self.mapping.lc.value(name)
+        except (KeyError, TypeError):
+            line, column = self.mapping.lc.line, self.mapping.lc.col
+        return f"{self.file.path}:{line + 1}:{column + 1}"
 
 
 def _lost(where: str, address: str, written: Any, force: bool) -> MergeNote:
@@ -270,20 +230,6 @@ def _lost(where: str, address: str, written: Any, force: bool) -> MergeNote:
     )
 
 
-def _given_by_default(
-    kind: ResourceKind,
-    name: str,
-    live: Any,
-    defaults: Mapping[str, tuple[_File, CommentedMap]],
-    environ: Mapping[str, str],
-) -> bool:
-    if name not in defaults or not _applies(kind, name):
-        return False
-    _, default_map = defaults[name]
-    resolution = resolve(_plain(default_map[name]), environ)
-    return not resolution.failures and _same(kind, name, resolution.value, live)
-
-
 def _add_objects(
     config: Config, kind: ResourceKind, objects: Mapping[str, Mapping[str, Any]], skipped: Any
 ) -> None:
@@ -296,7 +242,7 @@ def _add_objects(
             (f for f in config.files if f.data is not None and kind.section in f.data), None
         )
     if target is None:
-        target = _File(config.directory / name, None)
+        target = ConfigFile(config.directory / name, None)
         header = header_lines(kind, len(objects), skipped)
         target.header = "".join(f"# {' '.join(line.split())}\n" for line in header)
         config.files.append(target)
@@ -311,9 +257,9 @@ def _add_objects(
     target.changed = True
 
 
-def _defaults(config: Config) -> dict[str, tuple[_File, CommentedMap]]:
+def _defaults(config: Config) -> dict[str, tuple[ConfigFile, CommentedMap]]:
     """Each ``defaults:`` field with the file and mapping it is written in (first wins)."""
-    found: dict[str, tuple[_File, CommentedMap]] = {}
+    found: dict[str, tuple[ConfigFile, CommentedMap]] = {}
     for file in config.files:
         section = file.data.get(DEFAULTS) if file.data is not None else None
         if isinstance(section, CommentedMap):
@@ -322,9 +268,11 @@ def _defaults(config: Config) -> dict[str, tuple[_File, CommentedMap]]:
     return found
 
 
-def _declared(config: Config, kind: ResourceKind) -> dict[str, tuple[_File, CommentedMap, Any]]:
+def _declared(
+    config: Config, kind: ResourceKind
+) -> dict[str, tuple[ConfigFile, CommentedMap, Any]]:
     """Each object of ``kind`` the files declare: its file, its section, and its entry."""
-    found: dict[str, tuple[_File, CommentedMap, Any]] = {}
+    found: dict[str, tuple[ConfigFile, CommentedMap, Any]] = {}
     for file in config.files:
         section = file.data.get(kind.section) if file.data is not None else None
         if isinstance(section, CommentedMap):
@@ -346,18 +294,8 @@ def _same(kind: ResourceKind, name: str, written: Any, live: Any) -> bool:
 
 def _names(value: Any) -> str:
     """The variables a written value refers to: ``PE_TAWK_KEY`` (or ``A, B``)."""
-    import re
-
-    names = sorted(set(re.findall(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}", repr(value))))
+    names = sorted(set(_REFERENCE.findall(repr(value))))
     return ", ".join(names) or "a variable"
-
-
-def _where(file: _File, mapping: CommentedMap, name: str) -> str:
-    try:
-        line, column = mapping.lc.value(name)
-    except (KeyError, TypeError):
-        line, column = mapping.lc.line, mapping.lc.col
-    return f"{file.path}:{line + 1}:{column + 1}"
 
 
 def _plain(value: Any) -> Any:
@@ -381,39 +319,8 @@ def _node(value: Any) -> Any:
     return value
 
 
-def _count(file: _File, kinds: Mapping[str, ResourceKind]) -> int:
+def _count(file: ConfigFile, kinds: Mapping[str, ResourceKind]) -> int:
     if file.data is None:
         return 0
     sections = {kind.section for kind in kinds.values()}
     return sum(len(v) for k, v in file.data.items() if k in sections and isinstance(v, Mapping))
-
-
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.allow_unicode = True
-    yaml.width = 4096  # one value, one line: no folded scalars
-    # ``null`` written out, as a new export writes it (the round trip would leave it empty).
-    yaml.representer.add_representer(type(None), _null)
-    return yaml
-
-
-def _null(representer: Any, _: None) -> Any:
-    return representer.represent_scalar("tag:yaml.org,2002:null", "null")
-
-
-def _dump(file: _File) -> str:
-    yaml = _yaml()
-    # As ruamel.yaml's load_yaml_guess_indent documents: the file's own indentation.
-    yaml.indent(mapping=file.indent, sequence=file.indent, offset=file.sequence_offset)
-    stream = io.StringIO()
-    yaml.dump(file.data, stream)
-    return stream.getvalue()
-
-
-def _yaml_files(directory: Path) -> Iterable[Path]:
-    return sorted(
-        p
-        for p in directory.iterdir()
-        if p.suffix in _SUFFIXES and not p.name.startswith(".") and p.is_file()
-    )

@@ -162,3 +162,17 @@ def test_a_default_is_never_replaced_by_a_literal_on_every_object(
         "new": False,
     }
     assert run_reconciler("plan", str(config), "--detailed-exitcode").exit_code == 0
+
+
+def test_a_default_read_from_an_unset_variable_is_kept_once_for_all(
+    config: Path, run_reconciler: Run
+) -> None:
+    defaults = "defaults:\n  reminder_emails_enabled: true\n  tawk_url: ${env:TAWK_URL}\n"
+    (config / "defaults.yaml").write_text(defaults, "utf-8")
+    result = run_reconciler("export", str(config))
+    assert result.exit_code == 0, result.stderr
+    note = "defaults.tawk_url: kept as written (TAWK_URL not set here, so not compared"
+    assert result.stderr.count(note) == 1, result.stderr
+    assert f"{config / 'defaults.yaml'}:3:13: {note}" in result.stderr
+    assert all("tawk_url" not in i for i in institutes(config).values())
+    assert (config / "defaults.yaml").read_text("utf-8") == defaults
