@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.applied import ALREADY_APPLIED, is_live_already
+from reconciler.applied import ALREADY_APPLIED, is_live_already, is_pending
 from reconciler.model import Action, Change, LiveObject, Plan
 from reconciler.planfile import json_value
 from reconciler.records import ProviderSession, ResourceKind, Scope
@@ -36,8 +36,9 @@ class Moved:
 
     ``fields`` lists ``(name, at plan time, now)`` for each field that a file may show (never
     a write-only one); it is empty when only the fingerprint says that something changed.
-    ``applied`` is true when the object is now exactly what the change makes it: the plan was
-    applied already (see :mod:`reconciler.applied`).
+    ``applied`` is true when the object is now exactly what the change makes it and no other
+    change of the plan is still to be made: the plan was applied already (see
+    :mod:`reconciler.applied`).
     """
 
     address: str
@@ -102,6 +103,10 @@ async def find_moved(
         if (item := _moved(change, planned.get(change.address), current[change.address], kinds))
         is not None
     ]
+    unmoved = [change for change in changes if change.address not in {m.address for m in moved}]
+    if any(is_pending(c, current[c.address], kinds[c.kind]) for c in unmoved):
+        # Some of it is still to be made: part of the plan was made elsewhere, not all of it.
+        moved = [dataclasses.replace(m, applied=False) for m in moved]
     return tuple(moved)
 
 

@@ -93,3 +93,19 @@ def test_a_plan_half_made_by_someone_else_names_each_object_as_it_is(
     assert '  institute.b: changed since the plan:\n      name: "Beta" -> "Beta (renamed)"' in (
         result.stderr
     )
+
+
+def test_a_plan_partly_made_elsewhere_is_not_called_applied(
+    aimed_at: Callable[..., Sandbox],
+    write_config: Callable[..., Path],
+    run_reconciler: Run,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sandbox, plan_file = saved_plan(aimed_at, write_config, run_reconciler, tmp_path, monkeypatch)
+    sandbox.update_institute(1, {"reminder_emails_enabled": True})  # one change of five
+    result = run_reconciler("apply", str(plan_file))
+    assert result.exit_code == 3
+    assert "1 object(s) changed since the plan was made" in result.stderr
+    assert "applied already" not in result.stderr
+    assert "  institute.a: already as this plan makes it" in result.stderr
