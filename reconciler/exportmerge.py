@@ -4,7 +4,8 @@ A configuration says more than the live values: ``${env:NAME}`` keeps a value ou
 repository, and ``defaults:`` says that objects share a value on purpose. Replacing the files
 with the live values would drop both, and the next plan would still say "No changes", so
 nothing would show the loss. Instead the files are edited in place with ruamel.yaml's
-round-trip mode (comments, order, quoting and flow style stay as written):
+round-trip mode (comments, order, quoting and flow style stay as written; a value that is
+replaced takes the comment written after it along):
 
 - a live object the configuration declares keeps its entry, in its own file: a literal value
   the service holds otherwise is updated; an exported field it does not set is added, unless

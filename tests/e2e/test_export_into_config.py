@@ -176,3 +176,67 @@ def test_a_default_read_from_an_unset_variable_is_kept_once_for_all(
     assert f"{config / 'defaults.yaml'}:3:13: {note}" in result.stderr
     assert all("tawk_url" not in i for i in institutes(config).values())
     assert (config / "defaults.yaml").read_text("utf-8") == defaults
+
+
+def test_the_files_keep_their_own_layout(
+    aimed_at: Callable[..., Sandbox],
+    run_reconciler: Run,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    aimed_at(
+        seed={
+            "institutes": [
+                {"id": 1, "short_name": "uu", "name": "Utrecht University"},
+            ],
+            "identity_providers": [{"id": 7, "name": "UU SAML"}],
+            "users": [
+                {
+                    "id": 1,
+                    "institute_id": 1,
+                    "email": "alice@uu.example",
+                    "name": "Alice",
+                    "role": "teacher",
+                    "omniauth_config_id": 7,
+                }
+            ],
+        }
+    )
+    config = tmp_path / "config"
+    config.mkdir()
+    written = (
+        "# Four spaces, block lists, comments: the team's own layout.\n"
+        "institutes:\n"
+        "    uu:\n"
+        "        name: Utrecht University    # the institute's full name\n"
+        "        custom_languages:\n"
+        "          - nl-NL                   # wanted, not live yet\n"
+        "\n"
+        "users:\n"
+        "    alice@uu.example:\n"
+        "        institute: uu\n"
+        "        name: Alice\n"
+        "        role: teacher\n"
+        "        identity_provider: UU SAML\n"
+        "    bob@uu.example:                 # not live yet: created by the next apply\n"
+        "        institute: uu\n"
+        "        name: Bob\n"
+        "        role: teacher\n"
+        "        password: ${env:BOB_FIRST_PASSWORD}\n"
+    )
+    (config / "all.yaml").write_text(written, "utf-8")
+    result = run_reconciler("export", str(config))
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in config.iterdir()) == ["all.yaml"]
+    text = (config / "all.yaml").read_text("utf-8")
+    # Every line, in order, as written; but the replaced value's own (and its comment with it).
+    replaced = ("custom_languages", "nl-NL")
+    kept = [line for line in written.splitlines() if line and not any(r in line for r in replaced)]
+    lines = iter(text.splitlines())
+    assert all(line in lines for line in kept), text
+    assert "        custom_languages: []\n" in text  # the live value, in the file's indentation
+    assert "        global_proctor: false\n" in text
+    monkeypatch.setenv("BOB_FIRST_PASSWORD", "first-password-for-bob")
+    plan = run_reconciler("plan", str(config))
+    assert "user.bob@uu.example" in plan.stdout
+    assert "Plan: 1 to create, 0 to update, 0 to delete." in plan.stdout, plan.stdout
