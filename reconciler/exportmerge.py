@@ -122,13 +122,15 @@ class _Merger:
                     f: v for f, v in values.items() if not self._default_gives(kind, f, raw[f])
                 }
                 continue
-            file, parent, mapping = entry
+            file, parent, key, mapping = entry
             if isinstance(mapping, Mapping) and mapping.get("absent") is True:
                 continue  # a tombstone: the configuration says delete, not export
-            if not isinstance(mapping, CommentedMap):
+            if mapping is None:  # `pe:` with nothing under it
                 mapping = CommentedMap()
-                parent[identity] = mapping
+                parent[key] = mapping
                 file.changed = True
+            elif not isinstance(mapping, CommentedMap):
+                continue  # not an object at all: validate says so, at its line
             for f, value in values.items():
                 where = _Entry(file, mapping, f"{kind.name}.{identity}.{f}")
                 if f in mapping:
@@ -271,14 +273,15 @@ def _defaults(config: Config) -> dict[str, tuple[ConfigFile, CommentedMap]]:
 
 def _declared(
     config: Config, kind: ResourceKind
-) -> dict[str, tuple[ConfigFile, CommentedMap, Any]]:
-    """Each object of ``kind`` the files declare: its file, its section, and its entry."""
-    found: dict[str, tuple[ConfigFile, CommentedMap, Any]] = {}
+) -> dict[str, tuple[ConfigFile, CommentedMap, Any, Any]]:
+    """Each object of ``kind`` the files declare, by identity: its file, its section, its key
+    there as written (``123`` may be a number), and its entry."""
+    found: dict[str, tuple[ConfigFile, CommentedMap, Any, Any]] = {}
     for file in config.files:
         section = file.data.get(kind.section) if file.data is not None else None
         if isinstance(section, CommentedMap):
-            for identity, entry in section.items():
-                found.setdefault(str(identity), (file, section, entry))
+            for key, entry in section.items():
+                found.setdefault(str(key), (file, section, key, entry))
     return found
 
 

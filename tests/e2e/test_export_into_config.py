@@ -240,3 +240,19 @@ def test_the_files_keep_their_own_layout(
     plan = run_reconciler("plan", str(config))
     assert "user.bob@uu.example" in plan.stdout
     assert "Plan: 1 to create, 0 to update, 0 to delete." in plan.stdout, plan.stdout
+
+
+def test_an_entry_with_nothing_under_it_is_filled_in_where_it_is(
+    aimed_at: Callable[..., Sandbox], run_reconciler: Run, tmp_path: Path
+) -> None:
+    aimed_at(seed=SEED)
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "mine.yaml").write_text("institutes:\n  uu:\n  old:\n    absent: true\n", "utf-8")
+    result = run_reconciler("export", str(config))
+    assert result.exit_code == 0, result.stderr
+    found = YAML(typ="safe").load((config / "mine.yaml").read_text("utf-8"))["institutes"]
+    assert found["uu"]["name"] == "Utrecht University"
+    assert found["old"] == {"absent": True}  # a tombstone stays one
+    assert sorted(found) == ["new", "old", "pe", "uu"]  # added where the section is written
+    assert sorted(p.name for p in config.iterdir()) == ["mine.yaml"]
