@@ -17,8 +17,9 @@ replaced takes the comment written after it along):
   ``--force``, which writes the live value in its place;
 - a live object the configuration does not declare is added to the kind's file
   (``institutes.yaml``), with only the fields ``defaults:`` does not already give it;
-- a tombstone (``absent: true``), a declared object that is not live, and every field the
-  export does not write (write-only ones) are left as they are.
+- a tombstone (``absent: true``), a declared object that is not live, every field the
+  export does not write (write-only ones), and an entry that is one YAML node with another's
+  (an alias: an edit of one would change both, so the run says so) are left as they are.
 
 The values compared are normalised by the kind (``"6"`` equals ``6``), so that a value written
 in another form is not rewritten.
@@ -113,6 +114,7 @@ class _Merger:
         table, skipped = table_of(kind, objects)
         by_identity = {obj.identity: obj for obj in objects}
         declared = _declared(self.config, kind)
+        shared = _shared_entries(declared)
         new: dict[str, dict[str, Any]] = {}
         for identity, values in table.items():
             raw = by_identity[identity].fields
@@ -131,6 +133,9 @@ class _Merger:
                 file.changed = True
             elif not isinstance(mapping, CommentedMap):
                 continue  # not an object at all: validate says so, at its line
+            if identity in shared:
+                self.merged.notes.append(_aliased(file, parent, key, kind, identity, shared))
+                continue
             for f, value in values.items():
                 where = _Entry(file, mapping, f"{kind.name}.{identity}.{f}")
                 if f in mapping:
@@ -211,6 +216,39 @@ class _Entry:
         except (KeyError, TypeError):
             line, column = self.mapping.lc.line, self.mapping.lc.col
         return f"{self.file.path}:{line + 1}:{column + 1}"
+
+
+def _shared_entries(declared: Mapping[str, tuple[Any, Any, Any, Any]]) -> dict[str, list[str]]:
+    """Objects whose entry is one YAML node with another's (``uu: *pe``), and those others:
+    editing one would edit them all."""
+    holders: dict[int, list[str]] = {}
+    for identity, (_, _, _, entry) in declared.items():
+        if isinstance(entry, CommentedMap):
+            holders.setdefault(id(entry), []).append(identity)
+    return {
+        identity: [other for other in group if other != identity]
+        for group in holders.values()
+        if len(group) > 1
+        for identity in group
+    }
+
+
+def _aliased(
+    file: ConfigFile,
+    section: CommentedMap,
+    key: Any,
+    kind: ResourceKind,
+    identity: str,
+    shared: Mapping[str, list[str]],
+) -> MergeNote:
+    others = ", ".join(f"{kind.name}.{other}" for other in shared[identity])
+    return MergeNote(
+        _Entry(file, section, "").where(key),
+        f"{kind.name}.{identity}",
+        f"left as written: its entry is the same YAML node as {others}'s (an alias), so an"
+        " edit of one would change the other; write each entry out in full and export again",
+        blocking=False,
+    )
 
 
 def _lost(where: str, address: str, written: Any, force: bool) -> MergeNote:

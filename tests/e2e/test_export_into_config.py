@@ -256,3 +256,23 @@ def test_an_entry_with_nothing_under_it_is_filled_in_where_it_is(
     assert found["old"] == {"absent": True}  # a tombstone stays one
     assert sorted(found) == ["new", "old", "pe", "uu"]  # added where the section is written
     assert sorted(p.name for p in config.iterdir()) == ["mine.yaml"]
+
+
+def test_an_entry_shared_through_an_alias_is_left_as_written_and_said(
+    aimed_at: Callable[..., Sandbox], run_reconciler: Run, tmp_path: Path
+) -> None:
+    aimed_at(seed=SEED)
+    config = tmp_path / "config"
+    config.mkdir()
+    written = "institutes:\n  pe: &same {name: ProctorExam}\n  uu: *same\n"
+    (config / "institutes.yaml").write_text(written, "utf-8")
+    result = run_reconciler("export", str(config))
+    assert result.exit_code == 0, result.stderr
+    for one, other in (("pe", "uu"), ("uu", "pe")):
+        assert (
+            f"institute.{one}: left as written: its entry is the same YAML node as"
+            f" institute.{other}'s (an alias)"
+        ) in result.stderr
+    text = (config / "institutes.yaml").read_text("utf-8")
+    assert text.startswith(written)  # both entries as written; the new institute after them
+    assert "  new:\n" in text
