@@ -184,8 +184,8 @@ def test_the_nightly_drift_job_prints_the_counts_in_its_log_and_summary(
     job = Runner(repo)
     drift = job.run(steps("reconciler-drift.yml")["Drift"])
     assert drift.code == 0, drift.log  # drift found is the next step's failure, not this one's
-    assert drift.outputs == {"exitcode": "2"}
     counts = "Drift: 2 changed, 1 missing, 1 present, 1 unmanaged."
+    assert drift.outputs == {"exitcode": "2", "counts": counts}
     assert counts in drift.log
     summary = job.summary.read_text("utf-8")
     assert "### reconciler drift" in summary
