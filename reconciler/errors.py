@@ -134,7 +134,8 @@ class StalePlan(StaleObjectError):
     """Objects the plan touches moved since it was made; nothing was written.
 
     ``moved`` holds one entry per object, each printable as what moved (see
-    :class:`reconciler.freshness.Moved`).
+    :class:`reconciler.freshness.Moved`); when each says that the plan was applied
+    already, so does the message.
     """
 
     exit_code = 3
@@ -142,6 +143,19 @@ class StalePlan(StaleObjectError):
     def __init__(self, moved: Iterable[object]) -> None:
         self.moved = tuple(moved)
         lines = [f"  {line}" for item in self.moved for line in str(item).splitlines()]
+        if self.moved and all(getattr(item, "applied", False) for item in self.moved):
+            # The plan is live as it makes it (see Moved.applied): no other change is to blame.
+            super().__init__(
+                "\n".join(
+                    [
+                        f"This plan was applied already: its {len(self.moved)} object(s) are"
+                        " live as it makes them, so nothing was written:",
+                        *lines,
+                        "Plan again to see whether anything is still to do.",
+                    ]
+                )
+            )
+            return
         super().__init__(
             "\n".join(
                 [

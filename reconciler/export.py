@@ -12,7 +12,8 @@ cannot say) is left out with a comment, so that the export always validates. Str
 ``${`` are escaped as ``$${``, so that a live value is never read back as a reference.
 
 With ``lift_defaults``, a field whose value is the same on every exported object (of every
-kind that has the field) goes once into ``defaults.yaml`` instead.
+kind that has the field) goes once into ``defaults.yaml`` instead, unless it says which
+object is which: references, identities, create-only and unique fields stay on each object.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from reconciler.console import write_atomic
 from reconciler.errors import SettingsError
 from reconciler.fastschema import Validator
 from reconciler.model import LiveObject
-from reconciler.records import ResourceKind
+from reconciler.records import ReadProgress, ResourceKind
 
 if TYPE_CHECKING:
     from reconciler.project import Project
@@ -43,10 +44,13 @@ __all__ = [
     "ExportFile",
     "check_free",
     "check_targets",
+    "escaped",
     "export_files",
     "exported_fields",
+    "header_lines",
     "read_live",
     "selected_kinds",
+    "table_of",
     "write_files",
 ]
 
@@ -118,10 +122,14 @@ def check_targets(
     return {name: objects for name, objects in chosen.items() if objects}
 
 
-async def read_live(project: Project, names: Sequence[str]) -> dict[str, Sequence[LiveObject]]:
-    """Every live object of the named kinds, listed concurrently (read-only)."""
+async def read_live(
+    project: Project, names: Sequence[str], progress: ReadProgress | None = None
+) -> dict[str, Sequence[LiveObject]]:
+    """Every live object of the named kinds, listed concurrently (read-only), as a plan lists
+    them: ``[apply] parallelism`` requests in flight. ``progress`` is told of each request and
+    of the objects as they arrive."""
     started = time.monotonic()
-    async with project.sessions(names) as sessions:
+    async with project.sessions(names, progress=progress) as sessions:
         listed = await asyncio.gather(*(sessions[n].list(project.kinds[n]) for n in names))
     live = dict(zip(names, listed, strict=True))
     log.info(
@@ -183,6 +191,24 @@ def export_files(
     return files
 
 
+def table_of(
+    kind: ResourceKind, objects: Sequence[LiveObject]
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The exported fields of each object by identity (``${`` escaped), and what was left
+    out (``institute.x: field``), as the files of :func:`export_files` hold them."""
+    return _table(kind, objects)
+
+
+def escaped(value: Any) -> Any:
+    """``value`` as YAML must hold it to be read back as it is (``${`` written ``$${``)."""
+    return _escaped(value)
+
+
+def header_lines(kind: ResourceKind, count: int, skipped: Sequence[str]) -> list[str]:
+    """The comment lines that head a kind's exported file: what is left out, and why."""
+    return _header(kind, count, skipped)
+
+
 def _table(
     kind: ResourceKind, objects: Sequence[LiveObject]
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
@@ -220,7 +246,7 @@ def _common_values(
     but does not export (a write-only one, say) is never lifted.
     """
     candidates: dict[str, list[Any]] = {}
-    blocked: set[str] = set()
+    blocked = set(_never_lifted(kinds.values()))
     for name, table in tables.items():
         kind = kinds[name]
         exported = set(exported_fields(kind))
@@ -238,6 +264,21 @@ def _common_values(
 
 
 _ABSENT: Final = object()
+
+
+def _never_lifted(kinds: Iterable[ResourceKind]) -> Iterable[str]:
+    """Fields that belong to each object, never to ``defaults:``, whatever the live values.
+
+    A reference (a user's ``institute``, its ``identity_provider``), a create-only field and
+    a unique one say which object is which: shared by every exported object today, a default
+    would still put the next object written without it in the wrong place, silently. The
+    identity of any kind is never a default either.
+    """
+    for kind in kinds:
+        yield kind.identity
+        yield from kind.references
+        yield from kind.create_only
+        yield from kind.unique
 
 
 def _key(value: Any) -> str:

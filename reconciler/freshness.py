@@ -5,7 +5,8 @@ object the plan touches and refuse the whole plan, writing nothing, when any of 
 a different fingerprint, an object that appeared where the plan creates one, or one that
 disappeared where the plan updates or deletes it. For each, the refusal says what moved, as
 ``field: value at plan time -> value now``. So a saved plan applies at most once: its second
-apply finds the first one's writes.
+apply finds the first one's writes, and says that the plan was applied already rather than
+blaming another change (:mod:`reconciler.applied`).
 
 The objects are re-read with one read each, concurrently, or with one listing per kind when
 that is cheaper: when there are more objects of a kind than requests in flight, a listing
@@ -14,11 +15,13 @@ costs at most its pages, where reads would cost several rounds.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.applied import ALREADY_APPLIED, is_live_already, is_pending
 from reconciler.model import Action, Change, LiveObject, Plan
 from reconciler.planfile import json_value
 from reconciler.records import ProviderSession, ResourceKind, Scope
@@ -33,11 +36,15 @@ class Moved:
 
     ``fields`` lists ``(name, at plan time, now)`` for each field that a file may show (never
     a write-only one); it is empty when only the fingerprint says that something changed.
+    ``applied`` is true when the object is now exactly what the change makes it and no other
+    change of the plan is still to be made: the plan was applied already (see
+    :mod:`reconciler.applied`).
     """
 
     address: str
     reason: str
     fields: tuple[tuple[str, Any, Any], ...] = ()
+    applied: bool = False
 
     def __str__(self) -> str:
         lines = [f"{self.address}: {self.reason}"]
@@ -96,6 +103,10 @@ async def find_moved(
         if (item := _moved(change, planned.get(change.address), current[change.address], kinds))
         is not None
     ]
+    unmoved = [change for change in changes if change.address not in {m.address for m in moved}]
+    if any(is_pending(c, current[c.address], kinds[c.kind]) for c in unmoved):
+        # Some of it is still to be made: part of the plan was made elsewhere, not all of it.
+        moved = [dataclasses.replace(m, applied=False) for m in moved]
     return tuple(moved)
 
 
@@ -118,6 +129,21 @@ def _scope(
 
 
 def _moved(
+    change: Change,
+    then: LiveObject | None,
+    now: LiveObject | None,
+    kinds: Mapping[str, ResourceKind],
+) -> Moved | None:
+    moved = _what_moved(change, then, now, kinds)
+    if moved is None or (now is not None and now.ref != change.ref and change.ref is not None):
+        return moved  # unmoved, or replaced by another object: not this plan's doing
+    if is_live_already(change, now, kinds[change.kind], [name for name, _, _ in moved.fields]):
+        reason = ALREADY_APPLIED + (":" if moved.fields else "")
+        return dataclasses.replace(moved, reason=reason, applied=True)
+    return moved
+
+
+def _what_moved(
     change: Change,
     then: LiveObject | None,
     now: LiveObject | None,

@@ -40,6 +40,7 @@ from reconciler.records import (
     Provider,
     ProviderContext,
     ProviderSession,
+    ReadProgress,
     Refusal,
     ResourceKind,
 )
@@ -257,12 +258,14 @@ class Project:
         return needed_kinds(desired, self.kinds)
 
     @contextlib.asynccontextmanager
-    async def sessions(self, kinds: Collection[str]) -> AsyncIterator[dict[str, ProviderSession]]:
+    async def sessions(
+        self, kinds: Collection[str], *, progress: ReadProgress | None = None
+    ) -> AsyncIterator[dict[str, ProviderSession]]:
         """Open one session per provider of ``kinds``, and map each kind to its session.
 
         Only the kinds a configuration declares (:attr:`DesiredState.kinds`) or a plan changes
         are connected: a configuration of a plugin's own kind needs no other provider's
-        settings or credentials.
+        settings or credentials. ``progress`` is handed to each provider (``export`` shows it).
         """
         async with contextlib.AsyncExitStack() as stack:
             by_provider: dict[str, ProviderSession] = {}
@@ -275,6 +278,7 @@ class Project:
                         environ=self.environ,
                         parallelism=self.settings.parallelism,
                         base_dir=self.settings.base_dir,
+                        progress=progress,
                     )
                     by_provider[provider.name] = await stack.enter_async_context(
                         provider.connect(context)

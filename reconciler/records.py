@@ -37,6 +37,7 @@ __all__ = [
     "Provider",
     "ProviderContext",
     "ProviderSession",
+    "ReadProgress",
     "Refusal",
     "RenderDrift",
     "RenderOptions",
@@ -151,19 +152,35 @@ class Scope:
     references: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
+class ReadProgress(Protocol):
+    """Told as a provider reads, so that a long read (``export``) shows how far it got.
+
+    A provider calls :meth:`requested` when a request is answered (or given up on), and
+    :meth:`listed` as objects of a kind arrive (a page, or one parent's children). Both are
+    called from the event loop, and neither may block.
+    """
+
+    def requested(self) -> None: ...
+
+    def listed(self, kind: str, count: int) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ProviderContext:
     """What a provider is given when the core opens a session.
 
     ``options`` is the provider's table of the project settings (``[providers.<name>]``),
     ``environ`` the process environment (credentials come only from there or a file the user
-    names), ``parallelism`` the bound on concurrent requests the user asked for.
+    names), ``parallelism`` the bound on concurrent requests the user asked for. ``progress``,
+    when set, is told about each request and the objects read (:class:`ReadProgress`); a
+    provider may ignore it.
     """
 
     options: Mapping[str, Any]
     environ: Mapping[str, str] = field(repr=False)
     parallelism: int = 4
     base_dir: Path = Path()
+    progress: ReadProgress | None = field(default=None, repr=False, compare=False)
 
 
 class ProviderSession(Protocol):

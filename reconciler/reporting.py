@@ -69,8 +69,13 @@ def publish(
         click.echo(text, nl=not text.endswith("\n"))
     else:
         write_atomic(output, text)
-        noun = "Plan" if isinstance(report, Plan) else "Drift report"
-        out.say(f"{noun} written to {output}.")
+        if isinstance(report, Plan):
+            out.say(f"Plan written to {output}.")
+        else:
+            out.say(f"Drift report written to {output}.")
+            # The counts as well, on their own line: a CI log (and a job summary taking the
+            # line) shows them without opening the file.
+            out.say(report.summary())
     hooks.after_report(report, refusals)
 
 

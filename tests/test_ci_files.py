@@ -33,8 +33,8 @@ def test_the_workflows_pass_actionlint_with_the_action_beside_them(tmp_path: Pat
     shutil.copy(ROOT / "action.yml", tmp_path / "action.yml")
     for path in WORKFLOWS:
         text = path.read_text("utf-8")
-        assert "uses: OWNER/reconciler@v0.1.0" in text
-        (workflows / path.name).write_text(text.replace("OWNER/reconciler@v0.1.0", "./"))
+        assert "uses: OWNER/reconciler@main" in text
+        (workflows / path.name).write_text(text.replace("OWNER/reconciler@main", "./"))
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     result = subprocess.run(
         [tool("actionlint"), "-no-color"], cwd=tmp_path, capture_output=True, text=True, check=False

@@ -42,6 +42,7 @@ from reconciler.errors import (
     ServiceError,
     TransportError,
 )
+from reconciler.records import ReadProgress
 from reconciler_proctorexam.api_errors import error_for_response, redact
 from reconciler_proctorexam.config import (
     BASE_URL_VAR,
@@ -107,9 +108,16 @@ class ProctorExamClient:
     """One connection pool to one ProctorExam environment; use it as an async context manager."""
 
     def __init__(
-        self, settings: ClientSettings, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        settings: ClientSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        progress: ReadProgress | None = None,
     ) -> None:
         self.settings = settings
+        #: Told of each request answered (or given up on), and by the sessions of what they
+        #: read: ``export`` shows it on a terminal.
+        self.progress = progress
         self._policy = RetryPolicy(
             max_retries=settings.max_retries,
             base=settings.backoff,
@@ -491,6 +499,8 @@ class ProctorExamClient:
                     # Never longer than a retry would wait: a longer one fails the request.
                     retry_after=None if wait is None else min(wait, self._policy.max_retry_after),
                 )
+            if self.progress is not None:
+                self.progress.requested()
             return result
 
     async def _exchange(

@@ -81,7 +81,7 @@ def connect(context: ProviderContext) -> AbstractAsyncContextManager[ProviderSes
     from reconciler_proctorexam.client import ProctorExamClient
     from reconciler_proctorexam.config import resolve_settings
 
-    return _session(ProctorExamClient(resolve_settings(context)))
+    return _session(ProctorExamClient(resolve_settings(context), progress=context.progress))
 
 
 @contextlib.asynccontextmanager
@@ -124,7 +124,10 @@ class InstituteSession:
 
     async def list(self, kind: ResourceKind, scope: Scope | None = None) -> Sequence[LiveObject]:
         _check_kind(kind)
-        return await self.listing()
+        objects = await self.listing()
+        if self.client.progress is not None:
+            self.client.progress.listed(KIND, len(objects))
+        return objects
 
     async def listing(self) -> Sequence[LiveObject]:
         """Every institute, as live objects. A refresh lists institutes and users at once: the

@@ -119,6 +119,8 @@ class UserSession:
         if institute_id is None:
             return []  # to be created by this plan: no users yet
         items = await self.api.list_users(institute_id, address=f"institute.{short_name}")
+        if self.api.client.progress is not None:
+            self.api.client.progress.listed(KIND, len(items))
         return [(short_name, institute_id, item) for item in items]
 
     async def read(self, kind: ResourceKind, identity: str) -> LiveObject | None:

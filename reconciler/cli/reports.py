@@ -6,7 +6,10 @@ import contextlib
 import os
 import sys
 from dataclasses import replace
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,7 +26,7 @@ from reconciler.cli.common import (
 )
 from reconciler.cli.durations import Duration
 from reconciler.completion import FormatOption
-from reconciler.console import use_color
+from reconciler.console import use_color, write_atomic
 from reconciler.documents import write_document
 from reconciler.errors import SettingsError
 from reconciler.project import Project
@@ -31,6 +34,12 @@ from reconciler.records import RenderOptions
 from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
 from reconciler.snapshot import read_snapshot, snapshot_to_document
 from reconciler.withheld import env_fields
+
+if TYPE_CHECKING:
+    # Imported when exporting: ruamel.yaml's round trip is no other command's.
+    from reconciler import exportmerge
+    from reconciler.export import ExportFile
+    from reconciler.model import LiveObject
 
 
 @click.command()
@@ -152,24 +161,89 @@ def export(
     Settings (base URL, local plugins) come from DIR/reconciler.toml when it exists.
     """
     from reconciler import export as exporting
+    from reconciler import readprogress
 
     if reset_sandbox and not sandbox:
         raise SettingsError("--reset-sandbox goes with --sandbox.")
     project = Project.open_or_default(directory)
     names = exporting.selected_kinds(project.kinds, kinds, targets)
     sections = [f"{project.kinds[n].section}.yaml" for n in names]
-    exporting.check_free(directory, sections, force=force)
+    # A directory that holds a configuration is edited, keeping its references and defaults.
+    config = _editable_config(directory, force=force)
+    if config is None:
+        exporting.check_free(directory, sections, force=force)
     emulator = project.sandbox(names, reset=reset_sandbox) if sandbox else contextlib.nullcontext()
-    with emulator:
-        live = run(exporting.read_live(project, names))
-    chosen = exporting.check_targets(live, targets)
-    files = exporting.export_files(chosen, project.kinds, lift_defaults=defaults)
-    exporting.write_files(directory, files, force=force)
     out = messages()
+    with emulator, readprogress.shown(out, "Reading the live objects") as counter:
+        live = run(exporting.read_live(project, names, counter))
+    out.say(f"Read {counter.describe()} in {time.monotonic() - counter.started:.1f}s.")
+    chosen = exporting.check_targets(live, targets)
+    if config is not None:
+        files = _merge(config, chosen, project, defaults=defaults, force=force)
+    else:
+        files = exporting.export_files(chosen, project.kinds, lift_defaults=defaults)
+        exporting.write_files(directory, files, force=force)
     for file in files:
         out.say(f"Wrote {directory / file.name}" + (f" ({file.objects})." if file.objects else "."))
     flag = " --sandbox" if sandbox else ""
     out.say(f"Check it: reconciler plan {directory}{flag} --detailed-exitcode (no changes).")
+
+
+def _editable_config(directory: Path, *, force: bool) -> exportmerge.Config | None:
+    """The configuration in ``directory`` to edit, or None: none there (a fresh export), or
+    one that cannot be read and ``--force`` replaces the files export writes."""
+    from reconciler import exportmerge
+
+    if not exportmerge.has_config(directory):
+        return None
+    try:
+        return exportmerge.read_config(directory)
+    except SettingsError:
+        if force:
+            return None
+        raise
+
+
+def _merge(
+    config: exportmerge.Config,
+    live: Mapping[str, Sequence[LiveObject]],
+    project: Project,
+    *,
+    defaults: bool,
+    force: bool,
+) -> list[ExportFile]:
+    """Edit ``config`` to the live state; say what could not be kept; write the files."""
+    from reconciler import exportmerge
+
+    out = messages()
+    merged = exportmerge.merge(config, live, project.kinds, project.environ, force=force)
+    if merged.refused:
+        raise SettingsError(
+            "\n".join(
+                [
+                    f"{len(merged.refused)} value(s) of {config.directory} cannot be kept as"
+                    " written; nothing was written:",
+                    *(f"  {note}" for note in merged.refused),
+                ]
+            )
+        )
+    for note in merged.notes:
+        out.say(str(note), style="yellow")
+    if defaults:
+        out.say(
+            f"{config.directory} has a configuration: its own defaults: are kept, and nothing"
+            " new is lifted (--defaults shapes a new export)."
+        )
+    for file in merged.files:
+        write_atomic(config.directory / file.name, file.text)
+    kept = "its ${env:…} references and defaults: kept"
+    if merged.replaced:
+        kept += f", but {merged.replaced} reference(s) replaced by the live value (--force)"
+    out.say(
+        f"Edited the configuration in {config.directory}: {merged.added} object(s) added,"
+        f" {merged.updated} value(s) written; {kept}."
+    )
+    return merged.files
 
 
 #: This module's commands, added to the group by :mod:`reconciler.cli.app`.

@@ -131,15 +131,18 @@ def test_export_round_trips_with_zero_changes(
 def test_an_existing_file_is_not_replaced_without_force(
     tenant: Sandbox, run_reconciler: Callable[..., CliResult], tmp_path: Path
 ) -> None:
+    # A file that cannot be read as a configuration cannot be edited either (a readable one
+    # is edited in place: tests/e2e/test_export_into_config.py).
     target = tmp_path / "exported"
     target.mkdir()
-    (target / "institutes.yaml").write_text("# mine\n", encoding="utf-8")
+    (target / "institutes.yaml").write_text("# mine\n[\n", encoding="utf-8")
     result = run_reconciler("export", str(target), "--defaults")
     assert result.exit_code == 1
-    assert "institutes.yaml already exist" in result.stderr
+    assert "the configuration there cannot be edited; nothing was written" in result.stderr
+    assert "institutes.yaml:3:1" in result.stderr
     assert "--force" in result.stderr
     assert sorted(p.name for p in target.iterdir()) == ["institutes.yaml"]
-    assert (target / "institutes.yaml").read_text("utf-8") == "# mine\n"
+    assert (target / "institutes.yaml").read_text("utf-8") == "# mine\n[\n"
     assert not tenant.requests, "the refusal comes before any request"
     result = run_reconciler("export", str(target), "--force")
     assert result.exit_code == 0, result.stderr

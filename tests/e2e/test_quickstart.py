@@ -78,7 +78,8 @@ def test_the_saved_plan_quick_start_applies_the_file_once(
     assert again.exit_code == 0, again.stdout + again.stderr
     refused = run_reconciler("apply", plan_file, "--sandbox")
     assert refused.exit_code == 3
-    assert "changed since the plan was made, so nothing was written" in refused.stderr
+    assert "This plan was applied already" in refused.stderr
+    assert "so nothing was written" in refused.stderr
 
 
 def test_doctor_on_the_quick_start_sandbox(quickstart: Path, run_reconciler: Run) -> None:

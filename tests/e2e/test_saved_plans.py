@@ -106,8 +106,11 @@ def test_a_saved_plan_applies_exactly_once_with_no_prompt(
     sandbox.clear_requests()
     second = run_reconciler("apply", str(plan_file))
     assert second.exit_code == 3
-    assert "3 object(s) changed since the plan was made, so nothing was written" in second.stderr
-    assert "institute.new: created by another change since the plan" in second.stderr
+    assert "This plan was applied already: its 3 object(s) are live as it makes them" in (
+        second.stderr
+    )
+    assert "another change" not in second.stderr
+    assert "institute.new: already as this plan makes it" in second.stderr
     assert "reminder_emails_enabled: false -> true" in second.stderr
     assert writes(sandbox) == []
 

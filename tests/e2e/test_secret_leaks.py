@@ -110,6 +110,8 @@ def _runs(path: Path, out: Path) -> Iterator[list[str]]:
             yield [name, str(path), "--output", str(out / "snapshot.json")]
         elif name == "export":
             yield [name, str(out / "export"), "--defaults"]
+            # Into the configuration itself: edited, its ${env:} references kept as written.
+            yield [name, str(path)]
         elif name == "schema":
             yield [name]
         elif name == "sandbox":

@@ -80,7 +80,7 @@ def test_an_object_that_appeared_or_disappeared_has_moved(
     sandbox = proctorexam_sandbox_factory(seed=SEED)
 
     def elsewhere() -> None:
-        sandbox.add_institute({"short_name": "new", "name": "New"})
+        sandbox.add_institute({"short_name": "new", "name": "Made Elsewhere"})
         sandbox.delete_institute(1)
 
     moved = _moved(sandbox, _config(write_config, 2, new=True), elsewhere)

@@ -1,6 +1,7 @@
 """``reconciler sandbox``: run the ProctorExam API emulator until Ctrl-C.
 
-The command only parses options and delegates to :class:`~.server.Sandbox`. Credentials come
+The command only parses options and delegates to :class:`~.server.Sandbox`; its subcommand
+``set`` (:mod:`.set_command`) changes a stopped sandbox's state instead. Credentials come
 from ``--token``/``--secret``, else ``PROCTOREXAM_API_TOKEN``/``PROCTOREXAM_SECRET_KEY``, else
 the built-in sandbox defaults; the secret is printed only when it is that built-in default.
 It can also be run alone: ``python -m reconciler_proctorexam.sandbox.command --port 0``.
@@ -19,6 +20,7 @@ import click
 from reconciler_proctorexam.sandbox.defaults import DEFAULT_SECRET, DEFAULT_TOKEN
 from reconciler_proctorexam.sandbox.errors import SandboxError
 from reconciler_proctorexam.sandbox.readings import CHOICES
+from reconciler_proctorexam.sandbox.set_command import set_command
 
 if TYPE_CHECKING:
     from reconciler_proctorexam.sandbox.auth import SandboxUser
@@ -35,7 +37,8 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-@click.command("sandbox")
+@click.group("sandbox", invoke_without_command=True)
+@click.pass_context
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",
@@ -167,6 +170,7 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     help="Move the sandbox's clock by this many seconds (its Date header and timestamp check).",
 )
 def sandbox_command(
+    ctx: click.Context,
     host: str,
     port: int,
     seed: Path | None,
@@ -197,7 +201,12 @@ def sandbox_command(
     list_rendering: str,
     clock_offset: float,
 ) -> None:
-    """Run a local ProctorExam API emulator (institutes, signed requests, injected faults)."""
+    """Run a local ProctorExam API emulator (institutes, signed requests, injected faults).
+
+    `reconciler sandbox set` changes a sandbox object behind the tool's back, to rehearse drift.
+    """
+    if ctx.invoked_subcommand is not None:
+        return  # `sandbox set ...`: the server's options do not apply
     # Imported here, not above: every command line registers this command, and only this
     # command runs the server (uvicorn, starlette, asyncio).
     from reconciler_proctorexam.sandbox.auth import SandboxUser
@@ -279,6 +288,9 @@ def _announce(sandbox: Sandbox, user: SandboxUser, state: Path | None) -> None:
         click.echo("  export PROCTOREXAM_API_TOKEN=<the token given to the sandbox>")
         click.echo("  export PROCTOREXAM_SECRET_KEY=<the secret given to the sandbox>")
     click.echo("Press Ctrl-C to stop.")
+
+
+sandbox_command.add_command(set_command)
 
 
 if __name__ == "__main__":
