@@ -105,7 +105,7 @@ def test_references_and_defaults_are_kept_and_the_rest_follows_the_service(
     monkeypatch.setenv("PE_CALLBACK", "https://hooks.example/pe-moved")
     moved = run_reconciler("plan", str(config), "--detailed-exitcode")
     assert moved.exit_code == 2
-    assert "callback_url: (sensitive) -> (sensitive)" in moved.stdout
+    assert 'callback_url: (sensitive) -> "${env:PE_CALLBACK}"' in moved.stdout
 
 
 def test_a_reference_whose_variable_holds_another_value_stops_the_export(
