@@ -74,9 +74,10 @@ def repository(tmp_path: Path) -> Path:
     return repo
 
 
-def _context(sandbox: Sandbox, *, fork: bool) -> dict[str, str]:
+def _context(sandbox: Sandbox, *, fork: bool, event: str = "pull_request") -> dict[str, str]:
     """What GitHub fills in; a fork's run gets no secrets."""
     return {
+        "github.event_name": event,
         "vars.PROCTOREXAM_BASE_URL": sandbox.base_url,
         "secrets.PROCTOREXAM_API_TOKEN": "" if fork else DEFAULT_TOKEN,
         "secrets.PROCTOREXAM_SECRET_KEY": "" if fork else DEFAULT_SECRET,
@@ -119,7 +120,9 @@ def test_the_shipped_workflows_run_the_whole_journey(
 
     # The merge: the reviewed plan applied, with the secrets its changes send.
     sandbox.clear_requests()
-    merged = trusted.run_job("reconciler-apply.yml", "apply", _context(sandbox, fork=False))
+    merged = trusted.run_job(
+        "reconciler-apply.yml", "apply", _context(sandbox, fork=False, event="push")
+    )
     assert not merged.failed, merged.log()
     assert "Apply complete: 1 created, 1 updated, 0 deleted." in merged.step("Apply").stderr
     writes = [(r.method, r.path) for r in sandbox.requests if r.method != "GET"]
@@ -128,7 +131,9 @@ def test_the_shipped_workflows_run_the_whole_journey(
     assert institutes["pe"]["tawk_api_key"] == TAWK
 
     # The nightly drift job: nothing drifted (the key compares equal), a snapshot is saved.
-    nightly = trusted.run_job("reconciler-drift.yml", "drift", _context(sandbox, fork=False))
+    nightly = trusted.run_job(
+        "reconciler-drift.yml", "drift", _context(sandbox, fork=False, event="schedule")
+    )
     assert not nightly.failed, nightly.log()
     assert nightly.outputs["drift"]["exitcode"] == "0", nightly.log()
     assert not nightly.step("Fail on drift").ran

@@ -66,6 +66,7 @@ _TOKEN = re.compile(
     r"|hashFiles\('(?P<hash>[^']*)'\)"
     r"|env\.(?P<env>\w+)"
     r"|steps\.(?P<step>[\w-]+)\.outputs\.(?P<output>\w+)"
+    r"|(?P<context>(?:github|inputs|vars|secrets)(?:\.[\w-]+)+)"
     r"|'(?P<text>[^']*)'"
     r"|(?P<op>==|!=|&&|\|\||!|\(|\)))"
 )
@@ -158,8 +159,16 @@ class Runner:
         result = JobRun(workspace)
         for index, step in enumerate(spec["steps"]):
             name = step.get("name") or step.get("uses") or f"step {index}"
-            step_env = {**env, **_env(step.get("env", {}), values)}
-            if not _condition(step.get("if"), step_env, result, workspace):
+            # GitHub gives an empty string for an output a step did not set.
+            outputs = {
+                f"steps.{step_id}.outputs.{name}": value
+                for step_id, named in result.outputs.items()
+                for name, value in named.items()
+            }
+            wanted = re.findall(r"steps\.[\w-]+\.outputs\.\w+", str(step.get("env", {})))
+            step_values = {**values, **dict.fromkeys(wanted, ""), **outputs}
+            step_env = {**env, **_env(step.get("env", {}), step_values)}
+            if not _condition(step.get("if"), step_env, result, workspace, values):
                 result.steps.append(StepRun(name, ran=False))
                 continue
             if "uses" in step:
@@ -214,7 +223,13 @@ def _outputs(text: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
 
 
-def _condition(expression: str | None, env: Mapping[str, str], job: JobRun, cwd: Path) -> bool:
+def _condition(
+    expression: str | None,
+    env: Mapping[str, str],
+    job: JobRun,
+    cwd: Path,
+    context: Mapping[str, str],
+) -> bool:
     """GitHub's ``if:`` for the forms the workflows use; ``success()`` when there is none."""
     text = _EXPRESSION.sub(lambda m: m.group(1), expression or "").strip()
     if not re.search(r"\b(always|success|failure|cancelled)\(\)", text):
@@ -242,6 +257,8 @@ def _condition(expression: str | None, env: Mapping[str, str], job: JobRun, cwd:
             values[key] = env.get(match.group("env"), "")
         elif match.group("step"):
             values[key] = job.outputs.get(match.group("step"), {}).get(match.group("output"), "")
+        elif match.group("context"):
+            values[key] = context.get(match.group("context"), "")
         elif match.group("text") is not None:
             values[key] = match.group("text")
         else:
