@@ -23,7 +23,16 @@ from reconciler.collector import gc_paused
 from reconciler.documents import check_version, schema_problems
 from reconciler.errors import ReconcilerError
 from reconciler.fastschema import Validator
-from reconciler.model import Action, Change, FieldChange, Ignored, LiveRef, Location, Plan
+from reconciler.model import (
+    Action,
+    Change,
+    FieldChange,
+    Ignored,
+    LiveRef,
+    Location,
+    Plan,
+    Targeting,
+)
 
 if TYPE_CHECKING:
     from reconciler.records import Refusal
@@ -40,7 +49,7 @@ __all__ = [
     "redacted_fields",
 ]
 
-PLAN_FORMAT_VERSION: Final = "1.1"
+PLAN_FORMAT_VERSION: Final = "1.2"
 
 _MAJOR = PLAN_FORMAT_VERSION.split(".", 1)[0]
 
@@ -86,6 +95,20 @@ def plan_to_document(plan: Plan, refusals: Sequence[Refusal] = ()) -> dict[str, 
         "refusals": [
             {"message": r.message, "plugin": r.plugin, "address": r.address} for r in refusals
         ],
+        "live_counts": dict(sorted(plan.live_counts.items())),
+        "partial": plan.partial,
+        "targeting": _targeting_document(plan.targeting),
+    }
+
+
+def _targeting_document(targeting: Targeting | None) -> dict[str, Any] | None:
+    if targeting is None:
+        return None
+    return {
+        "targets": list(targeting.targets),
+        "excludes": list(targeting.excludes),
+        "pulled_in": list(targeting.pulled_in),
+        "summary": targeting.summary(),
     }
 
 
@@ -206,7 +229,15 @@ def plan_from_document(doc: Any, *, source: str = "the saved plan") -> Plan:
         unmanaged=tuple(LiveRef(u["kind"], u["identity"], u["ref"]) for u in doc["unmanaged"]),
         live_count=doc["live_count"],
         ignored=Ignored(**doc.get("ignored", {})),
+        live_counts=dict(doc.get("live_counts", {})),
+        targeting=_targeting_from(doc.get("targeting")),
     )
+
+
+def _targeting_from(doc: Mapping[str, Any] | None) -> Targeting | None:
+    if doc is None:
+        return None
+    return Targeting(tuple(doc["targets"]), tuple(doc["excludes"]), tuple(doc["pulled_in"]))
 
 
 def _change_from(doc: Mapping[str, Any]) -> Change:
@@ -428,6 +459,55 @@ PLAN_SCHEMA: Final[dict[str, Any]] = {
             ),
             "type": "array",
             "items": {"$ref": "#/$defs/refusal"},
+        },
+        "live_counts": {
+            "description": (
+                "How many live objects of each kind the plan was made against (since format"
+                " 1.2): what the bulk-change guard counts against."
+            ),
+            "type": "object",
+            "additionalProperties": _COUNT,
+        },
+        "partial": {
+            "description": (
+                "Whether --target or --exclude narrowed the plan (since format 1.2): a partial"
+                " plan says nothing about the objects it leaves out."
+            ),
+            "type": "boolean",
+        },
+        "targeting": {
+            "description": "What a partial plan was narrowed to, or null (since format 1.2).",
+            "anyOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "required": ["targets", "excludes", "pulled_in", "summary"],
+                    "properties": {
+                        "targets": {
+                            "description": "The --target patterns, as given.",
+                            "type": "array",
+                            "items": {"type": "string"},
+                        },
+                        "excludes": {
+                            "description": "The --exclude patterns, as given.",
+                            "type": "array",
+                            "items": {"type": "string"},
+                        },
+                        "pulled_in": {
+                            "description": (
+                                "Addresses no pattern selected, planned because a selected"
+                                " object needs them created first."
+                            ),
+                            "type": "array",
+                            "items": {"type": "string"},
+                        },
+                        "summary": {
+                            "description": "The sentence every format prints.",
+                            "type": "string",
+                        },
+                    },
+                },
+            ],
         },
     },
     "$defs": {

@@ -34,6 +34,7 @@ from reconciler import __version__
 from reconciler.documents import check_version, read_json, schema_problems
 from reconciler.errors import ReconcilerError, SettingsError
 from reconciler.fastschema import Validator
+from reconciler.guards import Overrides, ProtectBase
 from reconciler.loading.references import resolve
 from reconciler.model import Action, Change, DesiredState, FieldChange, LiveObject, Plan
 from reconciler.planfile import (
@@ -64,7 +65,7 @@ __all__ = [
 
 #: The value of a saved plan's ``format`` key: how ``apply`` tells it from a configuration.
 SAVED_PLAN_FORMAT: Final = "reconciler saved plan"
-SAVED_PLAN_FORMAT_VERSION: Final = "1.0"
+SAVED_PLAN_FORMAT_VERSION: Final = "1.1"
 
 _MAJOR = SAVED_PLAN_FORMAT_VERSION.split(".", 1)[0]
 _REMEDY: Final = "Make it again with `reconciler plan PATH --out FILE`; do not edit it."
@@ -101,6 +102,8 @@ class SavedPlan:
     planned: Mapping[str, LiveObject | None] = dataclasses.field(repr=False)
     env_values: tuple[EnvValue, ...] = ()
     snapshot: str | None = None
+    overrides: Overrides = dataclasses.field(default_factory=Overrides)
+    base: ProtectBase | None = None
 
     def resolved(self, environ: Mapping[str, str]) -> Plan:
         """The plan with every sensitive value read from ``environ``; all unset ones at once."""
@@ -152,6 +155,8 @@ def saved_plan_document(
     allow_delete: bool,
     snapshot: LiveSnapshot | None = None,
     created_at: datetime.datetime | None = None,
+    overrides: Overrides | None = None,
+    base: ProtectBase | None = None,
 ) -> dict[str, Any]:
     """``plan`` as a saved plan document that :data:`SAVED_PLAN_SCHEMA` describes.
 
@@ -209,6 +214,18 @@ def saved_plan_document(
         "plan": plan_to_document(plan),
         "objects": objects,
         "env_values": env_values,
+        "guards": _guards_document(overrides or Overrides(), base),
+    }
+
+
+def _guards_document(overrides: Overrides, base: ProtectBase | None) -> dict[str, Any]:
+    return {
+        "allow_delete": sorted(overrides.delete),
+        "max_change_share": overrides.max_change_share,
+        "force_changes": overrides.force_changes,
+        "protect_base": None
+        if base is None
+        else {"where": base.where, "protect": list(base.protect)},
     }
 
 
@@ -292,6 +309,8 @@ def read_saved_plan(path: Path) -> SavedPlan:
             f"{source}: its sensitive fields and /env_values do not match. {_REMEDY}"
         )
     snap = doc["snapshot"]
+    guards = doc.get("guards") or {}
+    base = guards.get("protect_base")
     return SavedPlan(
         source=source,
         project=Path(doc["project"]["path"]),
@@ -301,6 +320,13 @@ def read_saved_plan(path: Path) -> SavedPlan:
         planned=planned,
         env_values=env_values,
         snapshot=None if snap is None else f"taken at {snap['taken_at']} on {snap['host']}",
+        overrides=Overrides(
+            allow_delete=doc["project"]["allow_delete"],
+            delete=frozenset(guards.get("allow_delete", ())),
+            max_change_share=guards.get("max_change_share"),
+            force_changes=guards.get("force_changes"),
+        ),
+        base=None if base is None else ProtectBase(base["where"], tuple(base["protect"])),
     )
 
 
@@ -332,6 +358,48 @@ def _plan_defs() -> dict[str, Any]:
 _TIMESTAMP: Final = {
     "type": "string",
     "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$",
+}
+
+#: The one-shot guard overrides the plan was made with, and what ``[safety] protect`` said
+#: before the change: ``apply FILE`` judges the plan with them (since format 1.1).
+_GUARDS_SCHEMA: Final[dict[str, Any]] = {
+    "description": (
+        "The guard overrides given to `plan --out` (applied again by `apply FILE`), and the"
+        " [safety] protect list at the git merge base the plan was compared with (since"
+        " format 1.1)."
+    ),
+    "type": "object",
+    "required": ["allow_delete", "max_change_share", "force_changes", "protect_base"],
+    "properties": {
+        "allow_delete": {
+            "description": "The addresses --allow-delete=ADDRESS named.",
+            "type": "array",
+            "items": {"type": "string"},
+        },
+        "max_change_share": {
+            "description": "--max-change-share, or null.",
+            "type": ["number", "null"],
+        },
+        "force_changes": {
+            "description": "--force-changes, or null.",
+            "type": ["integer", "null"],
+            "minimum": 0,
+        },
+        "protect_base": {
+            "description": "Where the earlier protect list was read, and the list; or null.",
+            "anyOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "required": ["where", "protect"],
+                    "properties": {
+                        "where": {"type": "string"},
+                        "protect": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            ],
+        },
+    },
 }
 
 #: The JSON Schema (Draft 2020-12) of a saved plan: published as ``schemas/saved-plan.schema.json``.
@@ -412,6 +480,7 @@ SAVED_PLAN_SCHEMA: Final[dict[str, Any]] = {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"$ref": "#/$defs/live_object"}},
         },
+        "guards": {"$ref": "#/$defs/guards"},
         "env_values": {
             "description": (
                 "Each sensitive value of the plan: where apply reads it from the environment."
@@ -438,5 +507,5 @@ SAVED_PLAN_SCHEMA: Final[dict[str, Any]] = {
             },
         },
     },
-    "$defs": {**_plan_defs(), "live_object": LIVE_OBJECT_SCHEMA},
+    "$defs": {**_plan_defs(), "live_object": LIVE_OBJECT_SCHEMA, "guards": _GUARDS_SCHEMA},
 }

@@ -12,8 +12,8 @@ import click
 from reconciler import problem_report
 from reconciler.cli.common import (
     EXIT_PENDING,
-    allow_delete_option,
     count_objects,
+    exclude_option,
     maybe_sandbox,
     messages,
     no_color,
@@ -25,6 +25,7 @@ from reconciler.cli.common import (
     sandbox_options,
     target_option,
 )
+from reconciler.cli.guardopts import guard_options, overrides_from
 from reconciler.completion import FormatOption
 from reconciler.console import use_color
 from reconciler.documents import write_document
@@ -63,6 +64,7 @@ def validate(path: Path, fmt: str) -> None:
 @path_argument
 @sandbox_options
 @target_option
+@exclude_option
 @click.option(
     "--format", "fmt", cls=FormatOption, default="text", show_default=True, help="Output format."
 )
@@ -72,7 +74,7 @@ def validate(path: Path, fmt: str) -> None:
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes, 0 when not."
 )
-@allow_delete_option
+@guard_options
 @click.option(
     "--live",
     "live_file",
@@ -92,10 +94,13 @@ def plan(
     sandbox: bool,
     reset_sandbox: bool,
     targets: tuple[str, ...],
+    excludes: tuple[str, ...],
     fmt: str,
     output: Path | None,
     detailed_exitcode: bool,
-    allow_delete: bool,
+    allow_delete: tuple[str, ...],
+    max_change_share: float | None,
+    force_changes: int | None,
     live_file: Path | None,
     out_file: Path | None,
 ) -> None:
@@ -114,7 +119,9 @@ def plan(
     else:
         with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
             live = run(refresh(project, desired))
-    the_plan = project.plan(desired, live, targets=targets)
+    the_plan = project.plan(desired, live, targets=targets, excludes=excludes)
+    overrides = overrides_from(allow_delete, max_change_share, force_changes)
+    base = project.protect_base(the_plan)
     if out_file is not None:
         saved = saved_plan_document(
             the_plan,
@@ -122,10 +129,12 @@ def plan(
             live,
             project.kinds,
             project=path,
-            allow_delete=allow_delete,
+            allow_delete=overrides.allow_delete,
             snapshot=snap,
+            overrides=overrides,
+            base=base,
         )
-    refusals = project.refusals(the_plan, allow_delete=allow_delete)
+    refusals = project.refusals(the_plan, overrides=overrides, base=base)
     color = output is None and use_color(sys.stdout, os.environ, disabled=no_color())
     options = RenderOptions(color=color, full_report=full_report_hint("plan", path))
     text = render(reporter, the_plan, refusals, options)
