@@ -163,8 +163,8 @@ def kind_table_problems(
         elif not kinds[name].declarable:
             problems.append(
                 Problem(
-                    f"[safety.{name}]: a {name} is only read, never changed, so it is never"
-                    " counted by the bulk-change guard; remove this table",
+                    f"[safety.{name}]: {name} objects are only read, never changed, so they are"
+                    " never counted by the bulk-change guard; remove this table",
                     locate("safety", name),
                 )
             )

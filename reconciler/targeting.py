@@ -82,7 +82,8 @@ def _matching(pattern: str, by_address: Mapping[str, DesiredObject], flag: str) 
         return found
     kinds = sorted({o.kind for o in by_address.values()})
     candidates = list(by_address) if "." in pattern else [*kinds, *by_address]
-    close = difflib.get_close_matches(pattern, candidates, n=5, cutoff=0.5)
+    scored = [(difflib.SequenceMatcher(None, pattern, c).ratio(), c) for c in candidates]
+    close = [c for score, c in sorted(scored, key=lambda sc: (-sc[0], sc[1]))[:5] if score >= 0.5]
     hint = f" Closest: {', '.join(close)}." if close else ""
     raise SettingsError(
         f"{flag} {pattern}: matches nothing the configuration declares.{hint} A pattern is a"

@@ -99,6 +99,8 @@ def render_html(plan: Plan, refusals: Sequence[Refusal], options: RenderOptions)
     verdict = plan.summary() if not plan.empty else "No changes."
     body.append(f'<p class="verdict">{_e(verdict)}</p>')
     body += _ignored(plan.ignored)
+    if plan.targeting is not None:
+        body.append(f'<div class="notice partial">{_e(plan.targeting.summary())}</div>')
     if refusals:
         items = "".join(f"<li>{_refusal(r)}</li>" for r in refusals)
         body.append(

@@ -66,7 +66,7 @@ def render_markdown(plan: Plan, refusals: Sequence[Refusal], options: RenderOpti
     summary = f"**{plan.summary()}**"
     if plan.unmanaged:
         summary += f" {len(plan.unmanaged):,} unmanaged live object(s) left alone."
-    head += [summary, *_ignored(plan.ignored), ""]
+    head += [summary, *_ignored(plan.ignored), *_partial(plan), ""]
     if refusals:
         head += _refusals(refusals)
     elif plan.empty:
@@ -183,6 +183,12 @@ def _refusals(refusals: Sequence[Refusal]) -> list[str]:
         who = f" ({_code(refusal.plugin)})" if refusal.plugin else ""
         lines.append(f"> - {where}{_text(refusal.message)}{who}")
     return [*lines, ""]
+
+
+def _partial(plan: Plan) -> list[str]:
+    if plan.targeting is None:
+        return []
+    return ["", "> [!WARNING]", f"> {_text(plan.targeting.summary())}"]
 
 
 def _ignored(ignored: Ignored) -> list[str]:

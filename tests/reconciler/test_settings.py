@@ -90,8 +90,7 @@ def test_the_safety_limits_default_on_and_each_kind_may_have_its_own(tmp_path: P
 
 def test_safety_mistakes_are_located(tmp_path: Path) -> None:
     (tmp_path / "reconciler.toml").write_text(
-        "[safety]\nprotect = 'institute.pe'\n[safety.institute]\nmax_change = 5\n"
-        "min_objects = -1\n"
+        "[safety]\nprotect = 'institute.pe'\n[safety.institute]\nmax_change = 5\nmin_objects = -1\n"
     )
     _, problems = read_settings(tmp_path)
     toml = tmp_path / "reconciler.toml"

@@ -48,6 +48,9 @@ def test_output_is_the_plan_document_and_validates(plan: Plan) -> None:
         "live_count",
         "ignored",
         "refusals",
+        "live_counts",
+        "partial",
+        "targeting",
     ]
 
 
