@@ -26,6 +26,7 @@ from reconciler.cli.common import (
     target_option,
 )
 from reconciler.cli.guardopts import guard_options, overrides_from
+from reconciler.cli.outputs import max_chars_option, report_option, reports_for, write_reports
 from reconciler.completion import FormatOption
 from reconciler.console import use_color
 from reconciler.documents import write_document
@@ -71,6 +72,8 @@ def validate(path: Path, fmt: str) -> None:
 @click.option(
     "--output", type=click.Path(path_type=Path), help="Write the rendered plan to this file."
 )
+@report_option
+@max_chars_option
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes, 0 when not."
 )
@@ -97,6 +100,8 @@ def plan(
     excludes: tuple[str, ...],
     fmt: str,
     output: Path | None,
+    reports: tuple[str, ...],
+    max_chars: int | None,
     detailed_exitcode: bool,
     allow_delete: tuple[str, ...],
     max_change_share: float | None,
@@ -108,6 +113,7 @@ def plan(
     with problems_as("github" if fmt == "github" else "text"):
         project = Project.open(path)
         reporter = plan_reporter(project.hooks, fmt)
+        extra = reports_for(project.hooks, reports, "plan")
         desired = project.load()
     snap = None
     if live_file is not None:
@@ -136,9 +142,12 @@ def plan(
         )
     refusals = project.refusals(the_plan, overrides=overrides, base=base)
     color = output is None and use_color(sys.stdout, os.environ, disabled=no_color())
-    options = RenderOptions(color=color, full_report=full_report_hint("plan", path))
+    hint = full_report_hint("plan", path)
+    options = RenderOptions(color=color, full_report=hint, max_chars=max_chars)
     text = render(reporter, the_plan, refusals, options)
     publish(project.hooks, text, output, the_plan, refusals, messages())
+    files = RenderOptions(full_report=hint, max_chars=max_chars)
+    write_reports(extra, the_plan, refusals, files, messages())
     if refusals:
         raise PlanRefused(refusals)
     if out_file is not None:

@@ -19,6 +19,7 @@ from reconciler.cli.common import (
     run,
     sandbox_options,
 )
+from reconciler.cli.outputs import max_chars_option, report_option, reports_for, write_reports
 from reconciler.completion import FormatOption
 from reconciler.console import use_color
 from reconciler.documents import write_document
@@ -44,6 +45,8 @@ from reconciler.snapshot import read_snapshot, snapshot_to_document
 @click.option(
     "--output", type=click.Path(path_type=Path), help="Write the drift report to this file."
 )
+@report_option
+@max_chars_option
 @click.option(
     "--live",
     "live_file",
@@ -56,6 +59,8 @@ def drift(
     reset_sandbox: bool,
     fmt: str,
     output: Path | None,
+    reports: tuple[str, ...],
+    max_chars: int | None,
     live_file: Path | None,
 ) -> None:
     """Report how the live objects drifted from PATH; read-only. Exit 2 when anything drifted.
@@ -65,6 +70,7 @@ def drift(
     """
     project = Project.open(path)
     reporter = reporter_for(project.hooks, fmt, "drift")
+    extra = reports_for(project.hooks, reports, "drift")
     desired = project.load()
     if live_file is not None:
         if sandbox or reset_sandbox:
@@ -77,8 +83,11 @@ def drift(
             live = run(refresh(project, desired))
     report = project.drift(desired, live, generated_at=utc_now())
     color = output is None and use_color(sys.stdout, os.environ, disabled=no_color())
-    options = RenderOptions(color=color, full_report=full_report_hint("drift", path))
+    hint = full_report_hint("drift", path)
+    options = RenderOptions(color=color, full_report=hint, max_chars=max_chars)
     publish(project.hooks, render(reporter, report, (), options), output, report, (), messages())
+    files = RenderOptions(full_report=hint, max_chars=max_chars)
+    write_reports(extra, report, (), files, messages())
     if not report.empty:
         raise click.exceptions.Exit(EXIT_PENDING)
 
