@@ -198,7 +198,9 @@ def _bulk(
             if overrides.max_change_share is not None
             else safety.source(kind, "max_change_share")
         )
-        if live and live >= limits.min_objects and made / live > share:
+        # A share of 1 (100%) lets every object of the kind change: the share check is off,
+        # creates beyond the live count included.
+        if share < 1 and live and live >= limits.min_objects and made / live > share:
             refusals.append(
                 Refusal(
                     f"the plan changes {made} of {live} live {kind} objects"

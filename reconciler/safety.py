@@ -47,8 +47,9 @@ class KindLimits:
     """How many changes of one kind a plan may make before the guard refuses it.
 
     ``max_change_share`` is the share of the kind's live objects that the plan may create,
-    update or delete; it is checked only once the kind has ``min_objects`` live objects, so
-    that a new or small tenant is not refused for filling itself. ``max_changes`` (None: no
+    update or delete (creates count too, so a plan may reach more than 100%); it is checked
+    only once the kind has ``min_objects`` live objects, so that a new or small tenant is not
+    refused for filling itself, and a share of 1 turns it off. ``max_changes`` (None: no
     limit) caps the number of changes, whatever the kind's size.
     """
 

@@ -97,3 +97,14 @@ def test_protection_removed_with_the_tombstone_is_refused_even_when_named() -> N
     (refusal,) = check_safety(the_plan, SAFE, {"widget": 100}, overrides=named, base=base)
     assert "same change removes it from [safety] protect" in refusal.message
     assert "the git merge base 1234" in refusal.message
+
+
+def test_a_share_of_one_lets_every_object_change_creates_beyond_the_live_count_included() -> None:
+    the_plan = plan(*[Action.CREATE] * 30, *[Action.UPDATE] * 20, live=20)
+    assert len(check_safety(the_plan, SAFE, {"widget": 20})) == 1
+    whole = Overrides(max_change_share=1.0)
+    assert check_safety(the_plan, SAFE, {"widget": 20}, overrides=whole) == []
+    almost = Overrides(max_change_share=0.99)
+    (refusal,) = check_safety(the_plan, SAFE, {"widget": 20}, overrides=almost)
+    assert "50 of 20 live widget objects (250%" in refusal.message
+    assert "more than --max-change-share = 99%" in refusal.message
