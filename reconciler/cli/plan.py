@@ -47,7 +47,8 @@ from reconciler.snapshot import read_snapshot
     default="text",
     show_default=True,
     help="json: a versioned document (schemas/validation.schema.json);"
-    " github: one ::error workflow command per problem.",
+    " github: one ::error workflow command per problem; sarif: a SARIF 2.1.0 log;"
+    " gitlab: a GitLab Code Quality report.",
 )
 def validate(path: Path, fmt: str) -> None:
     """Load and validate PATH (a directory of YAML files or one file); no network."""
@@ -110,7 +111,7 @@ def plan(
     out_file: Path | None,
 ) -> None:
     """Show what apply would change to make the live objects match PATH."""
-    with problems_as("github" if fmt == "github" else "text"):
+    with problems_as(fmt if fmt in ("github", "sarif", "gitlab") else "text"):
         project = Project.open(path)
         reporter = plan_reporter(project.hooks, fmt)
         extra = reports_for(project.hooks, reports, "plan")
