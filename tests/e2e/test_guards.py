@@ -226,3 +226,30 @@ def test_removing_protection_in_the_same_change_as_the_tombstone_is_refused(
     git(path, "rebase", "-q", "main")
     allowed = run_reconciler("plan", str(path), "--allow-delete", "--detailed-exitcode")
     assert allowed.exit_code == 2, allowed.stderr
+
+
+def test_allow_delete_takes_an_address_only_with_an_equals_sign(
+    aimed_at: Aim, write_config: Write, run_reconciler: Run
+) -> None:
+    aimed_at(seed=SMALL)
+    path = write_config({"i.yaml": TOMBSTONE})
+    result = run_reconciler("plan", "--allow-delete", str(path))
+    assert result.exit_code == 1  # a usage error: nothing read, nothing sent
+    assert "is not an address; an object is named as --allow-delete=KIND.NAME" in result.stderr
+
+
+def test_a_saved_plan_applies_with_the_guard_options_it_was_made_with(
+    aimed_at: Aim, write_config: Write, run_reconciler: Run, tmp_path: Path
+) -> None:
+    sandbox = aimed_at(seed=SMALL)
+    path = write_config({"i.yaml": TOMBSTONE})
+    saved = tmp_path / "plan.json"
+    made = run_reconciler("plan", str(path), "--allow-delete=institute.old", "--out", str(saved))
+    assert made.exit_code == 0, made.stderr
+    assert json.loads(saved.read_text())["guards"]["allow_delete"] == ["institute.old"]
+    again = run_reconciler("apply", str(saved), "--force-changes", "5")
+    assert again.exit_code == 1
+    assert "--force-changes go with `plan --out`" in again.stderr
+    applied = run_reconciler("apply", str(saved))
+    assert applied.exit_code == 0, applied.stderr
+    assert [r.path for r in sandbox.requests if r.method == "DELETE"] == ["/api/v3/institutes/2"]
