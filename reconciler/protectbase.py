@@ -12,7 +12,8 @@ branch is, in order:
 4. ``origin/HEAD`` (the remote's default branch).
 
 The working tree's ``reconciler.toml`` (committed or not) is compared with the file at that
-base. Outside a git checkout, or when no base is found, nothing is compared. ``plan --out``
+base. Outside a git checkout nothing is compared; in one where no base is found (a shallow CI
+clone), nothing is compared either, with a warning saying how to fetch the history. ``plan --out``
 saves the base's list in the saved plan, and ``apply FILE`` compares with that.
 """
 
@@ -70,6 +71,12 @@ def protect_at_base(settings_file: Path, environ: Mapping[str, str]) -> ProtectB
         if not isinstance(protect, list):
             return None
         return ProtectBase(where, tuple(str(p) for p in protect))
+    log.warning(
+        "no git merge base found (tried %s): a tombstone whose [safety] protect entry this"
+        " change removes cannot be detected; fetch the history (actions/checkout with"
+        " fetch-depth: 0, GIT_DEPTH: 0 on GitLab) or set RECONCILER_BASE_REF",
+        ", ".join(base_candidates(environ)),
+    )
     return None
 
 

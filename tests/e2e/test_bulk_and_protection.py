@@ -253,3 +253,20 @@ def test_a_saved_plan_applies_with_the_guard_options_it_was_made_with(
     applied = run_reconciler("apply", str(saved))
     assert applied.exit_code == 0, applied.stderr
     assert [r.path for r in sandbox.requests if r.method == "DELETE"] == ["/api/v3/institutes/2"]
+
+
+def test_a_checkout_without_a_merge_base_says_the_check_could_not_run(
+    aimed_at: Aim, write_config: Write, run_reconciler: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aimed_at(seed=SMALL)
+    path = write_config({"i.yaml": TOMBSTONE})
+    git(path, "init", "-q", "-b", "topic")
+    git(path, "add", "-A")
+    git(path, "commit", "-qm", "only commit")
+    for name in ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RECONCILER_BASE_REF", "origin/main")  # not fetched, as in a shallow clone
+    result = run_reconciler("plan", str(path), "--allow-delete")
+    assert result.exit_code == 0, result.stderr
+    assert "no git merge base found (tried origin/main, origin/HEAD)" in result.stderr
+    assert "fetch-depth: 0" in result.stderr
