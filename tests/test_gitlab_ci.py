@@ -114,3 +114,13 @@ def test_each_job_keeps_what_it_makes(name: str) -> None:
 
 def _options(command: click.Command) -> set[str]:
     return {opt for param in command.params for opt in getattr(param, "opts", ())}
+
+
+def test_every_script_is_valid_shell(tmp_path: Path) -> None:
+    for name, script in scripts().items():
+        file = tmp_path / f"{name}.sh"
+        file.write_text(script)
+        result = subprocess.run(
+            ["bash", "-n", str(file)], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, (name, result.stderr)
