@@ -31,8 +31,8 @@ from reconciler.model import (
     LiveRef,
     Location,
     Plan,
-    Targeting,
 )
+from reconciler.targetingdoc import TARGETING_SCHEMA, targeting_document, targeting_from
 
 if TYPE_CHECKING:
     from reconciler.records import Refusal
@@ -97,18 +97,7 @@ def plan_to_document(plan: Plan, refusals: Sequence[Refusal] = ()) -> dict[str, 
         ],
         "live_counts": dict(sorted(plan.live_counts.items())),
         "partial": plan.partial,
-        "targeting": _targeting_document(plan.targeting),
-    }
-
-
-def _targeting_document(targeting: Targeting | None) -> dict[str, Any] | None:
-    if targeting is None:
-        return None
-    return {
-        "targets": list(targeting.targets),
-        "excludes": list(targeting.excludes),
-        "pulled_in": list(targeting.pulled_in),
-        "summary": targeting.summary(),
+        "targeting": targeting_document(plan.targeting),
     }
 
 
@@ -230,14 +219,8 @@ def plan_from_document(doc: Any, *, source: str = "the saved plan") -> Plan:
         live_count=doc["live_count"],
         ignored=Ignored(**doc.get("ignored", {})),
         live_counts=dict(doc.get("live_counts", {})),
-        targeting=_targeting_from(doc.get("targeting")),
+        targeting=targeting_from(doc.get("targeting")),
     )
-
-
-def _targeting_from(doc: Mapping[str, Any] | None) -> Targeting | None:
-    if doc is None:
-        return None
-    return Targeting(tuple(doc["targets"]), tuple(doc["excludes"]), tuple(doc["pulled_in"]))
 
 
 def _change_from(doc: Mapping[str, Any]) -> Change:
@@ -475,40 +458,7 @@ PLAN_SCHEMA: Final[dict[str, Any]] = {
             ),
             "type": "boolean",
         },
-        "targeting": {
-            "description": "What a partial plan was narrowed to, or null (since format 1.2).",
-            "anyOf": [
-                {"type": "null"},
-                {
-                    "type": "object",
-                    "required": ["targets", "excludes", "pulled_in", "summary"],
-                    "properties": {
-                        "targets": {
-                            "description": "The --target patterns, as given.",
-                            "type": "array",
-                            "items": {"type": "string"},
-                        },
-                        "excludes": {
-                            "description": "The --exclude patterns, as given.",
-                            "type": "array",
-                            "items": {"type": "string"},
-                        },
-                        "pulled_in": {
-                            "description": (
-                                "Addresses no pattern selected, planned because a selected"
-                                " object needs them created first."
-                            ),
-                            "type": "array",
-                            "items": {"type": "string"},
-                        },
-                        "summary": {
-                            "description": "The sentence every format prints.",
-                            "type": "string",
-                        },
-                    },
-                },
-            ],
-        },
+        "targeting": TARGETING_SCHEMA,
     },
     "$defs": {
         "change": _CHANGE,

@@ -45,6 +45,7 @@ from reconciler.planfile import (
     plan_to_document,
 )
 from reconciler.records import ResourceKind
+from reconciler.savedguards import GUARDS_SCHEMA, guards_document, guards_from_document
 from reconciler.snapshot import (
     LIVE_OBJECT_SCHEMA,
     LiveSnapshot,
@@ -214,18 +215,7 @@ def saved_plan_document(
         "plan": plan_to_document(plan),
         "objects": objects,
         "env_values": env_values,
-        "guards": _guards_document(overrides or Overrides(), base),
-    }
-
-
-def _guards_document(overrides: Overrides, base: ProtectBase | None) -> dict[str, Any]:
-    return {
-        "allow_delete": sorted(overrides.delete),
-        "max_change_share": overrides.max_change_share,
-        "force_changes": overrides.force_changes,
-        "protect_base": None
-        if base is None
-        else {"where": base.where, "protect": list(base.protect)},
+        "guards": guards_document(overrides or Overrides(), base),
     }
 
 
@@ -309,8 +299,7 @@ def read_saved_plan(path: Path) -> SavedPlan:
             f"{source}: its sensitive fields and /env_values do not match. {_REMEDY}"
         )
     snap = doc["snapshot"]
-    guards = doc.get("guards") or {}
-    base = guards.get("protect_base")
+    overrides, base = guards_from_document(doc.get("guards"), doc["project"]["allow_delete"])
     return SavedPlan(
         source=source,
         project=Path(doc["project"]["path"]),
@@ -320,13 +309,8 @@ def read_saved_plan(path: Path) -> SavedPlan:
         planned=planned,
         env_values=env_values,
         snapshot=None if snap is None else f"taken at {snap['taken_at']} on {snap['host']}",
-        overrides=Overrides(
-            allow_delete=doc["project"]["allow_delete"],
-            delete=frozenset(guards.get("allow_delete", ())),
-            max_change_share=guards.get("max_change_share"),
-            force_changes=guards.get("force_changes"),
-        ),
-        base=None if base is None else ProtectBase(base["where"], tuple(base["protect"])),
+        overrides=overrides,
+        base=base,
     )
 
 
@@ -358,48 +342,6 @@ def _plan_defs() -> dict[str, Any]:
 _TIMESTAMP: Final = {
     "type": "string",
     "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$",
-}
-
-#: The one-shot guard overrides the plan was made with, and what ``[safety] protect`` said
-#: before the change: ``apply FILE`` judges the plan with them (since format 1.1).
-_GUARDS_SCHEMA: Final[dict[str, Any]] = {
-    "description": (
-        "The guard overrides given to `plan --out` (applied again by `apply FILE`), and the"
-        " [safety] protect list at the git merge base the plan was compared with (since"
-        " format 1.1)."
-    ),
-    "type": "object",
-    "required": ["allow_delete", "max_change_share", "force_changes", "protect_base"],
-    "properties": {
-        "allow_delete": {
-            "description": "The addresses --allow-delete=ADDRESS named.",
-            "type": "array",
-            "items": {"type": "string"},
-        },
-        "max_change_share": {
-            "description": "--max-change-share, or null.",
-            "type": ["number", "null"],
-        },
-        "force_changes": {
-            "description": "--force-changes, or null.",
-            "type": ["integer", "null"],
-            "minimum": 0,
-        },
-        "protect_base": {
-            "description": "Where the earlier protect list was read, and the list; or null.",
-            "anyOf": [
-                {"type": "null"},
-                {
-                    "type": "object",
-                    "required": ["where", "protect"],
-                    "properties": {
-                        "where": {"type": "string"},
-                        "protect": {"type": "array", "items": {"type": "string"}},
-                    },
-                },
-            ],
-        },
-    },
 }
 
 #: The JSON Schema (Draft 2020-12) of a saved plan: published as ``schemas/saved-plan.schema.json``.
@@ -507,5 +449,5 @@ SAVED_PLAN_SCHEMA: Final[dict[str, Any]] = {
             },
         },
     },
-    "$defs": {**_plan_defs(), "live_object": LIVE_OBJECT_SCHEMA, "guards": _GUARDS_SCHEMA},
+    "$defs": {**_plan_defs(), "live_object": LIVE_OBJECT_SCHEMA, "guards": GUARDS_SCHEMA},
 }
