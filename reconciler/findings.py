@@ -49,6 +49,7 @@ _RULES: Final[Mapping[str, str]] = {
 _CODE_QUALITY_SEVERITY: Final[Mapping[str, str]] = {
     "invalid-configuration": "major",
     "plan-refused": "critical",
+    "partial-plan": "info",
 }
 
 
@@ -89,31 +90,40 @@ def from_refusals(
     ]
 
 
-def sarif_log(findings: Sequence[Finding]) -> dict[str, Any]:
-    """A SARIF 2.1.0 log with one run of reconciler and one result per finding."""
+def sarif_log(findings: Sequence[Finding], *, partial: str | None = None) -> dict[str, Any]:
+    """A SARIF 2.1.0 log with one run of reconciler and one result per finding.
+
+    ``partial`` says what a partial plan left out: a warning notification of the run's
+    invocation, and ``"partial": true`` in the run's properties.
+    """
     used = sorted({f.rule for f in findings} | set(_RULES))
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "reconciler",
-                        "version": __version__,
-                        "rules": [
-                            {
-                                "id": rule,
-                                "shortDescription": {"text": _RULES.get(rule, rule)},
-                            }
-                            for rule in used
-                        ],
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "reconciler",
+                "version": __version__,
+                "rules": [
+                    {
+                        "id": rule,
+                        "shortDescription": {"text": _RULES.get(rule, rule)},
                     }
-                },
-                "results": [_sarif_result(f, used.index(f.rule)) for f in findings],
+                    for rule in used
+                ],
             }
-        ],
+        },
+        "results": [_sarif_result(f, used.index(f.rule)) for f in findings],
     }
+    if partial is not None:
+        run["invocations"] = [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [
+                    {"level": "warning", "message": {"text": partial}},
+                ],
+            }
+        ]
+        run["properties"] = {"partial": True}
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
 def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
@@ -141,13 +151,18 @@ def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
     return result
 
 
-def code_quality_report(findings: Sequence[Finding], fallback_path: str) -> list[dict[str, Any]]:
+def code_quality_report(
+    findings: Sequence[Finding], fallback_path: str, *, partial: str | None = None
+) -> list[dict[str, Any]]:
     """GitLab's Code Quality report: one issue per finding.
 
     GitLab needs a file for every issue: a finding with none (a bulk-change refusal) is placed
-    at ``fallback_path``, line 1.
+    at ``fallback_path``, line 1. ``partial`` says what a partial plan left out, as an issue of
+    severity info.
     """
     issues = []
+    if partial is not None:
+        findings = [*findings, Finding("partial-plan", partial, level="note")]
     for finding in findings:
         where = finding.location
         who = f" [{finding.who}]" if finding.who else ""

@@ -22,4 +22,5 @@ __all__ = ["render_code_quality"]
 def render_code_quality(plan: Plan, refusals: Sequence[Refusal], options: RenderOptions) -> str:
     where = {c.address: c.location for c in plan.changes}
     first = next((c.location.file for c in plan.changes if c.location), "reconciler.toml")
-    return dump(code_quality_report(from_refusals(refusals, where), first))
+    partial = plan.targeting.summary() if plan.targeting is not None else None
+    return dump(code_quality_report(from_refusals(refusals, where), first, partial=partial))

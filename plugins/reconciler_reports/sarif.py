@@ -20,4 +20,5 @@ __all__ = ["render_sarif"]
 
 def render_sarif(plan: Plan, refusals: Sequence[Refusal], options: RenderOptions) -> str:
     where = {c.address: c.location for c in plan.changes}
-    return dump(sarif_log(from_refusals(refusals, where)))
+    partial = plan.targeting.summary() if plan.targeting is not None else None
+    return dump(sarif_log(from_refusals(refusals, where), partial=partial))

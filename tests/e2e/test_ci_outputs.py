@@ -127,3 +127,20 @@ def test_apply_detailed_exitcode_says_whether_anything_was_applied(
     assert again.exit_code == 0, again.stderr
     plain = run_reconciler("apply", str(path), "--auto-approve")
     assert plain.exit_code == 0
+
+
+def test_one_drift_run_writes_several_reports(
+    sandbox: Sandbox, write_config: Write, run_reconciler: Run, tmp_path: Path
+) -> None:
+    path = write_config({"i.yaml": CONFIG})
+    page, doc = tmp_path / "drift.html", tmp_path / "drift.json"
+    result = run_reconciler(
+        "drift", str(path), "--report", f"html={page}", "--report", f"json={doc}"
+    )
+    assert result.exit_code == 2, result.stderr
+    assert "Drift: 1 changed, 60 missing" in result.stdout
+    assert page.read_text().startswith("<!DOCTYPE html>")
+    assert json.loads(doc.read_text())["summary"]["missing"] == 60
+    refused = run_reconciler("drift", str(path), "--report", f"sarif={tmp_path / 'x.sarif'}")
+    assert refused.exit_code == 1
+    assert "the format 'sarif' does not render drift reports" in refused.stderr

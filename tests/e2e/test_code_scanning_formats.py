@@ -158,3 +158,24 @@ def test_the_vendored_schemas_can_fail() -> None:
             }
         ]
     )
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "gitlab"])
+def test_a_partial_plan_says_so(
+    aimed_at: Aim, write_config: Write, run_reconciler: Run, fmt: str
+) -> None:
+    aimed_at(seed=SEED)
+    path = write_config({"i.yaml": "institutes:\n  pe:\n    name: Renamed\n  old:\n    name: O\n"})
+    result = run_reconciler("plan", str(path), "--target", "institute.pe", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    doc = check(fmt, result.stdout)
+    if fmt == "sarif":
+        (run,) = doc["runs"]
+        assert run["properties"] == {"partial": True}
+        (note,) = run["invocations"][0]["toolExecutionNotifications"]
+        assert note["message"]["text"].startswith("Partial plan: only --target institute.pe.")
+        assert run["results"] == []
+    else:
+        (issue,) = doc
+        assert (issue["check_name"], issue["severity"]) == ("partial-plan", "info")
+        assert issue["location"]["path"].endswith("config/i.yaml")

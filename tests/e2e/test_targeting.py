@@ -172,7 +172,7 @@ def test_a_pattern_that_matches_nothing_is_an_error_with_the_closest(
     assert sandbox.requests == [] or all(r.method == "GET" for r in sandbox.requests)
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "html", "github"])
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "html", "github", "sarif", "gitlab"])
 def test_a_partial_plan_says_so_in_every_format(
     sandbox: Sandbox, write_config: Write, run_reconciler: Run, fmt: str
 ) -> None:
