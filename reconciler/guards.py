@@ -194,30 +194,29 @@ def _bulk(
             else limits.max_change_share
         )
         setting = (
-            "--max-change-share"
+            f"--max-change-share = {share:.0%}"
             if overrides.max_change_share is not None
-            else safety.source(kind, "max_change_share")
+            else safety.setting(kind, "max_change_share", f"{share:.0%}")
         )
         # A share of 1 (100%) lets every object of the kind change: the share check is off,
         # creates beyond the live count included.
         if share < 1 and live and live >= limits.min_objects and made / live > share:
+            minimum = safety.setting(kind, "min_objects", str(limits.min_objects))
             refusals.append(
                 Refusal(
                     f"the plan changes {made} of {live} live {kind} objects"
-                    f" ({made / live:.0%}: {counts}), more than {setting} = {share:.0%}"
-                    f" (checked from {safety.source(kind, 'min_objects')} ="
-                    f" {limits.min_objects} live objects on); check the configuration, or"
-                    f" {override}",
+                    f" ({made / live:.0%}: {counts}), more than {setting} (checked from"
+                    f" {minimum} live objects on); check the configuration, or {override}",
                     plugin=_PLUGIN,
                 )
             )
         if limits.max_changes is not None and made > limits.max_changes:
+            most = safety.setting(kind, "max_changes", str(limits.max_changes))
             refusals.append(
                 Refusal(
-                    f"the plan makes {made} {kind} changes ({counts}), more than"
-                    f" {safety.source(kind, 'max_changes')} = {limits.max_changes}; check the"
-                    f" configuration, or if this bulk change is reviewed and meant, pass"
-                    f" --force-changes {counted} once",
+                    f"the plan makes {made} {kind} changes ({counts}), more than {most};"
+                    f" check the configuration, or if this bulk change is reviewed and meant,"
+                    f" pass --force-changes {counted} once",
                     plugin=_PLUGIN,
                 )
             )

@@ -81,15 +81,23 @@ class SafetySettings:
     kinds: Mapping[str, KindLimits] = field(default_factory=dict)
     protect: tuple[str, ...] = ()
     protect_fields: frozenset[str] = frozenset()
+    #: The limit keys the file writes: ``"max_changes"`` under [safety], ``"user.max_changes"``
+    #: under [safety.user]; a limit written nowhere is the built-in default.
+    written: frozenset[str] = frozenset()
 
     def limits(self, kind: str) -> KindLimits:
         return self.kinds.get(kind, self.defaults)
 
-    def source(self, kind: str, key: str) -> str:
-        """Where the limit ``key`` of ``kind`` comes from, as the refusal names it."""
-        if kind in self.kinds:
-            return f"[safety.{kind}] {key}"
-        return f"[safety] {key}"
+    def setting(self, kind: str, key: str, shown: str) -> str:
+        """The limit ``key`` of ``kind`` as a refusal names it: where it is set, and its value.
+
+        ``[safety.user] max_changes = 50``, ``[safety] max_change_share = 30% (the default)``.
+        """
+        if f"{kind}.{key}" in self.written:
+            return f"[safety.{kind}] {key} = {shown}"
+        if key in self.written:
+            return f"[safety] {key} = {shown}"
+        return f"[safety] {key} = {shown} (the default)"
 
 
 #: Reports one problem at a key path, e.g. ``("safety", "institute", "min_objects")``.
@@ -109,7 +117,16 @@ def read_safety(table: Mapping[str, Any], report: Report) -> SafetySettings:
     }
     protect = _strings(table, ("safety", "protect"), report)
     protect_fields = _strings(table, ("safety", "protect_fields"), report)
-    return SafetySettings(defaults, kinds, tuple(protect), frozenset(protect_fields))
+    written = {key for key in LIMIT_KEYS if key in table} | {
+        f"{name}.{key}"
+        for name, sub in table.items()
+        if isinstance(sub, dict)
+        for key in LIMIT_KEYS
+        if key in sub
+    }
+    return SafetySettings(
+        defaults, kinds, tuple(protect), frozenset(protect_fields), frozenset(written)
+    )
 
 
 def _limits(

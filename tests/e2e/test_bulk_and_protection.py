@@ -76,9 +76,10 @@ def test_a_plan_updating_every_institute_of_a_large_tenant_is_refused_by_default
     assert refused.exit_code == 3, refused.stderr
     assert (
         "the plan changes 200 of 200 live institute objects (100%: 0 to create, 200 to update,"
-        " 0 to delete), more than [safety] max_change_share = 30% (checked from [safety]"
-        " min_objects = 10 live objects on); check the configuration, or if this bulk change is"
-        " reviewed and meant, pass --max-change-share 1.0 or --force-changes 200 once"
+        " 0 to delete), more than [safety] max_change_share = 30% (the default) (checked from"
+        " [safety] min_objects = 10 (the default) live objects on); check the configuration, or"
+        " if this bulk change is reviewed and meant, pass --max-change-share 1.0 or"
+        " --force-changes 200 once"
     ) in refused.stderr + refused.stdout
     assert "user" not in " ".join(
         line for line in refused.stderr.splitlines() if "more than" in line

@@ -31,7 +31,8 @@ def test_the_bulk_guard_is_on_by_default_and_counts_creates_updates_and_deletes(
     (refusal,) = check_safety(the_plan, SAFE, {"widget": 10}, overrides=Overrides(True))
     assert refusal.message.startswith(
         "the plan changes 4 of 10 live widget objects (40%: 1 to create, 2 to update, 1 to"
-        " delete), more than [safety] max_change_share = 30%"
+        " delete), more than [safety] max_change_share = 30% (the default) (checked from"
+        " [safety] min_objects = 10 (the default) live objects on)"
     )
     assert "--max-change-share 1.0 or --force-changes 4" in refusal.message
     three = plan(Action.UPDATE, Action.UPDATE, Action.UPDATE, live=10)
@@ -42,7 +43,9 @@ def test_a_small_kind_is_not_held_to_the_share() -> None:
     """Below min_objects live objects (the quick start's three institutes), only max_changes."""
     the_plan = plan(Action.CREATE, Action.UPDATE, Action.UPDATE, live=3)
     assert check_safety(the_plan, SAFE, {"widget": 3}) == []
-    capped = SafetySettings(kinds={"widget": KindLimits(max_changes=2)})
+    capped = SafetySettings(
+        kinds={"widget": KindLimits(max_changes=2)}, written=frozenset({"widget.max_changes"})
+    )
     (refusal,) = check_safety(the_plan, capped, {"widget": 3})
     assert "more than [safety.widget] max_changes = 2" in refusal.message
 
