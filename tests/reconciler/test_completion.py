@@ -31,11 +31,13 @@ def test_target_completes_the_addresses_of_the_config(
 ) -> None:
     path = str(write_config(CONFIG))
     assert complete(["plan", path, "--target"], "") == [
+        "institute",
         "institute.pe",
         "institute.ut",
         "institute.uu",
     ]
     assert complete(["apply", path, "--target"], "institute.u") == ["institute.ut", "institute.uu"]
+    assert complete(["plan", path, "--exclude"], "institute.p") == ["institute.pe"]
 
 
 def test_target_completes_nothing_without_a_config(tmp_path: Path) -> None:
