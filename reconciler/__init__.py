@@ -34,6 +34,7 @@ from reconciler.model import (
     LiveRef,
     Location,
     Plan,
+    Targeting,
 )
 from reconciler.records import (
     ApplyResult,
@@ -98,6 +99,7 @@ __all__ = [
     "SettingsError",
     "StaleObjectError",
     "StepStatus",
+    "Targeting",
     "TransportError",
     "__version__",
     "hookimpl",
