@@ -19,7 +19,13 @@ from reconciler.model import DriftReport, Plan
 from reconciler.records import Refusal, RenderOptions, Reporter
 from reconciler.reporting import What, render, reporter_for, write_parts
 
-__all__ = ["max_chars_option", "report_option", "reports_for", "write_reports"]
+__all__ = [
+    "check_max_chars",
+    "max_chars_option",
+    "report_option",
+    "reports_for",
+    "write_reports",
+]
 
 max_chars_option = click.option(
     "--max-chars",
@@ -55,6 +61,21 @@ def reports_for(hooks: Hooks, given: Sequence[str], what: What) -> list[tuple[Re
         seen.add(path)
         out.append((reporter_for(hooks, fmt, what), path))
     return out
+
+
+def check_max_chars(
+    max_chars: int | None, fmt: str, reports: Sequence[tuple[Reporter, Path]]
+) -> None:
+    """``--max-chars`` splits Markdown: without a Markdown output it would do nothing."""
+    if (
+        max_chars is not None
+        and fmt != "markdown"
+        and all(r.name != "markdown" for r, _ in reports)
+    ):
+        raise SettingsError(
+            "--max-chars splits a Markdown report: give --format markdown or --report"
+            " markdown=FILE with it."
+        )
 
 
 def write_reports(

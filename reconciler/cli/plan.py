@@ -26,7 +26,13 @@ from reconciler.cli.common import (
     target_option,
 )
 from reconciler.cli.guardopts import guard_options, overrides_from
-from reconciler.cli.outputs import max_chars_option, report_option, reports_for, write_reports
+from reconciler.cli.outputs import (
+    check_max_chars,
+    max_chars_option,
+    report_option,
+    reports_for,
+    write_reports,
+)
 from reconciler.completion import FormatOption
 from reconciler.console import use_color
 from reconciler.documents import write_document
@@ -115,6 +121,7 @@ def plan(
         project = Project.open(path)
         reporter = plan_reporter(project.hooks, fmt)
         extra = reports_for(project.hooks, reports, "plan")
+        check_max_chars(max_chars, fmt, extra)
         desired = project.load()
     snap = None
     if live_file is not None:

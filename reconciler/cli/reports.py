@@ -19,7 +19,13 @@ from reconciler.cli.common import (
     run,
     sandbox_options,
 )
-from reconciler.cli.outputs import max_chars_option, report_option, reports_for, write_reports
+from reconciler.cli.outputs import (
+    check_max_chars,
+    max_chars_option,
+    report_option,
+    reports_for,
+    write_reports,
+)
 from reconciler.completion import FormatOption
 from reconciler.console import use_color
 from reconciler.documents import write_document
@@ -71,6 +77,7 @@ def drift(
     project = Project.open(path)
     reporter = reporter_for(project.hooks, fmt, "drift")
     extra = reports_for(project.hooks, reports, "drift")
+    check_max_chars(max_chars, fmt, extra)
     desired = project.load()
     if live_file is not None:
         if sandbox or reset_sandbox:

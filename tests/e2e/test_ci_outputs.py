@@ -144,3 +144,15 @@ def test_one_drift_run_writes_several_reports(
     refused = run_reconciler("drift", str(path), "--report", f"sarif={tmp_path / 'x.sarif'}")
     assert refused.exit_code == 1
     assert "the format 'sarif' does not render drift reports" in refused.stderr
+
+
+def test_max_chars_without_a_markdown_output_is_an_error(
+    sandbox: Sandbox, write_config: Write, run_reconciler: Run
+) -> None:
+    path = write_config({"i.yaml": CONFIG})
+    result = run_reconciler("plan", str(path), "--max-chars", "5000")
+    assert result.exit_code == 1
+    assert "--max-chars splits a Markdown report: give --format markdown or --report" in (
+        result.stderr
+    )
+    assert sandbox.requests == []
