@@ -161,7 +161,10 @@ def _live_user(n: int, per_institute: int) -> dict[str, Any]:
 def _write_project(directory: Path, users: int, args: Any, *, reports: bool) -> Path:
     """Every user declared as live, the first ``changes`` changed (provider, or reports)."""
     directory.mkdir(parents=True)
-    (directory / "reconciler.toml").write_text(f"[apply]\nparallelism = {args.parallelism}\n")
+    # Bulk changes by design: the bulk-change guard is told so (a share of 1 turns it off).
+    (directory / "reconciler.toml").write_text(
+        f"[apply]\nparallelism = {args.parallelism}\n[safety]\nmax_change_share = 1.0\n"
+    )
     lines = ["users:"]
     for n in range(users):
         live = _live_user(n, args.per_institute)

@@ -272,7 +272,10 @@ def write_project(directory: Path, count: int, updates: int, parallelism: int = 
     Above :data:`PER_FILE` institutes the YAML is split into several files, as people do.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "reconciler.toml").write_text(f"[apply]\nparallelism = {parallelism}\n")
+    # Bulk changes by design: the bulk-change guard is told so (a share of 1 turns it off).
+    (directory / "reconciler.toml").write_text(
+        f"[apply]\nparallelism = {parallelism}\n[safety]\nmax_change_share = 1.0\n"
+    )
     for first in range(0, max(count, 1), PER_FILE):
         lines = ["defaults:", "  reminder_emails_enabled: true", ""] if first == 0 else []
         lines.append("institutes:")

@@ -36,6 +36,7 @@ from reconciler.model import (
     Location,
     NotCompared,
     Plan,
+    Targeting,
     Unset,
 )
 from reconciler.records import (
@@ -105,6 +106,7 @@ __all__ = [
     "SettingsError",
     "StaleObjectError",
     "StepStatus",
+    "Targeting",
     "TransportError",
     "Unset",
     "__version__",

@@ -71,7 +71,8 @@ class FormatOption(click.Option):
 def complete_targets(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
-    """The ``KIND.NAME`` addresses the configuration at the command's PATH declares."""
+    """The ``KIND.NAME`` addresses the configuration at the command's PATH declares, and
+    their kinds (``--target user`` selects every user)."""
     # While an option waits for its value, click leaves the arguments before it unparsed.
     given = [ctx.params.get("path"), *ctx.args]
     paths = [Path(p) for p in given if isinstance(p, str | Path) and Path(p).exists()]
@@ -101,4 +102,5 @@ def complete_targets(
         for section, objects in data.items():
             if section in by_section and isinstance(objects, dict):
                 addresses.update(f"{by_section[section]}.{key}" for key in objects)
+                addresses.add(by_section[section])  # a kind selects all of its objects
     return [CompletionItem(a) for a in sorted(addresses) if a.startswith(incomplete)]

@@ -115,7 +115,8 @@ class Hooks:
         from reconciler.schemas import published_schemas
         from reconciler.settings_schema import settings_schema
 
-        settings = settings_schema(self.providers, self.settings_schemas)
+        changing = [name for name, kind in self.resource_kinds.items() if kind.declarable]
+        settings = settings_schema(self.providers, self.settings_schemas, changing)
         return published_schemas(self.resource_kinds, settings)
 
     def contributions(self) -> dict[str, list[str]]:

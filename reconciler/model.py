@@ -30,6 +30,7 @@ __all__ = [
     "Location",
     "NotCompared",
     "Plan",
+    "Targeting",
     "Unset",
     "make_location",
     "not_compared_summary",
@@ -320,14 +321,45 @@ def not_compared_summary(items: tuple[NotCompared, ...]) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Targeting:
+    """What a partial plan (``--target``, ``--exclude``) was narrowed to.
+
+    ``targets`` and ``excludes`` are the patterns as given (addresses, globs or kinds);
+    ``pulled_in`` the addresses no pattern selected that a selected change needs created first
+    (a targeted user's new institute).
+    """
+
+    targets: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    pulled_in: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """``Partial plan: only --target user.a (and institute.new, needed first) ...``"""
+        parts = []
+        if self.targets:
+            parts.append("only " + ", ".join(f"--target {t}" for t in self.targets))
+        if self.excludes:
+            parts.append("without " + ", ".join(f"--exclude {e}" for e in self.excludes))
+        text = "Partial plan: " + "; ".join(parts) + "."
+        if self.pulled_in:
+            text += (
+                f" Also planned, because a targeted change needs it created first:"
+                f" {', '.join(self.pulled_in)}."
+            )
+        return text + " Other objects may differ too; plan without them to see everything."
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """The result of diffing desired against live state: pure data, deterministic order.
 
     ``unmanaged`` lists live objects that no YAML declares: reported, never touched.
-    ``live_count`` is how many live objects the plan was made against (for safety guards).
-    ``ignored`` counts what the project's ignore rules kept out of the plan.
-    ``not_compared`` names the declared fields that could not be compared (a variable not
-    set, or no live value to compare with); ``basis`` says what the plan was made against.
+    ``live_count`` is how many live objects the plan was made against, ``live_counts`` the
+    same per kind (for the safety guards). ``ignored`` counts what the project's ignore rules
+    kept out of the plan. ``not_compared`` names the declared fields that could not be
+    compared (a variable not set, or no live value to compare with); ``basis`` says what the
+    plan was made against. ``targeting`` says what a partial plan was narrowed to (None: the
+    whole configuration).
     """
 
     changes: tuple[Change, ...]
@@ -336,6 +368,12 @@ class Plan:
     ignored: Ignored = Ignored()
     not_compared: tuple[NotCompared, ...] = ()
     basis: Basis | None = None
+    live_counts: Mapping[str, int] = field(default_factory=dict)
+    targeting: Targeting | None = None
+
+    @property
+    def partial(self) -> bool:
+        return self.targeting is not None
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)

@@ -29,7 +29,16 @@ from reconciler.collector import gc_paused
 from reconciler.documents import check_version, schema_problems
 from reconciler.errors import ReconcilerError
 from reconciler.fastschema import Validator
-from reconciler.model import Action, Change, FieldChange, Ignored, LiveRef, Location, Plan
+from reconciler.model import (
+    Action,
+    Change,
+    FieldChange,
+    Ignored,
+    LiveRef,
+    Location,
+    Plan,
+)
+from reconciler.targetingdoc import TARGETING_SCHEMA, targeting_document, targeting_from
 
 if TYPE_CHECKING:
     from reconciler.records import Refusal
@@ -94,6 +103,9 @@ def plan_to_document(plan: Plan, refusals: Sequence[Refusal] = ()) -> dict[str, 
         ],
         "against": basis_document(plan.basis),
         "not_compared": not_compared_document(plan.not_compared),
+        "live_counts": dict(sorted(plan.live_counts.items())),
+        "partial": plan.partial,
+        "targeting": targeting_document(plan.targeting),
     }
 
 
@@ -217,6 +229,8 @@ def plan_from_document(doc: Any, *, source: str = "the saved plan") -> Plan:
         unmanaged=tuple(LiveRef(u["kind"], u["identity"], u["ref"]) for u in doc["unmanaged"]),
         live_count=doc["live_count"],
         ignored=Ignored(**doc.get("ignored", {})),
+        live_counts=dict(doc.get("live_counts", {})),
+        targeting=targeting_from(doc.get("targeting")),
     )
 
 
@@ -449,6 +463,22 @@ PLAN_SCHEMA: Final[dict[str, Any]] = {
         },
         "against": BASIS_SCHEMA,
         "not_compared": NOT_COMPARED_SCHEMA,
+        "live_counts": {
+            "description": (
+                "How many live objects of each kind the plan was made against (since format"
+                " 1.2): what the bulk-change guard counts against."
+            ),
+            "type": "object",
+            "additionalProperties": _COUNT,
+        },
+        "partial": {
+            "description": (
+                "Whether --target or --exclude narrowed the plan (since format 1.2): a partial"
+                " plan says nothing about the objects it leaves out."
+            ),
+            "type": "boolean",
+        },
+        "targeting": TARGETING_SCHEMA,
     },
     "$defs": {
         "change": _CHANGE,

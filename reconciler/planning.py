@@ -120,14 +120,15 @@ def make_plan(
         problems = [p for p in problems if _concerns(p, desired, wanted)]
     if problems:
         raise ConfigError(sorted(problems, key=_problem_order))
-    live_count = sum(len(objects) for objects in live.values())
+    live_counts = {kind: len(objects) for kind, objects in sorted(live.items())}
     levels = kind_levels(kinds)
     return Plan(
         changes=tuple(sorted(changes, key=lambda c: (levels[c.kind], c.kind, c.identity))),
         unmanaged=tuple(sorted(unmanaged)),
-        live_count=live_count,
+        live_count=sum(live_counts.values()),
         ignored=Ignored(objects=ignored_objects, fields=ignored_fields),
         not_compared=tuple(sorted(notes)),
+        live_counts=live_counts,
     )
 
 

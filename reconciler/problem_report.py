@@ -5,6 +5,9 @@
 ``{file, line, column, message, plugin}``; ``file``, ``line`` and ``column`` are ``null`` for a
 problem that has no place in a file (a directory with no YAML in it, a bad settings file).
 
+``validate --format sarif`` and ``--format gitlab`` print a SARIF log and a GitLab Code Quality
+report (:mod:`reconciler.findings`).
+
 ``validate --format github`` (and ``plan --format github`` on an invalid configuration) prints
 one ``::error file=…,line=…,col=…::message`` workflow command per problem, which GitHub
 Actions turns into an annotation on the pull request's diff. Both are built from the same
@@ -93,16 +96,24 @@ VALIDATION_SCHEMA: Final[Mapping[str, Any]] = {
 }
 
 
-#: What ``validate --format`` takes.
-FORMATS: Final = ("text", "json", "github")
+#: What ``validate --format`` takes (sarif and gitlab: see :mod:`reconciler.findings`).
+FORMATS: Final = ("text", "json", "github", "sarif", "gitlab")
 
 
 def render_problems(
     fmt: str, problems: Sequence[Problem], state: DesiredState | None = None
 ) -> str:
-    """The problems (none when ``state`` is valid) in a machine format: json or github."""
+    """The problems (none when ``state`` is valid) in a machine format: json, github, sarif
+    or gitlab."""
     if fmt == "github":
         return github_commands(problems)
+    if fmt in ("sarif", "gitlab"):
+        from reconciler import findings
+
+        found = findings.from_problems(problems)
+        if fmt == "sarif":
+            return findings.dump(findings.sarif_log(found))
+        return findings.dump(findings.code_quality_report(found, "reconciler.toml"))
     if fmt != "json":
         raise ValueError(f"not a machine format: {fmt!r}")
     if state is None:

@@ -10,6 +10,7 @@ this is the one place that knows their order.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import logging
 import os
@@ -24,13 +25,13 @@ from reconciler.dependencies import check_declared, kind_levels, needed_kinds, s
 from reconciler.drift import make_drift
 from reconciler.envneeds import check_sendable
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
-from reconciler.guards import check_safety
+from reconciler.guards import Overrides, ProtectBase, check_safety
 from reconciler.hooks import Hooks
 from reconciler.ignoring import check_ignore_rules
 from reconciler.livechecks import live_problems
 from reconciler.loading import read_desired
 from reconciler.loading.envaccess import BUILTIN_CREDENTIALS, EnvAccess
-from reconciler.model import DesiredState, DriftReport, LiveObject, Plan
+from reconciler.model import Action, DesiredState, DriftReport, LiveObject, Plan
 from reconciler.options import option_problems
 from reconciler.planning import make_plan
 from reconciler.plugins import build_plugin_manager
@@ -44,7 +45,9 @@ from reconciler.records import (
     Refusal,
     ResourceKind,
 )
-from reconciler.settings import Settings, read_settings
+from reconciler.safety import kind_table_problems
+from reconciler.settings import SETTINGS_FILE, Settings, read_settings
+from reconciler.targeting import select
 from reconciler.unmarked import unmarked_local_hooks
 
 __all__ = ["Project"]
@@ -160,7 +163,12 @@ class Project:
             ],
             self.hooks.settings_schemas,
         )
-        problems = [*self.settings_problems, *options, *unmarked_local_hooks(self.hooks)]
+        problems = [
+            *self.settings_problems,
+            *options,
+            *unmarked_local_hooks(self.hooks),
+            *kind_table_problems(settings.safety, self.kinds, settings.locate),
+        ]
         # A plugin whose table has problems is configured with none: it is not used this run.
         broken = {p.plugin for p in options if p.plugin is not None}
         self.hooks.configure(
@@ -322,18 +330,19 @@ class Project:
         desired: DesiredState,
         live: Mapping[str, Sequence[LiveObject]],
         *,
-        targets: Collection[str] = (),
+        targets: Sequence[str] = (),
+        excludes: Sequence[str] = (),
     ) -> Plan:
-        declared = {o.address for o in desired.objects} if targets else set()
-        unknown = sorted(set(targets) - declared)
-        if unknown:
-            raise SettingsError(
-                f"--target {', '.join(unknown)}: not declared in {self.path};"
-                " a target is KIND.NAME, e.g. institute.pe."
-            )
+        """The plan; ``targets`` and ``excludes`` (:mod:`reconciler.targeting`) narrow it."""
+        targeting = None
+        selected: frozenset[str] = frozenset()
+        if targets or excludes:
+            selected, targeting = select(desired, live, self.kinds, targets, excludes)
         the_plan = make_plan(
-            desired, live, self.kinds, targets=targets, ignore=self.settings.ignore
+            desired, live, self.kinds, targets=selected, ignore=self.settings.ignore
         )
+        if targeting is not None:
+            the_plan = dataclasses.replace(the_plan, targeting=targeting)
         problems = live_problems(the_plan, live, self.kinds)
         if problems:
             raise ConfigError(sorted(problems, key=_problem_order))
@@ -350,14 +359,40 @@ class Project:
             desired, live, self.kinds, ignore=self.settings.ignore, generated_at=generated_at
         )
 
-    def refusals(self, plan: Plan, *, allow_delete: bool = False) -> list[Refusal]:
-        """Every reason a safety guard or a policy plugin gives not to apply ``plan``."""
+    def refusals(
+        self,
+        plan: Plan,
+        *,
+        allow_delete: bool = False,
+        overrides: Overrides | None = None,
+        base: ProtectBase | None = None,
+    ) -> list[Refusal]:
+        """Every reason a safety guard or a policy plugin gives not to apply ``plan``.
+
+        ``overrides`` are the command line's one-shot ones; ``base`` what ``[safety] protect``
+        said before this change (see :meth:`protect_base`).
+        """
+        given = overrides or Overrides()
+        given = dataclasses.replace(
+            given, allow_delete=given.allow_delete or allow_delete or self.settings.allow_delete
+        )
         refusals = check_safety(
             plan,
-            allow_delete=allow_delete or self.settings.allow_delete,
-            max_change_share=self.settings.max_change_share,
+            self.settings.safety,
+            plan.live_counts,
+            overrides=given,
+            read_only={name for name, kind in self.kinds.items() if not kind.declarable},
+            base=base,
         )
         return refusals + self.hooks.check_plan(plan, self.kinds)
+
+    def protect_base(self, plan: Plan) -> ProtectBase | None:
+        """What ``[safety] protect`` said at the git merge base, when ``plan`` deletes anything."""
+        if not any(c.action is Action.DELETE for c in plan.changes):
+            return None
+        from reconciler.protectbase import protect_at_base
+
+        return protect_at_base(self.settings.base_dir / SETTINGS_FILE, self.environ)
 
     def check(self, plan: Plan, *, allow_delete: bool = False) -> None:
         """Raise PlanRefused when a safety guard or a policy plugin refuses ``plan``."""

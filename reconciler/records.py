@@ -13,7 +13,7 @@ import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from reconciler.model import (
     Action,
@@ -26,6 +26,7 @@ from reconciler.model import (
 )
 
 __all__ = [
+    "PART_BREAK",
     "ApplyResult",
     "ApplyStatus",
     "ChangeOutcome",
@@ -250,11 +251,19 @@ class RenderOptions:
     ``color``: only on a terminal without ``NO_COLOR``. ``full_report``: where the complete
     report can be had (a file, or the command that writes it), for a format that may have to
     leave objects out, such as Markdown within a pull-request comment's limit.
+    ``max_chars``: split the report into numbered parts of at most this many characters
+    (``--max-chars``), joined by :data:`PART_BREAK`, rather than cut it; None: one text.
     """
 
     color: bool = False
     width: int = 100
     full_report: str = ""
+    max_chars: int | None = None
+
+
+#: Between two parts of a report split by :attr:`RenderOptions.max_chars`: the command line
+#: writes each part to a file (or prints them one after another).
+PART_BREAK: Final = "\n<!-- reconciler: next part -->\n"
 
 
 class RenderPlan(Protocol):

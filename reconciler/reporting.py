@@ -20,9 +20,9 @@ from reconciler.console import Output, write_atomic
 from reconciler.errors import SettingsError
 from reconciler.hooks import Hooks
 from reconciler.model import DriftReport, Plan
-from reconciler.records import Refusal, RenderOptions, Reporter
+from reconciler.records import PART_BREAK, Refusal, RenderOptions, Reporter
 
-__all__ = ["full_report_hint", "publish", "reporter_for", "utc_now"]
+__all__ = ["full_report_hint", "publish", "reporter_for", "utc_now", "write_parts"]
 
 What = Literal["plan", "drift"]
 
@@ -68,15 +68,29 @@ def publish(
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
-        write_atomic(output, text)
-        if isinstance(report, Plan):
-            out.say(f"Plan written to {output}.")
+        written = write_parts(output, text)
+        noun = "Plan" if isinstance(report, Plan) else "Drift report"
+        if len(written) == 1:
+            out.say(f"{noun} written to {output}.")
         else:
-            out.say(f"Drift report written to {output}.")
+            out.say(f"{noun} written in {len(written)} parts: {', '.join(map(str, written))}.")
+        if not isinstance(report, Plan):
             # The counts as well, on their own line: a CI log (and a job summary taking the
             # line) shows them without opening the file.
             out.say(report.summary())
     hooks.after_report(report, refusals)
+
+
+def write_parts(path: Path, text: str) -> list[Path]:
+    """Write ``text`` to ``path``; a report split into parts (``--max-chars``) goes to
+    ``path`` (part 1), then ``plan.2.md``, ``plan.3.md``… beside it. Returns the files."""
+    parts = text.split(PART_BREAK)
+    files = [path] + [
+        path.with_name(f"{path.stem}.{n}{path.suffix}") for n in range(2, len(parts) + 1)
+    ]
+    for file, part in zip(files, parts, strict=True):
+        write_atomic(file, part if part.endswith("\n") else part + "\n")
+    return files
 
 
 def full_report_hint(command: What, path: Path) -> str:

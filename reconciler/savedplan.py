@@ -34,6 +34,7 @@ from reconciler import __version__
 from reconciler.documents import check_version, read_json, schema_problems
 from reconciler.errors import ReconcilerError, SettingsError
 from reconciler.fastschema import Validator
+from reconciler.guards import Overrides, ProtectBase
 from reconciler.loading.references import resolve
 from reconciler.model import Action, Change, DesiredState, FieldChange, LiveObject, Plan
 from reconciler.planfile import (
@@ -44,6 +45,7 @@ from reconciler.planfile import (
     plan_to_document,
 )
 from reconciler.records import ResourceKind
+from reconciler.savedguards import GUARDS_SCHEMA, guards_document, guards_from_document
 from reconciler.snapshot import (
     LIVE_OBJECT_SCHEMA,
     LiveSnapshot,
@@ -64,7 +66,7 @@ __all__ = [
 
 #: The value of a saved plan's ``format`` key: how ``apply`` tells it from a configuration.
 SAVED_PLAN_FORMAT: Final = "reconciler saved plan"
-SAVED_PLAN_FORMAT_VERSION: Final = "1.0"
+SAVED_PLAN_FORMAT_VERSION: Final = "1.1"
 
 _MAJOR = SAVED_PLAN_FORMAT_VERSION.split(".", 1)[0]
 _REMEDY: Final = "Make it again with `reconciler plan PATH --out FILE`; do not edit it."
@@ -101,6 +103,8 @@ class SavedPlan:
     planned: Mapping[str, LiveObject | None] = dataclasses.field(repr=False)
     env_values: tuple[EnvValue, ...] = ()
     snapshot: str | None = None
+    overrides: Overrides = dataclasses.field(default_factory=Overrides)
+    base: ProtectBase | None = None
 
     def resolved(self, environ: Mapping[str, str]) -> Plan:
         """The plan with every sensitive value read from ``environ``; all unset ones at once."""
@@ -152,6 +156,8 @@ def saved_plan_document(
     allow_delete: bool,
     snapshot: LiveSnapshot | None = None,
     created_at: datetime.datetime | None = None,
+    overrides: Overrides | None = None,
+    base: ProtectBase | None = None,
 ) -> dict[str, Any]:
     """``plan`` as a saved plan document that :data:`SAVED_PLAN_SCHEMA` describes.
 
@@ -213,6 +219,7 @@ def saved_plan_document(
         "plan": plan_to_document(plan),
         "objects": objects,
         "env_values": env_values,
+        "guards": guards_document(overrides or Overrides(), base),
     }
 
 
@@ -296,6 +303,7 @@ def read_saved_plan(path: Path) -> SavedPlan:
             f"{source}: its sensitive fields and /env_values do not match. {_REMEDY}"
         )
     snap = doc["snapshot"]
+    overrides, base = guards_from_document(doc.get("guards"), doc["project"]["allow_delete"])
     return SavedPlan(
         source=source,
         project=Path(doc["project"]["path"]),
@@ -305,6 +313,8 @@ def read_saved_plan(path: Path) -> SavedPlan:
         planned=planned,
         env_values=env_values,
         snapshot=None if snap is None else f"taken at {snap['taken_at']} on {snap['host']}",
+        overrides=overrides,
+        base=base,
     )
 
 
@@ -416,6 +426,7 @@ SAVED_PLAN_SCHEMA: Final[dict[str, Any]] = {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"$ref": "#/$defs/live_object"}},
         },
+        "guards": {"$ref": "#/$defs/guards"},
         "env_values": {
             "description": (
                 "Each sensitive value of the plan: where apply reads it from the environment."
@@ -442,5 +453,5 @@ SAVED_PLAN_SCHEMA: Final[dict[str, Any]] = {
             },
         },
     },
-    "$defs": {**_plan_defs(), "live_object": LIVE_OBJECT_SCHEMA},
+    "$defs": {**_plan_defs(), "live_object": LIVE_OBJECT_SCHEMA, "guards": GUARDS_SCHEMA},
 }

@@ -8,9 +8,11 @@
     [apply]
     parallelism = 4                  # concurrent changes (and requests) at most
 
-    [safety]
+    [safety]                         # see reconciler.safety
     allow_delete = false             # tombstones are refused unless this or --allow-delete
-    max_change_share = 0.5           # refuse a plan touching more than half the live objects
+    max_change_share = 0.3           # refuse a plan changing more of a kind's live objects
+    [safety.institute]               # one kind's own limits
+    max_changes = 50
 
     [plugins]
     local = ["policies/reminders.py"]   # paths relative to this file
@@ -48,6 +50,7 @@ from reconciler.errors import SettingsError
 from reconciler.ignoring import NO_RULES, IgnoreRules, parse_ignore
 from reconciler.model import Location
 from reconciler.records import Problem
+from reconciler.safety import LIMIT_KEYS, SAFETY_KEYS, SafetySettings, read_safety
 from reconciler.tomllines import KeyLines, key_lines, locate
 from reconciler.validation import did_you_mean
 
@@ -60,12 +63,12 @@ SETTINGS_FILE = "reconciler.toml"
 _KNOWN: Mapping[str, frozenset[str]] = {
     "providers": frozenset(),
     "apply": frozenset({"parallelism"}),
-    "safety": frozenset({"allow_delete", "max_change_share"}),
+    "safety": SAFETY_KEYS,
     "plugins": frozenset({"local", "disable"}),
     "ignore": frozenset(),  # checked, with locations, by reconciler.ignoring
     "env": frozenset({"allow"}),
 }
-_SUB_TABLES = frozenset({"providers", "plugins"})
+_SUB_TABLES = frozenset({"providers", "plugins", "safety"})
 _CHECKED_ELSEWHERE = frozenset({"ignore"})
 
 
@@ -81,7 +84,7 @@ class Settings:
     providers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     parallelism: int = 4
     allow_delete: bool = False
-    max_change_share: float | None = None
+    safety: SafetySettings = field(default_factory=SafetySettings)
     local_plugins: tuple[Path, ...] = ()
     disabled_plugins: tuple[str, ...] = ()
     ignore: IgnoreRules = NO_RULES
@@ -152,12 +155,7 @@ def read_settings(config_path: Path) -> tuple[Settings, list[Problem]]:
     if parallelism < 1:
         reader.problem(("apply", "parallelism"), f"must be at least 1, not {parallelism}")
         parallelism = 4
-    share = reader.typed(safety, ("safety", "max_change_share"), None, (int, float))
-    if share is not None:
-        share = float(share)
-        if not 0 < share <= 1:
-            reader.problem(("safety", "max_change_share"), f"must be in (0, 1], not {share}")
-            share = None
+    limits = read_safety(safety, reader.problem)
     ignore = NO_RULES
     if "ignore" in data:
         ignore, found = parse_ignore(data["ignore"], path, text)
@@ -171,7 +169,7 @@ def read_settings(config_path: Path) -> tuple[Settings, list[Problem]]:
         providers=providers,
         parallelism=parallelism,
         allow_delete=reader.typed(safety, ("safety", "allow_delete"), False, bool),
-        max_change_share=share,
+        safety=limits,
         local_plugins=tuple(base_dir / p for p in local),
         disabled_plugins=tuple(disable),
         ignore=ignore,
@@ -219,6 +217,9 @@ class _Reader:
             if table in _CHECKED_ELSEWHERE:
                 continue
             for key, item in value.items():
+                if table == "safety" and isinstance(item, dict):
+                    self.check_limits(key, item)  # [safety.KIND]: its kind is checked on load
+                    continue
                 if table in _SUB_TABLES and isinstance(item, dict):
                     continue  # [providers.NAME] or [plugins.NAME]: checked by its owner
                 if key in _KNOWN[table]:
@@ -233,6 +234,15 @@ class _Reader:
                     (table, key),
                     f"is not a setting{did_you_mean(key, _KNOWN[table])} (under [{table}]:"
                     f" {expected})",
+                )
+
+    def check_limits(self, kind: str, table: Mapping[str, Any]) -> None:
+        for key in table:
+            if key not in LIMIT_KEYS:
+                self.problem(
+                    ("safety", kind, key),
+                    f"is not a setting{did_you_mean(key, LIMIT_KEYS)} (under [safety.{kind}]:"
+                    f" {', '.join(sorted(LIMIT_KEYS))})",
                 )
 
     def typed(

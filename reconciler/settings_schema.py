@@ -10,10 +10,11 @@ locates what breaks them.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconciler.records import Provider
+from reconciler.safety import DEFAULT_LIMITS
 
 __all__ = ["settings_schema"]
 
@@ -21,9 +22,14 @@ _DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
 
 def settings_schema(
-    providers: Mapping[str, Provider], plugin_schemas: Mapping[str, Mapping[str, Any]]
+    providers: Mapping[str, Provider],
+    plugin_schemas: Mapping[str, Mapping[str, Any]],
+    kind_names: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The schema of ``reconciler.toml`` with the tables of ``providers`` and plugins."""
+    """The schema of ``reconciler.toml`` with the tables of ``providers`` and plugins.
+
+    ``kind_names`` are the kinds a ``[safety.<kind>]`` table may name (those that change).
+    """
     provider_tables = {
         name: _embedded(p.options_schema, f"Options of the {name} provider.")
         for name, p in sorted(providers.items())
@@ -56,23 +62,7 @@ def settings_schema(
                 },
                 "additionalProperties": False,
             },
-            "safety": {
-                "type": "object",
-                "properties": {
-                    "allow_delete": {
-                        "description": "Let tombstones delete live objects (or --allow-delete).",
-                        "type": "boolean",
-                        "default": False,
-                    },
-                    "max_change_share": {
-                        "description": "Refuse a plan that changes more of the live objects.",
-                        "type": "number",
-                        "exclusiveMinimum": 0,
-                        "maximum": 1,
-                    },
-                },
-                "additionalProperties": False,
-            },
+            "safety": _safety_schema(kind_names),
             "env": {
                 "description": "What ${env:NAME} in the configuration may read.",
                 "type": "object",
@@ -126,3 +116,71 @@ def _embedded(schema: Mapping[str, Any] | None, description: str) -> dict[str, A
     out.pop("$schema", None)
     out.setdefault("description", description)
     return out
+
+
+def _limits_properties(defaults: bool) -> dict[str, Any]:
+    where = "every kind without a table of its own" if defaults else "this kind"
+    share: dict[str, Any] = {
+        "description": (
+            f"Refuse a plan that creates, updates or deletes more than this share of the live"
+            f" objects of {where} (--max-change-share overrides it for one run)."
+        ),
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "maximum": 1,
+    }
+    minimum: dict[str, Any] = {
+        "description": "The share is checked only from this many live objects of the kind on.",
+        "type": "integer",
+        "minimum": 0,
+    }
+    most: dict[str, Any] = {
+        "description": (
+            "Refuse a plan with more changes of the kind than this, whatever its size"
+            " (--force-changes overrides it for one run)."
+        ),
+        "type": "integer",
+        "minimum": 1,
+    }
+    if defaults:
+        share["default"] = DEFAULT_LIMITS.max_change_share
+        minimum["default"] = DEFAULT_LIMITS.min_objects
+    return {"max_change_share": share, "min_objects": minimum, "max_changes": most}
+
+
+def _safety_schema(kind_names: Sequence[str]) -> dict[str, Any]:
+    kind_table = {
+        "description": "One kind's own limits, over the [safety] defaults.",
+        "type": "object",
+        "properties": _limits_properties(defaults=False),
+        "additionalProperties": False,
+    }
+    return {
+        "description": (
+            "Safety guards: deletes, bulk-change limits (on by default), protected objects."
+        ),
+        "type": "object",
+        "properties": {
+            "allow_delete": {
+                "description": "Let tombstones delete live objects (or --allow-delete).",
+                "type": "boolean",
+                "default": False,
+            },
+            **_limits_properties(defaults=True),
+            "protect": {
+                "description": (
+                    "Address globs of objects never deleted unless --allow-delete=ADDRESS"
+                    " names them."
+                ),
+                "type": "array",
+                "items": {"type": "string"},
+            },
+            "protect_fields": {
+                "description": "Fields never updated on a protected object.",
+                "type": "array",
+                "items": {"type": "string"},
+            },
+            **dict.fromkeys(sorted(kind_names), kind_table),
+        },
+        "additionalProperties": False,
+    }

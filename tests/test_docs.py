@@ -14,11 +14,12 @@ from reconciler.testing import CliResult
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Example config directories: examples/plugins holds plugins, tested on their own, and
-#: examples/github-actions holds workflows (tests/test_ci_files.py).
+#: examples/github-actions and examples/gitlab-ci hold CI files (tests/test_ci_files.py,
+#: tests/test_gitlab_ci.py).
 EXAMPLES = sorted(
     p
     for p in (ROOT / "examples").iterdir()
-    if p.is_dir() and p.name not in ("plugins", "github-actions")
+    if p.is_dir() and p.name not in ("plugins", "github-actions", "gitlab-ci")
 )
 
 

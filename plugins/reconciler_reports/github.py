@@ -42,6 +42,9 @@ def render_github(plan: Plan, refusals: Sequence[Refusal], options: RenderOption
                     title=change.address,
                 )
             )
+    if plan.targeting is not None:
+        summary = plan.targeting.summary()
+        lines.append(workflow_command("warning", summary, None, title="partial plan"))
     for refusal in refusals:
         who = f" [{refusal.plugin}]" if refusal.plugin else ""
         title = refusal.address or "plan refused"

@@ -103,6 +103,8 @@ def render_html(plan: Plan, refusals: Sequence[Refusal], options: RenderOptions)
     body.append(f'<p class="verdict">{_e(verdict)}</p>')
     body += _ignored(plan.ignored)
     body += _not_compared(plan.not_compared)
+    if plan.targeting is not None:
+        body.append(f'<div class="notice partial">{_e(plan.targeting.summary())}</div>')
     if refusals:
         items = "".join(f"<li>{_refusal(r)}</li>" for r in refusals)
         body.append(

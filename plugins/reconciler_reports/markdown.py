@@ -6,7 +6,11 @@ list of the objects that have no fields to show (deleted, present, unmanaged).
 
 GitHub refuses a comment longer than 65,536 characters, so the text stays within
 :data:`MAX_CHARS`: when it would not, it is cut at an object boundary, keeps the summary, and
-says how many objects are not shown and where the full report is.
+says how many objects are not shown and where the full report is. With
+:attr:`~reconciler.records.RenderOptions.max_chars` (``--max-chars N``, for a host with
+another limit, or to show everything in several comments), nothing is left out: the report
+is split into numbered parts of at most N characters each, never inside an object, with the
+totals in part 1; the parts are joined by :data:`~reconciler.records.PART_BREAK`.
 
 Everything that came from a user or the service goes into a code span (in Markdown) or is
 HTML-escaped (in the raw HTML of a ``<summary>``), so a value cannot open a link, mention
@@ -21,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from reconciler.errors import SettingsError
 from reconciler.model import (
     Action,
     Basis,
@@ -35,7 +40,7 @@ from reconciler.model import (
     NotCompared,
     Plan,
 )
-from reconciler.records import Refusal, RenderOptions
+from reconciler.records import PART_BREAK, Refusal, RenderOptions
 from reconciler_reports.values import clean, desired_text, live_text, not_compared
 
 __all__ = ["MAX_CHARS", "render_markdown", "render_markdown_drift"]
@@ -62,13 +67,23 @@ _DRIFT_SYMBOLS: Final = {
 }
 
 
+_PLAN_TITLE: Final = "### reconciler plan"
+_DRIFT_TITLE: Final = "### reconciler drift"
+
+
 def render_markdown(plan: Plan, refusals: Sequence[Refusal], options: RenderOptions) -> str:
     """Render ``plan`` and its refusals as GitHub-flavoured Markdown within :data:`MAX_CHARS`."""
-    head = ["### reconciler plan", "", *_basis(plan.basis, "Planned")]
+    head = [_PLAN_TITLE, "", *_basis(plan.basis, "Planned")]
     summary = f"**{plan.summary()}**"
     if plan.unmanaged:
         summary += f" {len(plan.unmanaged):,} unmanaged live object(s) left alone."
-    head += [summary, *_ignored(plan.ignored), *_not_compared(plan.not_compared), ""]
+    head += [
+        summary,
+        *_ignored(plan.ignored),
+        *_not_compared(plan.not_compared),
+        *_partial(plan),
+        "",
+    ]
     if refusals:
         head += _refusals(refusals)
     elif plan.empty:
@@ -97,7 +112,7 @@ def render_markdown(plan: Plan, refusals: Sequence[Refusal], options: RenderOpti
 
 def render_markdown_drift(report: DriftReport, options: RenderOptions) -> str:
     """Render a drift report as GitHub-flavoured Markdown within :data:`MAX_CHARS`."""
-    head = ["### reconciler drift", "", *_basis(report.basis, "Checked")]
+    head = [_DRIFT_TITLE, "", *_basis(report.basis, "Checked")]
     if report.empty:
         head.append(
             f"**No drift.** The live objects match the configuration ({report.declared:,}"
@@ -214,6 +229,12 @@ def _not_compared(items: tuple[NotCompared, ...]) -> list[str]:
     return lines
 
 
+def _partial(plan: Plan) -> list[str]:
+    if plan.targeting is None:
+        return []
+    return ["", "> [!WARNING]", f"> {_text(plan.targeting.summary())}"]
+
+
 def _ignored(ignored: Ignored) -> list[str]:
     # Our own words: only the table name needs to stay literal.
     return ["", ignored.summary().replace("[ignore]", "`[ignore]`")] if ignored else []
@@ -245,6 +266,8 @@ _NOTE_ROOM: Final = 1_000
 def _fit(head: str, groups: Sequence[_Group], options: RenderOptions) -> str:
     """``head`` and as many whole objects of ``groups`` as fit, with a note if any were cut."""
     groups = [g for g in groups if g.objects]
+    if options.max_chars is not None:
+        return _split(head, groups, options.max_chars)
     rendered: list[list[str]] = []
     size = len(head)
     over = False
@@ -291,6 +314,56 @@ def _fit(head: str, groups: Sequence[_Group], options: RenderOptions) -> str:
         f" them all. The full report: {_text(where, code_spans=True)}.\n"
     )
     return "".join(parts)
+
+
+#: Room kept in each part for its title's "· part 12 of 34".
+_PART_ROOM: Final = 40
+
+
+def _split(head: str, groups: Sequence[_Group], limit: int) -> str:
+    """Every object of ``groups``, in parts of at most ``limit`` characters, ``head`` in part 1.
+
+    A group continued in the next part opens again there (its heading, or its ``<details>``).
+    """
+    title, _, rest = head.partition("\n")
+    parts: list[list[str]] = [[rest]]
+    size = len(title) + _PART_ROOM + len(rest)
+    if size > limit:
+        raise SettingsError(
+            f"--max-chars {limit}: the summary alone takes {size} characters; give more."
+        )
+    current: _Group | None = None
+    for group in groups:
+        wrap = len(group.opening) + len(group.closing)
+        for obj in group.objects:
+            item = group.render(obj)
+            need = len(item) + (wrap if group is not current else 0)
+            if size + need > limit and len(parts[-1]) > (1 if len(parts) == 1 else 0):
+                if current is not None:
+                    parts[-1].append(current.closing)
+                parts.append([])
+                size, current = len(title) + _PART_ROOM, None
+                need = len(item) + wrap
+            if size + need > limit:
+                raise SettingsError(
+                    f"--max-chars {limit}: {getattr(obj, 'address', 'an object')} alone takes"
+                    f" {len(item) + wrap} characters, and an object is never split; give more."
+                )
+            if group is not current:
+                if current is not None:
+                    parts[-1].append(current.closing)
+                parts[-1].append(group.opening)
+                current = group
+            parts[-1].append(item)
+            size += need
+    if current is not None:
+        parts[-1].append(current.closing)
+    if len(parts) == 1:
+        return title + "\n" + "".join(parts[0])
+    return PART_BREAK.join(
+        f"{title} · part {n} of {len(parts)}\n" + ("" if n == 1 else "\n") + "".join(part)
+        for n, part in enumerate(parts, start=1)
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
-"""The ``reports`` plugin: registers the text, JSON, Markdown, HTML and GitHub formats.
+"""The ``reports`` plugin: registers the text, JSON, Markdown, HTML, GitHub, SARIF and GitLab
+formats.
 
-Each format renders both plans and drift reports, except github (plans only). The plugin is
+Each format renders both plans and drift reports, except github, sarif and gitlab (plans
+only). The plugin is
 registered through the ``reconciler.plugins`` entry point like any third-party plugin, so a
 user can disable it by name and bring renderers of their own under the same names.
 """
@@ -66,5 +68,15 @@ def reconciler_reporters() -> Sequence[Reporter]:
             name="github",
             render_plan=_lazy("github", "render_github"),
             description="The text plan plus GitHub Actions annotations on the YAML lines.",
+        ),
+        Reporter(
+            name="sarif",
+            render_plan=_lazy("sarif", "render_sarif"),
+            description="A SARIF 2.1.0 log of the refusals, for code scanning.",
+        ),
+        Reporter(
+            name="gitlab",
+            render_plan=_lazy("codequality", "render_code_quality"),
+            description="A GitLab Code Quality report of the refusals, for merge requests.",
         ),
     ]

@@ -59,6 +59,7 @@ _ACTION_WORDS: Final = {
 _BOLD: Final = "1"
 _LEFT_ALONE: Final = "not in the configuration and left alone"
 _DIM: Final = "2"
+_PARTIAL: Final = "33"
 
 
 def render_text(plan: Plan, refusals: Sequence[Refusal], options: RenderOptions) -> str:
@@ -86,6 +87,9 @@ def render_text(plan: Plan, refusals: Sequence[Refusal], options: RenderOptions)
     if plan.not_compared:
         out.append("")
         out.extend(_not_compared(plan.not_compared, options.width, paint))
+    if plan.targeting is not None:
+        out.append("")
+        out.append(paint(plan.targeting.summary(), _PARTIAL))
     if not plan.empty:
         out.append("")
         out.append(paint(plan.summary(), _BOLD))

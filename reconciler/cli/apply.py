@@ -12,8 +12,9 @@ import click
 from reconciler import signals
 from reconciler.applying import OnOutcome
 from reconciler.cli.common import (
-    allow_delete_option,
+    EXIT_PENDING,
     confirm,
+    exclude_option,
     maybe_sandbox,
     messages,
     no_color,
@@ -25,6 +26,7 @@ from reconciler.cli.common import (
     stop_request,
     target_option,
 )
+from reconciler.cli.guardopts import guard_options, overrides_from
 from reconciler.console import Output, use_color
 from reconciler.errors import (
     ApplyFailed,
@@ -34,6 +36,7 @@ from reconciler.errors import (
     StalePlan,
 )
 from reconciler.freshness import find_moved, planned_objects
+from reconciler.guards import Overrides
 from reconciler.model import LiveObject, Plan
 from reconciler.project import Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions
@@ -46,15 +49,25 @@ from reconciler.withheld import withhold_env_values
 @path_argument
 @sandbox_options
 @target_option
-@allow_delete_option
+@exclude_option
+@guard_options
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when changes were applied, 0 when there was nothing to do.",
+)
 def apply(
     path: Path,
     sandbox: bool,
     reset_sandbox: bool,
     targets: tuple[str, ...],
-    allow_delete: bool,
+    excludes: tuple[str, ...],
+    allow_delete: tuple[str, ...],
+    max_change_share: float | None,
+    force_changes: int | None,
     auto_approve: bool,
+    detailed_exitcode: bool,
 ) -> None:
     """Make the live objects match PATH: plan, confirm, then apply.
 
@@ -62,33 +75,61 @@ def apply(
     and refused (exit 3) if any object it touches changed since it was made.
     """
     if is_saved_plan(path):
-        if targets or allow_delete:
+        if targets or excludes or allow_delete or max_change_share or force_changes is not None:
             raise SettingsError(
-                f"{path} is a saved plan and applies exactly what it holds;"
-                " --target and --allow-delete go with `plan --out`."
+                f"{path} is a saved plan and applies exactly what it holds, with the guard"
+                " options it was made with; --target, --exclude, --allow-delete,"
+                " --max-change-share and --force-changes go with `plan --out`."
             )
-        apply_saved(path, sandbox, reset_sandbox)
-        return
+        applied = apply_saved(path, sandbox, reset_sandbox)
+    else:
+        applied = apply_path(
+            path,
+            sandbox,
+            reset_sandbox,
+            targets=targets,
+            excludes=excludes,
+            overrides=overrides_from(allow_delete, max_change_share, force_changes),
+            auto_approve=auto_approve,
+        )
+    if detailed_exitcode and applied:
+        raise click.exceptions.Exit(EXIT_PENDING)
+
+
+def apply_path(
+    path: Path,
+    sandbox: bool,
+    reset_sandbox: bool,
+    *,
+    targets: tuple[str, ...],
+    excludes: tuple[str, ...],
+    overrides: Overrides,
+    auto_approve: bool,
+) -> bool:
+    """Plan PATH, confirm, apply; whether there was anything to apply."""
     project = Project.open(path)
     reporter = plan_reporter(project.hooks, "text")
     desired = project.load()
     with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
         live = run(refresh(project, desired))
-        the_plan = project.plan(desired, live, targets=targets)
-        refusals = project.refusals(the_plan, allow_delete=allow_delete)
+        the_plan = project.plan(desired, live, targets=targets, excludes=excludes)
+        base = project.protect_base(the_plan)
+        refusals = project.refusals(the_plan, overrides=overrides, base=base)
         color = use_color(sys.stdout, os.environ, disabled=no_color())
         click.echo(render(reporter, the_plan, (), RenderOptions(color=color)), nl=False)
         if not project.ready_to_apply(the_plan, refusals):
-            return
+            return False
         planned = None
         if not auto_approve:
             confirm()
             # The prompt may have waited long: catch what moved meanwhile, before any write.
             planned = planned_objects(the_plan, withhold_env_values(live, desired))
         run_apply(project, the_plan, planned)
+        return True
 
 
-def apply_saved(path: Path, sandbox: bool, reset_sandbox: bool) -> None:
+def apply_saved(path: Path, sandbox: bool, reset_sandbox: bool) -> bool:
+    """Apply the saved plan at ``path``; whether there was anything to apply."""
     saved = read_saved_plan(path)
     if not saved.project.exists():
         raise SettingsError(
@@ -104,7 +145,9 @@ def apply_saved(path: Path, sandbox: bool, reset_sandbox: bool) -> None:
             " is the plugin that provides them installed and enabled?"
         )
     the_plan = saved.resolved(project.environ)
-    refusals = project.refusals(the_plan, allow_delete=saved.allow_delete)
+    refusals = project.refusals(
+        the_plan, allow_delete=saved.allow_delete, overrides=saved.overrides, base=saved.base
+    )
     if refusals:
         project.ready_to_apply(the_plan, refusals)  # tells reconciler_after_apply, then raises
     against = f" against the live snapshot {saved.snapshot}" if saved.snapshot else ""
@@ -113,10 +156,11 @@ def apply_saved(path: Path, sandbox: bool, reset_sandbox: bool) -> None:
     reporter = plan_reporter(project.hooks, "text")
     click.echo(render(reporter, saved.plan, (), RenderOptions(color=color)), nl=False)
     if not project.ready_to_apply(the_plan, ()):
-        return
+        return False
     kinds = {c.kind for c in the_plan.changes}
     with maybe_sandbox(project, kinds, sandbox, reset_sandbox):
         run_apply(project, the_plan, saved.planned)
+    return True
 
 
 def run_apply(

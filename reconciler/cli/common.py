@@ -31,9 +31,18 @@ target_option = click.option(
     "--target",
     "targets",
     multiple=True,
-    metavar="KIND.NAME",
+    metavar="PATTERN",
     shell_complete=complete_targets,
-    help="Plan only this object (repeatable), e.g. institute.pe.",
+    help="Plan only these objects (repeatable): an address (institute.pe), a glob"
+    " ('institute.uni-*') or a kind (user). Objects they need created first come too.",
+)
+exclude_option = click.option(
+    "--exclude",
+    "excludes",
+    multiple=True,
+    metavar="PATTERN",
+    shell_complete=complete_targets,
+    help="Leave these objects out of the plan (repeatable); the same patterns as --target.",
 )
 allow_delete_option = click.option(
     "--allow-delete", is_flag=True, help="Let tombstones (absent: true) delete live objects."

@@ -14,8 +14,8 @@ from reconciler import problem_report
 from reconciler.basis import live_basis, snapshot_basis
 from reconciler.cli.common import (
     EXIT_PENDING,
-    allow_delete_option,
     count_objects,
+    exclude_option,
     maybe_sandbox,
     messages,
     no_color,
@@ -28,6 +28,14 @@ from reconciler.cli.common import (
     target_option,
 )
 from reconciler.cli.durations import Duration
+from reconciler.cli.guardopts import guard_options, overrides_from
+from reconciler.cli.outputs import (
+    check_max_chars,
+    max_chars_option,
+    report_option,
+    reports_for,
+    write_reports,
+)
 from reconciler.completion import FormatOption
 from reconciler.console import use_color
 from reconciler.documents import write_document
@@ -48,7 +56,8 @@ from reconciler.snapshot import read_snapshot
     default="text",
     show_default=True,
     help="json: a versioned document (schemas/validation.schema.json);"
-    " github: one ::error workflow command per problem.",
+    " github: one ::error workflow command per problem; sarif: a SARIF 2.1.0 log;"
+    " gitlab: a GitLab Code Quality report.",
 )
 @click.option(
     "--require-env",
@@ -75,16 +84,19 @@ def validate(path: Path, fmt: str, require_env: bool) -> None:
 @path_argument
 @sandbox_options
 @target_option
+@exclude_option
 @click.option(
     "--format", "fmt", cls=FormatOption, default="text", show_default=True, help="Output format."
 )
 @click.option(
     "--output", type=click.Path(path_type=Path), help="Write the rendered plan to this file."
 )
+@report_option
+@max_chars_option
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes, 0 when not."
 )
-@allow_delete_option
+@guard_options
 @click.option(
     "--live",
     "live_file",
@@ -110,18 +122,25 @@ def plan(
     sandbox: bool,
     reset_sandbox: bool,
     targets: tuple[str, ...],
+    excludes: tuple[str, ...],
     fmt: str,
     output: Path | None,
+    reports: tuple[str, ...],
+    max_chars: int | None,
     detailed_exitcode: bool,
-    allow_delete: bool,
+    allow_delete: tuple[str, ...],
+    max_change_share: float | None,
+    force_changes: int | None,
     live_file: Path | None,
     max_age: float | None,
     out_file: Path | None,
 ) -> None:
     """Show what apply would change to make the live objects match PATH."""
-    with problems_as("github" if fmt == "github" else "text"):
+    with problems_as(fmt if fmt in ("github", "sarif", "gitlab") else "text"):
         project = Project.open(path)
         reporter = plan_reporter(project.hooks, fmt)
+        extra = reports_for(project.hooks, reports, "plan")
+        check_max_chars(max_chars, fmt, extra)
         desired = project.load()
     snap = None
     kinds = project.needed_kinds(desired)
@@ -138,7 +157,9 @@ def plan(
         with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
             live = run(refresh(project, desired))
             basis = live_basis(project, kinds)
-    the_plan = replace(project.plan(desired, live, targets=targets), basis=basis)
+    the_plan = replace(project.plan(desired, live, targets=targets, excludes=excludes), basis=basis)
+    overrides = overrides_from(allow_delete, max_change_share, force_changes)
+    base = project.protect_base(the_plan)
     if out_file is not None:
         saved = saved_plan_document(
             the_plan,
@@ -146,14 +167,19 @@ def plan(
             live,
             project.kinds,
             project=path,
-            allow_delete=allow_delete,
+            allow_delete=overrides.allow_delete,
             snapshot=snap,
+            overrides=overrides,
+            base=base,
         )
-    refusals = project.refusals(the_plan, allow_delete=allow_delete)
+    refusals = project.refusals(the_plan, overrides=overrides, base=base)
     color = output is None and use_color(sys.stdout, os.environ, disabled=no_color())
-    options = RenderOptions(color=color, full_report=full_report_hint("plan", path))
+    hint = full_report_hint("plan", path)
+    options = RenderOptions(color=color, full_report=hint, max_chars=max_chars)
     text = render(reporter, the_plan, refusals, options)
     publish(project.hooks, text, output, the_plan, refusals, messages())
+    files = RenderOptions(full_report=hint, max_chars=max_chars)
+    write_reports(extra, the_plan, refusals, files, messages())
     if refusals:
         raise PlanRefused(refusals)
     if out_file is not None:

@@ -25,6 +25,13 @@ from reconciler.cli.common import (
     sandbox_options,
 )
 from reconciler.cli.durations import Duration
+from reconciler.cli.outputs import (
+    check_max_chars,
+    max_chars_option,
+    report_option,
+    reports_for,
+    write_reports,
+)
 from reconciler.completion import FormatOption
 from reconciler.console import use_color, write_atomic
 from reconciler.documents import write_document
@@ -57,6 +64,8 @@ if TYPE_CHECKING:
 @click.option(
     "--output", type=click.Path(path_type=Path), help="Write the drift report to this file."
 )
+@report_option
+@max_chars_option
 @click.option(
     "--live",
     "live_file",
@@ -75,6 +84,8 @@ def drift(
     reset_sandbox: bool,
     fmt: str,
     output: Path | None,
+    reports: tuple[str, ...],
+    max_chars: int | None,
     live_file: Path | None,
     max_age: float | None,
 ) -> None:
@@ -85,6 +96,8 @@ def drift(
     """
     project = Project.open(path)
     reporter = reporter_for(project.hooks, fmt, "drift")
+    extra = reports_for(project.hooks, reports, "drift")
+    check_max_chars(max_chars, fmt, extra)
     desired = project.load()
     if live_file is not None:
         if sandbox or reset_sandbox:
@@ -101,8 +114,11 @@ def drift(
             basis = live_basis(project, desired.kinds)
     report = replace(project.drift(desired, live, generated_at=utc_now()), basis=basis)
     color = output is None and use_color(sys.stdout, os.environ, disabled=no_color())
-    options = RenderOptions(color=color, full_report=full_report_hint("drift", path))
+    hint = full_report_hint("drift", path)
+    options = RenderOptions(color=color, full_report=hint, max_chars=max_chars)
     publish(project.hooks, render(reporter, report, (), options), output, report, (), messages())
+    files = RenderOptions(full_report=hint, max_chars=max_chars)
+    write_reports(extra, report, (), files, messages())
     if not report.empty:
         raise click.exceptions.Exit(EXIT_PENDING)
 

@@ -50,7 +50,9 @@ def test_unknown_target_is_an_error(
     path = write_config({"i.yaml": "institutes:\n  a: {name: Alpha}\n"})
     result = run_reconciler("plan", str(path), "--target", "institute.zz")
     assert result.exit_code == 1
-    assert "--target institute.zz: not declared" in result.stderr
+    assert (
+        "--target institute.zz: matches nothing the configuration declares. Closest: institute.a."
+    ) in result.stderr
 
 
 def test_a_tombstone_is_refused_without_allow_delete(

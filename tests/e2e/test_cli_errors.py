@@ -101,7 +101,7 @@ def test_unknown_format_and_usage_errors_exit_1(
     path = write_config({"i.yaml": "institutes:\n  pe: {name: PE}\n"})
     result = run_reconciler("plan", str(path), "--format", "yaml")
     assert result.exit_code == 1
-    formats = "github, html, json, markdown, text"
+    formats = "github, gitlab, html, json, markdown, sarif, text"
     assert f"unknown format 'yaml'; installed formats: {formats}" in result.stderr
     assert run_reconciler("plan", "--no-such-flag").exit_code == 1
 

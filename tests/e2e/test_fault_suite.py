@@ -86,6 +86,8 @@ def test_a_thousand_changes_under_mixed_faults_are_each_made_once(
             "reconciler.toml": (
                 "[providers.proctorexam]\ntimeout = 1.0\nmax_retries = 12\nbackoff = 0.01\n"
                 "backoff_cap = 0.1\n\n[apply]\nparallelism = 8\n\n[safety]\nallow_delete = true\n"
+                # A bulk change by design: every object of the tenant changes.
+                "max_change_share = 1.0\n"
             ),
         }
     )

@@ -17,6 +17,7 @@ import click
 import pytest
 from gateway import Action, gateway
 
+from reconciler import problem_report
 from reconciler.cli import cli, main
 from reconciler.hooks import Hooks
 from reconciler.plugins import build_plugin_manager
@@ -92,6 +93,10 @@ def _command_names() -> list[str]:
     return sorted(cli.commands)
 
 
+#: The formats that render plans only (problems and refusals, or annotations).
+PLAN_ONLY = frozenset({"github", "sarif", "gitlab"})
+
+
 def _formats() -> list[str]:
     return sorted(Hooks(*build_plugin_manager()).reporters)
 
@@ -103,6 +108,15 @@ def _runs(path: Path, out: Path) -> Iterator[list[str]]:
         if name in ("plan", "drift"):
             for fmt in _formats():
                 yield [name, str(path), "--format", fmt, "--output", str(out / f"{name}.{fmt}")]
+                yield [name, str(path), "--format", fmt]
+            # Every format at once, Markdown split into parts, a partial plan.
+            able = [f for f in _formats() if name == "plan" or f not in PLAN_ONLY]
+            reports = [f"--report={f}={out / f'{name}-report.{f}'}" for f in able]
+            yield [name, str(path), *reports, "--max-chars", "1000"]
+            if name == "plan":
+                yield [name, str(path), "--target", "institute.p*", "--format", "json"]
+        elif name == "validate":
+            for fmt in problem_report.FORMATS:
                 yield [name, str(path), "--format", fmt]
         elif name == "apply":
             yield [name, str(path), "--auto-approve"]
@@ -176,6 +190,11 @@ def test_error_paths_keep_secrets_out(
     result = _run(capsys, ["validate", str(bad)])
     assert result.exit_code == 1
     outputs.append(("validate with a bad env value", result.stdout + result.stderr))
+    for fmt in ("sarif", "gitlab"):
+        result = _run(capsys, ["validate", str(bad), "--format", fmt])
+        assert result.exit_code == 1
+        assert ENV_LANG[:3] in result.stdout or "language" in result.stdout
+        outputs.append((f"validate --format {fmt} with a bad env value", result.stdout))
 
     # A credentials file inside the config directory, named in the settings.
     creds_dir = tmp_path / "creds"

@@ -56,7 +56,8 @@ def test_one_validate_reports_yaml_schema_cross_object_and_settings_problems_at_
         " flow sequence at line 2, column 9)",
         "config/reconciler.toml:2:1: apply.parallelism must be at least 1, not 0",
         "config/reconciler.toml:4:1: safety.allow_delet is not a setting; did you mean"
-        " 'allow_delete'? (under [safety]: allow_delete, max_change_share)",
+        " 'allow_delete'? (under [safety]: allow_delete, max_change_share, max_changes,"
+        " min_objects, protect, protect_fields)",
     ]
     assert sandbox.requests == []
 

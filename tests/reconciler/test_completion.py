@@ -31,11 +31,13 @@ def test_target_completes_the_addresses_of_the_config(
 ) -> None:
     path = str(write_config(CONFIG))
     assert complete(["plan", path, "--target"], "") == [
+        "institute",
         "institute.pe",
         "institute.ut",
         "institute.uu",
     ]
     assert complete(["apply", path, "--target"], "institute.u") == ["institute.ut", "institute.uu"]
+    assert complete(["plan", path, "--exclude"], "institute.p") == ["institute.pe"]
 
 
 def test_target_completes_nothing_without_a_config(tmp_path: Path) -> None:
@@ -43,18 +45,26 @@ def test_target_completes_nothing_without_a_config(tmp_path: Path) -> None:
 
 
 def test_format_completes_the_installed_formats() -> None:
-    everything = ["github", "html", "json", "markdown", "text"]
+    everything = ["github", "gitlab", "html", "json", "markdown", "sarif", "text"]
     assert complete(["plan", "x", "--format"], "") == everything
     assert complete(["plan", "x", "--format"], "m") == ["markdown"]
-    # github annotates plans only: drift does not offer it.
+    # github, gitlab and sarif render plans only: drift does not offer them.
     assert complete(["drift", "x", "--format"], "") == ["html", "json", "markdown", "text"]
-    assert complete(["validate", "x", "--format"], "") == ["text", "json", "github"]
+    assert complete(["validate", "x", "--format"], "") == [
+        "text",
+        "json",
+        "github",
+        "sarif",
+        "gitlab",
+    ]
 
 
 def test_format_help_lists_the_installed_formats(run_reconciler: Callable[..., CliResult]) -> None:
     result = run_reconciler("plan", "--help")
     assert result.exit_code == 0
-    assert "Installed: github, html, json, markdown, text." in " ".join(result.stdout.split())
+    assert "Installed: github, gitlab, html, json, markdown, sarif, text." in " ".join(
+        result.stdout.split()
+    )
     result = run_reconciler("drift", "--help")
     assert "Installed: html, json, markdown, text." in " ".join(result.stdout.split())
 

@@ -50,6 +50,9 @@ def test_output_is_the_plan_document_and_validates(plan: Plan) -> None:
         "refusals",
         "against",
         "not_compared",
+        "live_counts",
+        "partial",
+        "targeting",
     ]
 
 
@@ -114,10 +117,11 @@ def test_the_reports_plugin_registers_every_format_for_plans_and_drift() -> None
 
     pm, infos = build_plugin_manager(entry_points_group=None, plugins=[("reports", plugin)])
     reporters = Hooks(pm, infos).reporters
-    assert sorted(reporters) == ["github", "html", "json", "markdown", "text"]
+    assert sorted(reporters) == ["github", "gitlab", "html", "json", "markdown", "sarif", "text"]
     both = {name for name, r in reporters.items() if r.renders == ("plan", "drift")}
     assert both == {"html", "json", "markdown", "text"}
     assert reporters["github"].renders == ("plan",)
+    assert reporters["sarif"].renders == reporters["gitlab"].renders == ("plan",)
     empty = Plan(changes=())
     assert reporters["json"].render_plan(empty, (), RenderOptions()).startswith("{")
     assert reporters["text"].render_plan(empty, (), RenderOptions()).startswith("No changes.")
