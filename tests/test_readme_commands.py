@@ -108,8 +108,8 @@ def test_the_command_table_lists_every_option(name: str) -> None:
 
 def test_allow_delete_is_listed_where_plans_take_it() -> None:
     rows = table_rows()
-    assert "[--allow-delete]" in rows["plan"]
-    assert "[--allow-delete]" in rows["apply"]
+    assert "[--allow-delete[=ADDRESS]]" in rows["plan"]
+    assert "[--allow-delete[=ADDRESS]]" in rows["apply"]
 
 
 def test_the_options_every_command_takes_are_in_one_sentence() -> None:

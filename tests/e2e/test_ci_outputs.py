@@ -49,7 +49,9 @@ def test_one_plan_writes_several_reports(
     )
     assert result.exit_code == 2, result.stderr
     assert "Plan: 60 to create, 1 to update, 0 to delete." in result.stdout  # text on stdout
-    assert md.read_text().startswith("### reconciler plan\n\n**Plan: 60 to create, 1 to update")
+    markdown = md.read_text()
+    assert markdown.startswith("### reconciler plan\n\nPlanned against the live service at ")
+    assert "\n**Plan: 60 to create, 1 to update" in markdown
     doc = json.loads(js.read_text())
     jsonschema.Draft202012Validator(PLAN_SCHEMA).validate(doc)
     assert doc["summary"] == {"create": 60, "update": 1, "delete": 0}

@@ -84,6 +84,11 @@ def _context(sandbox: Sandbox, *, fork: bool, event: str = "pull_request") -> di
         "github.token": "ghs_read_only_token",
         "github.event.pull_request.number": "7",
         "github.event.pull_request.head.repo.full_name != github.repository": str(fork).lower(),
+        "github.repository": "acme/config",
+        "inputs.force_changes": "",  # set only by a person running the workflow by hand
+        "github.event.pull_request.head.repo.full_name": (
+            "someone/config" if fork else "acme/config"
+        ),
     }
 
 

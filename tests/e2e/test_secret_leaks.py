@@ -270,7 +270,8 @@ def test_templates_in_plans_name_variables_and_hold_no_value(
     monkeypatch.setenv("NO_COLOR", "1")
     path = write_config({"i.yaml": WITH_TEMPLATE})
     template = "https://hooks.example/cb?k=${env:LEAK_HOOK}"
-    for fmt in _formats():
+    # SARIF and GitLab Code Quality report problems and refusals only, never a change's value.
+    for fmt in sorted(set(_formats()) - {"sarif", "gitlab"}):
         for verbosity in ([], ["-vv"]):
             args = [*verbosity, "plan", str(path), "--format", fmt]
             result = _run(capsys, args)

@@ -210,13 +210,24 @@ def _env(table: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, str]:
     def fill(text: str) -> str:
         def one(match: re.Match[str]) -> str:
             expression = match.group(1)
-            if expression not in values:
+            if expression in values:
+                return values[expression]
+            if not re.search(r"==|!=|&&|\|\|", expression):
                 raise KeyError(f"the test gives no value for ${{{{ {expression} }}}}")
-            return values[expression]
+            # An expression: GitHub writes its value, a boolean as true or false.
+            result = _evaluate(expression, lambda match: _context_value(match, values))
+            return str(result).lower() if isinstance(result, bool) else str(result)
 
         return _EXPRESSION.sub(one, text)
 
     return {str(k): fill(str(v)) for k, v in table.items()}
+
+
+def _context_value(match: re.Match[str], values: Mapping[str, str]) -> Any:
+    name = match.group("context")
+    if name is None or name not in values:
+        raise KeyError(f"the test gives no value for {match.group(0).strip()}")
+    return values[name]
 
 
 def _outputs(text: str) -> dict[str, str]:
@@ -234,39 +245,48 @@ def _condition(
     text = _EXPRESSION.sub(lambda m: m.group(1), expression or "").strip()
     if not re.search(r"\b(always|success|failure|cancelled)\(\)", text):
         text = f"success() && ({text})" if text else "success()"
-    python: list[str] = []
-    position = 0
-    values: dict[str, Any] = {}
     statuses: dict[str, Callable[[], bool]] = {
         "always": lambda: True,
         "success": lambda: not job.failed,
         "failure": lambda: job.failed,
         "cancelled": lambda: False,
     }
+
+    def value(match: re.Match[str]) -> Any:
+        if match.group("call"):
+            return statuses[match.group("call")]()
+        if match.group("hash") is not None:
+            return "x" if (cwd / match.group("hash")).exists() else ""
+        if match.group("env"):
+            return env.get(match.group("env"), "")
+        if match.group("step"):
+            return job.outputs.get(match.group("step"), {}).get(match.group("output"), "")
+        return context.get(match.group("context"), "")
+
+    return bool(_evaluate(text, value))
+
+
+def _evaluate(text: str, value: Callable[[re.Match[str]], Any]) -> Any:
+    """A GitHub expression of the forms the workflows use; ``value`` gives each operand."""
+    python: list[str] = []
+    position = 0
+    values: dict[str, Any] = {}
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None or match.end() == position:
-            raise ValueError(f"the test cannot evaluate: if: {expression}")
+            raise ValueError(f"the test cannot evaluate: {text}")
         position = match.end()
         key = f"v{len(values)}"
-        if match.group("call"):
-            values[key] = statuses[match.group("call")]()
-        elif match.group("hash") is not None:
-            values[key] = "x" if (cwd / match.group("hash")).exists() else ""
-        elif match.group("env"):
-            values[key] = env.get(match.group("env"), "")
-        elif match.group("step"):
-            values[key] = job.outputs.get(match.group("step"), {}).get(match.group("output"), "")
-        elif match.group("context"):
-            values[key] = context.get(match.group("context"), "")
-        elif match.group("text") is not None:
+        if match.group("text") is not None:
             values[key] = match.group("text")
-        else:
+        elif match.group("op"):
             python.append(
                 {"&&": " and ", "||": " or ", "!": " not "}.get(
                     match.group("op"), match.group("op")
                 )
             )
             continue
+        else:
+            values[key] = value(match)
         python.append(key)
-    return bool(eval("".join(python), {"__builtins__": {}}, values))
+    return eval("".join(python), {"__builtins__": {}}, values)
