@@ -211,7 +211,9 @@ class Provider:
     checks the table against it, located, so that a typo or an out-of-range value is an error
     before any connection. ``check_options``, if given, checks what a schema cannot say about
     the table, at ``validate`` too, and returns a message for each problem (an empty list when
-    all is well).
+    all is well). ``tenant``, if given, names the tenant a context points at (a base URL, never
+    a credential; ``None`` when none is set): a saved plan records it, and ``apply FILE``
+    refuses to apply the plan to another one.
     """
 
     name: str
@@ -220,6 +222,7 @@ class Provider:
     sandbox: SandboxFactory | None = None
     options_schema: Mapping[str, Any] | None = field(default=None, repr=False)
     check_options: Callable[[Mapping[str, Any]], Sequence[str]] | None = None
+    tenant: Callable[[ProviderContext], str | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,10 @@ A saved plan holds what apply needs and nothing secret:
 A write-only field written as a literal in the YAML cannot be saved: the file would have to
 hold it. Making such a plan is refused, with the advice to write the value as ``${env:NAME}``.
 
-Later edits to the YAML do not matter: apply reads the changes from the file alone. The file
-is recognised by its content (``"format": "reconciler saved plan"``), whatever its name.
+Nothing in the file is trusted: ``apply FILE`` checks it against the configuration of the
+checkout it runs in, today's settings and live objects, the tenant and, with
+``RECONCILER_PLAN_KEY`` set, its signature (:mod:`reconciler.plantrust`). The file is
+recognised by its content (``"format": "reconciler saved plan"``), whatever its name.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from reconciler.planfile import (
     plan_from_document,
     plan_to_document,
 )
+from reconciler.plansigning import SIGNATURE_SCHEMA, check_signature, key_fingerprint
 from reconciler.records import ResourceKind
 from reconciler.snapshot import (
     LIVE_OBJECT_SCHEMA,
@@ -64,7 +67,7 @@ __all__ = [
 
 #: The value of a saved plan's ``format`` key: how ``apply`` tells it from a configuration.
 SAVED_PLAN_FORMAT: Final = "reconciler saved plan"
-SAVED_PLAN_FORMAT_VERSION: Final = "1.0"
+SAVED_PLAN_FORMAT_VERSION: Final = "1.1"
 
 _MAJOR = SAVED_PLAN_FORMAT_VERSION.split(".", 1)[0]
 _REMEDY: Final = "Make it again with `reconciler plan PATH --out FILE`; do not edit it."
@@ -101,6 +104,12 @@ class SavedPlan:
     planned: Mapping[str, LiveObject | None] = dataclasses.field(repr=False)
     env_values: tuple[EnvValue, ...] = ()
     snapshot: str | None = None
+    #: The project path exactly as the file writes it (``project`` is it as a Path).
+    project_text: str = ""
+    #: Provider name to the tenant the plan was made against (since format 1.1).
+    tenants: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: The fingerprint of the key the file is signed with, checked; None when unsigned.
+    signed_with: str | None = None
 
     def resolved(self, environ: Mapping[str, str]) -> Plan:
         """The plan with every sensitive value read from ``environ``; all unset ones at once."""
@@ -152,10 +161,12 @@ def saved_plan_document(
     allow_delete: bool,
     snapshot: LiveSnapshot | None = None,
     created_at: datetime.datetime | None = None,
+    tenants: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """``plan`` as a saved plan document that :data:`SAVED_PLAN_SCHEMA` describes.
 
-    ``live`` is what the plan was made against, ``project`` the path given to ``plan``. Raises
+    ``live`` is what the plan was made against, ``project`` the path given to ``plan``
+    (relative to the working directory), ``tenants`` the tenant of each provider. Raises
     a :class:`ReconcilerError` when a sensitive value could only be saved by writing it down (a
     write-only field written as a literal in the YAML).
     """
@@ -202,7 +213,8 @@ def saved_plan_document(
         "format_version": SAVED_PLAN_FORMAT_VERSION,
         "reconciler_version": __version__,
         "created_at": when.astimezone(datetime.UTC).strftime(_STAMP),
-        "project": {"path": str(project), "allow_delete": allow_delete},
+        "project": {"path": project.as_posix(), "allow_delete": allow_delete},
+        "tenants": dict(sorted((tenants or {}).items())),
         "snapshot": None
         if snapshot is None
         else {"taken_at": snapshot.taken_at.strftime(_STAMP), "host": snapshot.host},
@@ -240,8 +252,12 @@ def is_saved_plan(path: Path) -> bool:
     )
 
 
-def read_saved_plan(path: Path) -> SavedPlan:
-    """Read the saved plan at ``path``; any problem with the file is a ReconcilerError."""
+def read_saved_plan(path: Path, *, key: bytes | None = None) -> SavedPlan:
+    """Read the saved plan at ``path``; any problem with the file is a ReconcilerError.
+
+    With ``key`` (``RECONCILER_PLAN_KEY``), a file not signed with it is refused before
+    anything in it is read (:class:`~reconciler.plansigning.PlanSignatureError`, exit 3).
+    """
     source = str(path)
     doc = read_json(path, what="a saved plan", remedy=_REMEDY)
     if isinstance(doc, Mapping) and doc.get("format") != SAVED_PLAN_FORMAT:
@@ -255,6 +271,8 @@ def read_saved_plan(path: Path) -> SavedPlan:
             f"{source} is not a saved plan (its format is not {SAVED_PLAN_FORMAT!r}).{hint}"
             f" {_REMEDY}"
         )
+    if key is not None:
+        check_signature(doc, key, source=source)
     check_version(
         doc, key="format_version", major=_MAJOR, source=source, name="saved plan", remedy=_REMEDY
     )
@@ -301,6 +319,9 @@ def read_saved_plan(path: Path) -> SavedPlan:
         planned=planned,
         env_values=env_values,
         snapshot=None if snap is None else f"taken at {snap['taken_at']} on {snap['host']}",
+        project_text=doc["project"]["path"],
+        tenants=dict(doc.get("tenants") or {}),
+        signed_with=None if key is None else key_fingerprint(key),
     )
 
 
@@ -375,13 +396,17 @@ SAVED_PLAN_SCHEMA: Final[dict[str, Any]] = {
             "properties": {
                 "path": {
                     "description": (
-                        "The config directory (or file) as given to plan, relative to the"
-                        " directory plan ran in: apply from the same directory."
+                        "The config directory (or file), relative to the directory plan ran in"
+                        " (the checkout's root): apply from the same directory. Never absolute,"
+                        " never with `..`: apply refuses such a plan."
                     ),
                     "type": "string",
                 },
                 "allow_delete": {
-                    "description": "Whether deletes were allowed when the plan was made.",
+                    "description": (
+                        "Whether deletes were allowed when the plan was made. Informative only:"
+                        " apply checks its guards against its own settings and flags."
+                    ),
                     "type": "boolean",
                 },
             },
@@ -412,6 +437,15 @@ SAVED_PLAN_SCHEMA: Final[dict[str, Any]] = {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"$ref": "#/$defs/live_object"}},
         },
+        "tenants": {
+            "description": (
+                "Provider name to the tenant the plan was made against (since format 1.1): a"
+                " base URL, never a credential. `apply` refuses the plan on another tenant."
+            ),
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+        },
+        "signature": SIGNATURE_SCHEMA,
         "env_values": {
             "description": (
                 "Each sensitive value of the plan: where apply reads it from the environment."

@@ -49,7 +49,7 @@ __all__ = [
 
 #: The value of a snapshot's ``format`` key: how a reader tells it from other JSON.
 SNAPSHOT_FORMAT: Final = "reconciler snapshot"
-SNAPSHOT_FORMAT_VERSION: Final = "1.0"
+SNAPSHOT_FORMAT_VERSION: Final = "1.1"
 
 _MAJOR = SNAPSHOT_FORMAT_VERSION.split(".", 1)[0]
 _REMEDY: Final = "Take it again with `reconciler snapshot PATH --output FILE`; do not edit it."
@@ -65,6 +65,8 @@ class LiveSnapshot:
     taken_at: datetime.datetime
     host: str
     live: Mapping[str, Sequence[LiveObject]] = field(repr=False)
+    #: Provider name to the tenant the objects were read from (since format 1.1).
+    tenants: Mapping[str, str] = field(default_factory=dict)
 
     def live_for(self, kinds: Iterable[str], *, source: str) -> Mapping[str, Sequence[LiveObject]]:
         """The live objects, once sure the snapshot covers every kind of ``kinds``."""
@@ -117,8 +119,12 @@ def snapshot_to_document(
     *,
     taken_at: datetime.datetime | None = None,
     host: str | None = None,
+    tenants: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """``live`` (by kind name) as a JSON-ready snapshot document; same input, same text."""
+    """``live`` (by kind name) as a JSON-ready snapshot document; same input, same text.
+
+    ``tenants`` maps a provider's name to the tenant it read from (see :mod:`reconciler.tenants`).
+    """
     when = taken_at or datetime.datetime.now(datetime.UTC)
     return {
         "format": SNAPSHOT_FORMAT,
@@ -126,6 +132,7 @@ def snapshot_to_document(
         "reconciler_version": __version__,
         "taken_at": when.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "host": host if host is not None else socket.gethostname(),
+        "tenants": dict(sorted((tenants or {}).items())),
         "kinds": {
             name: [
                 object_to_document(kinds[name], obj)
@@ -173,7 +180,9 @@ def read_snapshot(path: Path) -> LiveSnapshot:
         name: tuple(object_from_document(name, item) for item in items)
         for name, items in doc["kinds"].items()
     }
-    return LiveSnapshot(taken_at.replace(tzinfo=datetime.UTC), doc["host"], live)
+    return LiveSnapshot(
+        taken_at.replace(tzinfo=datetime.UTC), doc["host"], live, dict(doc.get("tenants") or {})
+    )
 
 
 def describe_age(then: datetime.datetime, now: datetime.datetime | None = None) -> str:
@@ -244,6 +253,14 @@ SNAPSHOT_SCHEMA: Final[dict[str, Any]] = {
             "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$",
         },
         "host": {"description": "The name of the machine that took it.", "type": "string"},
+        "tenants": {
+            "description": (
+                "Provider name to the tenant the objects were read from (since format 1.1): a"
+                " base URL, never a credential. A plan made against the snapshot records it."
+            ),
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+        },
         "kinds": {
             "description": "Kind name to every live object of that kind, ordered by identity.",
             "type": "object",

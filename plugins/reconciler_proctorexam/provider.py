@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence, Set
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from reconciler.errors import NotFoundError, ProviderError
 from reconciler.model import LiveObject
@@ -24,7 +25,7 @@ from reconciler.records import (
     SandboxFactory,
     Scope,
 )
-from reconciler_proctorexam.config import OPTIONS_SCHEMA, check_readings
+from reconciler_proctorexam.config import BASE_URL_VAR, OPTIONS_SCHEMA, check_readings
 from reconciler_proctorexam.fingerprints import content_fingerprint
 from reconciler_proctorexam.institute import DEPRECATED, KIND, WRITABLE
 from reconciler_proctorexam.user import IDP_KIND
@@ -59,7 +60,27 @@ def provider(sandbox: SandboxFactory | None = None) -> Provider:
         sandbox=sandbox,
         options_schema=OPTIONS_SCHEMA,
         check_options=check_readings,
+        tenant=tenant,
     )
+
+
+def tenant(context: ProviderContext) -> str | None:
+    """The base URL ``context`` points at, as a saved plan records it; None when unset.
+
+    Only scheme, host, port and path: a user name, password, query or fragment never leaves.
+    """
+    url = context.environ.get(BASE_URL_VAR) or context.options.get("base_url")
+    if not isinstance(url, str) or not url:
+        return None
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:  # not a port: connecting fails and says so
+        return None
+    return f"{parts.scheme}://{host}{port}{parts.path.rstrip('/')}"
 
 
 def connect(context: ProviderContext) -> AbstractAsyncContextManager[ProviderSession]:

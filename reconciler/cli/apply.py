@@ -25,6 +25,7 @@ from reconciler.cli.common import (
     stop_request,
     target_option,
 )
+from reconciler.cli.savedapply import apply_saved_plan
 from reconciler.console import Output, use_color
 from reconciler.errors import (
     ApplyFailed,
@@ -38,7 +39,7 @@ from reconciler.model import LiveObject, Plan
 from reconciler.project import Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions
 from reconciler.reporting import render
-from reconciler.savedplan import is_saved_plan, read_saved_plan
+from reconciler.savedplan import is_saved_plan
 
 
 @click.command()
@@ -58,15 +59,23 @@ def apply(
     """Make the live objects match PATH: plan, confirm, then apply.
 
     PATH may also be a saved plan (from `plan --out`): it is applied exactly, with no prompt,
-    and refused (exit 3) if any object it touches changed since it was made.
+    once checked against the configuration of this checkout, today's guards and the tenant;
+    refused (exit 3) if it is not what the configuration yields or if any object it touches
+    changed since it was made.
     """
     if is_saved_plan(path):
-        if targets or allow_delete:
+        if targets:
             raise SettingsError(
                 f"{path} is a saved plan and applies exactly what it holds;"
-                " --target and --allow-delete go with `plan --out`."
+                " --target goes with `plan --out`."
             )
-        apply_saved(path, sandbox, reset_sandbox)
+        apply_saved_plan(
+            path,
+            sandbox=sandbox,
+            reset_sandbox=reset_sandbox,
+            allow_delete=allow_delete,
+            run_apply=run_apply,
+        )
         return
     project = Project.open(path)
     reporter = plan_reporter(project.hooks, "text")
@@ -85,36 +94,6 @@ def apply(
             # The prompt may have waited long: catch what moved meanwhile, before any write.
             planned = planned_objects(the_plan, live)
         run_apply(project, the_plan, planned)
-
-
-def apply_saved(path: Path, sandbox: bool, reset_sandbox: bool) -> None:
-    saved = read_saved_plan(path)
-    if not saved.project.exists():
-        raise SettingsError(
-            f"{path} was made from the project {saved.project}, which is not here;"
-            " apply it from the directory that plan ran in."
-        )
-    project = Project.open(saved.project)
-    unknown = sorted({c.kind for c in saved.plan.changes} - set(project.kinds))
-    if unknown:
-        raise SettingsError(
-            f"{path} changes objects of kinds no loaded plugin provides: {', '.join(unknown)};"
-            " is the plugin that provides them installed and enabled?"
-        )
-    the_plan = saved.resolved(project.environ)
-    refusals = project.refusals(the_plan, allow_delete=saved.allow_delete)
-    if refusals:
-        project.ready_to_apply(the_plan, refusals)  # tells reconciler_after_apply, then raises
-    against = f" against the live snapshot {saved.snapshot}" if saved.snapshot else ""
-    messages().say(f"Applying the saved plan {path}, made at {saved.created_at}{against}.")
-    color = use_color(sys.stdout, os.environ, disabled=no_color())
-    reporter = plan_reporter(project.hooks, "text")
-    click.echo(render(reporter, saved.plan, (), RenderOptions(color=color)), nl=False)
-    if not project.ready_to_apply(the_plan, ()):
-        return
-    kinds = {c.kind for c in the_plan.changes}
-    with maybe_sandbox(project, kinds, sandbox, reset_sandbox):
-        run_apply(project, the_plan, saved.planned)
 
 
 def run_apply(

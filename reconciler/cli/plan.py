@@ -29,11 +29,14 @@ from reconciler.completion import FormatOption
 from reconciler.console import use_color
 from reconciler.documents import write_document
 from reconciler.errors import PlanRefused, SettingsError
+from reconciler.plansigning import KEY_VAR, plan_key, sign
+from reconciler.plantrust import recordable_project_path
 from reconciler.project import Project
 from reconciler.records import RenderOptions
 from reconciler.reporting import full_report_hint, publish, render
 from reconciler.savedplan import saved_plan_document
 from reconciler.snapshot import read_snapshot
+from reconciler.tenants import current_tenants
 
 
 @click.command()
@@ -105,26 +108,34 @@ def plan(
         reporter = plan_reporter(project.hooks, fmt)
         desired = project.load()
     snap = None
+    # Refused before any network call: apply would refuse the plan.
+    recorded = None if out_file is None else Path(recordable_project_path(path))
     if live_file is not None:
         if sandbox or reset_sandbox:
             raise SettingsError("--live plans against a snapshot: leave out --sandbox.")
         snap = read_snapshot(live_file)
         live = snap.live_for(project.needed_kinds(desired), source=str(live_file))
         messages().say(f"Planned against the live snapshot {live_file}, {snap.describe()}.")
+        tenants = snap.tenants
     else:
         with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
             live = run(refresh(project, desired))
+        tenants = current_tenants(project, desired.kinds, sandbox=sandbox)
     the_plan = project.plan(desired, live, targets=targets)
-    if out_file is not None:
+    if recorded is not None:
         saved = saved_plan_document(
             the_plan,
             desired,
             live,
             project.kinds,
-            project=path,
+            project=recorded,
             allow_delete=allow_delete,
             snapshot=snap,
+            tenants=tenants,
         )
+        key = plan_key(project.environ)
+        if key is not None:
+            saved = sign(saved, key)
     refusals = project.refusals(the_plan, allow_delete=allow_delete)
     color = output is None and use_color(sys.stdout, os.environ, disabled=no_color())
     options = RenderOptions(color=color, full_report=full_report_hint("plan", path))
@@ -132,10 +143,12 @@ def plan(
     publish(project.hooks, text, output, the_plan, refusals, messages())
     if refusals:
         raise PlanRefused(refusals)
-    if out_file is not None:
+    if recorded is not None and out_file is not None:
         write_document(out_file, saved)
+        signed = "signature" in saved
         messages().say(
-            f"Saved plan written to {out_file}; apply it with:"
+            f"Saved plan written to {out_file}"
+            f"{' (signed with ' + KEY_VAR + ')' if signed else ''}; apply it with:"
             f" reconciler apply {shlex.quote(str(out_file))}"
         )
     if detailed_exitcode and not the_plan.empty:

@@ -27,6 +27,7 @@ from reconciler.project import Project
 from reconciler.records import RenderOptions
 from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
 from reconciler.snapshot import read_snapshot, snapshot_to_document
+from reconciler.tenants import current_tenants
 
 
 @click.command()
@@ -99,7 +100,8 @@ def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> No
     desired = project.load()
     with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
         live = run(refresh(project, desired))
-    write_document(output, snapshot_to_document(live, project.kinds))
+    tenants = current_tenants(project, desired.kinds, sandbox=sandbox)
+    write_document(output, snapshot_to_document(live, project.kinds, tenants=tenants))
     count = sum(len(objects) for objects in live.values())
     messages().say(f"Snapshot of {count} live object(s) written to {output}.")
 
