@@ -10,6 +10,7 @@ hand-edited file may hold one that must not be shown.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -41,8 +42,14 @@ def read_json(
     A file beyond ``limits`` (too large, too deep, an integer too long) is refused before it
     costs memory or time, with a message and never a traceback.
     """
+    too_large = (
+        f"{path}: larger than {limits.max_file_bytes:,} bytes, the most {what} may be. {remedy}"
+    )
     try:
         with path.open("rb") as handle:
+            if os.fstat(handle.fileno()).st_size > limits.max_file_bytes:
+                raise ReconcilerError(too_large)
+            # Read no more than the bound, whatever the size said (a pipe, a growing file).
             raw = handle.read(limits.max_file_bytes + 1)
     except FileNotFoundError:
         raise ReconcilerError(f"{path}: no such file. {remedy}") from None
@@ -50,9 +57,7 @@ def read_json(
         reason = exc.strerror or "unreadable"
         raise ReconcilerError(f"{path}: cannot read {what}: {reason}. {remedy}") from None
     if len(raw) > limits.max_file_bytes:
-        raise ReconcilerError(
-            f"{path}: larger than {limits.max_file_bytes:,} bytes, the most {what} may be. {remedy}"
-        )
+        raise ReconcilerError(too_large)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -227,11 +227,12 @@ def _field_differences(
             continue
         sensitive = f.name in obj.sensitive or f.name in kind.write_only
         if f.sensitive != sensitive:
-            said = "sensitive" if f.sensitive else "not sensitive"
-            lines.append(
-                f"{address}.{f.name} ({where}): the plan marks it {said}, and the configuration"
-                " does not"
+            said = (
+                "the plan marks it sensitive, and the configuration does not"
+                if f.sensitive
+                else "the plan does not mark it sensitive, and the configuration does"
             )
+            lines.append(f"{address}.{f.name} ({where}): {said}")
             continue
         if not sensitive and _text(f.after) != _text(obj.fields[f.name]):
             lines.append(
