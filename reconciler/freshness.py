@@ -24,7 +24,7 @@ from reconciler.planfile import json_value
 from reconciler.records import ProviderSession, ResourceKind, Scope
 from reconciler.snapshot import storable_fields
 
-__all__ = ["Moved", "find_moved", "planned_objects"]
+__all__ = ["Moved", "find_moved", "moved_since", "planned_objects"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +97,21 @@ async def find_moved(
         is not None
     ]
     return tuple(moved)
+
+
+def moved_since(
+    changes: Sequence[Change],
+    planned: Mapping[str, LiveObject | None],
+    current: Mapping[str, LiveObject | None],
+    kinds: Mapping[str, ResourceKind],
+) -> tuple[Moved, ...]:
+    """Like :func:`find_moved`, with the objects as they are now already read: ``current``
+    maps an address to the live object (``None`` where there is none)."""
+    moved = (
+        _moved(change, planned.get(change.address), current.get(change.address), kinds)
+        for change in changes
+    )
+    return tuple(item for item in moved if item is not None)
 
 
 def _scope(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +19,8 @@ import click
 
 from reconciler.cli.common import maybe_sandbox, messages, no_color, plan_reporter, refresh, run
 from reconciler.console import use_color
-from reconciler.errors import SettingsError
+from reconciler.errors import SettingsError, StalePlan
+from reconciler.freshness import moved_since
 from reconciler.model import DesiredState, LiveObject, Plan
 from reconciler.plansigning import plan_key
 from reconciler.plantrust import (
@@ -89,17 +90,33 @@ def apply_saved_plan(
         )
         if mismatches:
             raise PlanNotTrusted(source, "it was made against another tenant", mismatches)
-        guarded = _with_todays_counts(project, the_plan, desired)
+        live = run(refresh(project, desired))
+        # Read once, today's objects serve both checks: whether what the plan touches moved
+        # since it was made, and the guards (which count today's objects, not the file's).
+        current = {obj.address: obj for objects in live.values() for obj in objects}
+        moved = moved_since(
+            the_plan.changes,
+            saved.planned,
+            {c.address: current.get(c.address) for c in the_plan.changes},
+            project.kinds,
+        )
+        if moved:
+            raise StalePlan(moved)
+        guarded = _with_todays_counts(project, the_plan, desired, live)
         project.ready_to_apply(guarded, project.refusals(guarded, allow_delete=allow_delete))
-        run_apply(project, guarded, saved.planned)
+        run_apply(project, guarded, None)
 
 
-def _with_todays_counts(project: Project, the_plan: Plan, desired: DesiredState) -> Plan:
+def _with_todays_counts(
+    project: Project,
+    the_plan: Plan,
+    desired: DesiredState,
+    live: Mapping[str, Sequence[LiveObject]],
+) -> Plan:
     """``the_plan``'s changes with everything else (live counts…) from today's live objects.
 
     The guards read the plan they are given: a plan made afresh from today's objects carries
     what they count, whatever they come to count, and only the changes come from the file.
     """
-    live = run(refresh(project, desired))
     today = project.plan(desired, live, targets=[c.address for c in the_plan.changes])
     return replace(today, changes=the_plan.changes)
