@@ -24,6 +24,7 @@ from reconciler.model import (
     Location,
     Plan,
 )
+from reconciler.workflowguard import one_line
 
 __all__ = [
     "ApplyResult",
@@ -64,7 +65,8 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
         who = f" [{self.plugin}]" if self.plugin else ""
-        return f"{where}{self.message}{who}"
+        # One line each: a message quotes keys, names and values that may hold line breaks.
+        return f"{where}{one_line(self.message)}{who}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,9 +285,9 @@ class Refusal:
     address: str | None = None
 
     def __str__(self) -> str:
-        where = f"{self.address}: " if self.address else ""
+        where = f"{one_line(self.address)}: " if self.address else ""
         who = f" [{self.plugin}]" if self.plugin else ""
-        return f"{where}{self.message}{who}"
+        return f"{where}{one_line(self.message)}{who}"
 
 
 class Outcome(enum.Enum):

@@ -19,6 +19,7 @@ from reconciler.console import Output, use_color
 from reconciler.discovery import config_in_argv, project_hooks
 from reconciler.errors import ReconcilerError
 from reconciler.project import NO_LOCAL_PLUGINS_VAR
+from reconciler.workflowguard import guarded_output
 
 
 def _run_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -118,7 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code instead of raising it (testable)."""
     before = os.environ.get(NO_LOCAL_PLUGINS_VAR)
     try:
-        with signals.handle_sigterm() as stop:
+        # Quoted input never reaches a CI log as a workflow command (see workflowguard).
+        with guarded_output(), signals.handle_sigterm() as stop:
             return _main(argv, stop)
     finally:
         # --no-local-plugins sets the variable for this run only (main runs in-process in tests).
