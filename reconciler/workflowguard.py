@@ -17,11 +17,12 @@ no runner reads it, and rich draws progress bars on it.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import sys
 from collections.abc import Iterator
-from typing import TextIO
+from typing import Any, TextIO
 
 __all__ = ["GuardedStream", "guarded_output", "intended_command", "is_command", "one_line"]
 
@@ -90,6 +91,7 @@ class GuardedStream(io.TextIOBase):
         self._stream = stream
         self._head = ""  # the start of the current line, held until it is judged
         self._judged = False  # whether the current line's start went through already
+        self._binary: _BinaryGuard | None = None
 
     @property
     def encoding(self) -> str:  # type: ignore[override]
@@ -98,6 +100,13 @@ class GuardedStream(io.TextIOBase):
     @property
     def errors(self) -> str | None:  # type: ignore[override]
         return getattr(self._stream, "errors", None)
+
+    @property
+    def buffer(self) -> _BinaryGuard:
+        """Bytes written here (``click.echo(b"...")``) are decoded and guarded alike."""
+        if self._binary is None:
+            self._binary = _BinaryGuard(self)
+        return self._binary
 
     def isatty(self) -> bool:
         return self._stream.isatty()
@@ -148,6 +157,27 @@ class GuardedStream(io.TextIOBase):
             self._stream.write(self._head)
             self._head = ""
         self._stream.flush()
+
+
+class _BinaryGuard(io.RawIOBase):
+    """The binary side of a :class:`GuardedStream`: UTF-8 (or its encoding) decoded as it
+    comes, a character split across writes included."""
+
+    def __init__(self, text: GuardedStream) -> None:
+        super().__init__()
+        self._text = text
+        self._decoder = codecs.getincrementaldecoder(text.encoding)("replace")
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        chunk = bytes(data)
+        self._text.write(self._decoder.decode(chunk))
+        return len(chunk)
+
+    def flush(self) -> None:
+        self._text.flush()
 
 
 def _escape_first(text: str) -> str:

@@ -374,7 +374,8 @@ def test_a_plan_made_against_another_tenant_is_refused_naming_both(
         f"proctorexam: the plan was made against {sandbox.base_url}, but this run points at"
         f" {other.base_url}"
     ) in result.stderr
-    assert sandbox.requests == [] and other.requests == []
+    assert sandbox.requests == []
+    assert other.requests == []
 
 
 def test_a_plan_that_names_no_tenant_is_refused(

@@ -53,3 +53,13 @@ def test_bytes_are_refused_as_by_a_text_stream() -> None:
 def test_one_line_escapes_every_line_break() -> None:
     assert one_line("a\nb\rc\u2028d\x85e") == "a\\nb\\rc\\u2028d\\x85e"
     assert not is_command(one_line("x\n::error::y"))
+
+
+def test_bytes_through_the_buffer_are_decoded_and_guarded() -> None:
+    sink = io.StringIO()
+    guard = GuardedStream(sink)
+    encoded = "é\n::add-mask::b\n".encode()
+    guard.buffer.write(encoded[:1])  # a character split across writes
+    guard.buffer.write(encoded[1:])
+    guard.flush()
+    assert sink.getvalue() == "é\n\\x3a:add-mask::b\n"
