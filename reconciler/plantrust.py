@@ -38,6 +38,7 @@ from reconciler.ignoring import NO_RULES, IgnoreRules
 from reconciler.model import Action, Change, DesiredObject, DesiredState, FieldChange, Plan
 from reconciler.planfile import json_value
 from reconciler.records import ResourceKind
+from reconciler.workflowguard import one_line
 
 __all__ = [
     "PlanNotTrusted",
@@ -62,7 +63,9 @@ class PlanNotTrusted(ReconcilerError):
     exit_code = 3
 
     def __init__(self, source: str, headline: str, differences: Iterable[str]) -> None:
-        self.differences = tuple(differences)
+        # Each difference quotes the file (an address, a tenant): one line each, whatever
+        # the file holds.
+        self.differences = tuple(one_line(line) for line in differences)
         super().__init__(
             "\n".join(
                 [

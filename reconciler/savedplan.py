@@ -53,6 +53,7 @@ from reconciler.snapshot import (
     object_from_document,
     object_to_document,
 )
+from reconciler.workflowguard import one_line
 
 __all__ = [
     "SAVED_PLAN_FORMAT",
@@ -112,7 +113,11 @@ class SavedPlan:
     signed_with: str | None = None
 
     def resolved(self, environ: Mapping[str, str]) -> Plan:
-        """The plan with every sensitive value read from ``environ``; all unset ones at once."""
+        """The plan with every sensitive value read from ``environ``; all unset ones at once.
+
+        The variables are the file's: ``apply FILE`` does not use this, and reads those values
+        as the checkout's configuration says instead (:func:`reconciler.plantrust.trusted_plan`).
+        """
         values: dict[tuple[str, str], Any] = {}
         missing: list[str] = []
         for env in self.env_values:
@@ -297,7 +302,8 @@ def read_saved_plan(path: Path, *, key: bytes | None = None) -> SavedPlan:
     for change in plan.changes:
         if change.action is not Action.CREATE and change.address not in then:
             raise ReconcilerError(
-                f"{source}: /objects has no {change.address}, which the plan changes. {_REMEDY}"
+                f"{source}: /objects has no {one_line(change.address)}, which the plan changes."
+                f" {_REMEDY}"
             )
         planned[change.address] = then.get(change.address)
     env_values = tuple(

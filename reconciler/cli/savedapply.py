@@ -34,6 +34,7 @@ from reconciler.records import RenderOptions
 from reconciler.reporting import render
 from reconciler.savedplan import read_saved_plan
 from reconciler.tenants import current_tenants, tenant_mismatches
+from reconciler.workflowguard import one_line
 
 __all__ = ["apply_saved_plan"]
 
@@ -46,10 +47,12 @@ def apply_saved_plan(
     """Check the saved plan at ``path`` every way there is, then apply it with ``run_apply``."""
     source = str(path)
     saved = read_saved_plan(path, key=plan_key(os.environ))
+    # What the file says of itself, quoted on one line each: it is the file's to choose.
+    project_text = one_line(saved.project_text)
     project_path = checked_project_path(saved.project_text, source=source)
     if not project_path.exists():
         raise SettingsError(
-            f"{path} was made from the project {saved.project_text}, which is not here;"
+            f"{path} was made from the project {project_text}, which is not here;"
             " apply it from the directory that plan ran in."
         )
     project = Project.open(project_path)
@@ -70,14 +73,16 @@ def apply_saved_plan(
     if differences:
         raise PlanNotTrusted(
             source,
-            f"it is not what the configuration in {saved.project_text} yields"
+            f"it is not what the configuration in {project_text} yields"
             f" ({len(differences)} difference(s))",
             differences,
         )
     the_plan = trusted_plan(saved.plan, desired)
-    against = f" against the live snapshot {saved.snapshot}" if saved.snapshot else ""
+    against = f" against the live snapshot {one_line(saved.snapshot)}" if saved.snapshot else ""
     signed = f", signed with key {saved.signed_with}" if saved.signed_with else ""
-    messages().say(f"Applying the saved plan {path}, made at {saved.created_at}{against}{signed}.")
+    messages().say(
+        f"Applying the saved plan {path}, made at {one_line(saved.created_at)}{against}{signed}."
+    )
     color = use_color(sys.stdout, os.environ, disabled=no_color())
     reporter = plan_reporter(project.hooks, "text")
     click.echo(render(reporter, the_plan, (), RenderOptions(color=color)), nl=False)

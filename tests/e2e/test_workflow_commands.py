@@ -161,3 +161,28 @@ def test_what_a_plugin_prints_itself_is_escaped_by_the_guard(
     assert "\\x3a:add-mask::PWN" in lines
     assert "  \\x3a:warning::PWN" in lines
     assert "\\x23#[error]PWN" in lines
+
+
+@pytest.mark.parametrize("where", ["tenant", "snapshot host", "project path", "identity"])
+def test_a_saved_plans_own_text_never_forges_a_command(
+    hostile: tuple[Sandbox, Path], run_reconciler: Run, tmp_path: Path, where: str
+) -> None:
+    import json
+
+    _sandbox, _config = hostile
+    made = run_reconciler("plan", "config", "--out", "plan.json")
+    assert made.exit_code == 0, made.stderr
+    plan_file = tmp_path / "plan.json"
+    doc = json.loads(plan_file.read_text())
+    if where == "tenant":
+        doc["tenants"]["proctorexam"] += HOSTILE
+    elif where == "snapshot host":
+        doc["snapshot"] = {"taken_at": "2026-01-01T00:00:00Z", "host": "ci" + HOSTILE}
+    elif where == "project path":
+        doc["project"]["path"] = "config" + HOSTILE
+    else:
+        doc["plan"]["changes"][0]["identity"] += HOSTILE
+    plan_file.write_text(json.dumps(doc))
+    result = run_reconciler("-vv", "apply", "plan.json")
+    assert result.exit_code in (0, 1, 3), result.stderr  # a snapshot's host is not checked
+    assert_no_forged_command(result, f"apply with a hostile {where}")
