@@ -186,3 +186,42 @@ def test_a_saved_plans_own_text_never_forges_a_command(
     result = run_reconciler("-vv", "apply", "plan.json")
     assert result.exit_code in (0, 1, 3), result.stderr  # a snapshot's host is not checked
     assert_no_forged_command(result, f"apply with a hostile {where}")
+
+
+class FailingPlugin:
+    """A plugin whose hook raises with hostile text in its message."""
+
+    @hookimpl
+    def reconciler_check_plan(
+        self, plan: Plan, kinds: dict[str, ResourceKind]
+    ) -> Sequence[Refusal]:
+        raise ValueError("broke" + HOSTILE)
+
+
+def test_a_plugins_error_and_the_services_answers_never_forge_a_command(
+    hostile: tuple[Sandbox, Path], run_reconciler: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gateway import gateway
+
+    sandbox, config = hostile
+    for verbosity in ([], ["-v"]):
+        failed = run_reconciler(*verbosity, "plan", str(config), plugins=[("bad", FailingPlugin())])
+        assert failed.exit_code == 1
+        assert_no_forged_command(failed, f"{verbosity} plan with a failing plugin")
+
+    body = (
+        '{"errors": {"name": ["is bad' + HOSTILE.replace("\n", "\\n").replace("\r", "\\r") + '"]}}'
+    )
+
+    def answer(method: str, path: str) -> tuple[int, str, bytes] | None:
+        if method == "GET":
+            return None
+        return (422, "application/json", body.encode())
+
+    with gateway(sandbox.base_url, answer) as url:
+        monkeypatch.setenv("PROCTOREXAM_BASE_URL", url)
+        for verbosity in ([], ["-vv"]):
+            result = run_reconciler(*verbosity, "apply", str(config), "--auto-approve")
+            assert result.exit_code != 0
+            assert "is bad" in result.stderr
+            assert_no_forged_command(result, f"{verbosity} apply answered 422")
