@@ -35,8 +35,8 @@ _ESCAPES = {":": "\\x3a", "#": "\\x23"}
 #: Every character that ends a line somewhere (the runner: CR and LF), written as an escape.
 _BREAKS = str.maketrans(
     {
-        "\n": "\\n",
-        "\r": "\\r",
+        "\n": "\\x0a",
+        "\r": "\\x0d",
         "\x0b": "\\x0b",
         "\x0c": "\\x0c",
         "\x1c": "\\x1c",

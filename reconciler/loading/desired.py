@@ -104,14 +104,16 @@ def _over_total(path: Path, files: Sequence[Path], limits: Limits) -> Problem | 
     """A problem when ``files`` hold more than ``limits.max_total_bytes`` together, else None.
 
     Sizes come from the file system: nothing is read. A file that cannot be stat'ed counts as
-    empty here; reading it reports why.
+    empty here (reading it reports why), and so does one over the per-file cap (refused alone).
     """
     sizes = []
     for file in files:
         try:
-            sizes.append(file.stat().st_size)
+            size = file.stat().st_size
         except OSError:
-            sizes.append(0)
+            size = 0
+        # A file over the per-file cap is refused on its own, unread: it does not count.
+        sizes.append(size if size <= limits.max_file_bytes else 0)
     total = sum(sizes)
     if total <= limits.max_total_bytes:
         return None

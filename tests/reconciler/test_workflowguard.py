@@ -51,7 +51,7 @@ def test_bytes_are_refused_as_by_a_text_stream() -> None:
 
 
 def test_one_line_escapes_every_line_break() -> None:
-    assert one_line("a\nb\rc\u2028d\x85e") == "a\\nb\\rc\\u2028d\\x85e"
+    assert one_line("a\nb\rc\u2028d\x85e") == "a\\x0ab\\x0dc\\u2028d\\x85e"
     assert not is_command(one_line("x\n::error::y"))
 
 
