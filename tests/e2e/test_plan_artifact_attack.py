@@ -46,6 +46,7 @@ case "$1" in
       shift
     done
     [ -d "$FAKE_ARTIFACTS/$name" ] || exit 1
+    mkdir -p "$dir"
     cp "$FAKE_ARTIFACTS/$name"/* "$dir"/ ;;
   *) exit 0 ;;
 esac
@@ -91,6 +92,7 @@ class Runner:
             "GITHUB_SHA": "0" * 40,
             "GITHUB_OUTPUT": str(checkout / ".github_output"),
             "GITHUB_STEP_SUMMARY": str(checkout / ".step_summary"),
+            "RUNNER_TEMP": str(checkout.with_name(checkout.name + "-runner-temp")),
             **(job_env or {}),
         }
 
@@ -119,12 +121,14 @@ class Runner:
             check=False,
         )
 
-    def upload(self, name: str, *files: str) -> None:
+    def upload(self, name: str, *files: str, extra: Mapping[str, str] | None = None) -> None:
         target = self.artifacts / name
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
         for file in files:
             shutil.copy(self.checkout / file, target / file)
+        for file, text in (extra or {}).items():
+            (target / file).write_text(text, encoding="utf-8")
 
 
 @pytest.fixture
@@ -216,20 +220,27 @@ def test_a_forks_plan_artifact_is_refused_and_the_trusted_plan_applies(
     assert planned.returncode == 0, planned.stderr
     assert "signature" not in json.loads((fork.checkout / "plan.json").read_text())
 
-    # Untampered but unsigned: refused.
-    fork.upload("reconciler-plan", "plan.json")
+    # Untampered but unsigned: refused. The artifact also carries settings and a local plugin
+    # that would run at start-up were they to land in the checkout's root.
+    marker = fork.checkout.parent / "plugin-ran"
+    evil = {
+        "reconciler.toml": '[plugins]\nlocal = ["evil.py"]\n',
+        "evil.py": f"from pathlib import Path\nPath({str(marker)!r}).write_text('ran')\n",
+    }
+    fork.upload("reconciler-plan", "plan.json", extra=evil)
     sandbox.clear_requests()
     refused = apply_job(job)
     assert refused.returncode == 3, refused.stdout + refused.stderr
     assert "is not signed, and RECONCILER_PLAN_KEY" in refused.stderr
     assert sandbox.requests == []
+    assert not marker.exists()
 
     # Tampered: refused, before any request.
     plan_file = fork.checkout / "plan.json"
     doc = json.loads(plan_file.read_text())
     _hijack_payroll(doc)
     plan_file.write_text(json.dumps(doc))
-    fork.upload("reconciler-plan", "plan.json")
+    fork.upload("reconciler-plan", "plan.json", extra=evil)
     refused = apply_job(job)
     assert refused.returncode == 3
     assert "is not signed" in refused.stderr
@@ -246,6 +257,7 @@ def test_a_forks_plan_artifact_is_refused_and_the_trusted_plan_applies(
         direct.stderr
     )
     assert sandbox.requests == []
+    assert not marker.exists()
     # And the shipped apply step refuses to run at all without the key.
     no_key = unsigned_run.run(step("reconciler-apply.yml", "Apply"))
     assert no_key.returncode == 1
