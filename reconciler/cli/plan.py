@@ -117,6 +117,13 @@ def plan(
         live = snap.live_for(project.needed_kinds(desired), source=str(live_file))
         messages().say(f"Planned against the live snapshot {live_file}, {snap.describe()}.")
         tenants = snap.tenants
+        if recorded is not None and not tenants:
+            messages().say(
+                f"{live_file} does not say which tenant it was taken from (an older"
+                " reconciler took it), so `apply` will refuse this saved plan: take the"
+                " snapshot again.",
+                style="yellow",
+            )
     else:
         with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
             live = run(refresh(project, desired))

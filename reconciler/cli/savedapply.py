@@ -59,7 +59,8 @@ def apply_saved_plan(
     unknown = sorted({c.kind for c in saved.plan.changes} - set(project.kinds))
     if unknown:
         raise SettingsError(
-            f"{path} changes objects of kinds no loaded plugin provides: {', '.join(unknown)};"
+            f"{path} changes objects of kinds no loaded plugin provides:"
+            f" {one_line(', '.join(unknown))};"
             " is the plugin that provides them installed and enabled?"
         )
     desired = project.load()
