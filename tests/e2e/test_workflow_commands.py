@@ -112,6 +112,8 @@ def test_apply_snapshot_export_and_users_never_forge_a_command(
         ("snapshot", str(config), "--output", "live.json"),
         ("export", str(tmp_path / "export")),
         ("-vv", "apply", str(config), "--auto-approve"),
+        ("doctor", str(config)),
+        ("doctor", str(config), "--format", "json"),
     ):
         result = run_reconciler(*args)
         assert_no_forged_command(result, " ".join(args))
