@@ -70,15 +70,14 @@ def call_each(
         except Contract as exc:
             raise PluginError(
                 f"{describe(impl.plugin_name)}: {hook_name} {one_line(str(exc))}; see its"
-                " documentation in"
-                " reconciler.hookspecs."
+                " documentation in reconciler.hookspecs."
             ) from None
         except Exception as exc:
             raise PluginError(
                 f"{describe(impl.plugin_name)} failed in {hook_name}:"
                 f" {type(exc).__name__}: {one_line(str(exc))}. This is a bug in the plugin: fix"
-                " it, or disable"
-                " it by name under [plugins] disable in reconciler.toml (-v shows the traceback)."
+                " it, or disable it by name under [plugins] disable in reconciler.toml (-v shows"
+                " the traceback)."
             ) from exc
         out.append((impl.plugin_name, value))
     return out
