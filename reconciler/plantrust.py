@@ -237,7 +237,7 @@ def _field_differences(
             )
             lines.append(f"{address}.{f.name} ({where}): {said}")
             continue
-        if not sensitive and _text(f.after) != _text(obj.fields[f.name]):
+        if not sensitive and _text(f.after) not in _written(obj, f.name):
             lines.append(
                 f"{address}.{f.name} ({where}): the plan writes another value than the"
                 " configuration asks for"
@@ -250,6 +250,14 @@ def _field_differences(
                 " leaves it out"
             )
     return lines
+
+
+def _written(obj: DesiredObject, name: str) -> tuple[str, ...]:
+    """What a plan may write for ``name``: the configuration's value, or, for a value read
+    through ``${env:…}``, its template as written (apply writes the value either way)."""
+    if name in obj.templates:
+        return (_text(obj.fields[name]), _text(obj.templates[name]))
+    return (_text(obj.fields[name]),)
 
 
 def _text(value: Any) -> str:
