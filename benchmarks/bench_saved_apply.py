@@ -73,13 +73,16 @@ def main(argv: list[str] | None = None) -> int:
                     env = harness.sandbox_env(sandbox.base_url, sandbox.ca_file)
                     if saved:
                         plan_file = str(Path(tmp) / "plan.json")
+                        # From the checkout's root: a saved plan names its config from there.
                         harness.run_process(
-                            harness.reconciler("plan", str(config), "--out", plan_file), env=env
+                            harness.reconciler("plan", str(config), "--out", plan_file),
+                            env=env,
+                            cwd=Path(tmp),
                         )
                         argv = harness.reconciler("apply", plan_file)
                     else:
                         argv = harness.reconciler("apply", str(config), "--auto-approve")
-                    applied = harness.run_process(argv, env=env)
+                    applied = harness.run_process(argv, env=env, cwd=Path(tmp))
                     updated = sum(not i["exam_link_emails_enabled"] for i in sandbox.institutes())
             if applied.returncode != 0 or updated != args.updates:
                 problems.append(

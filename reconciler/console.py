@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from reconciler.model import Action
 from reconciler.records import ChangeOutcome, Outcome
+from reconciler.workflowguard import one_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -44,6 +45,11 @@ def printable(text: str, *, keep: str = " \n") -> str:
     if text.isprintable():
         return text
     return "".join(ch if ch.isprintable() or ch in keep else _escape(ch) for ch in text)
+
+
+def _one(text: str) -> str:
+    """A text quoted in an outcome line (the service's answer, an address): on that line."""
+    return printable(one_line(text))
 
 
 def _escape(ch: str) -> str:
@@ -114,27 +120,27 @@ class Output:
     def outcome(self, outcome: ChangeOutcome) -> None:
         """One line per change: its address once, then what became of it."""
         change = outcome.change
-        address = printable(change.address)
+        address = _one(change.address)
         action = change.action.value
         if outcome.outcome is Outcome.APPLIED:
-            done = printable(outcome.note) if outcome.note else _DONE[change.action]
+            done = _one(outcome.note) if outcome.note else _DONE[change.action]
             line, style, cut = f"{address}: {done}", "green", None
         elif outcome.outcome is Outcome.UNKNOWN:
-            line = f"{address}: {action} outcome unknown: {printable(outcome.error or '')}"
+            line = f"{address}: {action} outcome unknown: {_one(outcome.error or '')}"
             style, cut = "yellow", len(f"{address}: {action} outcome unknown:")
         elif outcome.outcome is Outcome.NOT_ATTEMPTED:
-            line = f"{address}: {printable(outcome.error or 'not attempted')}"
+            line = f"{address}: {_one(outcome.error or 'not attempted')}"
             style, cut = "yellow", None
         elif outcome.outcome is Outcome.SKIPPED:
-            reason = printable(outcome.error or "its parent did not succeed")
+            reason = _one(outcome.error or "its parent did not succeed")
             line, style = f"{address}: {action} skipped: {reason}", "yellow"
             cut = len(f"{address}: {action} skipped:")
         elif outcome.outcome is Outcome.STALE:
-            reason = printable(outcome.error or "it moved since the plan")
+            reason = _one(outcome.error or "it moved since the plan")
             line, style = f"{address}: {action} not made: {reason}", "yellow"
             cut = len(f"{address}: {action} not made:")
         else:
-            reason = printable(outcome.error or outcome.outcome.value)
+            reason = _one(outcome.error or outcome.outcome.value)
             line, style = f"{address}: {action} failed: {reason}", "red"
             cut = len(f"{address}: {action} failed:")
         self._print(line, lambda: _styled(line, style, cut))

@@ -10,6 +10,7 @@ hand-edited file may hold one that must not be shown.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -17,6 +18,13 @@ from typing import TYPE_CHECKING, Any, Final
 from reconciler import fastjson
 from reconciler.collector import gc_paused
 from reconciler.console import write_atomic
+from reconciler.documentlimits import (
+    DOCUMENT_LIMITS,
+    DocumentLimits,
+    TooLarge,
+    bounded_loads,
+    depth_beyond,
+)
 from reconciler.errors import ReconcilerError
 from reconciler.fastschema import Validator
 
@@ -26,20 +34,47 @@ if TYPE_CHECKING:
 __all__ = ["check_version", "read_json", "schema_problems", "write_document"]
 
 
-def read_json(path: Path, *, what: str, remedy: str) -> Any:
-    """The JSON value in ``path``; ``what`` names the document, ``remedy`` what to do instead."""
+def read_json(
+    path: Path, *, what: str, remedy: str, limits: DocumentLimits = DOCUMENT_LIMITS
+) -> Any:
+    """The JSON value in ``path``; ``what`` names the document, ``remedy`` what to do instead.
+
+    A file beyond ``limits`` (too large, too deep, an integer too long) is refused before it
+    costs memory or time, with a message and never a traceback.
+    """
+    too_large = (
+        f"{path}: larger than {limits.max_file_bytes:,} bytes, the most {what} may be. {remedy}"
+    )
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            if os.fstat(handle.fileno()).st_size > limits.max_file_bytes:
+                raise ReconcilerError(too_large)
+            # Read no more than the bound, whatever the size said (a pipe, a growing file).
+            raw = handle.read(limits.max_file_bytes + 1)
     except FileNotFoundError:
         raise ReconcilerError(f"{path}: no such file. {remedy}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+    except OSError as exc:
+        reason = exc.strerror or "unreadable"
         raise ReconcilerError(f"{path}: cannot read {what}: {reason}. {remedy}") from None
+    if len(raw) > limits.max_file_bytes:
+        raise ReconcilerError(too_large)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ReconcilerError(f"{path}: cannot read {what}: not UTF-8 text. {remedy}") from None
     if not text.strip():
         raise ReconcilerError(f"{path}: the file is empty, not {what}. {remedy}")
+    too_deep = (
+        f"{path}: nests objects and arrays more than {limits.max_depth} levels deep, which"
+        f" {what} never does. {remedy}"
+    )
     try:
         with gc_paused():
-            return fastjson.loads(text)
+            doc = bounded_loads(text, raw, limits, fastjson.loads)
+    except TooLarge as exc:
+        raise ReconcilerError(f"{path}: not {what}: {exc}. {remedy}") from None
+    except RecursionError:
+        raise ReconcilerError(too_deep) from None
     except json.JSONDecodeError as exc:
         # Say where, never what: the text around the error might be a secret pasted in.
         stripped = text.strip()
@@ -49,6 +84,9 @@ def read_json(path: Path, *, what: str, remedy: str) -> Any:
             f"{path}: not valid JSON, so not {what}: {reason} (line {exc.lineno},"
             f" column {exc.colno}). {remedy}"
         ) from None
+    if depth_beyond(doc, limits.max_depth):
+        raise ReconcilerError(too_deep)
+    return doc
 
 
 def check_version(doc: Any, *, key: str, major: str, source: str, name: str, remedy: str) -> None:

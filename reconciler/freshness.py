@@ -27,7 +27,7 @@ from reconciler.planfile import json_value
 from reconciler.records import ProviderSession, ResourceKind, Scope
 from reconciler.snapshot import storable_fields
 
-__all__ = ["Moved", "find_moved", "planned_objects"]
+__all__ = ["Moved", "find_moved", "moved_since", "planned_objects"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +108,21 @@ async def find_moved(
         # Some of it is still to be made: part of the plan was made elsewhere, not all of it.
         moved = [dataclasses.replace(m, applied=False) for m in moved]
     return tuple(moved)
+
+
+def moved_since(
+    changes: Sequence[Change],
+    planned: Mapping[str, LiveObject | None],
+    current: Mapping[str, LiveObject | None],
+    kinds: Mapping[str, ResourceKind],
+) -> tuple[Moved, ...]:
+    """Like :func:`find_moved`, with the objects as they are now already read: ``current``
+    maps an address to the live object (``None`` where there is none)."""
+    moved = (
+        _moved(change, planned.get(change.address), current.get(change.address), kinds)
+        for change in changes
+    )
+    return tuple(item for item in moved if item is not None)
 
 
 def _scope(

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import pluggy
 
 from reconciler.errors import PluginError, ReconcilerError
+from reconciler.workflowguard import one_line
 
 __all__ = ["Contract", "call_each", "nothing", "optional_mapping", "records_of"]
 
@@ -68,14 +69,15 @@ def call_each(
             raise
         except Contract as exc:
             raise PluginError(
-                f"{describe(impl.plugin_name)}: {hook_name} {exc}; see its documentation in"
-                " reconciler.hookspecs."
+                f"{describe(impl.plugin_name)}: {hook_name} {one_line(str(exc))}; see its"
+                " documentation in reconciler.hookspecs."
             ) from None
         except Exception as exc:
             raise PluginError(
                 f"{describe(impl.plugin_name)} failed in {hook_name}:"
-                f" {type(exc).__name__}: {exc}. This is a bug in the plugin: fix it, or disable"
-                " it by name under [plugins] disable in reconciler.toml (-v shows the traceback)."
+                f" {type(exc).__name__}: {one_line(str(exc))}. This is a bug in the plugin: fix"
+                " it, or disable it by name under [plugins] disable in reconciler.toml (-v shows"
+                " the traceback)."
             ) from exc
         out.append((impl.plugin_name, value))
     return out

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from reconciler.workflowguard import one_line
+
 __all__ = [
     "SENSITIVE",
     "Action",
@@ -49,7 +51,8 @@ class Location:
     column: int
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
+        # A file name may hold a line break: it stays on the line it is quoted on.
+        return f"{one_line(self.file)}:{self.line}:{self.column}"
 
 
 _new_object = object.__new__

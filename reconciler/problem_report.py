@@ -26,6 +26,7 @@ from typing import Any, Final
 from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.model import DesiredState, Location
 from reconciler.records import Problem
+from reconciler.workflowguard import intended_command
 
 __all__ = [
     "FORMATS",
@@ -182,7 +183,8 @@ def workflow_command(
     if title is not None:
         properties.append(f"title={_property(title)}")
     head = f"::{command} {','.join(properties)}" if properties else f"::{command}"
-    return f"{head}::{_data(message)}"
+    # Written on purpose: the output guard lets exactly this line through as a command.
+    return intended_command(f"{head}::{_data(message)}")
 
 
 def _problem(problem: Problem) -> dict[str, Any]:

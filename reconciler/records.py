@@ -24,6 +24,7 @@ from reconciler.model import (
     Location,
     Plan,
 )
+from reconciler.workflowguard import one_line
 
 __all__ = [
     "PART_BREAK",
@@ -66,7 +67,8 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
         who = f" [{self.plugin}]" if self.plugin else ""
-        return f"{where}{self.message}{who}"
+        # One line each: a message quotes keys, names and values that may hold line breaks.
+        return f"{where}{one_line(self.message)}{who}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +233,9 @@ class Provider:
     checks the table against it, located, so that a typo or an out-of-range value is an error
     before any connection. ``check_options``, if given, checks what a schema cannot say about
     the table, at ``validate`` too, and returns a message for each problem (an empty list when
-    all is well).
+    all is well). ``tenant``, if given, names the tenant a context points at (a base URL, never
+    a credential; ``None`` when none is set): a saved plan records it, and ``apply FILE``
+    refuses to apply the plan to another one.
     """
 
     name: str
@@ -310,9 +314,9 @@ class Refusal:
     address: str | None = None
 
     def __str__(self) -> str:
-        where = f"{self.address}: " if self.address else ""
+        where = f"{one_line(self.address)}: " if self.address else ""
         who = f" [{self.plugin}]" if self.plugin else ""
-        return f"{where}{self.message}{who}"
+        return f"{where}{one_line(self.message)}{who}"
 
 
 class Outcome(enum.Enum):

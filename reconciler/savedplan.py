@@ -14,8 +14,10 @@ A saved plan holds what apply needs and nothing secret:
 A write-only field written as a literal in the YAML cannot be saved: the file would have to
 hold it. Making such a plan is refused, with the advice to write the value as ``${env:NAME}``.
 
-Later edits to the YAML do not matter: apply reads the changes from the file alone. The file
-is recognised by its content (``"format": "reconciler saved plan"``), whatever its name.
+Nothing in the file is trusted: ``apply FILE`` checks it against the configuration of the
+checkout it runs in, today's settings and live objects, the tenant and, with
+``RECONCILER_PLAN_KEY`` set, its signature (:mod:`reconciler.plantrust`). The file is
+recognised by its content (``"format": "reconciler saved plan"``), whatever its name.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from reconciler.planfile import (
     plan_from_document,
     plan_to_document,
 )
+from reconciler.plansigning import SIGNATURE_SCHEMA, check_signature, key_fingerprint
 from reconciler.records import ResourceKind
 from reconciler.savedguards import GUARDS_SCHEMA, guards_document, guards_from_document
 from reconciler.snapshot import (
@@ -52,6 +55,7 @@ from reconciler.snapshot import (
     object_from_document,
     object_to_document,
 )
+from reconciler.workflowguard import one_line
 
 __all__ = [
     "SAVED_PLAN_FORMAT",
@@ -105,9 +109,19 @@ class SavedPlan:
     snapshot: str | None = None
     overrides: Overrides = dataclasses.field(default_factory=Overrides)
     base: ProtectBase | None = None
+    #: The project path exactly as the file writes it (``project`` is it as a Path).
+    project_text: str = ""
+    #: Provider name to the tenant the plan was made against (since format 1.1).
+    tenants: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: The fingerprint of the key the file is signed with, checked; None when unsigned.
+    signed_with: str | None = None
 
     def resolved(self, environ: Mapping[str, str]) -> Plan:
-        """The plan with every sensitive value read from ``environ``; all unset ones at once."""
+        """The plan with every sensitive value read from ``environ``; all unset ones at once.
+
+        The variables are the file's: ``apply FILE`` does not use this, and reads those values
+        as the checkout's configuration says instead (:func:`reconciler.plantrust.trusted_plan`).
+        """
         values: dict[tuple[str, str], Any] = {}
         missing: list[str] = []
         for env in self.env_values:
@@ -158,10 +172,12 @@ def saved_plan_document(
     created_at: datetime.datetime | None = None,
     overrides: Overrides | None = None,
     base: ProtectBase | None = None,
+    tenants: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """``plan`` as a saved plan document that :data:`SAVED_PLAN_SCHEMA` describes.
 
-    ``live`` is what the plan was made against, ``project`` the path given to ``plan``. Raises
+    ``live`` is what the plan was made against, ``project`` the path given to ``plan``
+    (relative to the working directory), ``tenants`` the tenant of each provider. Raises
     a :class:`ReconcilerError` when a sensitive value could only be saved by writing it down (a
     write-only field written as a literal in the YAML).
     """
@@ -212,7 +228,8 @@ def saved_plan_document(
         "format_version": SAVED_PLAN_FORMAT_VERSION,
         "reconciler_version": __version__,
         "created_at": when.astimezone(datetime.UTC).strftime(_STAMP),
-        "project": {"path": str(project), "allow_delete": allow_delete},
+        "project": {"path": project.as_posix(), "allow_delete": allow_delete},
+        "tenants": dict(sorted((tenants or {}).items())),
         "snapshot": None
         if snapshot is None
         else {"taken_at": snapshot.taken_at.strftime(_STAMP), "host": snapshot.host},
@@ -251,8 +268,12 @@ def is_saved_plan(path: Path) -> bool:
     )
 
 
-def read_saved_plan(path: Path) -> SavedPlan:
-    """Read the saved plan at ``path``; any problem with the file is a ReconcilerError."""
+def read_saved_plan(path: Path, *, key: bytes | None = None) -> SavedPlan:
+    """Read the saved plan at ``path``; any problem with the file is a ReconcilerError.
+
+    With ``key`` (``RECONCILER_PLAN_KEY``), a file not signed with it is refused before
+    anything in it is read (:class:`~reconciler.plansigning.PlanSignatureError`, exit 3).
+    """
     source = str(path)
     doc = read_json(path, what="a saved plan", remedy=_REMEDY)
     if isinstance(doc, Mapping) and doc.get("format") != SAVED_PLAN_FORMAT:
@@ -266,6 +287,8 @@ def read_saved_plan(path: Path) -> SavedPlan:
             f"{source} is not a saved plan (its format is not {SAVED_PLAN_FORMAT!r}).{hint}"
             f" {_REMEDY}"
         )
+    if key is not None:
+        check_signature(doc, key, source=source)
     check_version(
         doc, key="format_version", major=_MAJOR, source=source, name="saved plan", remedy=_REMEDY
     )
@@ -290,7 +313,8 @@ def read_saved_plan(path: Path) -> SavedPlan:
     for change in plan.changes:
         if change.action is not Action.CREATE and change.address not in then:
             raise ReconcilerError(
-                f"{source}: /objects has no {change.address}, which the plan changes. {_REMEDY}"
+                f"{source}: /objects has no {one_line(change.address)}, which the plan changes."
+                f" {_REMEDY}"
             )
         planned[change.address] = then.get(change.address)
     env_values = tuple(
@@ -315,6 +339,9 @@ def read_saved_plan(path: Path) -> SavedPlan:
         snapshot=None if snap is None else f"taken at {snap['taken_at']} on {snap['host']}",
         overrides=overrides,
         base=base,
+        project_text=doc["project"]["path"],
+        tenants=dict(doc.get("tenants") or {}),
+        signed_with=None if key is None else key_fingerprint(key),
     )
 
 
@@ -389,13 +416,17 @@ SAVED_PLAN_SCHEMA: Final[dict[str, Any]] = {
             "properties": {
                 "path": {
                     "description": (
-                        "The config directory (or file) as given to plan, relative to the"
-                        " directory plan ran in: apply from the same directory."
+                        "The config directory (or file), relative to the directory plan ran in"
+                        " (the checkout's root): apply from the same directory. Never absolute,"
+                        " never with `..`: apply refuses such a plan."
                     ),
                     "type": "string",
                 },
                 "allow_delete": {
-                    "description": "Whether deletes were allowed when the plan was made.",
+                    "description": (
+                        "Whether deletes were allowed when the plan was made. Informative only:"
+                        " apply checks its guards against its own settings and flags."
+                    ),
                     "type": "boolean",
                 },
             },
@@ -427,6 +458,15 @@ SAVED_PLAN_SCHEMA: Final[dict[str, Any]] = {
             "additionalProperties": {"type": "array", "items": {"$ref": "#/$defs/live_object"}},
         },
         "guards": {"$ref": "#/$defs/guards"},
+        "tenants": {
+            "description": (
+                "Provider name to the tenant the plan was made against (since format 1.1): a"
+                " base URL, never a credential. `apply` refuses the plan on another tenant."
+            ),
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+        },
+        "signature": SIGNATURE_SCHEMA,
         "env_values": {
             "description": (
                 "Each sensitive value of the plan: where apply reads it from the environment."

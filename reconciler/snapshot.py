@@ -70,6 +70,7 @@ class LiveSnapshot:
     taken_at: datetime.datetime
     host: str
     live: Mapping[str, Sequence[LiveObject]] = field(repr=False)
+    #: Provider name to the tenant the objects were read from (since format 1.1).
     tenants: Mapping[str, str] = field(default_factory=dict)
 
     def live_for(self, kinds: Iterable[str], *, source: str) -> Mapping[str, Sequence[LiveObject]]:
@@ -194,7 +195,7 @@ def read_snapshot(path: Path) -> LiveSnapshot:
         for name, items in doc["kinds"].items()
     }
     return LiveSnapshot(
-        taken_at.replace(tzinfo=datetime.UTC), doc["host"], live, dict(doc.get("tenants", {}))
+        taken_at.replace(tzinfo=datetime.UTC), doc["host"], live, dict(doc.get("tenants") or {})
     )
 
 
@@ -269,7 +270,8 @@ SNAPSHOT_SCHEMA: Final[dict[str, Any]] = {
         "tenants": {
             "description": (
                 "Provider name to the tenant it was read from: its base URL, never a credential"
-                " (since format 1.1). `plan --live` refuses a snapshot of another tenant."
+                " (since format 1.1). `plan --live` refuses a snapshot of another tenant, and a"
+                " plan made against the snapshot records it."
             ),
             "type": "object",
             "additionalProperties": {"type": "string"},

@@ -223,7 +223,12 @@ def tenant_url(context: ProviderContext) -> str | None:
         return None
     parts = urlsplit(base_url.strip())
     host = (parts.hostname or "").lower()
-    netloc = f"{host}:{parts.port}" if parts.port else host
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        netloc = f"{host}:{parts.port}" if parts.port is not None else host
+    except ValueError:  # not a port: connecting fails and says so
+        return None
     return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), "", ""))
 
 

@@ -27,6 +27,7 @@ from reconciler import (
 )
 from reconciler.settings import load_settings
 from reconciler_proctorexam.config import READINGS
+from reconciler_proctorexam.emails import live_email_look_alikes
 from reconciler_proctorexam.institute import check_institutes, institute_kind, live_look_alikes
 from reconciler_proctorexam.provider import NAME, provider
 from reconciler_proctorexam.user import check_users, identity_provider_kind, user_kind
@@ -62,7 +63,7 @@ def reconciler_validate(
 
 @hookimpl
 def reconciler_check_plan(plan: Plan, kinds: Mapping[str, ResourceKind]) -> Sequence[Refusal]:
-    return live_look_alikes(plan)
+    return [*live_look_alikes(plan), *live_email_look_alikes(plan)]
 
 
 @hookimpl

@@ -31,6 +31,7 @@ from typing import Any, Final
 
 from reconciler.model import DesiredState
 from reconciler.records import Problem, ResourceKind
+from reconciler_proctorexam.emails import canonical_email, email_look_alikes
 
 __all__ = [
     "IDP_KIND",
@@ -229,6 +230,16 @@ def check_users(state: DesiredState, kinds: Mapping[str, ResourceKind]) -> list[
                     _PLUGIN,
                 )
             )
+        elif obj.identity != canonical_email(obj.identity):
+            problems.append(
+                Problem(
+                    f"users.{obj.identity!a}: e-mail addresses are compared in Unicode NFC"
+                    f" (composed characters); write {canonical_email(obj.identity)!a}, which"
+                    " looks the same, so that the live user is found and not made twice.",
+                    where,
+                    _PLUGIN,
+                )
+            )
         fields = obj.fields
         if (
             not obj.absent
@@ -243,4 +254,5 @@ def check_users(state: DesiredState, kinds: Mapping[str, ResourceKind]) -> list[
                     _PLUGIN,
                 )
             )
+    problems.extend(email_look_alikes(state))
     return problems

@@ -14,7 +14,10 @@ What is read, and no more:
   yet live have none);
 - each declared user's show object only when the YAML manages a field the list lacks (the
   report settings);
-- the identity providers once per session, shared by the listing and every write.
+- the identity providers once per session, shared by the listing and every write;
+- the users of the other institutes only when a plan declares a user its institute does not
+  hold: e-mails are unique across the service, so that user may have been moved, and the plan
+  must say so rather than send a create that fails.
 
 The fingerprint is a hash of the list fields: the list is what every plan reads, so a plan
 that reads the show objects and one that does not agree on it.
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler.errors import NotFoundError, ProviderError, RejectedError, StaleObjectError
 from reconciler.model import LiveObject
 from reconciler.records import ResourceKind, Scope
+from reconciler_proctorexam.emails import canonical_email
 from reconciler_proctorexam.fingerprints import content_fingerprint
 from reconciler_proctorexam.user import IDP_KIND, KIND, UsersApi
 from reconciler_proctorexam.users_client import UsersClient
@@ -110,9 +114,42 @@ class UserSession:
                 )
             )
             found = [(s, i, item) for (s, i, _), item in zip(found, items, strict=True)]
+        if scope is not None and "institute" in scope.fields:
+            # A plan's listing: the YAML names each user's institute. (A read-back, or the
+            # check that the objects of a saved plan are unchanged, names no fields.)
+            found += await self._moved_users(wanted, short_names, found)
         objects = [live_user(kind, s, i, item, names) for s, i, item in found]
         self._refs.update({o.identity: o.ref for o in objects})
         return objects
+
+    async def _moved_users(
+        self,
+        wanted: frozenset[str],
+        listed: Sequence[str],
+        found: Sequence[tuple[str, str, dict[str, Any]]],
+    ) -> Sequence[tuple[str, str, dict[str, Any]]]:
+        """Declared users not in the institutes listed, found in another live institute.
+
+        E-mails are unique across the service: a user the YAML moves to another institute
+        exists in its old one, and a create would fail at apply. Found here, it is planned
+        against its live self, and the plan refuses the move, located (``institute`` is
+        create-only). The other institutes are listed only when a declared user is missing
+        from the ones the YAML names: a plan that creates users pays one listing of each.
+        """
+        seen = {canonical_email(str(item.get("email", ""))) for _, _, item in found}
+        missing = {canonical_email(email) for email in wanted} - seen
+        if not missing:
+            return []
+        others = sorted(
+            o.identity for o in await self.institutes.listing() if o.identity not in listed
+        )
+        batches = await asyncio.gather(*(self._list_in(s) for s in others))
+        return [
+            entry
+            for batch in batches
+            for entry in batch
+            if canonical_email(str(entry[2].get("email", ""))) in missing
+        ]
 
     async def _list_in(self, short_name: str) -> Sequence[tuple[str, str, dict[str, Any]]]:
         institute_id = await self.institutes.id_of(short_name)
@@ -176,7 +213,7 @@ class UserSession:
             if "has already been taken" not in " ".join(exc.fields.get("email", ())):
                 raise
             users = await self.api.list_users(institute_id, address=address)
-            if any(u.get("email") == identity for u in users):
+            if any(canonical_email(str(u.get("email", ""))) == identity for u in users):
                 raise StaleObjectError(
                     f"{address}: created by another run since the plan; plan again."
                 ) from None
@@ -249,7 +286,8 @@ def live_user(
     fields[_IDP_FIELD] = None if idp is None else idp_names.get(str(idp), f"#{idp}")
     return LiveObject(
         kind=KIND,
-        identity=str(fields.get("email", "")),
+        # Compared as the YAML's keys are: NFC, lower case (see emails.py).
+        identity=canonical_email(str(fields.get("email", ""))),
         ref=f"{institute_id}/{fields.get('id', '')}",
         fields=fields,
         fingerprint=content_fingerprint(listed),

@@ -19,6 +19,7 @@ from reconciler.console import Output, use_color
 from reconciler.discovery import config_in_argv, project_hooks
 from reconciler.errors import ReconcilerError
 from reconciler.project import NO_LOCAL_PLUGINS_VAR
+from reconciler.workflowguard import guarded_output, one_line
 
 
 def _run_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -114,11 +115,20 @@ def _configure_logging(obj: dict[str, Any]) -> None:
     logs.configure(obj.get("verbose", 0), obj.get("log_level"), color=color)
 
 
+def _traceback(exc: BaseException) -> str:
+    """The traceback of ``exc``, each exception's message kept on one line: it may quote what
+    the plugin was given (a key, a value) with its line breaks."""
+    parts = traceback.format_exception(exc)
+    frame = ("Traceback", "  File", "\n", "  + ", "  | ")
+    return "".join(p if p.startswith(frame) else one_line(p.rstrip("\n")) + "\n" for p in parts)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code instead of raising it (testable)."""
     before = os.environ.get(NO_LOCAL_PLUGINS_VAR)
     try:
-        with signals.handle_sigterm() as stop:
+        # Quoted input never reaches a CI log as a workflow command (see workflowguard).
+        with guarded_output(), signals.handle_sigterm() as stop:
             return _main(argv, stop)
     finally:
         # --no-local-plugins sets the variable for this run only (main runs in-process in tests).
@@ -165,7 +175,7 @@ def _main(argv: Sequence[str] | None, stop: signals.StopRequest) -> int:
     except ReconcilerError as exc:
         if exc.__cause__ is not None and logs.verbosity() >= 1:
             # -v: the traceback of what a plugin raised, below the message that names it.
-            traceback.print_exception(exc.__cause__, file=sys.stderr)
+            sys.stderr.write(_traceback(exc.__cause__))
         Output(color=use_color(sys.stderr, os.environ)).error(str(exc))
         return exc.exit_code
     finally:

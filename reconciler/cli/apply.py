@@ -27,6 +27,7 @@ from reconciler.cli.common import (
     target_option,
 )
 from reconciler.cli.guardopts import guard_options, overrides_from
+from reconciler.cli.savedapply import apply_saved_plan
 from reconciler.console import Output, use_color
 from reconciler.errors import (
     ApplyFailed,
@@ -41,7 +42,7 @@ from reconciler.model import LiveObject, Plan
 from reconciler.project import Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions
 from reconciler.reporting import render
-from reconciler.savedplan import is_saved_plan, read_saved_plan
+from reconciler.savedplan import is_saved_plan
 from reconciler.withheld import withhold_env_values
 
 
@@ -72,16 +73,24 @@ def apply(
     """Make the live objects match PATH: plan, confirm, then apply.
 
     PATH may also be a saved plan (from `plan --out`): it is applied exactly, with no prompt,
-    and refused (exit 3) if any object it touches changed since it was made.
+    once checked against the configuration of this checkout, today's guards and the tenant;
+    refused (exit 3) if it is not what the configuration yields or if any object it touches
+    changed since it was made.
     """
     if is_saved_plan(path):
-        if targets or excludes or allow_delete or max_change_share or force_changes is not None:
+        if targets or excludes:
             raise SettingsError(
-                f"{path} is a saved plan and applies exactly what it holds, with the guard"
-                " options it was made with; --target, --exclude, --allow-delete,"
-                " --max-change-share and --force-changes go with `plan --out`."
+                f"{path} is a saved plan and applies exactly what it holds; --target and"
+                " --exclude go with `plan --out`."
             )
-        applied = apply_saved(path, sandbox, reset_sandbox)
+        # The guards' one-shot overrides are this command's own, never the file's.
+        applied = apply_saved_plan(
+            path,
+            sandbox=sandbox,
+            reset_sandbox=reset_sandbox,
+            overrides=overrides_from(allow_delete, max_change_share, force_changes),
+            run_apply=run_apply,
+        )
     else:
         applied = apply_path(
             path,
@@ -126,41 +135,6 @@ def apply_path(
             planned = planned_objects(the_plan, withhold_env_values(live, desired))
         run_apply(project, the_plan, planned)
         return True
-
-
-def apply_saved(path: Path, sandbox: bool, reset_sandbox: bool) -> bool:
-    """Apply the saved plan at ``path``; whether there was anything to apply."""
-    saved = read_saved_plan(path)
-    if not saved.project.exists():
-        raise SettingsError(
-            f"{path} was made from the project {saved.project}, which is not here;"
-            " apply it from the directory that plan ran in."
-        )
-    project = Project.open(saved.project)
-    project.check_local_plugins()  # a policy that would silently not run: refuse first
-    unknown = sorted({c.kind for c in saved.plan.changes} - set(project.kinds))
-    if unknown:
-        raise SettingsError(
-            f"{path} changes objects of kinds no loaded plugin provides: {', '.join(unknown)};"
-            " is the plugin that provides them installed and enabled?"
-        )
-    the_plan = saved.resolved(project.environ)
-    refusals = project.refusals(
-        the_plan, allow_delete=saved.allow_delete, overrides=saved.overrides, base=saved.base
-    )
-    if refusals:
-        project.ready_to_apply(the_plan, refusals)  # tells reconciler_after_apply, then raises
-    against = f" against the live snapshot {saved.snapshot}" if saved.snapshot else ""
-    messages().say(f"Applying the saved plan {path}, made at {saved.created_at}{against}.")
-    color = use_color(sys.stdout, os.environ, disabled=no_color())
-    reporter = plan_reporter(project.hooks, "text")
-    click.echo(render(reporter, saved.plan, (), RenderOptions(color=color)), nl=False)
-    if not project.ready_to_apply(the_plan, ()):
-        return False
-    kinds = {c.kind for c in the_plan.changes}
-    with maybe_sandbox(project, kinds, sandbox, reset_sandbox):
-        run_apply(project, the_plan, saved.planned)
-    return True
 
 
 def run_apply(

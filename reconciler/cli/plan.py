@@ -40,11 +40,14 @@ from reconciler.completion import FormatOption
 from reconciler.console import use_color
 from reconciler.documents import write_document
 from reconciler.errors import PlanRefused, SettingsError
+from reconciler.plansigning import KEY_VAR, plan_key, sign
+from reconciler.plantrust import recordable_project_path
 from reconciler.project import Project
 from reconciler.records import RenderOptions
 from reconciler.reporting import full_report_hint, publish, render
 from reconciler.savedplan import saved_plan_document
 from reconciler.snapshot import read_snapshot
+from reconciler.tenants import current_tenants
 
 
 @click.command()
@@ -144,6 +147,8 @@ def plan(
         desired = project.load()
     snap = None
     kinds = project.needed_kinds(desired)
+    # Refused before any network call: apply would refuse the plan.
+    recorded = None if out_file is None else Path(recordable_project_path(path))
     if live_file is not None:
         if sandbox or reset_sandbox:
             raise SettingsError("--live plans against a snapshot: leave out --sandbox.")
@@ -151,27 +156,40 @@ def plan(
         live = snap.live_for(kinds, source=str(live_file))
         basis = snapshot_basis(project, snap, kinds, source=str(live_file), max_age=max_age)
         messages().say(f"Planned against the live snapshot {live_file}, {snap.describe()}.")
+        tenants = snap.tenants
+        if recorded is not None and not tenants:
+            messages().say(
+                f"{live_file} does not say which tenant it was taken from (an older"
+                " reconciler took it), so `apply` will refuse this saved plan: take the"
+                " snapshot again.",
+                style="yellow",
+            )
     else:
         if max_age is not None:
             raise SettingsError("--max-age goes with --live (the age of a snapshot).")
         with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
             live = run(refresh(project, desired))
             basis = live_basis(project, kinds)
+        tenants = current_tenants(project, desired.kinds, sandbox=sandbox)
     the_plan = replace(project.plan(desired, live, targets=targets, excludes=excludes), basis=basis)
     overrides = overrides_from(allow_delete, max_change_share, force_changes)
     base = project.protect_base(the_plan)
-    if out_file is not None:
+    if recorded is not None:
         saved = saved_plan_document(
             the_plan,
             desired,
             live,
             project.kinds,
-            project=path,
+            project=recorded,
             allow_delete=overrides.allow_delete,
             snapshot=snap,
             overrides=overrides,
             base=base,
+            tenants=tenants,
         )
+        key = plan_key(project.environ)
+        if key is not None:
+            saved = sign(saved, key)
     refusals = project.refusals(the_plan, overrides=overrides, base=base)
     color = output is None and use_color(sys.stdout, os.environ, disabled=no_color())
     hint = full_report_hint("plan", path)
@@ -182,10 +200,12 @@ def plan(
     write_reports(extra, the_plan, refusals, files, messages())
     if refusals:
         raise PlanRefused(refusals)
-    if out_file is not None:
+    if recorded is not None and out_file is not None:
         write_document(out_file, saved)
+        signed = "signature" in saved
         messages().say(
-            f"Saved plan written to {out_file}; apply it with:"
+            f"Saved plan written to {out_file}"
+            f"{' (signed with ' + KEY_VAR + ')' if signed else ''}; apply it with:"
             f" reconciler apply {shlex.quote(str(out_file))}"
         )
     if detailed_exitcode and not the_plan.empty:

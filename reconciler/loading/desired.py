@@ -95,9 +95,37 @@ def read_desired(
         )
         for unread in unread_files(path)
     ]
+    too_much = _over_total(path, files, limits)
+    if too_much is not None:
+        return DesiredState(()), [*problems, too_much]
     with gc_paused():
         state, found = assemble([read_file(f, limits) for f in files], kinds, environ)
     return state, [*problems, *found]
+
+
+def _over_total(path: Path, files: Sequence[Path], limits: Limits) -> Problem | None:
+    """A problem when ``files`` hold more than ``limits.max_total_bytes`` together, else None.
+
+    Sizes come from the file system: nothing is read. A file that cannot be stat'ed counts as
+    empty here (reading it reports why), and so does one over the per-file cap (refused alone).
+    """
+    sizes = []
+    for file in files:
+        try:
+            size = file.stat().st_size
+        except OSError:
+            size = 0
+        # A file over the per-file cap is refused on its own, unread: it does not count.
+        sizes.append(size if size <= limits.max_file_bytes else 0)
+    total = sum(sizes)
+    if total <= limits.max_total_bytes:
+        return None
+    largest = max(zip(sizes, files, strict=True))[1]
+    return Problem(
+        f"{path}: refused: its {len(files)} config file(s) hold {total:,} bytes together, more"
+        f" than the limit of {limits.max_total_bytes:,} (the largest is {largest.name}); nothing"
+        " was read. Split the configuration into several projects, or remove what is unused."
+    )
 
 
 def config_files(path: Path, *, secret_files: Collection[Path] = ()) -> list[Path]:

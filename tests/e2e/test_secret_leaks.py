@@ -290,6 +290,46 @@ def test_templates_in_plans_name_variables_and_hold_no_value(
     assert template in drift.stdout
 
 
+PLAN_KEY = "pk" + secrets.token_hex(16)
+
+
+def test_signed_saved_plans_keep_the_key_and_every_secret_out(
+    leak_env: Sandbox,
+    write_config: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Signing, checking, refusing a signature: the key shows only as its fingerprint."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RECONCILER_PLAN_KEY", PLAN_KEY)
+    write_config({"i.yaml": CONFIG})
+    fragments = _fragments((*ALL, PLAN_KEY))
+    outputs: list[tuple[str, str]] = []
+    plan_file = tmp_path / "plan.json"
+    for args in (
+        ["-vv", "plan", "config", "--out", str(plan_file)],
+        ["-vv", "apply", str(plan_file)],
+    ):
+        result = _run(capsys, args)
+        assert result.exit_code == 0, result.stderr
+        outputs.append((" ".join(args), result.stdout + result.stderr))
+    outputs.append(("the signed plan", plan_file.read_text("utf-8")))
+    plan_file.write_text(
+        plan_file.read_text("utf-8").replace('"allow_delete":false', '"allow_delete":true')
+    )
+    for key in (PLAN_KEY, PLAN_KEY[::-1]):
+        monkeypatch.setenv("RECONCILER_PLAN_KEY", key)
+        result = _run(capsys, ["-vv", "apply", str(plan_file)])
+        assert result.exit_code == 3
+        assert "signature does not match" in result.stderr
+        outputs.append((f"apply refused ({key == PLAN_KEY})", result.stdout + result.stderr))
+    for where, text in outputs:
+        _assert_clean(text, where, fragments)
+        assert "Traceback" not in text, where
+
+
 def test_the_command_list_is_what_is_installed() -> None:
     names = _command_names()
     assert {"validate", "plan", "apply", "schema"} <= set(names)

@@ -307,8 +307,13 @@ def test_drift_reports_a_role_changed_behind_the_repositorys_back(
 
 
 def test_a_saved_plan_creates_across_kinds_and_keeps_the_password_out_of_the_file(
-    sandbox: Sandbox, write_config: Write, run_reconciler: Run, tmp_path: Path
+    sandbox: Sandbox,
+    write_config: Write,
+    run_reconciler: Run,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # the checkout's root: a saved plan names its config from there
     path = write_config({"config.yaml": NEW_INSTITUTE_AND_USERS})
     plan_file = tmp_path / "plan.json"
     saved = run_reconciler("plan", str(path), "--out", str(plan_file))

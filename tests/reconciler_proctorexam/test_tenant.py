@@ -1,0 +1,28 @@
+"""The tenant a saved plan records: the base URL, never a credential in it."""
+
+from __future__ import annotations
+
+import pytest
+
+from reconciler.records import ProviderContext
+from reconciler_proctorexam.provider import tenant
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        ("https://acme.proctorexam.com/api/v3/", "https://acme.proctorexam.com/api/v3"),
+        ("https://user:pw@acme.example:8443/api/v3?k=s#f", "https://acme.example:8443/api/v3"),
+        ("http://[::1]:9000/api/v3", "http://[::1]:9000/api/v3"),
+        ("https://acme.example:notaport/api", None),
+    ],
+)
+def test_the_tenant_is_the_base_url_without_credentials(url: str, named: str | None) -> None:
+    context = ProviderContext(options={}, environ={"PROCTOREXAM_BASE_URL": url})
+    assert tenant(context) == named
+
+
+def test_the_settings_name_it_when_the_environment_does_not() -> None:
+    context = ProviderContext(options={"base_url": "https://b.example/api/v3"}, environ={})
+    assert tenant(context) == "https://b.example/api/v3"
+    assert tenant(ProviderContext(options={}, environ={})) is None
