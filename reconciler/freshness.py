@@ -97,17 +97,7 @@ async def find_moved(
 
     groups = await asyncio.gather(*(current_of(k, g) for k, g in sorted(by_kind.items())))
     current = {address: obj for group in groups for address, obj in group.items()}
-    moved = [
-        item
-        for change in changes
-        if (item := _moved(change, planned.get(change.address), current[change.address], kinds))
-        is not None
-    ]
-    unmoved = [change for change in changes if change.address not in {m.address for m in moved}]
-    if any(is_pending(c, current[c.address], kinds[c.kind]) for c in unmoved):
-        # Some of it is still to be made: part of the plan was made elsewhere, not all of it.
-        moved = [dataclasses.replace(m, applied=False) for m in moved]
-    return tuple(moved)
+    return moved_since(changes, planned, current, kinds)
 
 
 def moved_since(
@@ -118,11 +108,17 @@ def moved_since(
 ) -> tuple[Moved, ...]:
     """Like :func:`find_moved`, with the objects as they are now already read: ``current``
     maps an address to the live object (``None`` where there is none)."""
-    moved = (
-        _moved(change, planned.get(change.address), current.get(change.address), kinds)
+    moved = [
+        item
         for change in changes
-    )
-    return tuple(item for item in moved if item is not None)
+        if (item := _moved(change, planned.get(change.address), current.get(change.address), kinds))
+        is not None
+    ]
+    unmoved = [change for change in changes if change.address not in {m.address for m in moved}]
+    if any(is_pending(c, current.get(c.address), kinds[c.kind]) for c in unmoved):
+        # Some of it is still to be made: part of the plan was made elsewhere, not all of it.
+        moved = [dataclasses.replace(m, applied=False) for m in moved]
+    return tuple(moved)
 
 
 def _scope(

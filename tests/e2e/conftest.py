@@ -14,6 +14,13 @@ from reconciler_proctorexam.sandbox import DEFAULT_SECRET, DEFAULT_TOKEN, Sandbo
 QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
 
 
+@pytest.fixture(autouse=True)
+def _in_the_test_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every command runs from the test's own directory, as from a checkout's root: a saved
+    plan names its configuration relative to where it is applied, inside that directory."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def quickstart(tmp_path: Path) -> Path:
     """A private copy of examples/quickstart, so sandbox state never touches the repository."""

@@ -88,14 +88,18 @@ def test_a_plan_updating_every_institute_of_a_large_tenant_is_refused_by_default
     assert applied.exit_code == 3
     assert patches(large) == 0
 
-    # The one-shot override: this run only, through a saved plan that remembers it.
+    # The one-shot override: this run only. The saved plan records it for the review, but its
+    # apply takes today's guards, never the file's: the override is given to apply too.
     saved = tmp_path / "plan.json"
     planned = run_reconciler(
         "plan", str(path), "--max-change-share", "1.0", "--out", str(saved), "--detailed-exitcode"
     )
     assert planned.exit_code == 2, planned.stderr
     assert json.loads(saved.read_text())["guards"]["max_change_share"] == 1.0
-    done = run_reconciler("apply", str(saved), "--detailed-exitcode")
+    without = run_reconciler("apply", str(saved), "--detailed-exitcode")
+    assert without.exit_code == 3, without.stderr
+    assert patches(large) == 0
+    done = run_reconciler("apply", str(saved), "--max-change-share", "1.0", "--detailed-exitcode")
     assert done.exit_code == 2, done.stderr  # 2: changes were applied
     assert patches(large) == INSTITUTES
     again = run_reconciler("plan", str(path), "--detailed-exitcode")
@@ -239,7 +243,7 @@ def test_allow_delete_takes_an_address_only_with_an_equals_sign(
     assert "is not an address; an object is named as --allow-delete=KIND.NAME" in result.stderr
 
 
-def test_a_saved_plan_applies_with_the_guard_options_it_was_made_with(
+def test_a_saved_plan_takes_todays_guard_options_never_the_files(
     aimed_at: Aim, write_config: Write, run_reconciler: Run, tmp_path: Path
 ) -> None:
     sandbox = aimed_at(seed=SMALL)
@@ -247,11 +251,16 @@ def test_a_saved_plan_applies_with_the_guard_options_it_was_made_with(
     saved = tmp_path / "plan.json"
     made = run_reconciler("plan", str(path), "--allow-delete=institute.old", "--out", str(saved))
     assert made.exit_code == 0, made.stderr
+    # Recorded for the review; whoever can shape the file must not switch a guard off with it.
     assert json.loads(saved.read_text())["guards"]["allow_delete"] == ["institute.old"]
-    again = run_reconciler("apply", str(saved), "--force-changes", "5")
-    assert again.exit_code == 1
-    assert "--force-changes go with `plan --out`" in again.stderr
-    applied = run_reconciler("apply", str(saved))
+    refused = run_reconciler("apply", str(saved))
+    assert refused.exit_code == 3, refused.stderr
+    assert "deletes are off by default" in refused.stderr
+    assert not [r for r in sandbox.requests if r.method == "DELETE"]
+    targeted = run_reconciler("apply", str(saved), "--target", "institute.old")
+    assert targeted.exit_code == 1
+    assert "--target and --exclude go with `plan --out`" in targeted.stderr
+    applied = run_reconciler("apply", str(saved), "--allow-delete=institute.old")
     assert applied.exit_code == 0, applied.stderr
     assert [r.path for r in sandbox.requests if r.method == "DELETE"] == ["/api/v3/institutes/2"]
 

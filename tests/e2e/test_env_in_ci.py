@@ -192,7 +192,9 @@ def test_a_password_is_needed_only_to_create_its_user(
     sandbox.clear_requests()
     refused = run_reconciler("apply", str(plan_file))
     assert refused.exit_code == 1
-    assert "user.bo@uu.example.password: BO_PASSWORD" in refused.stderr
+    assert "user.bo@uu.example.password (config/users.yaml:6:5): BO_PASSWORD is not set" in (
+        refused.stderr
+    )
     assert writes(sandbox) == []
 
     monkeypatch.setenv("BO_PASSWORD", PASSWORD)

@@ -81,6 +81,7 @@ def _context(sandbox: Sandbox, *, fork: bool, event: str = "pull_request") -> di
         "vars.PROCTOREXAM_BASE_URL": sandbox.base_url,
         "secrets.PROCTOREXAM_API_TOKEN": "" if fork else DEFAULT_TOKEN,
         "secrets.PROCTOREXAM_SECRET_KEY": "" if fork else DEFAULT_SECRET,
+        "secrets.RECONCILER_PLAN_KEY": "" if fork else "plan-key-of-the-journey",
         "github.token": "ghs_read_only_token",
         "github.event.pull_request.number": "7",
         "github.event.pull_request.head.repo.full_name != github.repository": str(fork).lower(),

@@ -52,7 +52,7 @@ case "$1" in
 esac
 """
 
-_EXPRESSION = re.compile(r"\$\{\{\s*(secrets|vars|github)\.([A-Za-z_]+)\s*\}\}")
+_EXPRESSION = re.compile(r"\$\{\{\s*(secrets|vars|github|inputs)\.([A-Za-z_]+)\s*\}\}")
 
 
 def step(workflow: str, name: str) -> dict[str, Any]:
@@ -103,6 +103,8 @@ class Runner:
                 return self.secrets.get(name, "")  # a run without the secret gets ""
             if scope == "vars":
                 return self.variables.get(name, "")
+            if scope == "inputs":
+                return ""  # set only by a person running a workflow by hand
             return "github-token"
 
         return _EXPRESSION.sub(fill, text)

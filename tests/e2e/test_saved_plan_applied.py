@@ -57,7 +57,7 @@ def test_applying_a_plan_twice_says_it_was_applied_already(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sandbox, plan_file = saved_plan(aimed_at, write_config, run_reconciler, tmp_path, monkeypatch)
-    first = run_reconciler("apply", str(plan_file))
+    first = run_reconciler("apply", str(plan_file), "--allow-delete")
     assert first.exit_code == 0, first.stderr
     sandbox.clear_requests()
     second = run_reconciler("apply", str(plan_file))

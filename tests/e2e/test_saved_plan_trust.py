@@ -344,13 +344,18 @@ def test_the_bulk_guard_counts_todays_live_objects_not_the_files(
 ) -> None:
     sandbox, plan_file = made
     # Today's settings are stricter than when the plan was made; the file claims many objects.
-    (tmp_path / "config" / "reconciler.toml").write_text("[safety]\nmax_change_share = 0.5\n")
-    edit(plan_file, lambda doc: doc["plan"].update(live_count=1000))
-    result = run_reconciler("apply", str(plan_file))
-    assert result.exit_code == 3
-    assert "the plan changes 2 of 3 live objects (67%), more than max_change_share" in (
-        result.stderr
+    (tmp_path / "config" / "reconciler.toml").write_text(
+        "[safety]\nmax_change_share = 0.5\nmin_objects = 1\n"
     )
+    edit(
+        plan_file,
+        lambda doc: doc["plan"].update(live_count=1000, live_counts={"institute": 1000}),
+    )
+    result = run_reconciler("apply", str(plan_file))
+    assert result.exit_code == 3, result.stderr
+    # Creates count too, against the 3 institutes live today (not the 1,000 the file claims).
+    assert "the plan changes 3 of 3 live institute objects (100%: 1 to create" in result.stderr
+    assert "more than [safety] max_change_share = 50%" in result.stderr
     assert writes(sandbox) == []
 
 

@@ -145,9 +145,8 @@ def test_an_unset_environment_value_is_exit_1_before_any_write(
     monkeypatch.delenv("B_TAWK_KEY")
     result = run_reconciler("apply", str(plan_file))
     assert result.exit_code == 1
-    assert (
-        "i.yaml:3:52: institutes.b.tawk_api_key: the environment variable B_TAWK_KEY is not set"
-    ) in result.stderr
+    assert "institute.b.tawk_api_key (config/i.yaml:3:38): B_TAWK_KEY is not set" in result.stderr
+    assert "Export the variables and apply again." in result.stderr
     assert sandbox.requests == []
 
 

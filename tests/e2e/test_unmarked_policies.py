@@ -48,8 +48,9 @@ def test_an_unmarked_hook_in_a_local_plugin_is_an_error_everywhere(
 
     (path / "policies.py").write_text(UNMARKED)
     sandbox.clear_requests()
+    # Named relative to the checkout's root (the test's directory), where the commands run.
     expected = (
-        f"{path / 'policies.py'}:9:1: reconciler_check_plan in the local plugin 'policies':"
+        f"{path.name}/policies.py:9:1: reconciler_check_plan in the local plugin 'policies':"
         " has no @hookimpl, so it is never called; decorate it with @hookimpl (from"
         " reconciler import hookimpl); a policy without it is silently off [policies]"
     )

@@ -25,6 +25,8 @@ from reconciler_proctorexam.sandbox import Sandbox
 ROOT = Path(__file__).resolve().parents[2]
 ACTIONS = ROOT / "examples" / "github-actions"
 BIN = Path(sys.executable).parent
+#: The repository secret a trusted run has: the plan job signs with it, the apply job checks.
+PLAN_KEY = {"RECONCILER_PLAN_KEY": "key-of-the-workflow-steps-test"}
 
 SEED = [
     {"id": 1, "short_name": "a", "name": "Alpha", "reminder_emails_enabled": False},
@@ -66,6 +68,7 @@ class Runner:
             "GITHUB_OUTPUT": str(output),
             "GITHUB_STEP_SUMMARY": str(self.summary),
             "NO_COLOR": "1",
+            **PLAN_KEY,
         }
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
@@ -85,6 +88,7 @@ class Runner:
         return subprocess.run(
             [str(BIN / "reconciler"), *args],
             cwd=self.repo,
+            env={**os.environ, **PLAN_KEY},
             capture_output=True,
             text=True,
             timeout=120,

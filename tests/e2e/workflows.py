@@ -52,7 +52,9 @@ elif args[:2] == ["run", "download"]:
         print(f"no artifact named {option('--name')}", file=sys.stderr)
         sys.exit(1)
     for item in source.iterdir():
-        shutil.copy(item, Path(option("--dir") or ".") / item.name)
+        target = Path(option("--dir") or ".")
+        target.mkdir(parents=True, exist_ok=True)  # as gh run download does
+        shutil.copy(item, target / item.name)
 elif args[:2] == ["pr", "comment"]:
     shutil.copy(option("--body-file"), store / "pr-comment.md")
 else:
@@ -152,6 +154,7 @@ class Runner:
             "GITHUB_REPOSITORY": "acme/config",
             "GITHUB_SHA": "fedcba9876543210fedcba9876543210fedcba98",
             "GITHUB_STEP_SUMMARY": str(summary_file),
+            "RUNNER_TEMP": str(workspace.parent / f"run-{self._runs}.temp"),
             "FAKE_GH_STORE": str(self.store),
         }
         env.update(_env(document.get("env", {}), values))

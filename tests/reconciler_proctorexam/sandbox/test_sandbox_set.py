@@ -40,8 +40,9 @@ def drift_example(tmp_path: Path) -> Path:
 
 
 def test_a_change_made_with_set_is_the_next_drift_reports(
-    drift_example: Path, run_reconciler: Run
+    drift_example: Path, run_reconciler: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(drift_example.parent)  # a saved plan is applied from the checkout's root
     before = run_reconciler("drift", str(drift_example), "--sandbox", "--format", "json")
     assert before.exit_code == 2, before.stderr
     assert "reminder_emails_enabled" not in json.dumps(
