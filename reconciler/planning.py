@@ -242,6 +242,7 @@ def _field_change(
         after=after,
         location=obj.locations.get(name),
         sensitive=name in obj.sensitive or name in kind.write_only,
+        layer=obj.layers.get(name),
     )
 
 

@@ -22,6 +22,7 @@ from reconciler.applying import OnOutcome, apply_plan
 from reconciler.collector import gc_paused
 from reconciler.dependencies import check_declared, kind_levels, needed_kinds, scopes
 from reconciler.drift import make_drift
+from reconciler.environments import environment
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import check_safety
 from reconciler.hooks import Hooks
@@ -30,6 +31,7 @@ from reconciler.livechecks import live_problems
 from reconciler.loading import read_desired
 from reconciler.model import DesiredState, DriftReport, LiveObject, Plan
 from reconciler.options import option_problems
+from reconciler.ownership import drift_pending, without_unmanaged
 from reconciler.planning import make_plan
 from reconciler.plugins import build_plugin_manager
 from reconciler.records import (
@@ -138,10 +140,19 @@ class Project:
             settings.base_dir,
         )
         with gc_paused():
+            env = environment(settings)
             state, found = read_desired(
-                self.path, self.kinds, self.environ, secret_files=settings.secret_files
+                self.path,
+                self.kinds,
+                self.environ,
+                secret_files=[*settings.secret_files, *env.vars_files],
+                bases=env.bases,
+                variables=env.variables,
+                vars_where=env.vars_where,
             )
+            problems += env.problems
             problems += found
+            problems += settings.ownership.problems(state)
             problems += check_ignore_rules(settings.ignore, state, self.kinds)
             problems += check_declared(state, self.kinds)
             problems += self.hooks.validate(state, self.kinds)
@@ -259,6 +270,8 @@ class Project:
                 f"--target {', '.join(unknown)}: not declared in {self.path};"
                 " a target is KIND.NAME, e.g. institute.pe."
             )
+        # Live objects outside the directory's [scope] belong to another: never planned.
+        live = self.settings.ownership.in_scope(live, desired.kinds)
         the_plan = make_plan(
             desired, live, self.kinds, targets=targets, ignore=self.settings.ignore
         )
@@ -273,10 +286,22 @@ class Project:
         live: Mapping[str, Sequence[LiveObject]],
         *,
         generated_at: str = "",
+        only_managed: bool = False,
     ) -> DriftReport:
-        return make_drift(
+        """The drift of the objects in scope; unmanaged ones left out with ``only_managed`` or
+        ``[drift] unmanaged = "ignore"``."""
+        ownership = self.settings.ownership
+        live = ownership.in_scope(live, desired.kinds)
+        report = make_drift(
             desired, live, self.kinds, ignore=self.settings.ignore, generated_at=generated_at
         )
+        if only_managed or ownership.unmanaged == "ignore":
+            report = without_unmanaged(report)
+        return report
+
+    def drift_pending(self, report: DriftReport) -> bool:
+        """Whether ``report`` makes ``drift`` exit 2 (unmanaged objects only with "fail")."""
+        return drift_pending(report, self.settings.ownership.unmanaged)
 
     def refusals(self, plan: Plan, *, allow_delete: bool = False) -> list[Refusal]:
         """Every reason a safety guard or a policy plugin gives not to apply ``plan``."""

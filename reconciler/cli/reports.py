@@ -23,6 +23,7 @@ from reconciler.completion import FormatOption
 from reconciler.console import use_color
 from reconciler.documents import write_document
 from reconciler.errors import SettingsError
+from reconciler.model import DriftCategory
 from reconciler.project import Project
 from reconciler.records import RenderOptions
 from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
@@ -50,6 +51,11 @@ from reconciler.snapshot import read_snapshot, snapshot_to_document
     type=click.Path(path_type=Path),
     help="Check against this snapshot (from `snapshot`): no credentials, no network.",
 )
+@click.option(
+    "--only-managed",
+    is_flag=True,
+    help="Leave unmanaged objects (live, in scope, not declared) out of the report.",
+)
 def drift(
     path: Path,
     sandbox: bool,
@@ -57,6 +63,7 @@ def drift(
     fmt: str,
     output: Path | None,
     live_file: Path | None,
+    only_managed: bool,
 ) -> None:
     """Report how the live objects drifted from PATH; read-only. Exit 2 when anything drifted.
 
@@ -75,11 +82,17 @@ def drift(
     else:
         with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
             live = run(refresh(project, desired))
-    report = project.drift(desired, live, generated_at=utc_now())
+    report = project.drift(desired, live, generated_at=utc_now(), only_managed=only_managed)
     color = output is None and use_color(sys.stdout, os.environ, disabled=no_color())
     options = RenderOptions(color=color, full_report=full_report_hint("drift", path))
     publish(project.hooks, render(reporter, report, (), options), output, report, (), messages())
-    if not report.empty:
+    unmanaged = report.count(DriftCategory.UNMANAGED)
+    if unmanaged and project.settings.ownership.unmanaged == "report":
+        messages().say(
+            f"{unmanaged} unmanaged object(s) listed; they do not count as drift"
+            ' ([drift] unmanaged = "report"; "fail" makes them exit 2, --only-managed hides them).'
+        )
+    if project.drift_pending(report):
         raise click.exceptions.Exit(EXIT_PENDING)
 
 

@@ -25,8 +25,10 @@ from typing import Any, Final, NamedTuple
 
 from reconciler.collector import gc_paused
 from reconciler.errors import ConfigError
+from reconciler.loading.layers import GROUP_FIELD, Layer, groups_of, layer_key
 from reconciler.loading.limits import Limits
-from reconciler.loading.references import resolve
+from reconciler.loading.references import Reference, Resolution, resolve
+from reconciler.loading.variables import has_reference, substitute
 from reconciler.loading.yamlfile import KeyEntry, ParsedFile, read_file, span_at
 from reconciler.model import DesiredObject, DesiredState, Location, make_location
 from reconciler.records import Problem, ResourceKind
@@ -44,6 +46,8 @@ DEFAULTS: Final = "defaults"
 ABSENT: Final = "absent"
 SUFFIXES: Final = (".yaml", ".yml")
 _LIMITS: Final = Limits()
+#: The ``layers`` of an object that takes no value from a shared layer (most of them).
+_NO_LAYERS: Final[Mapping[str, str]] = {}
 #: A value that is one environment reference and nothing else.
 _WHOLE_ENV: Final = re.compile(r"\$\{env:[A-Za-z_][A-Za-z0-9_]*\}")
 
@@ -74,26 +78,48 @@ def read_desired(
     *,
     limits: Limits = _LIMITS,
     secret_files: Collection[Path] = (),
+    bases: Sequence[Path] = (),
+    variables: Mapping[str, Any] | None = None,
+    vars_where: str = "",
 ) -> tuple[DesiredState, list[Problem]]:
     """Like :func:`load_desired`, but returns the problems beside the state, without raising.
 
     The state holds only the objects that passed their schema, so that cross-object checks
-    can run on them in the same pass and report beside the schema's problems.
+    can run on them in the same pass and report beside the schema's problems. ``bases`` are
+    the directories ``path`` extends, farthest first (see :mod:`reconciler.environments`);
+    ``variables`` the values of ``${var:NAME}`` read from ``vars_where``.
     """
-    try:
-        files = config_files(path, secret_files=secret_files)
-    except ConfigError as exc:
-        return DesiredState(()), list(exc.problems)
-    problems = [
-        Problem(
-            f"not read: sub-directories of a config directory are not config; move this file"
-            f" into {path} itself, or out of it",
-            Location(str(unread), 1, 1),
-        )
-        for unread in unread_files(path)
-    ]
+    files: list[Path] = []
+    levels: list[int] = []
+    problems: list[Problem] = []
+    chain = [*bases, path]
+    for level, directory in enumerate(chain, start=-len(bases)):
+        try:
+            found_files = config_files(directory, secret_files=secret_files)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        files += found_files
+        levels += [level] * len(found_files)
+        problems += [
+            Problem(
+                f"not read: sub-directories of a config directory are not config; move this"
+                f" file into {directory} itself, or out of it",
+                Location(str(unread), 1, 1),
+            )
+            for unread in unread_files(directory)
+        ]
+    if not files:
+        return DesiredState(()), problems
     with gc_paused():
-        state, found = assemble([read_file(f, limits) for f in files], kinds, environ)
+        state, found = assemble(
+            [read_file(f, limits) for f in files],
+            kinds,
+            environ,
+            levels=levels if bases else (),
+            variables=variables,
+            vars_where=vars_where,
+        )
     return state, [*problems, *found]
 
 
@@ -221,6 +247,10 @@ class _Default:
     location: Location
     from_env: bool
     written: Any = None
+    #: How messages name the entry's parent (``defaults``, ``defaults."group:x"``) and how the
+    #: plan names the layer that set the value.
+    prefix: str = DEFAULTS
+    layer: str = DEFAULTS
 
 
 class _Declared(NamedTuple):
@@ -235,6 +265,12 @@ class _Declared(NamedTuple):
     fields: dict[str, Any]
     tree: dict[str, KeyEntry]
     absent: bool
+    #: The groups the object joins, in the order listed, with where each is named.
+    groups: tuple[tuple[str, Location], ...] = ()
+    #: For an object an overlay adds fields to: the file of each field, where not the object's.
+    origins: dict[str, str] | None = None
+    #: 0 for a directory's own files; the base a directory extends is -1, its base -2, ...
+    level: int = 0
 
 
 class _Locator:
@@ -256,13 +292,15 @@ class _Locator:
         name = str(path[0])
         if declared is not None and name in declared.tree:
             file = declared.location.file
+            if declared.origins is not None:
+                file = declared.origins.get(name, file)
             entry = declared.tree[name]
             shown = f"{declared.kind.section}.{declared.identity}.{name}"
         else:
             default = self.defaults[name]
             file = default.location.file
             entry = default.entry
-            shown = f"{DEFAULTS}.{name}"
+            shown = f"{default.prefix}.{name}"
         shown += "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path[1:])
         kline, kcol, vline, vcol, tree = entry
         if key:
@@ -275,7 +313,13 @@ class _Locator:
 class _Assembler:
     """Collects declarations file by file, then builds and checks the objects."""
 
-    def __init__(self, kinds: Mapping[str, ResourceKind], environ: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        kinds: Mapping[str, ResourceKind],
+        environ: Mapping[str, str],
+        variables: Mapping[str, Any] | None = None,
+        vars_where: str = "",
+    ) -> None:
         declarable = [kind for kind in kinds.values() if kind.declarable]
         self.sections = {kind.section: kind for kind in declarable}
         self.read_only_sections = {k.section: k for k in kinds.values() if not k.declarable}
@@ -291,13 +335,25 @@ class _Assembler:
         #: Values already reported (a bad tag, an unset variable): what the schema says about
         #: the same value would only repeat it.
         self.reported: set[Location | None] = set()
+        #: Layers of ``defaults:`` by key: address globs and named groups (see layers.py).
+        self.globs: dict[str, Layer] = {}
+        self.groups: dict[str, Layer] = {}
+        #: ``${var:NAME}`` values; None when no vars file is configured.
+        self.variables = variables
+        self.vars_where = vars_where
+        #: The level (see _Declared.level) of the file being read.
+        self.level = 0
+        #: The level each default, layer field and object was last set at: an overlay's value
+        #: replaces its base's, while two files of one directory may not both set it.
+        self.levels: dict[tuple[str, ...], int] = {}
 
     def problem(self, message: str, file: str, line: int, column: int) -> None:
         self.problems.append(Problem(message, Location(file, line, column)))
 
     # Reading files ---------------------------------------------------------------------------
 
-    def add_file(self, parsed: ParsedFile) -> None:
+    def add_file(self, parsed: ParsedFile, level: int = 0) -> None:
+        self.level = level
         self.problems.extend(parsed.problems)
         self.reported.update(p.location for p in parsed.problems)
         if not parsed.complete:
@@ -364,25 +420,86 @@ class _Assembler:
             return
         for field, field_value in value.items():
             field_entry = tree[field]
-            location = Location(file, field_entry[0], field_entry[1])
-            first = self.defaults.get(field)
-            if first is not None:
-                self.problem(
-                    f"{DEFAULTS}.{field} is already set at {first.location}; set it in one place",
-                    file,
-                    location.line,
-                    location.column,
-                )
+            layered = layer_key(field)
+            if layered is not None:
+                self._add_layer(file, field, *layered, field_value, field_entry)
                 continue
-            resolution = resolve(field_value, self.environ)
-            default = _Default(
-                resolution.value, field_entry, location, resolution.from_env, field_value
+            self._add_default(file, field, field_value, field_entry, self.defaults)
+
+    def _add_default(
+        self,
+        file: str,
+        field: str,
+        field_value: Any,
+        field_entry: KeyEntry,
+        into: dict[str, _Default],
+        layer: Layer | None = None,
+    ) -> None:
+        """One field of the kind defaults, or of a layer's defaults (``into``)."""
+        location = Location(file, field_entry[0], field_entry[1])
+        prefix = DEFAULTS if layer is None else f'{DEFAULTS}."{layer.key}"'
+        first = into.get(field)
+        level_key = (prefix, field)
+        if first is not None and self.levels.get(level_key, 0) >= self.level:
+            self.problem(
+                f"{prefix}.{field} is already set at {first.location}; set it in one place",
+                file,
+                location.line,
+                location.column,
             )
-            self.defaults[field] = default
-            for failure in resolution.failures:
-                shown, where = _Locator(None, {field: default})((field, *failure.path))
-                self.problems.append(Problem(f"{shown}: {failure.message}", where))
-                self.reported.add(where)
+            return
+        self.levels[level_key] = self.level
+        resolution = self._resolve(field_value)
+        default = _Default(
+            resolution.value,
+            field_entry,
+            location,
+            resolution.from_env,
+            field_value,
+            prefix,
+            DEFAULTS if layer is None else layer.label,
+        )
+        into[field] = default
+        for failure in resolution.failures:
+            shown, where = _Locator(None, {field: default})((field, *failure.path))
+            self.problems.append(Problem(f"{shown}: {failure.message}", where))
+            self.reported.add(where)
+
+    def _add_layer(
+        self, file: str, key: str, kind: str, name: str, value: Any, entry: KeyEntry
+    ) -> None:
+        """A glob's or a group's defaults: a mapping of field to value, like ``defaults:``."""
+        kline, kcol, vline, vcol, tree = entry
+        if not name:
+            self.problem(f"{DEFAULTS}.{key}: a group needs a name (group:universities)", file, kline, kcol)
+            return
+        layers = self.groups if kind == "group" else self.globs
+        layer = layers.get(name)
+        if layer is None:
+            layer = layers[name] = Layer(kind, name, make_location(file, kline, kcol))
+        if value is None:
+            return
+        if not isinstance(value, dict) or not isinstance(tree, dict):
+            self.problem(
+                f'{DEFAULTS}."{key}": expected a mapping of field to value, got'
+                f" {describe_value(value)}",
+                file,
+                vline,
+                vcol,
+            )
+            return
+        for field, field_value in value.items():
+            self._add_default(file, field, field_value, tree[field], layer.fields, layer)
+
+    def _resolve(self, value: Any) -> Resolution:
+        """``${var:NAME}`` substituted, then ``${env:NAME}`` resolved; failures of both."""
+        failures: list[Reference] = []
+        if has_reference(value):
+            value, failures = substitute(value, self.variables, self.vars_where)
+        resolution = resolve(value, self.environ)
+        if failures:
+            resolution.failures[:0] = failures
+        return resolution
 
     def _add_section(self, file: str, kind: ResourceKind, value: Any, entry: KeyEntry) -> None:
         self.seen_kinds.add(kind.name)
@@ -412,6 +529,10 @@ class _Assembler:
                 self.problem(f"{address}: {wrong}", file, kline, kcol)
                 continue
             first = self.declared.get((kind.name, identity))
+            if first is not None and first.level < self.level and isinstance(fields, dict):
+                # An overlay adds to (and overrides) its base's declaration of the object.
+                self._overlay(first, file, fields, fields_tree)
+                continue
             if first is not None:
                 self.problem(
                     f"{address} is already declared at {first.location}; declare it once",
@@ -433,9 +554,63 @@ class _Assembler:
                 continue
             if ABSENT in fields:
                 fields = {k: v for k, v in fields.items() if k != ABSENT}
+            groups: tuple[tuple[str, Location], ...] = ()
+            if GROUP_FIELD in fields:
+                fields = dict(fields)
+                groups = self._groups(address, file, fields.pop(GROUP_FIELD), fields_tree)
             self.declared[(kind.name, identity)] = _Declared(
-                kind, identity, location, fields, fields_tree, absent
+                kind, identity, location, fields, fields_tree, absent, groups, None, self.level
             )
+
+    def _groups(
+        self, address: str, file: str, value: Any, tree: dict[str, KeyEntry]
+    ) -> tuple[tuple[str, Location], ...]:
+        """The groups an object joins, each with where it is named."""
+        _, _, vline, vcol, items = tree[GROUP_FIELD]
+        names, wrong = groups_of(value)
+        if wrong is not None:
+            self.problem(f"{address}.{wrong}", file, vline, vcol)
+            return ()
+        places = [
+            (item[0], item[1]) if isinstance(items, list) else (vline, vcol)
+            for item in (items if isinstance(items, list) else [None] * len(names))
+        ]
+        return tuple(
+            (name, Location(file, line, column))
+            for name, (line, column) in zip(names, places, strict=True)
+        )
+
+    def _overlay(
+        self, base: _Declared, file: str, fields: dict[str, Any], tree: dict[str, KeyEntry]
+    ) -> None:
+        """An overlay's fields for an object its base declares: each replaces the base's."""
+        kind = base.kind
+        address = f"{kind.section}.{base.identity}"
+        if not isinstance(tree, dict) or ABSENT in fields:
+            absent = self._absent(address, file, fields, tree)
+            if absent is None:
+                return
+            if absent:
+                self.declared[(kind.name, base.identity)] = base._replace(
+                    fields={}, tree=tree, absent=True, origins=None, level=self.level,
+                    location=make_location(file, tree[ABSENT][0], tree[ABSENT][1]),
+                )
+                return
+            fields = {k: v for k, v in fields.items() if k != ABSENT}
+        origins = dict(base.origins or {})
+        merged_fields = dict(base.fields)
+        merged_tree = dict(base.tree)
+        groups = base.groups
+        for name, value in fields.items():
+            if name == GROUP_FIELD:
+                groups = self._groups(address, file, value, tree)
+                continue
+            merged_fields[name] = value
+            merged_tree[name] = tree[name]
+            origins[name] = file
+        self.declared[(kind.name, base.identity)] = base._replace(
+            fields=merged_fields, tree=merged_tree, groups=groups, origins=origins, level=self.level
+        )
 
     def _absent(
         self, address: str, file: str, fields: dict[str, Any], tree: dict[str, KeyEntry]
@@ -474,8 +649,13 @@ class _Assembler:
 
         Objects that take the default report the same problems again; they are merged.
         """
-        locate = _Locator(None, self.defaults)
-        for field, default in self.defaults.items():
+        self._check_layer(self.defaults)
+        for layer in [*self.globs.values(), *self.groups.values()]:
+            self._check_layer(layer.fields)
+
+    def _check_layer(self, defaults: Mapping[str, _Default]) -> None:
+        locate = _Locator(None, defaults)
+        for field, default in defaults.items():
             takers = [schema for schema in self.schemas.values() if field in schema.properties]
             for schema in takers:
                 secret = default.from_env or field in schema.kind.write_only
@@ -490,10 +670,10 @@ class _Assembler:
                 and not reason.startswith("is not a field")
             ]
             if reasons:
-                message = f"{DEFAULTS}.{field} {reasons[0]}"
+                message = f"{default.prefix}.{field} {reasons[0]}"
             else:
                 known = {p for schema in self.schemas.values() for p in schema.properties}
-                message = f"{DEFAULTS}.{field} is not a field of any kind" + did_you_mean(
+                message = f"{default.prefix}.{field} is not a field of any kind" + did_you_mean(
                     field, known
                 )
             self.problems.append(Problem(message, default.location))
@@ -503,6 +683,8 @@ class _Assembler:
         file = declared.location.file
         tree = declared.tree
         if declared.absent:
+            if self.globs:
+                self._defaults_of(declared._replace(groups=()))
             return DesiredObject(
                 kind.name,
                 declared.identity,
@@ -516,11 +698,14 @@ class _Assembler:
         locations: dict[str, Location] = {}
         sensitive: set[str] = set()
         templates: dict[str, Any] = {}
-        locate = _Locator(declared, self.defaults)
+        defaults = self._defaults_of(declared) if self.globs or declared.groups else self.defaults
+        locate = _Locator(declared, defaults)
         env_only = self.env_only[kind.name]
+        origins = declared.origins
         for name, value in fields.items():
             entry = tree[name]
-            locations[name] = make_location(file, entry[0], entry[1])
+            where = file if origins is None else origins.get(name, file)
+            locations[name] = make_location(where, entry[0], entry[1])
             if name in env_only:
                 self._check_env_only(declared, name, value, locations[name])
             kind_of = type(value)
@@ -529,7 +714,7 @@ class _Assembler:
             if kind_of is list and all(type(i) is str and "$" not in i for i in value):
                 continue  # a list of plain strings (languages, say): nothing to resolve
             if isinstance(value, (str, list, dict)):
-                resolution = resolve(value, self.environ)
+                resolution = self._resolve(value)
                 fields[name] = resolution.value
                 if resolution.from_env:
                     sensitive.add(name)
@@ -538,10 +723,12 @@ class _Assembler:
                     shown, where = locate((name, *failure.path))
                     self.problems.append(Problem(f"{shown}: {failure.message}", where))
                     self.reported.add(where)
-        for name, default in self.defaults.items():
+        layers: dict[str, str] = {}
+        for name, default in defaults.items():
             if name not in fields and name in schema.properties:
                 fields[name] = default.value
                 locations[name] = default.location
+                layers[name] = default.layer
                 if default.from_env:
                     sensitive.add(name)
                     templates[name] = default.written
@@ -561,7 +748,46 @@ class _Assembler:
             frozenset(sensitive),
             False,
             templates,
+            layers or _NO_LAYERS,
         )
+
+    def _defaults_of(self, declared: _Declared) -> dict[str, _Default]:
+        """The defaults an object takes: kind defaults, then globs, then its groups (each
+        replacing what the one before set); an unknown group is reported at its name."""
+        merged = dict(self.defaults)
+        address = f"{declared.kind.name}.{declared.identity}"
+        for layer in self.globs.values():
+            if layer.matches(address):
+                layer.used = True
+                merged.update(layer.fields)
+        for name, where in declared.groups:
+            layer = self.groups.get(name)
+            if layer is None:
+                hint = did_you_mean(name, self.groups)
+                self.problems.append(
+                    Problem(
+                        f"{declared.kind.section}.{declared.identity}.{GROUP_FIELD}: unknown group"
+                        f" {name!r}{hint}; declare its defaults under defaults: as"
+                        f' "group:{name}": {{...}}',
+                        where,
+                    )
+                )
+                continue
+            layer.used = True
+            merged.update(layer.fields)
+        return merged
+
+    def check_layers_used(self) -> None:
+        """An address glob that no object matched: most likely a typo, never silent."""
+        for layer in self.globs.values():
+            if not layer.used:
+                self.problems.append(
+                    Problem(
+                        f'{DEFAULTS}."{layer.name}": this address glob matches no declared object'
+                        " (addresses are KIND.NAME, e.g. institute.uni-*); fix it or remove it",
+                        layer.location,
+                    )
+                )
 
     def _check_env_only(
         self, declared: _Declared, name: str, value: Any, location: Location
@@ -594,12 +820,23 @@ def desired_state(
 
 
 def assemble(
-    parsed: Sequence[ParsedFile], kinds: Mapping[str, ResourceKind], environ: Mapping[str, str]
+    parsed: Sequence[ParsedFile],
+    kinds: Mapping[str, ResourceKind],
+    environ: Mapping[str, str],
+    *,
+    levels: Sequence[int] = (),
+    variables: Mapping[str, Any] | None = None,
+    vars_where: str = "",
 ) -> tuple[DesiredState, list[Problem]]:
-    """The desired state of the objects without problems, and every problem, in file order."""
-    assembler = _Assembler(kinds, environ)
-    for file in parsed:
-        assembler.add_file(file)
+    """The desired state of the objects without problems, and every problem, in file order.
+
+    ``levels`` gives each file's level when a directory extends a base (0 for its own files,
+    -1 for its base's, ...: a higher level's value replaces a lower one's); ``variables`` are
+    the values of ``${var:NAME}`` (``None``: no vars file), ``vars_where`` names their files.
+    """
+    assembler = _Assembler(kinds, environ, variables, vars_where)
+    for index, file in enumerate(parsed):
+        assembler.add_file(file, levels[index] if levels else 0)
     assembler.check_defaults()
     objects = []
     for declared in assembler.declared.values():
@@ -607,6 +844,7 @@ def assemble(
         built = assembler.build(declared)
         if len(assembler.problems) == before:
             objects.append(built)
+    assembler.check_layers_used()
     order = {file.name: index for index, file in enumerate(parsed)}
     objects.sort(key=lambda o: (o.kind, o.identity))
     state = DesiredState(
