@@ -98,7 +98,9 @@ def drift_pending(report: DriftReport, unmanaged: str) -> bool:
     )
 
 
-def parse_ownership(data: Mapping[str, Any], source: Path, text: str) -> tuple[Ownership, list[Problem]]:
+def parse_ownership(
+    data: Mapping[str, Any], source: Path, text: str
+) -> tuple[Ownership, list[Problem]]:
     """``[scope]`` and ``[drift]`` of the settings file ``source`` (``text``), located."""
     problems: list[Problem] = []
 
@@ -115,7 +117,9 @@ def parse_ownership(data: Mapping[str, Any], source: Path, text: str) -> tuple[O
             problem(key, f"unknown key {key!r} in [scope]; expected objects")
     objects = scope_table.get("objects", [])
     if not isinstance(objects, list) or not all(isinstance(p, str) and p for p in objects):
-        problem("objects", 'scope.objects must be a list of address globs, e.g. ["institute.uni-*"]')
+        problem(
+            "objects", 'scope.objects must be a list of address globs, e.g. ["institute.uni-*"]'
+        )
     else:
         scope = objects
         for pattern in objects:

@@ -45,6 +45,7 @@ against their owners' schemas once the plugins are loaded (:mod:`reconciler.opti
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -103,7 +104,7 @@ class Settings:
     #: The base directory this one extends, and the vars file of ``${var:NAME}``, if any.
     extends: Path | None = None
     vars_file: Path | None = None
-    ownership: Ownership = Ownership()
+    ownership: Ownership = field(default_factory=Ownership)
 
     def locate(self, *path: str) -> Location:
         """Where the key ``path`` (``"providers", "proctorexam", "timeout"``) is written."""
@@ -225,9 +226,10 @@ class _Reader:
                 continue
             if table not in _KNOWN:
                 line, column = locate(self.lines, (table,))
+                hint = did_you_mean(table, [*_KNOWN, *_TOP_KEYS])
                 self.problems.append(
                     Problem(
-                        f"unknown table [{table}]{did_you_mean(table, [*_KNOWN, *_TOP_KEYS])} (tables:"
+                        f"unknown table [{table}]{hint} (tables:"
                         f" {', '.join(f'[{t}]' for t in sorted(_KNOWN))})",
                         Location(str(self.path), line, column),
                     )
@@ -286,7 +288,8 @@ class _Reader:
         if not isinstance(value, str) or not value:
             self.problem((key,), f"must be a path (text), not {value!r}")
             return None
-        return base_dir / value
+        # Normalised, so that messages say base/x.yaml rather than staging/../base/x.yaml.
+        return Path(os.path.normpath(base_dir / value))
 
     def strings(self, table: Mapping[str, Any], key: tuple[str, str]) -> list[str]:
         value = table.get(key[1], [])

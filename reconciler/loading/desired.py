@@ -95,7 +95,10 @@ def read_desired(
     chain = [*bases, path]
     for level, directory in enumerate(chain, start=-len(bases)):
         try:
-            found_files = config_files(directory, secret_files=secret_files)
+            # An environment may hold no YAML of its own: only its settings and vars differ.
+            found_files = config_files(
+                directory, secret_files=secret_files, allow_empty=bool(bases)
+            )
         except ConfigError as exc:
             problems.extend(exc.problems)
             continue
@@ -123,7 +126,9 @@ def read_desired(
     return state, [*problems, *found]
 
 
-def config_files(path: Path, *, secret_files: Collection[Path] = ()) -> list[Path]:
+def config_files(
+    path: Path, *, secret_files: Collection[Path] = (), allow_empty: bool = False
+) -> list[Path]:
     """The files a path names: itself, or a directory's ``*.yaml`` and ``*.yml`` by name.
 
     Hidden files (editor back-ups, ``.sandbox`` state) are not config. A credentials file named
@@ -144,7 +149,7 @@ def config_files(path: Path, *, secret_files: Collection[Path] = ()) -> list[Pat
         problems = [problem for p in files if (problem := _not_regular(p)) is not None]
         if problems:
             raise ConfigError(problems)
-        if not files:
+        if not files and not allow_empty:
             raise ConfigError(
                 [Problem(f"{path}: no *.yaml or *.yml files here; is this the config directory?")]
             )
@@ -471,7 +476,9 @@ class _Assembler:
         """A glob's or a group's defaults: a mapping of field to value, like ``defaults:``."""
         kline, kcol, vline, vcol, tree = entry
         if not name:
-            self.problem(f"{DEFAULTS}.{key}: a group needs a name (group:universities)", file, kline, kcol)
+            self.problem(
+                f"{DEFAULTS}.{key}: a group needs a name (group:universities)", file, kline, kcol
+            )
             return
         layers = self.groups if kind == "group" else self.globs
         layer = layers.get(name)
@@ -531,7 +538,7 @@ class _Assembler:
             first = self.declared.get((kind.name, identity))
             if first is not None and first.level < self.level and isinstance(fields, dict):
                 # An overlay adds to (and overrides) its base's declaration of the object.
-                self._overlay(first, file, fields, fields_tree)
+                self._overlay(first, file, location, fields, fields_tree)
                 continue
             if first is not None:
                 self.problem(
@@ -571,17 +578,22 @@ class _Assembler:
         if wrong is not None:
             self.problem(f"{address}.{wrong}", file, vline, vcol)
             return ()
-        places = [
-            (item[0], item[1]) if isinstance(items, list) else (vline, vcol)
-            for item in (items if isinstance(items, list) else [None] * len(names))
-        ]
+        if isinstance(items, list):
+            places = [(item[0], item[1]) for item in items]
+        else:
+            places = [(vline, vcol)] * len(names)
         return tuple(
             (name, Location(file, line, column))
             for name, (line, column) in zip(names, places, strict=True)
         )
 
     def _overlay(
-        self, base: _Declared, file: str, fields: dict[str, Any], tree: dict[str, KeyEntry]
+        self,
+        base: _Declared,
+        file: str,
+        location: Location,
+        fields: dict[str, Any],
+        tree: dict[str, KeyEntry],
     ) -> None:
         """An overlay's fields for an object its base declares: each replaces the base's."""
         kind = base.kind
@@ -592,12 +604,19 @@ class _Assembler:
                 return
             if absent:
                 self.declared[(kind.name, base.identity)] = base._replace(
-                    fields={}, tree=tree, absent=True, origins=None, level=self.level,
-                    location=make_location(file, tree[ABSENT][0], tree[ABSENT][1]),
+                    fields={},
+                    tree=tree,
+                    absent=True,
+                    origins=None,
+                    level=self.level,
+                    location=location,
                 )
                 return
             fields = {k: v for k, v in fields.items() if k != ABSENT}
+        # Fields the base wrote keep their base file; the object is now placed in the overlay.
         origins = dict(base.origins or {})
+        for name in base.tree:
+            origins.setdefault(name, base.location.file)
         merged_fields = dict(base.fields)
         merged_tree = dict(base.tree)
         groups = base.groups
@@ -609,7 +628,12 @@ class _Assembler:
             merged_tree[name] = tree[name]
             origins[name] = file
         self.declared[(kind.name, base.identity)] = base._replace(
-            fields=merged_fields, tree=merged_tree, groups=groups, origins=origins, level=self.level
+            fields=merged_fields,
+            tree=merged_tree,
+            groups=groups,
+            origins=origins,
+            level=self.level,
+            location=location,
         )
 
     def _absent(
@@ -720,9 +744,9 @@ class _Assembler:
                     sensitive.add(name)
                     templates[name] = value
                 for failure in resolution.failures:
-                    shown, where = locate((name, *failure.path))
-                    self.problems.append(Problem(f"{shown}: {failure.message}", where))
-                    self.reported.add(where)
+                    shown, at = locate((name, *failure.path))
+                    self.problems.append(Problem(f"{shown}: {failure.message}", at))
+                    self.reported.add(at)
         layers: dict[str, str] = {}
         for name, default in defaults.items():
             if name not in fields and name in schema.properties:
@@ -761,20 +785,19 @@ class _Assembler:
                 layer.used = True
                 merged.update(layer.fields)
         for name, where in declared.groups:
-            layer = self.groups.get(name)
-            if layer is None:
+            group = self.groups.get(name)
+            if group is None:
                 hint = did_you_mean(name, self.groups)
                 self.problems.append(
                     Problem(
                         f"{declared.kind.section}.{declared.identity}.{GROUP_FIELD}: unknown group"
-                        f" {name!r}{hint}; declare its defaults under defaults: as"
-                        f' "group:{name}": {{...}}',
+                        f' {name!r} (a group is declared under defaults: as "group:NAME"){hint}',
                         where,
                     )
                 )
                 continue
-            layer.used = True
-            merged.update(layer.fields)
+            group.used = True
+            merged.update(group.fields)
         return merged
 
     def check_layers_used(self) -> None:

@@ -94,4 +94,3 @@ def groups_of(value: Any) -> tuple[list[str], str | None]:
     if len(set(names)) != len(names):
         return [], f"{GROUP_FIELD}: a group is listed twice; list each once"
     return names, None
-

@@ -117,9 +117,15 @@ def _walk(
 ) -> Any:
     kind = type(value)
     if kind is list:
-        return [_walk(v, (*path, i), variables, configured, where, failures) for i, v in enumerate(value)]
+        return [
+            _walk(v, (*path, i), variables, configured, where, failures)
+            for i, v in enumerate(value)
+        ]
     if kind is dict:
-        return {k: _walk(v, (*path, k), variables, configured, where, failures) for k, v in value.items()}
+        return {
+            k: _walk(v, (*path, k), variables, configured, where, failures)
+            for k, v in value.items()
+        }
     if kind is not str or "${var:" not in value:
         return value
 
