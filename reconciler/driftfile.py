@@ -53,18 +53,22 @@ def _object_document(obj: DriftedObject) -> dict[str, Any]:
 def _field_document(field: FieldChange) -> dict[str, Any]:
     # In a drift report a field's `after` is the desired value and `before` the live one.
     if field.sensitive:
-        return {
+        doc: dict[str, Any] = {
             "name": field.name,
             "sensitive": True,
             "location": location_document(field.location),
         }
-    return {
-        "name": field.name,
-        "desired": json_value(field.after),
-        "live": json_value(field.before),
-        "sensitive": False,
-        "location": location_document(field.location),
-    }
+    else:
+        doc = {
+            "name": field.name,
+            "desired": json_value(field.after),
+            "live": json_value(field.before),
+            "sensitive": False,
+            "location": location_document(field.location),
+        }
+    if field.layer is not None:
+        doc["layer"] = field.layer
+    return doc
 
 
 # --------------------------------------------------------------------------------------------
@@ -88,6 +92,13 @@ _FIELD: dict[str, Any] = {
         "live": {"description": "The live value (null for a missing object, or when unset)."},
         "sensitive": {"description": "True when the values are left out.", "type": "boolean"},
         "location": {"description": "Where the YAML asks for the value.", **_LOCATED},
+        "layer": {
+            "description": (
+                "The shared layer that set the value: defaults, `defaults <glob>` or"
+                " `group <name>`; absent when the object sets it itself."
+            ),
+            "type": "string",
+        },
     },
     "if": {"properties": {"sensitive": {"const": True}}},
     "then": {"not": {"anyOf": [{"required": ["desired"]}, {"required": ["live"]}]}},

@@ -137,18 +137,22 @@ def _change_document(change: Change) -> dict[str, Any]:
 
 def _field_document(field: FieldChange) -> dict[str, Any]:
     if field.sensitive:
-        return {
+        doc: dict[str, Any] = {
             "name": field.name,
             "sensitive": True,
             "location": location_document(field.location),
         }
-    return {
-        "name": field.name,
-        "before": json_value(field.before),
-        "after": json_value(field.after),
-        "sensitive": False,
-        "location": location_document(field.location),
-    }
+    else:
+        doc = {
+            "name": field.name,
+            "before": json_value(field.before),
+            "after": json_value(field.after),
+            "sensitive": False,
+            "location": location_document(field.location),
+        }
+    if field.layer is not None:
+        doc["layer"] = field.layer
+    return doc
 
 
 def location_document(location: Location | None) -> dict[str, Any] | None:
@@ -276,6 +280,13 @@ _FIELD: dict[str, Any] = {
         "location": {
             "description": "Where the YAML asks for this value (the object or a defaults layer).",
             "anyOf": [{"$ref": "#/$defs/location"}, {"type": "null"}],
+        },
+        "layer": {
+            "description": (
+                "The shared layer that set the value: defaults, `defaults <glob>` or"
+                " `group <name>`; absent when the object sets it itself."
+            ),
+            "type": "string",
         },
     },
     "if": {"properties": {"sensitive": {"const": True}}},
