@@ -211,7 +211,10 @@ class Provider:
     checks the table against it, located, so that a typo or an out-of-range value is an error
     before any connection. ``check_options``, if given, checks what a schema cannot say about
     the table, at ``validate`` too, and returns a message for each problem (an empty list when
-    all is well).
+    all is well). ``tenant``, if given, names (never with a secret) the account or service a
+    context would connect to, such as its base URL: config directories planned together that
+    name the same tenant share one listing of it, and are checked not to declare one object
+    twice.
     """
 
     name: str
@@ -220,6 +223,7 @@ class Provider:
     sandbox: SandboxFactory | None = None
     options_schema: Mapping[str, Any] | None = field(default=None, repr=False)
     check_options: Callable[[Mapping[str, Any]], Sequence[str]] | None = None
+    tenant: Callable[[ProviderContext], str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

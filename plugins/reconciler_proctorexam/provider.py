@@ -24,7 +24,7 @@ from reconciler.records import (
     SandboxFactory,
     Scope,
 )
-from reconciler_proctorexam.config import OPTIONS_SCHEMA, check_readings
+from reconciler_proctorexam.config import BASE_URL_VAR, OPTIONS_SCHEMA, check_readings
 from reconciler_proctorexam.fingerprints import content_fingerprint
 from reconciler_proctorexam.institute import DEPRECATED, KIND, WRITABLE
 from reconciler_proctorexam.user import IDP_KIND
@@ -59,7 +59,15 @@ def provider(sandbox: SandboxFactory | None = None) -> Provider:
         sandbox=sandbox,
         options_schema=OPTIONS_SCHEMA,
         check_options=check_readings,
+        tenant=tenant,
     )
+
+
+def tenant(context: ProviderContext) -> str:
+    """The API address a context connects to, as :func:`~reconciler_proctorexam.config.
+    resolve_settings` chooses it (the environment first): the tenant, named without secrets."""
+    url = context.environ.get(BASE_URL_VAR) or context.options.get("base_url")
+    return str(url).rstrip("/") if url else "(no base URL)"
 
 
 def connect(context: ProviderContext) -> AbstractAsyncContextManager[ProviderSession]:

@@ -25,6 +25,7 @@ from reconciler.cli.common import (
     sandbox_options,
     target_option,
 )
+from reconciler.cli.many import paths_argument, plan_many, refuse_single_only
 from reconciler.completion import FormatOption
 from reconciler.console import use_color
 from reconciler.documents import write_document
@@ -60,7 +61,7 @@ def validate(path: Path, fmt: str) -> None:
 
 
 @click.command()
-@path_argument
+@paths_argument
 @sandbox_options
 @target_option
 @click.option(
@@ -88,7 +89,7 @@ def validate(path: Path, fmt: str) -> None:
     help="Also save the plan here, for `apply FILE` to apply exactly it later.",
 )
 def plan(
-    path: Path,
+    paths: tuple[Path, ...],
     sandbox: bool,
     reset_sandbox: bool,
     targets: tuple[str, ...],
@@ -99,7 +100,26 @@ def plan(
     live_file: Path | None,
     out_file: Path | None,
 ) -> None:
-    """Show what apply would change to make the live objects match PATH."""
+    """Show what apply would change to make the live objects match PATH.
+
+    With several directories, each is planned with its own settings and credentials, and a
+    summary table ends the output (heads it in Markdown and HTML); the exit code is the worst.
+    """
+    if len(paths) > 1:
+        refuse_single_only(paths, target=targets, live=live_file, out=out_file)
+        code = plan_many(
+            paths,
+            sandbox=sandbox,
+            reset_sandbox=reset_sandbox,
+            fmt=fmt,
+            output=output,
+            detailed_exitcode=detailed_exitcode,
+            allow_delete=allow_delete,
+        )
+        if code:
+            raise click.exceptions.Exit(code)
+        return
+    path = paths[0]
     with problems_as("github" if fmt == "github" else "text"):
         project = Project.open(path)
         reporter = plan_reporter(project.hooks, fmt)

@@ -19,6 +19,7 @@ from reconciler.cli.common import (
     run,
     sandbox_options,
 )
+from reconciler.cli.many import drift_many, paths_argument, refuse_single_only
 from reconciler.completion import FormatOption
 from reconciler.console import use_color
 from reconciler.documents import write_document
@@ -31,7 +32,7 @@ from reconciler.snapshot import read_snapshot, snapshot_to_document
 
 
 @click.command()
-@path_argument
+@paths_argument
 @sandbox_options
 @click.option(
     "--format",
@@ -57,7 +58,7 @@ from reconciler.snapshot import read_snapshot, snapshot_to_document
     help="Leave unmanaged objects (live, in scope, not declared) out of the report.",
 )
 def drift(
-    path: Path,
+    paths: tuple[Path, ...],
     sandbox: bool,
     reset_sandbox: bool,
     fmt: str,
@@ -68,8 +69,24 @@ def drift(
     """Report how the live objects drifted from PATH; read-only. Exit 2 when anything drifted.
 
     Each object is changed (a declared field differs), missing (declared, not live), present
-    (tombstoned, still live) or unmanaged (live, not declared, not ignored).
+    (tombstoned, still live) or unmanaged (live, in scope, not declared, not ignored). Unmanaged
+    objects make the exit code 2 only with [drift] unmanaged = "fail". With several
+    directories, each is checked with its own settings, and a summary table is added.
     """
+    if len(paths) > 1:
+        refuse_single_only(paths, live=live_file)
+        code = drift_many(
+            paths,
+            sandbox=sandbox,
+            reset_sandbox=reset_sandbox,
+            fmt=fmt,
+            output=output,
+            only_managed=only_managed,
+        )
+        if code:
+            raise click.exceptions.Exit(code)
+        return
+    path = paths[0]
     project = Project.open(path)
     reporter = reporter_for(project.hooks, fmt, "drift")
     desired = project.load()
