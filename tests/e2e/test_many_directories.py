@@ -67,7 +67,8 @@ def test_exit_codes_are_the_worst_and_a_tenant_is_listed_once(
     assert result.exit_code == 1
     rows = _table(result.stdout)
     assert rows[1][-1] == "0"
-    assert rows[2][:2] == [str(broken), "-"] and rows[2][-2:] == ["1", "error"]
+    assert rows[2][:2] == [str(broken), "-"]
+    assert rows[2][-2:] == ["1", "error"]
     assert f"{broken}/institutes.yaml:2:11: institutes.lab-l.nme" in result.stdout
     # Drift: the worst of 0 and 2.
     result = run_reconciler("drift", str(clean), str(changed), "--format", "json")
@@ -135,4 +136,5 @@ def test_markdown_and_html_give_the_table_first_and_different_tenants_are_apart(
     assert out.index("| `") < out.index(f"#### `{a}`") < out.index(f"#### `{b}`")
     page = run_reconciler("drift", str(a), str(b), "--format", "html").stdout
     assert page.index('<table class="summary">') < page.index(f"<h2>{a}</h2>")
-    assert page.count("<html") == 1 and page.count("<body>") == 1
+    assert page.count("<html") == 1
+    assert page.count("<body>") == 1
