@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.accept import accept as accept_into_files
 from reconciler.cli.common import (
     EXIT_PENDING,
     maybe_sandbox,
@@ -57,6 +58,25 @@ from reconciler.snapshot import read_snapshot, snapshot_to_document
     is_flag=True,
     help="Leave unmanaged objects (live, in scope, not declared) out of the report.",
 )
+@click.option(
+    "--accept",
+    is_flag=True,
+    help="Edit the YAML in place so that it declares the live values (only drifted values;"
+    " references, secrets and anchors are reported, not overwritten). Prints the diff.",
+)
+@click.option(
+    "--accept-into-ignore",
+    is_flag=True,
+    help="Instead, add the drifted fields to [ignore.fields] in reconciler.toml.",
+)
+@click.option("--dry-run", is_flag=True, help="With --accept: print the diff, write nothing.")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="ADDRESS",
+    help="With --accept: only these objects (repeatable): institute.pe, or a glob institute.uni-*.",
+)
 def drift(
     paths: tuple[Path, ...],
     sandbox: bool,
@@ -65,6 +85,10 @@ def drift(
     output: Path | None,
     live_file: Path | None,
     only_managed: bool,
+    accept: bool,
+    accept_into_ignore: bool,
+    dry_run: bool,
+    targets: tuple[str, ...],
 ) -> None:
     """Report how the live objects drifted from PATH; read-only. Exit 2 when anything drifted.
 
@@ -73,8 +97,13 @@ def drift(
     objects make the exit code 2 only with [drift] unmanaged = "fail". With several
     directories, each is checked with its own settings, and a summary table is added.
     """
+    accepting = accept or accept_into_ignore
+    if (dry_run or targets) and not accepting:
+        raise SettingsError("--dry-run and --target go with --accept or --accept-into-ignore.")
+    if accept and accept_into_ignore:
+        raise SettingsError("--accept or --accept-into-ignore: choose one.")
     if len(paths) > 1:
-        refuse_single_only(paths, live=live_file)
+        refuse_single_only(paths, live=live_file, accept=accepting)
         code = drift_many(
             paths,
             sandbox=sandbox,
@@ -100,6 +129,18 @@ def drift(
         with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
             live = run(refresh(project, desired))
     report = project.drift(desired, live, generated_at=utc_now(), only_managed=only_managed)
+    if accepting:
+        code = accept_into_files(
+            project,
+            desired,
+            report,
+            targets=targets,
+            dry_run=dry_run,
+            into_ignore=accept_into_ignore,
+        )
+        if code:
+            raise click.exceptions.Exit(code)
+        return
     color = output is None and use_color(sys.stdout, os.environ, disabled=no_color())
     options = RenderOptions(color=color, full_report=full_report_hint("drift", path))
     publish(project.hooks, render(reporter, report, (), options), output, report, (), messages())
