@@ -163,18 +163,29 @@ def test_a_drifted_value_behind_a_reference_or_an_anchor_is_reported_not_overwri
                 "uni-a": {
                     "callback_url": "https://elsewhere.example.org/callback",
                     "custom_languages": ["nl-NL"],
+                    "name": "Renamed by hand",
                 },
                 "uni-b": {"connected_proctor_fallback_threshold": 4},
             }
         )
     )
     file = config / "institutes.yaml"
+    # uni-a's name through a typed variable: a reference too.
+    (config / "reconciler.toml").write_text('vars = "vars.yaml"\n', encoding="utf-8")
+    (config / "vars.yaml").write_text('title: "University A"\n', encoding="utf-8")
+    written = CONFIG.replace('name: "University A"     ', "name: ${var:title}")
+    assert written != CONFIG
+    file.write_text(written, encoding="utf-8")
     result = run_reconciler("drift", str(config), "--accept")
     assert result.exit_code == 2  # something is left for a person
     after = file.read_text(encoding="utf-8")
-    assert after == CONFIG.replace(
+    assert after == written.replace(
         "connected_proctor_fallback_threshold: 3", "connected_proctor_fallback_threshold: 4"
     )
+    assert (
+        f"note: institute.uni-a.name ({file}:10:5): written as a reference; kept. The live value"
+        " is 'Renamed by hand'. Change the variable or environment it reads"
+    ) in result.stderr
     assert (
         f"note: institute.uni-a.callback_url ({file}:14:5): written as a reference; kept."
         " Change the variable or environment it reads, if the live value is right"
@@ -195,7 +206,8 @@ def test_target_narrows_and_accept_into_ignore_writes_ignore_fields(
     result = run_reconciler("drift", str(config), "--accept", "--target", "institute.uni-b")
     assert result.exit_code == 0, result.stderr
     text = file.read_text(encoding="utf-8")
-    assert "connected_proctor_fallback_threshold: 4" in text and '"University A"' in text
+    assert "connected_proctor_fallback_threshold: 4" in text
+    assert '"University A"' in text
     missing = run_reconciler("drift", str(config), "--accept", "--target", "institute.nope-*")
     assert missing.exit_code == 1
     assert "--target institute.nope-*: matches no declared object" in missing.stderr
