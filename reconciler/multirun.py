@@ -94,12 +94,12 @@ def prepare(paths: Sequence[Path]) -> tuple[list[Row], list[Member]]:
     extended_by: dict[str, list[str]] = {}
     for row, project in opened:
         for base in environment(project.settings).bases:
-            extended_by.setdefault(os.path.realpath(base), []).append(str(row.path))
+            extended_by.setdefault(os.path.realpath(base), []).append(row.path.name)
     members: list[Member] = []
     for row, project in opened:
         users = extended_by.get(os.path.realpath(row.path))
         if users:
-            row.note = f"base of {', '.join(users)}: planned through them"
+            row.note = f"base (extended by {', '.join(sorted(users))})"
             continue
         try:
             members.append(Member(project, project.load(), row))

@@ -13,12 +13,13 @@ from reconciler.cli import cli
 from reconciler.testing import CliResult
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Example config directories: examples/plugins holds plugins, tested on their own, and
-#: examples/github-actions holds workflows (tests/test_ci_files.py).
+#: Example config directories: examples/plugins holds plugins, tested on their own,
+#: examples/github-actions holds workflows (tests/test_ci_files.py), and examples/environments
+#: holds several directories (tests/e2e/test_environments_example.py).
 EXAMPLES = sorted(
     p
     for p in (ROOT / "examples").iterdir()
-    if p.is_dir() and p.name not in ("plugins", "github-actions")
+    if p.is_dir() and p.name not in ("plugins", "github-actions", "environments")
 )
 
 
