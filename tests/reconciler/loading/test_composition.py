@@ -382,3 +382,33 @@ def test_two_files_of_one_directory_still_may_not_declare_one_object(
     assert problems == [
         "stage/b.yaml:2:3: campuses.pe is already declared at stage/a.yaml:2:3; declare it once"
     ]
+
+
+def test_a_bad_vars_file_and_a_list_inside_text_are_located(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kinds: Mapping[str, ResourceKind]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(
+        Path(),
+        {
+            "env/reconciler.toml": '\nvars = "missing.yaml"\n',
+            "env/a.yaml": "campuses:\n  pe: {name: PE}\n",
+            "list/reconciler.toml": 'vars = "v.yaml"\n',
+            "list/v.yaml": "- not\n- a mapping\n",
+            "list/a.yaml": "campuses:\n  pe: {name: PE}\n",
+            "text/reconciler.toml": 'vars = "v.yaml"\n',
+            "text/v.yaml": "langs: [de-DE]\n2bad: x\n",
+            "text/a.yaml": "campuses:\n  pe: {name: 'PE ${var:langs}'}\n",
+        },
+    )
+    assert _read(Path("env"), kinds)[1] == [
+        "env/reconciler.toml:2:1: vars: env/missing.yaml is not a file; create it or fix the path"
+    ]
+    assert _read(Path("list"), kinds)[1] == [
+        "list/v.yaml:1:1: a vars file is a mapping of variable name to value (retention: 12)"
+    ]
+    assert _read(Path("text"), kinds)[1] == [
+        "text/v.yaml:2:1: '2bad' is not a variable name (letters, digits and _)",
+        "text/a.yaml:2:14: campuses.pe.name: ${var:langs} is a list or mapping and cannot stand"
+        " inside text; use it as the whole value",
+    ]
