@@ -81,9 +81,14 @@ class _Unwritable(Exception):
 class _Files:
     """Each file to edit, read once with ruamel.yaml's round-trip loader."""
 
-    def __init__(self) -> None:
+    def __init__(self, own: Path | None = None) -> None:
         self.loaded: dict[str, tuple[str, Any, Any]] = {}
         self.touched: set[str] = set()
+        self.own = own.resolve() if own is not None and own.is_dir() else None
+
+    def owned(self, name: str) -> bool:
+        """Whether the file belongs to the directory accepted into (not to a base)."""
+        return self.own is None or Path(name).resolve().parent == self.own
 
     def document(self, name: str) -> Any:
         if name not in self.loaded:
@@ -124,11 +129,16 @@ def accept_drift(
     desired: DesiredState,
     kinds: Mapping[str, ResourceKind],
     matches: Callable[[str], bool] = lambda address: True,
+    own: Path | None = None,
 ) -> Acceptance:
     """The edits that make the YAML declare the live values of the changed fields in
-    ``report`` (of the objects ``matches`` selects), and notes on all that is left."""
+    ``report`` (of the objects ``matches`` selects), and notes on all that is left.
+
+    ``own`` is the directory accepted into: an object declared only in a base it extends is
+    shared by every environment of that base, and is left alone (with a note).
+    """
     result = Acceptance()
-    files = _Files()
+    files = _Files(own)
     objects = {o.address: o for o in desired.objects}
     for drifted in report.of(DriftCategory.CHANGED):
         if not matches(drifted.address):
@@ -190,6 +200,13 @@ def _accept_field(
         return False
     inherited = change.layer is not None or where.file != obj.location.file
     target_file = obj.location.file
+    if not files.owned(target_file):
+        result.notes.append(
+            f"{shown}: {drifted.address} is declared in the base file {target_file}, which every"
+            " environment of that base shares; kept. Declare it in this environment with"
+            f" {change.name}: {change.before!r} to change it here only"
+        )
+        return False
     try:
         doc = files.document(target_file)
     except _Unwritable:

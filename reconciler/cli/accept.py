@@ -43,7 +43,9 @@ def accept(
         notes: list[str] = []
         left = 0
     else:
-        acceptance = accept_drift(report, desired, project.kinds, matcher)
+        acceptance = accept_drift(
+            report, desired, project.kinds, matcher, own=project.settings.base_dir
+        )
         edits, notes, left = acceptance.edits, acceptance.notes, acceptance.left
     _show(edits)
     for note in notes:

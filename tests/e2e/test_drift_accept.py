@@ -220,3 +220,39 @@ def test_target_narrows_and_accept_into_ignore_writes_ignore_fields(
         '"institute.uni-a" = ["exam_link_emails_enabled", "name", "session_retention_period"]\n'
     )
     assert run_reconciler("drift", str(config)).exit_code == 0
+
+
+def test_in_an_environment_a_base_value_is_set_in_the_environment_never_in_the_base(
+    tmp_path: Path, aimed_at: Aim, run_reconciler: Run
+) -> None:
+    aimed_at(
+        seed=[
+            {"short_name": "uni-a", "name": "A here", "default_language": "de-DE"},
+            {"short_name": "uni-b", "name": "B renamed", "default_language": "en-GB"},
+        ]
+    )
+    base = tmp_path / "base"
+    base.mkdir()
+    base_text = (
+        "institutes:\n"
+        "  uni-a:\n    name: A\n    default_language: en-GB\n\n"
+        "  uni-b:\n    name: B\n    default_language: en-GB\n"
+    )
+    (base / "i.yaml").write_text(base_text, encoding="utf-8")
+    env = tmp_path / "env"
+    env.mkdir()
+    (env / "reconciler.toml").write_text('extends = "../base"\n', encoding="utf-8")
+    (env / "o.yaml").write_text("institutes:\n  uni-a:\n    name: A here\n", encoding="utf-8")
+    result = run_reconciler("drift", str(env), "--accept")
+    assert result.exit_code == 2  # uni-b's name is left: it is the base's
+    assert (base / "i.yaml").read_text(encoding="utf-8") == base_text
+    assert (env / "o.yaml").read_text(encoding="utf-8") == (
+        "institutes:\n  uni-a:\n    name: A here\n    default_language: de-DE\n"
+    )
+    assert (
+        f"note: institute.uni-a.default_language: inherited from the base file {base}/i.yaml"
+    ) in result.stderr
+    assert (
+        f"note: institute.uni-b.name: institute.uni-b is declared in the base file {base}/i.yaml,"
+        " which every environment of that base shares; kept."
+    ) in result.stderr
