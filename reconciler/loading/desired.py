@@ -25,10 +25,10 @@ from typing import Any, Final, NamedTuple
 
 from reconciler.collector import gc_paused
 from reconciler.errors import ConfigError
-from reconciler.loading.layers import GROUP_FIELD, Layer, groups_of, layer_key
+from reconciler.loading.layers import GROUP_FIELD, Layer, Layers, groups_of, layer_key
 from reconciler.loading.limits import Limits
-from reconciler.loading.references import Reference, Resolution, resolve
-from reconciler.loading.variables import has_reference, substitute
+from reconciler.loading.references import resolve
+from reconciler.loading.variables import substitute_file
 from reconciler.loading.yamlfile import KeyEntry, ParsedFile, read_file, span_at
 from reconciler.model import DesiredObject, DesiredState, Location, make_location
 from reconciler.records import Problem, ResourceKind
@@ -318,13 +318,7 @@ class _Locator:
 class _Assembler:
     """Collects declarations file by file, then builds and checks the objects."""
 
-    def __init__(
-        self,
-        kinds: Mapping[str, ResourceKind],
-        environ: Mapping[str, str],
-        variables: Mapping[str, Any] | None = None,
-        vars_where: str = "",
-    ) -> None:
+    def __init__(self, kinds: Mapping[str, ResourceKind], environ: Mapping[str, str]) -> None:
         declarable = [kind for kind in kinds.values() if kind.declarable]
         self.sections = {kind.section: kind for kind in declarable}
         self.read_only_sections = {k.section: k for k in kinds.values() if not k.declarable}
@@ -340,12 +334,8 @@ class _Assembler:
         #: Values already reported (a bad tag, an unset variable): what the schema says about
         #: the same value would only repeat it.
         self.reported: set[Location | None] = set()
-        #: Layers of ``defaults:`` by key: address globs and named groups (see layers.py).
-        self.globs: dict[str, Layer] = {}
-        self.groups: dict[str, Layer] = {}
-        #: ``${var:NAME}`` values; None when no vars file is configured.
-        self.variables = variables
-        self.vars_where = vars_where
+        #: Layers of ``defaults:``: address globs and named groups (see layers.py).
+        self.layers = Layers()
         #: The level (see _Declared.level) of the file being read.
         self.level = 0
         #: The level each default, layer field and object was last set at: an overlay's value
@@ -454,7 +444,7 @@ class _Assembler:
             )
             return
         self.levels[level_key] = self.level
-        resolution = self._resolve(field_value)
+        resolution = resolve(field_value, self.environ)
         default = _Default(
             resolution.value,
             field_entry,
@@ -480,10 +470,7 @@ class _Assembler:
                 f"{DEFAULTS}.{key}: a group needs a name (group:universities)", file, kline, kcol
             )
             return
-        layers = self.groups if kind == "group" else self.globs
-        layer = layers.get(name)
-        if layer is None:
-            layer = layers[name] = Layer(kind, name, make_location(file, kline, kcol))
+        layer = self.layers.layer(kind, name, make_location(file, kline, kcol))
         if value is None:
             return
         if not isinstance(value, dict) or not isinstance(tree, dict):
@@ -497,16 +484,6 @@ class _Assembler:
             return
         for field, field_value in value.items():
             self._add_default(file, field, field_value, tree[field], layer.fields, layer)
-
-    def _resolve(self, value: Any) -> Resolution:
-        """``${var:NAME}`` substituted, then ``${env:NAME}`` resolved; failures of both."""
-        failures: list[Reference] = []
-        if has_reference(value):
-            value, failures = substitute(value, self.variables, self.vars_where)
-        resolution = resolve(value, self.environ)
-        if failures:
-            resolution.failures[:0] = failures
-        return resolution
 
     def _add_section(self, file: str, kind: ResourceKind, value: Any, entry: KeyEntry) -> None:
         self.seen_kinds.add(kind.name)
@@ -674,7 +651,7 @@ class _Assembler:
         Objects that take the default report the same problems again; they are merged.
         """
         self._check_layer(self.defaults)
-        for layer in [*self.globs.values(), *self.groups.values()]:
+        for layer in self.layers.all():
             self._check_layer(layer.fields)
 
     def _check_layer(self, defaults: Mapping[str, _Default]) -> None:
@@ -707,7 +684,7 @@ class _Assembler:
         file = declared.location.file
         tree = declared.tree
         if declared.absent:
-            if self.globs:
+            if self.layers.globs:  # a glob that matches only tombstones is used
                 self._defaults_of(declared._replace(groups=()))
             return DesiredObject(
                 kind.name,
@@ -722,7 +699,7 @@ class _Assembler:
         locations: dict[str, Location] = {}
         sensitive: set[str] = set()
         templates: dict[str, Any] = {}
-        defaults = self._defaults_of(declared) if self.globs or declared.groups else self.defaults
+        defaults = self._defaults_of(declared) if self.layers or declared.groups else self.defaults
         locate = _Locator(declared, defaults)
         env_only = self.env_only[kind.name]
         origins = declared.origins
@@ -738,7 +715,7 @@ class _Assembler:
             if kind_of is list and all(type(i) is str and "$" not in i for i in value):
                 continue  # a list of plain strings (languages, say): nothing to resolve
             if isinstance(value, (str, list, dict)):
-                resolution = self._resolve(value)
+                resolution = resolve(value, self.environ)
                 fields[name] = resolution.value
                 if resolution.from_env:
                     sensitive.add(name)
@@ -776,41 +753,19 @@ class _Assembler:
         )
 
     def _defaults_of(self, declared: _Declared) -> dict[str, _Default]:
-        """The defaults an object takes: kind defaults, then globs, then its groups (each
-        replacing what the one before set); an unknown group is reported at its name."""
-        merged = dict(self.defaults)
-        address = f"{declared.kind.name}.{declared.identity}"
-        for layer in self.globs.values():
-            if layer.matches(address):
-                layer.used = True
-                merged.update(layer.fields)
-        for name, where in declared.groups:
-            group = self.groups.get(name)
-            if group is None:
-                hint = did_you_mean(name, self.groups)
-                self.problems.append(
-                    Problem(
-                        f"{declared.kind.section}.{declared.identity}.{GROUP_FIELD}: unknown group"
-                        f' {name!r} (a group is declared under defaults: as "group:NAME"){hint}',
-                        where,
-                    )
-                )
-                continue
-            group.used = True
-            merged.update(group.fields)
+        """The defaults an object takes, its layers merged in order (see layers.py)."""
+        kind = declared.kind
+        merged, problems = self.layers.merged(
+            self.defaults,
+            f"{kind.name}.{declared.identity}",
+            f"{kind.section}.{declared.identity}",
+            declared.groups,
+        )
+        self.problems.extend(problems)
         return merged
 
     def check_layers_used(self) -> None:
-        """An address glob that no object matched: most likely a typo, never silent."""
-        for layer in self.globs.values():
-            if not layer.used:
-                self.problems.append(
-                    Problem(
-                        f'{DEFAULTS}."{layer.name}": this address glob matches no declared object'
-                        " (addresses are KIND.NAME, e.g. institute.uni-*); fix it or remove it",
-                        layer.location,
-                    )
-                )
+        self.problems.extend(self.layers.unused_globs())
 
     def _check_env_only(
         self, declared: _Declared, name: str, value: Any, location: Location
@@ -857,8 +812,10 @@ def assemble(
     -1 for its base's, ...: a higher level's value replaces a lower one's); ``variables`` are
     the values of ``${var:NAME}`` (``None``: no vars file), ``vars_where`` names their files.
     """
-    assembler = _Assembler(kinds, environ, variables, vars_where)
+    assembler = _Assembler(kinds, environ)
     for index, file in enumerate(parsed):
+        # ${var:NAME} first, on each file's own values, located in it.
+        file = substitute_file(file, variables, vars_where)
         assembler.add_file(file, levels[index] if levels else 0)
     assembler.check_defaults()
     objects = []

@@ -27,12 +27,17 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from reconciler.model import Location
+from reconciler.records import Problem
+from reconciler.validation import did_you_mean
 
-__all__ = ["GROUP_FIELD", "GROUP_PREFIX", "Layer", "groups_of", "layer_key"]
+__all__ = ["GROUP_FIELD", "GROUP_PREFIX", "Layer", "Layers", "groups_of", "layer_key"]
+
+D = TypeVar("D")
 
 #: The key prefix of a named group's defaults, and the field by which an object joins groups.
 GROUP_PREFIX: Final = "group:"
@@ -94,3 +99,69 @@ def groups_of(value: Any) -> tuple[list[str], str | None]:
     if len(set(names)) != len(names):
         return [], f"{GROUP_FIELD}: a group is listed twice; list each once"
     return names, None
+
+
+class Layers:
+    """The glob and group layers of a configuration, by name, and which of them were used."""
+
+    def __init__(self) -> None:
+        self.globs: dict[str, Layer] = {}
+        self.groups: dict[str, Layer] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.globs or self.groups)
+
+    def layer(self, kind: str, name: str, location: Location) -> Layer:
+        """The layer of that kind and name, made at ``location`` if it is new."""
+        layers = self.groups if kind == "group" else self.globs
+        found = layers.get(name)
+        if found is None:
+            found = layers[name] = Layer(kind, name, location)
+        return found
+
+    def all(self) -> list[Layer]:
+        return [*self.globs.values(), *self.groups.values()]
+
+    def merged(
+        self,
+        defaults: Mapping[str, D],
+        address: str,
+        shown: str,
+        groups: Sequence[tuple[str, Location]],
+    ) -> tuple[dict[str, D], list[Problem]]:
+        """What an object takes: ``defaults``, then the globs its ``address`` matches, then its
+        ``groups``, each replacing what the one before set; and a problem per unknown group,
+        at its name (``shown`` is the object as messages name it)."""
+        merged = dict(defaults)
+        problems: list[Problem] = []
+        for layer in self.globs.values():
+            if layer.matches(address):
+                layer.used = True
+                merged.update(layer.fields)
+        for name, where in groups:
+            group = self.groups.get(name)
+            if group is None:
+                hint = did_you_mean(name, self.groups)
+                problems.append(
+                    Problem(
+                        f"{shown}.{GROUP_FIELD}: unknown group {name!r} (a group is declared"
+                        f' under defaults: as "group:NAME"){hint}',
+                        where,
+                    )
+                )
+                continue
+            group.used = True
+            merged.update(group.fields)
+        return merged, problems
+
+    def unused_globs(self) -> list[Problem]:
+        """An address glob that no object matched: most likely a typo, never silent."""
+        return [
+            Problem(
+                f'defaults."{layer.name}": this address glob matches no declared object'
+                " (addresses are KIND.NAME, e.g. institute.uni-*); fix it or remove it",
+                layer.location,
+            )
+            for layer in self.globs.values()
+            if not layer.used
+        ]

@@ -19,8 +19,9 @@ reference inside text takes it as text (a number or a word, never a list or a ma
 unknown variable is an error located at the reference. Secrets stay ``${env:NAME}``: variables
 are written in a file beside the YAML, and shown in plans like any value.
 
-Substitution runs before ``${env:…}`` references are resolved, and never changes a value in
-place (an aliased list is shared between objects).
+Substitution runs on each file as read (:func:`substitute_file`), before the files are put
+together and before ``${env:…}`` references are resolved. It replaces values in place: an
+aliased list shared between objects takes the same values for each of them.
 """
 
 from __future__ import annotations
@@ -32,11 +33,11 @@ from typing import Any, Final
 
 from reconciler.loading.limits import Limits
 from reconciler.loading.references import Reference
-from reconciler.loading.yamlfile import read_file
+from reconciler.loading.yamlfile import ParsedFile, read_file, span_at
 from reconciler.model import Location
 from reconciler.records import Problem
 
-__all__ = ["VAR_TOKEN", "read_variables", "substitute"]
+__all__ = ["VAR_TOKEN", "read_variables", "substitute_file"]
 
 #: One ``${var:NAME}`` reference.
 VAR_TOKEN: Final = re.compile(r"\$\{var:([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -83,51 +84,77 @@ def read_variables(
     return values, where, problems
 
 
-def has_reference(value: Any) -> bool:
-    """Whether ``value`` (a string, or lists and mappings of them) holds ``${var:``."""
-    kind = type(value)
-    if kind is str:
-        return "${var:" in value
-    if kind is list:
-        return any(has_reference(item) for item in value)
-    if kind is dict:
-        return any(has_reference(item) for item in value.values())
-    return False
-
-
-def substitute(
-    value: Any, variables: Mapping[str, Any] | None, where: str = ""
-) -> tuple[Any, list[Reference]]:
-    """``value`` with every ``${var:NAME}`` replaced, and every reference that failed.
-
-    ``where`` names the vars file(s), for the message about an unknown variable.
-    """
+def substitute_file(
+    parsed: ParsedFile, variables: Mapping[str, Any] | None, where: str = ""
+) -> ParsedFile:
+    """``parsed`` with every ``${var:NAME}`` of its values replaced (in place), and a located
+    problem for each reference that failed. ``variables`` is ``None`` when no vars file is
+    configured (every reference then fails, saying how to configure one)."""
+    if not parsed.complete or parsed.value is None:
+        return parsed
     failures: list[Reference] = []
-    out = _walk(value, (), variables or {}, variables is not None, where, failures)
-    return out, failures
+    _in_place(parsed.value, (), variables or {}, variables is not None, where, failures)
+    if not failures:
+        return parsed
+    problems = [*parsed.problems]
+    for failure in failures:
+        span = span_at(parsed.tree, failure.path)
+        line, column = (span[2], span[3]) if span is not None else (parsed.line, parsed.column)
+        shown = _shown(failure.path)
+        problems.append(Problem(f"{shown}: {failure.message}", Location(parsed.name, line, column)))
+    return ParsedFile(
+        parsed.name,
+        parsed.value,
+        parsed.tree,
+        parsed.complete,
+        parsed.line,
+        parsed.column,
+        tuple(problems),
+    )
 
 
-def _walk(
-    value: Any,
+def _shown(path: Path_) -> str:
+    """``institutes.pe.name``, ``defaults."group:x".retention``, ``x.languages[1]``."""
+    out = ""
+    for step in path:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            name = f'"{step}"' if any(c in step for c in ":.*?[") else step
+            out += f".{name}" if out else name
+    return out
+
+
+def _in_place(
+    container: Any,
+    path: Path_,
+    variables: Mapping[str, Any],
+    configured: bool,
+    where: str,
+    failures: list[Reference],
+) -> None:
+    """Replace the references inside ``container`` (a mapping or a list), depth first."""
+    # Assigning to a key or an index that exists does not disturb the iteration.
+    items = container.items() if type(container) is dict else enumerate(container)
+    for key, value in items:
+        kind = type(value)
+        if kind is str:
+            if "${var:" in value:
+                container[key] = _text(value, (*path, key), variables, configured, where, failures)
+        elif kind is dict or kind is list:
+            _in_place(value, (*path, key), variables, configured, where, failures)
+
+
+def _text(
+    value: str,
     path: Path_,
     variables: Mapping[str, Any],
     configured: bool,
     where: str,
     failures: list[Reference],
 ) -> Any:
-    kind = type(value)
-    if kind is list:
-        return [
-            _walk(v, (*path, i), variables, configured, where, failures)
-            for i, v in enumerate(value)
-        ]
-    if kind is dict:
-        return {
-            k: _walk(v, (*path, k), variables, configured, where, failures)
-            for k, v in value.items()
-        }
-    if kind is not str or "${var:" not in value:
-        return value
+    """One text holding ``${var:``: the variable's value, typed, or the text with each
+    reference replaced by its value as text."""
 
     def unknown(name: str) -> None:
         if configured:
