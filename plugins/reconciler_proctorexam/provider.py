@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence, Set
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from reconciler.errors import NotFoundError, ProviderError
 from reconciler.model import LiveObject
@@ -67,7 +68,14 @@ def tenant(context: ProviderContext) -> str:
     """The API address a context connects to, as :func:`~reconciler_proctorexam.config.
     resolve_settings` chooses it (the environment first): the tenant, named without secrets."""
     url = context.environ.get(BASE_URL_VAR) or context.options.get("base_url")
-    return str(url).rstrip("/") if url else "(no base URL)"
+    if not url:
+        return "(no base URL)"
+    parts = urlsplit(str(url))
+    if parts.username is not None or parts.password is not None:
+        # Refused when connecting; never shown, not even as a tenant's name.
+        host = parts.hostname or ""
+        parts = parts._replace(netloc=f"{host}:{parts.port}" if parts.port else host)
+    return urlunsplit(parts).rstrip("/")
 
 
 def connect(context: ProviderContext) -> AbstractAsyncContextManager[ProviderSession]:
