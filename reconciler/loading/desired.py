@@ -539,7 +539,8 @@ class _Assembler:
             if ABSENT in fields:
                 fields = {k: v for k, v in fields.items() if k != ABSENT}
             groups: tuple[tuple[str, Location], ...] = ()
-            if GROUP_FIELD in fields:
+            # A kind with a field of that name keeps it: its objects join no group.
+            if GROUP_FIELD in fields and GROUP_FIELD not in self.schemas[kind.name].properties:
                 fields = dict(fields)
                 groups = self._groups(address, file, fields.pop(GROUP_FIELD), fields_tree)
             self.declared[(kind.name, identity)] = _Declared(
@@ -597,8 +598,9 @@ class _Assembler:
         merged_fields = dict(base.fields)
         merged_tree = dict(base.tree)
         groups = base.groups
+        joins = GROUP_FIELD not in self.schemas[kind.name].properties
         for name, value in fields.items():
-            if name == GROUP_FIELD:
+            if name == GROUP_FIELD and joins:
                 groups = self._groups(address, file, value, tree)
                 continue
             merged_fields[name] = value

@@ -77,3 +77,28 @@ def test_plan_of_every_directory_prints_the_summary_table(
     result = run_reconciler("plan", *paths, "--sandbox", "--detailed-exitcode")
     assert result.exit_code == 2
     assert "3 directories; exit code 2 (the worst)." in result.stdout
+
+
+def test_every_file_of_the_example_passes_the_published_config_schema() -> None:
+    import json
+
+    import jsonschema
+    from ruamel.yaml import YAML
+
+    root = EXAMPLE.parents[1]
+    schema = json.loads((root / "schemas" / "config.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    files = [f for f in sorted(EXAMPLE.rglob("*.yaml")) if f.name != "vars.yaml"]
+    assert len(files) == 3
+    for file in files:
+        data = YAML(typ="safe", pure=True).load(file)
+        # A whole ${var:NAME} stands for a value of any type, which a schema cannot know.
+        errors = [
+            e.message
+            for e in validator.iter_errors(data)
+            if not (isinstance(e.instance, str) and re.fullmatch(r"\$\{var:\w+\}", e.instance))
+        ]
+        assert errors == [], file
+    # A field no kind has is still refused, in a layer too.
+    bad = {"defaults": {"group:x": {"colour": "red"}}}
+    assert [e.message for e in validator.iter_errors(bad)]
