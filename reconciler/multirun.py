@@ -27,9 +27,9 @@ from typing import Any, Final
 
 from reconciler.environments import environment
 from reconciler.errors import ReconcilerError
-from reconciler.model import DesiredState, DriftReport, LiveObject, Plan
+from reconciler.model import DesiredState, LiveObject
 from reconciler.project import Project
-from reconciler.records import ProviderContext, Refusal
+from reconciler.records import ProviderContext
 
 __all__ = ["Member", "Row", "prepare", "refresh_all", "tenant_of", "worst"]
 
@@ -56,8 +56,6 @@ class Row:
     report: str = ""
     error: str = ""
     note: str = ""
-    document: Plan | DriftReport | None = field(default=None, repr=False)
-    refusals: Sequence[Refusal] = ()
 
 
 @dataclass(slots=True)

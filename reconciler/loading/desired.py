@@ -609,6 +609,7 @@ class _Assembler:
         self.declared[(kind.name, base.identity)] = base._replace(
             fields=merged_fields,
             tree=merged_tree,
+            absent=False,  # an environment that declares fields keeps what its base tombstones
             groups=groups,
             origins=origins,
             level=self.level,
