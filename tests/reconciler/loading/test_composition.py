@@ -412,3 +412,42 @@ def test_a_bad_vars_file_and_a_list_inside_text_are_located(
         "text/a.yaml:2:14: campuses.pe.name: ${var:langs} is a list or mapping and cannot stand"
         " inside text; use it as the whole value",
     ]
+
+
+def test_a_kind_with_its_own_group_field_keeps_it(tmp_path: Path) -> None:
+    team = ResourceKind(
+        name="team",
+        section="teams",
+        provider="test",
+        schema={
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"group": {"type": "string"}, "size": {"type": "integer"}},
+        },
+        identity="slug",
+    )
+    (tmp_path / "a.yaml").write_text("teams:\n  t:\n    group: blue\n    size: 2\n")
+    state, problems = read_desired(tmp_path / "a.yaml", {"team": team}, {})
+    assert problems == []
+    assert dict(state.objects[0].fields) == {"group": "blue", "size": 2}
+
+
+def test_an_environment_may_tombstone_or_revive_what_its_base_declares(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kinds: Mapping[str, ResourceKind]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(
+        Path(),
+        {
+            "base/a.yaml": "campuses:\n  pe: {name: PE}\n  old: {absent: true}\n",
+            "env/reconciler.toml": 'extends = "../base"\n',
+            "env/b.yaml": "campuses:\n  pe: {absent: true}\n  old: {name: Old}\n",
+        },
+    )
+    state, problems = _read(Path("env"), kinds)
+    assert problems == []
+    by_name = {o.identity: o for o in state.objects}
+    assert by_name["pe"].absent
+    assert by_name["pe"].location == Location("env/b.yaml", 2, 3)
+    assert not by_name["old"].absent
+    assert by_name["old"].fields == {"name": "Old"}
