@@ -152,20 +152,26 @@ def check_overlaps(group: Sequence[Member]) -> None:
 
 
 async def refresh_all(groups: Sequence[Sequence[Member]]) -> None:
-    """List each tenant once, with its first directory's settings and credentials."""
-    for group in groups:
-        first = group[0]
-        kinds = sorted({k for m in group for k in m.project.needed_kinds(m.desired)})
-        try:
-            async with first.project.sessions(kinds) as sessions:
-                desired = first.desired if len(group) == 1 else None
-                live = await first.project.refresh(sessions, desired)
-        except ReconcilerError as exc:
-            for member in group:
-                _fail(member.row, exc)
-            continue
+    """List each tenant once, with its first directory's settings and credentials; the
+    tenants at the same time."""
+    import asyncio  # loaded already: this runs in its event loop
+
+    await asyncio.gather(*(_refresh_group(group) for group in groups))
+
+
+async def _refresh_group(group: Sequence[Member]) -> None:
+    first = group[0]
+    kinds = sorted({k for m in group for k in m.project.needed_kinds(m.desired)})
+    try:
+        async with first.project.sessions(kinds) as sessions:
+            desired = first.desired if len(group) == 1 else None
+            live = await first.project.refresh(sessions, desired)
+    except ReconcilerError as exc:
         for member in group:
-            member.live = live
+            _fail(member.row, exc)
+        return
+    for member in group:
+        member.live = live
 
 
 def run_members(

@@ -138,3 +138,14 @@ def test_markdown_and_html_give_the_table_first_and_different_tenants_are_apart(
     assert page.index('<table class="summary">') < page.index(f"<h2>{a}</h2>")
     assert page.count("<html") == 1
     assert page.count("<body>") == 1
+    # A tenant that cannot be reached is an error in its row; the others still run.
+    down = _directory(
+        tmp_path,
+        "down",
+        "institute.*",
+        "institutes:\n  uni-a: {name: Uni A}\n",
+        '[providers.proctorexam]\nbase_url = "http://127.0.0.1:9/api/v3"\nmax_retries = 0\n',
+    )
+    result = run_reconciler("drift", str(a), str(down), str(b))
+    assert result.exit_code == 1
+    assert [row[-1] for row in _table(result.stdout)] == ["0", "error", "2"]
