@@ -90,7 +90,7 @@ def drift(
     dry_run: bool,
     targets: tuple[str, ...],
 ) -> None:
-    """Report how the live objects drifted from PATH; read-only. Exit 2 when anything drifted.
+    """Report how the live objects drifted from PATH; read-only. Exit 2 when something drifted.
 
     Each object is changed (a declared field differs), missing (declared, not live), present
     (tombstoned, still live) or unmanaged (live, in scope, not declared, not ignored). Unmanaged
