@@ -74,7 +74,7 @@ def complete_targets(
     """The ``KIND.NAME`` addresses the configuration at the command's PATH declares, and
     their kinds (``--target user`` selects every user)."""
     # While an option waits for its value, click leaves the arguments before it unparsed.
-    given = [ctx.params.get("path"), *ctx.args]
+    given = [ctx.params.get("path"), *(ctx.params.get("paths") or ()), *ctx.args]
     paths = [Path(p) for p in given if isinstance(p, str | Path) and Path(p).exists()]
     if not paths:
         return []

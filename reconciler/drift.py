@@ -15,7 +15,9 @@ category        meaning                                    the plan would
 ``unmanaged``   live, not declared, not ignored            leave it alone
 ==============  =========================================  ==============================
 
-Unmanaged objects count as drift. Like a plan, the report holds sensitive values only inside
+Whether unmanaged objects count as drift is the directory's ``[drift] unmanaged`` setting
+(:mod:`reconciler.ownership`); live objects outside its ``[scope]`` are left out before the
+diff. Like a plan, the report holds sensitive values only inside
 field records marked ``sensitive``, which every renderer shows as ``(sensitive)``.
 """
 

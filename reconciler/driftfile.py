@@ -68,14 +68,17 @@ def _field_document(field: FieldChange) -> dict[str, Any]:
         }
         if field.template is not None:
             doc["template"] = field.template
-        return doc
-    return {
-        "name": field.name,
-        "desired": json_value(field.after),
-        "live": json_value(field.before),
-        "sensitive": False,
-        "location": location_document(field.location),
-    }
+    else:
+        doc = {
+            "name": field.name,
+            "desired": json_value(field.after),
+            "live": json_value(field.before),
+            "sensitive": False,
+            "location": location_document(field.location),
+        }
+    if field.layer is not None:
+        doc["layer"] = field.layer
+    return doc
 
 
 # --------------------------------------------------------------------------------------------
@@ -103,6 +106,13 @@ _FIELD: dict[str, Any] = {
             "type": "string",
         },
         "location": {"description": "Where the YAML asks for the value.", **_LOCATED},
+        "layer": {
+            "description": (
+                "The shared layer that set the value: defaults, `defaults <glob>` or"
+                " `group <name>`; absent when the object sets it itself."
+            ),
+            "type": "string",
+        },
     },
     "if": {"properties": {"sensitive": {"const": True}}},
     "then": {"not": {"anyOf": [{"required": ["desired"]}, {"required": ["live"]}]}},

@@ -101,7 +101,9 @@ class DesiredObject:
     values read from the environment). ``templates`` holds, for each field read through
     ``${env:…}``, the value as written (``"${env:PE_TAWK_KEY}"``): what a saved plan keeps in
     place of the value, to resolve again at apply time, and what a plan shows in its place.
-    A field whose variables are not set holds an :class:`Unset` in ``fields``.
+    A field whose variables are not set holds an :class:`Unset` in ``fields``. ``layers``
+    names, for each field whose value a shared layer set (``defaults``, an address glob's or a
+    group's defaults), that layer; a field the object sets itself is not in it.
     """
 
     kind: str
@@ -112,6 +114,7 @@ class DesiredObject:
     sensitive: frozenset[str] = frozenset()
     absent: bool = False
     templates: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    layers: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def address(self) -> str:
@@ -188,7 +191,8 @@ class FieldChange:
     """One field going from ``before`` to ``after``.
 
     ``before`` and ``after`` are the raw values (``after`` is what apply writes); ``location``
-    is the YAML that asked for the value. A sensitive change still shows as a change, but its
+    is the YAML that asked for the value, ``layer`` the shared layer it was written in (``None``
+    when the object itself sets it). A sensitive change still shows as a change, but its
     values never leave the process.
     """
 
@@ -199,6 +203,7 @@ class FieldChange:
     sensitive: bool = False
     #: For a value read through ``${env:…}``: the value as written, which may be shown.
     template: str | None = None
+    layer: str | None = None
 
     def __repr__(self) -> str:
         if self.sensitive:

@@ -164,14 +164,17 @@ def _field_document(field: FieldChange) -> dict[str, Any]:
         }
         if field.template is not None:
             doc["template"] = field.template
-        return doc
-    return {
-        "name": field.name,
-        "before": json_value(field.before),
-        "after": json_value(field.after),
-        "sensitive": False,
-        "location": location_document(field.location),
-    }
+    else:
+        doc = {
+            "name": field.name,
+            "before": json_value(field.before),
+            "after": json_value(field.after),
+            "sensitive": False,
+            "location": location_document(field.location),
+        }
+    if field.layer is not None:
+        doc["layer"] = field.layer
+    return doc
 
 
 def location_document(location: Location | None) -> dict[str, Any] | None:
@@ -308,6 +311,13 @@ _FIELD: dict[str, Any] = {
         "location": {
             "description": "Where the YAML asks for this value (the object or a defaults layer).",
             "anyOf": [{"$ref": "#/$defs/location"}, {"type": "null"}],
+        },
+        "layer": {
+            "description": (
+                "The shared layer that set the value: defaults, `defaults <glob>` or"
+                " `group <name>`; absent when the object sets it itself."
+            ),
+            "type": "string",
         },
     },
     "if": {"properties": {"sensitive": {"const": True}}},

@@ -303,6 +303,7 @@ def _field_change(
         location=obj.locations.get(name),
         sensitive=name in obj.sensitive or name in kind.write_only,
         template=shown_template(kind, name, obj.templates.get(name)),
+        layer=obj.layers.get(name),
     )
 
 

@@ -23,6 +23,7 @@ from reconciler.applying import OnOutcome, apply_plan
 from reconciler.collector import gc_paused
 from reconciler.dependencies import check_declared, kind_levels, needed_kinds, scopes
 from reconciler.drift import make_drift
+from reconciler.environments import environment
 from reconciler.envneeds import check_sendable
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import Overrides, ProtectBase, check_safety
@@ -33,6 +34,7 @@ from reconciler.loading import read_desired
 from reconciler.loading.envaccess import BUILTIN_CREDENTIALS, EnvAccess
 from reconciler.model import Action, DesiredState, DriftReport, LiveObject, Plan
 from reconciler.options import option_problems
+from reconciler.ownership import drift_pending, without_unmanaged
 from reconciler.planning import make_plan
 from reconciler.plugins import build_plugin_manager
 from reconciler.records import (
@@ -176,13 +178,19 @@ class Project:
             settings.base_dir,
         )
         with gc_paused():
+            env = environment(settings)
             state, found = read_desired(
                 self.path,
                 self.kinds,
                 self.env_access(require=require_env),
-                secret_files=settings.secret_files,
+                secret_files=[*settings.secret_files, *env.vars_files],
+                bases=env.bases,
+                variables=env.variables,
+                vars_where=env.vars_where,
             )
+            problems += env.problems
             problems += found
+            problems += settings.ownership.problems(state)
             problems += check_ignore_rules(settings.ignore, state, self.kinds)
             problems += check_declared(state, self.kinds)
             problems += self.hooks.validate(state, self.kinds)
@@ -334,6 +342,8 @@ class Project:
         excludes: Sequence[str] = (),
     ) -> Plan:
         """The plan; ``targets`` and ``excludes`` (:mod:`reconciler.targeting`) narrow it."""
+        # Live objects outside the directory's [scope] belong to another: never planned.
+        live = self.settings.ownership.in_scope(live, desired.kinds)
         targeting = None
         selected: frozenset[str] = frozenset()
         if targets or excludes:
@@ -354,10 +364,22 @@ class Project:
         live: Mapping[str, Sequence[LiveObject]],
         *,
         generated_at: str = "",
+        only_managed: bool = False,
     ) -> DriftReport:
-        return make_drift(
+        """The drift of the objects in scope; unmanaged ones left out with ``only_managed`` or
+        ``[drift] unmanaged = "ignore"``."""
+        ownership = self.settings.ownership
+        live = ownership.in_scope(live, desired.kinds)
+        report = make_drift(
             desired, live, self.kinds, ignore=self.settings.ignore, generated_at=generated_at
         )
+        if only_managed or ownership.unmanaged == "ignore":
+            report = without_unmanaged(report)
+        return report
+
+    def drift_pending(self, report: DriftReport) -> bool:
+        """Whether ``report`` makes ``drift`` exit 2 (unmanaged objects only with "fail")."""
+        return drift_pending(report, self.settings.ownership.unmanaged)
 
     def refusals(
         self,

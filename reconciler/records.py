@@ -234,8 +234,9 @@ class Provider:
     before any connection. ``check_options``, if given, checks what a schema cannot say about
     the table, at ``validate`` too, and returns a message for each problem (an empty list when
     all is well). ``tenant``, if given, names the tenant a context points at (a base URL, never
-    a credential; ``None`` when none is set): a saved plan records it, and ``apply FILE``
-    refuses to apply the plan to another one.
+    a credential; ``None`` when none is set): a saved plan records it, ``apply FILE`` refuses to
+    apply the plan to another one, and config directories planned together that name the same
+    tenant share one listing of it, and are checked not to declare one object twice.
     """
 
     name: str

@@ -43,6 +43,17 @@ _SNAPSHOT_FILE: Final = "snapshot.schema.json"
 _SAVED_PLAN_FILE: Final = "saved-plan.schema.json"
 _DOCTOR_FILE: Final = "doctor.schema.json"
 
+_GROUP: Final[dict[str, Any]] = {
+    "description": (
+        "The groups (under defaults: as group:NAME) whose values this object takes, in"
+        " precedence order: a later group wins."
+    ),
+    "anyOf": [
+        {"type": "string"},
+        {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+    ],
+}
+
 _TOMBSTONE: Final[dict[str, Any]] = {
     "description": (
         "A tombstone: the object must not exist. Apply deletes it, and only when deletes are"
@@ -77,15 +88,19 @@ def config_schema(kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
     Top-level keys are ``defaults`` and one section per kind. A section maps each object's
     identity to either the kind's fields or a tombstone ``{absent: true}``. ``defaults`` holds
     fields applied to every object of the directory whose kind has that field, so each of its
-    fields must be a field of some kind, and none is required.
+    fields must be a field of some kind, and none is required; and layers of such fields keyed
+    by an address glob or ``group:NAME``, which an object joins with ``group:`` (see
+    :mod:`reconciler.loading.layers`).
     """
-    defs: dict[str, Any] = {"tombstone": copy.deepcopy(_TOMBSTONE)}
+    defs: dict[str, Any] = {"tombstone": copy.deepcopy(_TOMBSTONE), "group": _GROUP}
     properties: dict[str, Any] = {}
     defaults_refs: dict[str, list[str]] = {}
     for name in sorted(kinds):
         kind = kinds[name]
         pointer = f"#/$defs/{_pointer_token(name)}"
         defs[name] = _embedded(kind, pointer)
+        if isinstance(defs[name].get("properties"), dict):
+            defs[name]["properties"].setdefault("group", {"$ref": "#/$defs/group"})
         for field in sorted(kind.schema.get("properties") or {}):
             ref = f"{pointer}/properties/{_pointer_token(field)}"
             defaults_refs.setdefault(field, []).append(ref)
@@ -112,8 +127,21 @@ def config_schema(kinds: Mapping[str, ResourceKind]) -> dict[str, Any]:
             for field, refs in sorted(defaults_refs.items())
         },
     }
+    layer = {
+        "description": "Field values for the objects this layer reaches.",
+        "type": "object",
+        "properties": copy.deepcopy(defaults["properties"]),
+    }
     if all(is_closed(kind.schema) for kind in kinds.values()):
         defaults["additionalProperties"] = False
+        layer["additionalProperties"] = False
+    defaults["patternProperties"] = {
+        "^group:": {**layer, "description": "A group's values: for the objects that join it."},
+        "[.*?\\[]": {
+            **layer,
+            "description": "An address glob's values: for the objects it matches.",
+        },
+    }
     return {
         "$schema": DRAFT_2020_12,
         "title": "reconciler configuration file",

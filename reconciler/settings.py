@@ -29,6 +29,17 @@
     [ignore.fields]
     "institute.*" = ["callback_url"]
 
+    [scope]                          # see reconciler.ownership
+    objects = ["institute.uni-*"]
+    [drift]
+    unmanaged = "report"
+
+An environment's settings may also say, before any table, which directory it extends and where
+its ``${var:NAME}`` values are (see :mod:`reconciler.environments`)::
+
+    extends = "../base"
+    vars = "vars.yaml"
+
 Secrets never live here: credentials come from the environment or a file a provider's table
 names. Every key is checked, so that a typo is an error rather than a setting silently ignored.
 Every problem is collected, located as ``reconciler.toml:LINE:COL``: :func:`read_settings`
@@ -39,6 +50,7 @@ against their owners' schemas once the plugins are loaded (:mod:`reconciler.opti
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -49,6 +61,7 @@ from typing import Any
 from reconciler.errors import SettingsError
 from reconciler.ignoring import NO_RULES, IgnoreRules, parse_ignore
 from reconciler.model import Location
+from reconciler.ownership import Ownership, parse_ownership
 from reconciler.records import Problem
 from reconciler.safety import LIMIT_KEYS, SAFETY_KEYS, SafetySettings, read_safety
 from reconciler.tomllines import KeyLines, key_lines, locate
@@ -67,9 +80,13 @@ _KNOWN: Mapping[str, frozenset[str]] = {
     "plugins": frozenset({"local", "disable"}),
     "ignore": frozenset(),  # checked, with locations, by reconciler.ignoring
     "env": frozenset({"allow"}),
+    "scope": frozenset(),  # checked, with locations, by reconciler.ownership
+    "drift": frozenset(),  # likewise
 }
 _SUB_TABLES = frozenset({"providers", "plugins", "safety"})
-_CHECKED_ELSEWHERE = frozenset({"ignore"})
+_CHECKED_ELSEWHERE = frozenset({"ignore", "scope", "drift"})
+#: Keys written before any table: paths, relative to the settings file.
+_TOP_KEYS = frozenset({"extends", "vars"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +110,10 @@ class Settings:
     key_lines: KeyLines = field(default_factory=dict, repr=False)
     #: ``[env] allow``: globs of the only variables ``${env:NAME}`` may read; None: any.
     env_allow: tuple[str, ...] | None = None
+    #: The base directory this one extends, and the vars file of ``${var:NAME}``, if any.
+    extends: Path | None = None
+    vars_file: Path | None = None
+    ownership: Ownership = field(default_factory=Ownership)
 
     def locate(self, *path: str) -> Location:
         """Where the key ``path`` (``"providers", "proctorexam", "timeout"``) is written."""
@@ -162,6 +183,10 @@ def read_settings(config_path: Path) -> tuple[Settings, list[Problem]]:
         reader.problems += found
     env = _table(data, "env")
     env_allow = tuple(reader.strings(env, ("env", "allow"))) if "allow" in env else None
+    ownership, found = parse_ownership(data, path, text)
+    reader.problems += found
+    extends = reader.path_key(data, "extends", base_dir)
+    vars_file = reader.path_key(data, "vars", base_dir)
     local = reader.strings(plugins, ("plugins", "local"))
     disable = reader.strings(plugins, ("plugins", "disable"))
     settings = Settings(
@@ -177,6 +202,9 @@ def read_settings(config_path: Path) -> tuple[Settings, list[Problem]]:
         plugin_settings={k: v for k, v in plugins.items() if isinstance(v, dict)},
         key_lines=reader.lines,
         env_allow=env_allow,
+        extends=extends,
+        vars_file=vars_file,
+        ownership=ownership,
     )
     return settings, sorted(reader.problems, key=lambda p: p.location or Location("", 0, 0))
 
@@ -201,11 +229,14 @@ class _Reader:
 
     def check_tables(self, data: Mapping[str, Any]) -> None:
         for table, value in data.items():
+            if table in _TOP_KEYS:
+                continue
             if table not in _KNOWN:
                 line, column = locate(self.lines, (table,))
+                hint = did_you_mean(table, [*_KNOWN, *_TOP_KEYS])
                 self.problems.append(
                     Problem(
-                        f"unknown table [{table}]{did_you_mean(table, _KNOWN)} (tables:"
+                        f"unknown table [{table}]{hint} (tables:"
                         f" {', '.join(f'[{t}]' for t in sorted(_KNOWN))})",
                         Location(str(self.path), line, column),
                     )
@@ -267,6 +298,17 @@ class _Reader:
             self.problem(key, f"must be {names}, not {value!r}")
             return default
         return value
+
+    def path_key(self, data: Mapping[str, Any], key: str, base_dir: Path) -> Path | None:
+        """A top-level path (``extends``, ``vars``), relative to the settings file."""
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            self.problem((key,), f"must be a path (text), not {value!r}")
+            return None
+        # Normalised, so that messages say base/x.yaml rather than staging/../base/x.yaml.
+        return Path(os.path.normpath(base_dir / value))
 
     def strings(self, table: Mapping[str, Any], key: tuple[str, str]) -> list[str]:
         value = table.get(key[1], [])

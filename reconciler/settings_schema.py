@@ -44,6 +44,45 @@ def settings_schema(
         "description": "Project settings, beside the YAML of a config directory.",
         "type": "object",
         "properties": {
+            "extends": {
+                "description": (
+                    "The base config directory this one extends (its YAML first, then this"
+                    " directory's), relative to this file."
+                ),
+                "type": "string",
+                "minLength": 1,
+            },
+            "vars": {
+                "description": "The YAML file of the ${var:NAME} values, relative to this file.",
+                "type": "string",
+                "minLength": 1,
+            },
+            "scope": {
+                "description": "What this directory owns: live objects outside are never its.",
+                "type": "object",
+                "properties": {
+                    "objects": {
+                        "description": 'Address globs, e.g. ["institute.uni-*"].',
+                        "type": "array",
+                        "items": {"type": "string", "minLength": 1},
+                    }
+                },
+                "additionalProperties": False,
+            },
+            "drift": {
+                "type": "object",
+                "properties": {
+                    "unmanaged": {
+                        "description": (
+                            "Live objects in scope that nothing declares: listed without"
+                            " failing (report), left out (ignore), or drift (fail)."
+                        ),
+                        "enum": ["report", "ignore", "fail"],
+                        "default": "report",
+                    }
+                },
+                "additionalProperties": False,
+            },
             "providers": {
                 "description": "One table per provider: [providers.<name>].",
                 "type": "object",

@@ -13,13 +13,14 @@ from reconciler.cli import cli
 from reconciler.testing import CliResult
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Example config directories: examples/plugins holds plugins, tested on their own, and
+#: Example config directories: examples/plugins holds plugins, tested on their own,
 #: examples/github-actions and examples/gitlab-ci hold CI files (tests/test_ci_files.py,
-#: tests/test_gitlab_ci.py).
+#: tests/test_gitlab_ci.py), and examples/environments holds several directories
+#: (tests/e2e/test_environments_example.py).
 EXAMPLES = sorted(
     p
     for p in (ROOT / "examples").iterdir()
-    if p.is_dir() and p.name not in ("plugins", "github-actions", "gitlab-ci")
+    if p.is_dir() and p.name not in ("plugins", "github-actions", "gitlab-ci", "environments")
 )
 
 

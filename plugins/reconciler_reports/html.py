@@ -233,7 +233,7 @@ def _change_rows(change: Change, *, with_live: bool) -> list[str]:
         if with_live:
             cells.append(_value(live_text(f), f.sensitive, "old"))
         cells.append(_value(desired_text(f), f.sensitive and f.template is None, "new"))
-        cells.append(_at(f.location))
+        cells.append(_at(f.location, f.layer))
         rows.append(_tr(cells))
     width = 4 if with_live else 3
     return rows or [
@@ -250,7 +250,7 @@ def _drift_fields(obj: DriftedObject, *, live: bool) -> list[str]:
         cells.append(_value(desired_text(f), f.sensitive and f.template is None, "new"))
         if live:
             cells.append(_value(live_text(f), f.sensitive, "old"))
-        cells.append(_at(f.location))
+        cells.append(_at(f.location, f.layer))
         rows.append(_tr(cells))
     width = 4 if live else 3
     return rows or [_tr([_object_cell(obj.address, obj.location), f'<td colspan="{width}"></td>'])]
@@ -298,8 +298,12 @@ def _value(text: str, sensitive: bool, css: str) -> str:
     return f'<td class="value {css}"><code>{_e(text)}</code></td>'
 
 
-def _at(location: Location | None) -> str:
-    return f'<td class="at">{_e(str(location)) if location else ""}</td>'
+def _at(location: Location | None, layer: str | None = None) -> str:
+    """The place a value is written, and the shared layer that wrote it (its provenance)."""
+    where = _e(str(location)) if location else ""
+    if layer:
+        where += f' <span class="layer">({_e(layer)})</span>'
+    return f'<td class="at">{where}</td>'
 
 
 def _ref(ref: str | None) -> str:

@@ -147,7 +147,8 @@ def _change_section(change: Change) -> str:
     if change.action is Action.CREATE:
         header = "| field | value | set at |\n|---|---|---|\n"
         rows = [
-            f"| {_code(f.name)} | {_code(desired_text(f))} | {_code_location(f.location)} |\n"
+            f"| {_code(f.name)} | {_code(desired_text(f))}"
+            f" | {_code_location(f.location, f.layer)} |\n"
             for f in change.fields
         ]
     else:
@@ -162,14 +163,15 @@ def _drift_section(obj: DriftedObject) -> str:
     if obj.category is DriftCategory.MISSING:
         header = "| field | declared | set at |\n|---|---|---|\n"
         rows = [
-            f"| {_code(f.name)} | {_code(desired_text(f))} | {_code_location(f.location)} |\n"
+            f"| {_code(f.name)} | {_code(desired_text(f))}"
+            f" | {_code_location(f.location, f.layer)} |\n"
             for f in obj.fields
         ]
     else:
         header = "| field | declared | live | set at |\n|---|---|---|---|\n"
         rows = [
             f"| {_code(f.name)} | {_code(desired_text(f))} | {_code(live_text(f))}"
-            f" | {_code_location(f.location)} |\n"
+            f" | {_code_location(f.location, f.layer)} |\n"
             for f in obj.fields
         ]
     return _details(summary, obj.location, header + "".join(rows))
@@ -178,7 +180,7 @@ def _drift_section(obj: DriftedObject) -> str:
 def _field_row(f: FieldChange) -> str:
     return (
         f"| {_code(f.name)} | {_code(live_text(f))} | {_code(desired_text(f))}"
-        f" | {_code_location(f.location)} |\n"
+        f" | {_code_location(f.location, f.layer)} |\n"
     )
 
 
@@ -386,8 +388,10 @@ def _code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
 
 
-def _code_location(location: Location | None) -> str:
-    return _code(str(location)) if location else ""
+def _code_location(location: Location | None, layer: str | None = None) -> str:
+    """The place a value is written, and the shared layer that wrote it (its provenance)."""
+    where = _code(str(location)) if location else ""
+    return f"{where} ({_code(layer)})" if layer else where
 
 
 def _located(location: Location | None) -> str:

@@ -145,7 +145,7 @@ def _drift_rows(obj: DriftedObject, symbol: str, style: str) -> list[_Row]:
     rows = [header]
     for field in obj.fields:
         name = ((_FIELD_INDENT, ""), (f"{clean(field.name)}: ", ""))
-        rows.append(_Row(name + _drift_value(obj.category, field), field.location))
+        rows.append(_Row(name + _drift_value(obj.category, field) + _layer(field), field.location))
     return rows
 
 
@@ -247,8 +247,14 @@ def _change_rows(change: Change) -> list[_Row]:
     for field in change.fields:
         marker = ((_FIELD_INDENT, ""), (change.action.symbol, style), (" ", ""))
         name = ((f"{clean(field.name)}: ", ""),)
-        rows.append(_Row(marker + name + field_literals(change.action, field), field.location))
+        pieces = marker + name + field_literals(change.action, field) + _layer(field)
+        rows.append(_Row(pieces, field.location))
     return rows
+
+
+def _layer(field: FieldChange) -> tuple[tuple[str, str], ...]:
+    """The shared layer that wrote the value (its provenance), dimmed; nothing for the object."""
+    return ((f"  ({clean(field.layer)})", _DIM),) if field.layer else ()
 
 
 def field_literals(action: Action, field: FieldChange) -> tuple[tuple[str, str], ...]:

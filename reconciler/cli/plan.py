@@ -29,6 +29,7 @@ from reconciler.cli.common import (
 )
 from reconciler.cli.durations import Duration
 from reconciler.cli.guardopts import guard_options, overrides_from
+from reconciler.cli.many import paths_argument, plan_many, refuse_single_only
 from reconciler.cli.outputs import (
     check_max_chars,
     max_chars_option,
@@ -84,7 +85,7 @@ def validate(path: Path, fmt: str, require_env: bool) -> None:
 
 
 @click.command()
-@path_argument
+@paths_argument
 @sandbox_options
 @target_option
 @exclude_option
@@ -121,7 +122,7 @@ def validate(path: Path, fmt: str, require_env: bool) -> None:
     help="Also save the plan here, for `apply FILE` to apply exactly it later.",
 )
 def plan(
-    path: Path,
+    paths: tuple[Path, ...],
     sandbox: bool,
     reset_sandbox: bool,
     targets: tuple[str, ...],
@@ -138,7 +139,35 @@ def plan(
     max_age: float | None,
     out_file: Path | None,
 ) -> None:
-    """Show what apply would change to make the live objects match PATH."""
+    """Show what apply would change to make the live objects match PATH.
+
+    With several directories, each is planned with its own settings and credentials, and a
+    summary table ends the output (heads it in Markdown and HTML); the exit code is the worst.
+    """
+    if len(paths) > 1:
+        refuse_single_only(
+            paths,
+            target=targets,
+            exclude=excludes,
+            live=live_file,
+            max_age=max_age,
+            out=out_file,
+            report=reports,
+            max_chars=max_chars,
+        )
+        code = plan_many(
+            paths,
+            sandbox=sandbox,
+            reset_sandbox=reset_sandbox,
+            fmt=fmt,
+            output=output,
+            detailed_exitcode=detailed_exitcode,
+            overrides=overrides_from(allow_delete, max_change_share, force_changes),
+        )
+        if code:
+            raise click.exceptions.Exit(code)
+        return
+    path = paths[0]
     with problems_as(fmt if fmt in ("github", "sarif", "gitlab") else "text"):
         project = Project.open(path)
         reporter = plan_reporter(project.hooks, fmt)

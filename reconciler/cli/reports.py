@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from reconciler.basis import live_basis, snapshot_basis
+from reconciler.cli.accept import accept as accept_into_files
 from reconciler.cli.common import (
     EXIT_PENDING,
     maybe_sandbox,
@@ -25,6 +26,7 @@ from reconciler.cli.common import (
     sandbox_options,
 )
 from reconciler.cli.durations import Duration
+from reconciler.cli.many import drift_many, paths_argument, refuse_single_only
 from reconciler.cli.outputs import (
     check_max_chars,
     max_chars_option,
@@ -36,6 +38,7 @@ from reconciler.completion import FormatOption
 from reconciler.console import use_color, write_atomic
 from reconciler.documents import write_document
 from reconciler.errors import SettingsError
+from reconciler.model import DriftCategory
 from reconciler.project import Project
 from reconciler.records import RenderOptions
 from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
@@ -50,7 +53,7 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@path_argument
+@paths_argument
 @sandbox_options
 @click.option(
     "--format",
@@ -78,8 +81,32 @@ if TYPE_CHECKING:
     metavar="DURATION",
     help="With --live: refuse a snapshot older than this (e.g. 36h, 2d).",
 )
+@click.option(
+    "--only-managed",
+    is_flag=True,
+    help="Leave unmanaged objects (live, in scope, not declared) out of the report.",
+)
+@click.option(
+    "--accept",
+    is_flag=True,
+    help="Edit the YAML in place so that it declares the live values (only drifted values;"
+    " references, secrets and anchors are reported, not overwritten). Prints the diff.",
+)
+@click.option(
+    "--accept-into-ignore",
+    is_flag=True,
+    help="Instead, add the drifted fields to [ignore.fields] in reconciler.toml.",
+)
+@click.option("--dry-run", is_flag=True, help="With --accept: print the diff, write nothing.")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="ADDRESS",
+    help="With --accept: only these objects (repeatable): institute.pe, or a glob institute.uni-*.",
+)
 def drift(
-    path: Path,
+    paths: tuple[Path, ...],
     sandbox: bool,
     reset_sandbox: bool,
     fmt: str,
@@ -88,12 +115,45 @@ def drift(
     max_chars: int | None,
     live_file: Path | None,
     max_age: float | None,
+    only_managed: bool,
+    accept: bool,
+    accept_into_ignore: bool,
+    dry_run: bool,
+    targets: tuple[str, ...],
 ) -> None:
-    """Report how the live objects drifted from PATH; read-only. Exit 2 when anything drifted.
+    """Report how the live objects drifted from PATH; read-only. Exit 2 when something drifted.
 
     Each object is changed (a declared field differs), missing (declared, not live), present
-    (tombstoned, still live) or unmanaged (live, not declared, not ignored).
+    (tombstoned, still live) or unmanaged (live, in scope, not declared, not ignored). Unmanaged
+    objects make the exit code 2 only with [drift] unmanaged = "fail". With several
+    directories, each is checked with its own settings, and a summary table is added.
     """
+    accepting = accept or accept_into_ignore
+    if (dry_run or targets) and not accepting:
+        raise SettingsError("--dry-run and --target go with --accept or --accept-into-ignore.")
+    if accept and accept_into_ignore:
+        raise SettingsError("--accept or --accept-into-ignore: choose one.")
+    if len(paths) > 1:
+        refuse_single_only(
+            paths,
+            live=live_file,
+            max_age=max_age,
+            accept=accepting,
+            report=reports,
+            max_chars=max_chars,
+        )
+        code = drift_many(
+            paths,
+            sandbox=sandbox,
+            reset_sandbox=reset_sandbox,
+            fmt=fmt,
+            output=output,
+            only_managed=only_managed,
+        )
+        if code:
+            raise click.exceptions.Exit(code)
+        return
+    path = paths[0]
     project = Project.open(path)
     reporter = reporter_for(project.hooks, fmt, "drift")
     extra = reports_for(project.hooks, reports, "drift")
@@ -112,14 +172,35 @@ def drift(
         with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
             live = run(refresh(project, desired))
             basis = live_basis(project, desired.kinds)
-    report = replace(project.drift(desired, live, generated_at=utc_now()), basis=basis)
+    report = replace(
+        project.drift(desired, live, generated_at=utc_now(), only_managed=only_managed),
+        basis=basis,
+    )
+    if accepting:
+        code = accept_into_files(
+            project,
+            desired,
+            report,
+            targets=targets,
+            dry_run=dry_run,
+            into_ignore=accept_into_ignore,
+        )
+        if code:
+            raise click.exceptions.Exit(code)
+        return
     color = output is None and use_color(sys.stdout, os.environ, disabled=no_color())
     hint = full_report_hint("drift", path)
     options = RenderOptions(color=color, full_report=hint, max_chars=max_chars)
     publish(project.hooks, render(reporter, report, (), options), output, report, (), messages())
     files = RenderOptions(full_report=hint, max_chars=max_chars)
     write_reports(extra, report, (), files, messages())
-    if not report.empty:
+    unmanaged = report.count(DriftCategory.UNMANAGED)
+    if unmanaged and project.settings.ownership.unmanaged == "report":
+        messages().say(
+            f"{unmanaged} unmanaged object(s) listed; they do not count as drift"
+            ' ([drift] unmanaged = "report"; "fail" makes them exit 2, --only-managed hides them).'
+        )
+    if project.drift_pending(report):
         raise click.exceptions.Exit(EXIT_PENDING)
 
 

@@ -26,8 +26,10 @@ from typing import Any, Final, NamedTuple
 from reconciler.collector import gc_paused
 from reconciler.errors import ConfigError
 from reconciler.loading.envaccess import EnvAccess
+from reconciler.loading.layers import GROUP_FIELD, Layer, Layers, groups_of, layer_key
 from reconciler.loading.limits import Limits
 from reconciler.loading.references import Resolution, resolve
+from reconciler.loading.variables import substitute_file
 from reconciler.loading.yamlfile import KeyEntry, ParsedFile, read_file, span_at
 from reconciler.model import DesiredObject, DesiredState, Location, Unset, make_location
 from reconciler.records import Problem, ResourceKind
@@ -45,6 +47,8 @@ DEFAULTS: Final = "defaults"
 ABSENT: Final = "absent"
 SUFFIXES: Final = (".yaml", ".yml")
 _LIMITS: Final = Limits()
+#: The ``layers`` of an object that takes no value from a shared layer (most of them).
+_NO_LAYERS: Final[Mapping[str, str]] = {}
 #: A value that is one environment reference and nothing else.
 _WHOLE_ENV: Final = re.compile(r"\$\{env:[A-Za-z_][A-Za-z0-9_]*\}")
 
@@ -77,29 +81,54 @@ def read_desired(
     *,
     limits: Limits = _LIMITS,
     secret_files: Collection[Path] = (),
+    bases: Sequence[Path] = (),
+    variables: Mapping[str, Any] | None = None,
+    vars_where: str = "",
 ) -> tuple[DesiredState, list[Problem]]:
     """Like :func:`load_desired`, but returns the problems beside the state, without raising.
 
     The state holds only the objects that passed their schema, so that cross-object checks
-    can run on them in the same pass and report beside the schema's problems.
+    can run on them in the same pass and report beside the schema's problems. ``bases`` are
+    the directories ``path`` extends, farthest first (see :mod:`reconciler.environments`);
+    ``variables`` the values of ``${var:NAME}`` read from ``vars_where``.
     """
-    try:
-        files = config_files(path, secret_files=secret_files)
-    except ConfigError as exc:
-        return DesiredState(()), list(exc.problems)
-    problems = [
-        Problem(
-            f"not read: sub-directories of a config directory are not config; move this file"
-            f" into {path} itself, or out of it",
-            Location(str(unread), 1, 1),
-        )
-        for unread in unread_files(path)
-    ]
+    files: list[Path] = []
+    levels: list[int] = []
+    problems: list[Problem] = []
+    chain = [*bases, path]
+    for level, directory in enumerate(chain, start=-len(bases)):
+        try:
+            # An environment may hold no YAML of its own: only its settings and vars differ.
+            found_files = config_files(
+                directory, secret_files=secret_files, allow_empty=bool(bases)
+            )
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        files += found_files
+        levels += [level] * len(found_files)
+        problems += [
+            Problem(
+                f"not read: sub-directories of a config directory are not config; move this"
+                f" file into {directory} itself, or out of it",
+                Location(str(unread), 1, 1),
+            )
+            for unread in unread_files(directory)
+        ]
+    if not files:
+        return DesiredState(()), problems
     too_much = _over_total(path, files, limits)
     if too_much is not None:
         return DesiredState(()), [*problems, too_much]
     with gc_paused():
-        state, found = assemble([read_file(f, limits) for f in files], kinds, environ)
+        state, found = assemble(
+            [read_file(f, limits) for f in files],
+            kinds,
+            environ,
+            levels=levels if bases else (),
+            variables=variables,
+            vars_where=vars_where,
+        )
     return state, [*problems, *found]
 
 
@@ -128,7 +157,9 @@ def _over_total(path: Path, files: Sequence[Path], limits: Limits) -> Problem | 
     )
 
 
-def config_files(path: Path, *, secret_files: Collection[Path] = ()) -> list[Path]:
+def config_files(
+    path: Path, *, secret_files: Collection[Path] = (), allow_empty: bool = False
+) -> list[Path]:
     """The files a path names: itself, or a directory's ``*.yaml`` and ``*.yml`` by name.
 
     Hidden files (editor back-ups, ``.sandbox`` state) are not config. A credentials file named
@@ -149,7 +180,7 @@ def config_files(path: Path, *, secret_files: Collection[Path] = ()) -> list[Pat
         problems = [problem for p in files if (problem := _not_regular(p)) is not None]
         if problems:
             raise ConfigError(problems)
-        if not files:
+        if not files and not allow_empty:
             raise ConfigError(
                 [Problem(f"{path}: no *.yaml or *.yml files here; is this the config directory?")]
             )
@@ -252,6 +283,10 @@ class _Default:
     location: Location
     from_env: bool
     written: Any = None
+    #: How messages name the entry's parent (``defaults``, ``defaults."group:x"``) and how the
+    #: plan names the layer that set the value.
+    prefix: str = DEFAULTS
+    layer: str = DEFAULTS
 
 
 class _Declared(NamedTuple):
@@ -266,6 +301,12 @@ class _Declared(NamedTuple):
     fields: dict[str, Any]
     tree: dict[str, KeyEntry]
     absent: bool
+    #: The groups the object joins, in the order listed, with where each is named.
+    groups: tuple[tuple[str, Location], ...] = ()
+    #: For an object an overlay adds fields to: the file of each field, where not the object's.
+    origins: dict[str, str] | None = None
+    #: 0 for a directory's own files; the base a directory extends is -1, its base -2, ...
+    level: int = 0
 
 
 class _Locator:
@@ -287,13 +328,15 @@ class _Locator:
         name = str(path[0])
         if declared is not None and name in declared.tree:
             file = declared.location.file
+            if declared.origins is not None:
+                file = declared.origins.get(name, file)
             entry = declared.tree[name]
             shown = f"{declared.kind.section}.{declared.identity}.{name}"
         else:
             default = self.defaults[name]
             file = default.location.file
             entry = default.entry
-            shown = f"{DEFAULTS}.{name}"
+            shown = f"{default.prefix}.{name}"
         shown += "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path[1:])
         kline, kcol, vline, vcol, tree = entry
         if key:
@@ -324,13 +367,21 @@ class _Assembler:
         #: Values already reported (a bad tag, an unset variable): what the schema says about
         #: the same value would only repeat it.
         self.reported: set[Location | None] = set()
+        #: Layers of ``defaults:``: address globs and named groups (see layers.py).
+        self.layers = Layers()
+        #: The level (see _Declared.level) of the file being read.
+        self.level = 0
+        #: The level each default, layer field and object was last set at: an overlay's value
+        #: replaces its base's, while two files of one directory may not both set it.
+        self.levels: dict[tuple[str, ...], int] = {}
 
     def problem(self, message: str, file: str, line: int, column: int) -> None:
         self.problems.append(Problem(message, Location(file, line, column)))
 
     # Reading files ---------------------------------------------------------------------------
 
-    def add_file(self, parsed: ParsedFile) -> None:
+    def add_file(self, parsed: ParsedFile, level: int = 0) -> None:
+        self.level = level
         self.problems.extend(parsed.problems)
         self.reported.update(p.location for p in parsed.problems)
         if not parsed.complete:
@@ -397,29 +448,75 @@ class _Assembler:
             return
         for field, field_value in value.items():
             field_entry = tree[field]
-            location = Location(file, field_entry[0], field_entry[1])
-            first = self.defaults.get(field)
-            if first is not None:
-                self.problem(
-                    f"{DEFAULTS}.{field} is already set at {first.location}; set it in one place",
-                    file,
-                    location.line,
-                    location.column,
-                )
+            layered = layer_key(field)
+            if layered is not None:
+                self._add_layer(file, field, *layered, field_value, field_entry)
                 continue
-            resolution = resolve(field_value, self.environ)
-            default = _Default(
-                _resolved_value(resolution),
-                field_entry,
-                location,
-                resolution.from_env or bool(resolution.unset),
-                field_value,
+            self._add_default(file, field, field_value, field_entry, self.defaults)
+
+    def _add_default(
+        self,
+        file: str,
+        field: str,
+        field_value: Any,
+        field_entry: KeyEntry,
+        into: dict[str, _Default],
+        layer: Layer | None = None,
+    ) -> None:
+        """One field of the kind defaults, or of a layer's defaults (``into``)."""
+        location = Location(file, field_entry[0], field_entry[1])
+        prefix = DEFAULTS if layer is None else f'{DEFAULTS}."{layer.key}"'
+        first = into.get(field)
+        level_key = (prefix, field)
+        if first is not None and self.levels.get(level_key, 0) >= self.level:
+            self.problem(
+                f"{prefix}.{field} is already set at {first.location}; set it in one place",
+                file,
+                location.line,
+                location.column,
             )
-            self.defaults[field] = default
-            for failure in resolution.failures:
-                shown, where = _Locator(None, {field: default})((field, *failure.path))
-                self.problems.append(Problem(f"{shown}: {failure.message}", where))
-                self.reported.add(where)
+            return
+        self.levels[level_key] = self.level
+        resolution = resolve(field_value, self.environ)
+        default = _Default(
+            _resolved_value(resolution),
+            field_entry,
+            location,
+            resolution.from_env or bool(resolution.unset),
+            field_value,
+            prefix,
+            DEFAULTS if layer is None else layer.label,
+        )
+        into[field] = default
+        for failure in resolution.failures:
+            shown, where = _Locator(None, {field: default})((field, *failure.path))
+            self.problems.append(Problem(f"{shown}: {failure.message}", where))
+            self.reported.add(where)
+
+    def _add_layer(
+        self, file: str, key: str, kind: str, name: str, value: Any, entry: KeyEntry
+    ) -> None:
+        """A glob's or a group's defaults: a mapping of field to value, like ``defaults:``."""
+        kline, kcol, vline, vcol, tree = entry
+        if not name:
+            self.problem(
+                f"{DEFAULTS}.{key}: a group needs a name (group:universities)", file, kline, kcol
+            )
+            return
+        layer = self.layers.layer(kind, name, make_location(file, kline, kcol))
+        if value is None:
+            return
+        if not isinstance(value, dict) or not isinstance(tree, dict):
+            self.problem(
+                f'{DEFAULTS}."{key}": expected a mapping of field to value, got'
+                f" {describe_value(value)}",
+                file,
+                vline,
+                vcol,
+            )
+            return
+        for field, field_value in value.items():
+            self._add_default(file, field, field_value, tree[field], layer.fields, layer)
 
     def _add_section(self, file: str, kind: ResourceKind, value: Any, entry: KeyEntry) -> None:
         self.seen_kinds.add(kind.name)
@@ -449,6 +546,10 @@ class _Assembler:
                 self.problem(f"{address}: {wrong}", file, kline, kcol)
                 continue
             first = self.declared.get((kind.name, identity))
+            if first is not None and first.level < self.level and isinstance(fields, dict):
+                # An overlay adds to (and overrides) its base's declaration of the object.
+                self._overlay(first, file, location, fields, fields_tree)
+                continue
             if first is not None:
                 self.problem(
                     f"{address} is already declared at {first.location}; declare it once",
@@ -470,9 +571,83 @@ class _Assembler:
                 continue
             if ABSENT in fields:
                 fields = {k: v for k, v in fields.items() if k != ABSENT}
+            groups: tuple[tuple[str, Location], ...] = ()
+            # A kind with a field of that name keeps it: its objects join no group.
+            if GROUP_FIELD in fields and GROUP_FIELD not in self.schemas[kind.name].properties:
+                fields = dict(fields)
+                groups = self._groups(address, file, fields.pop(GROUP_FIELD), fields_tree)
             self.declared[(kind.name, identity)] = _Declared(
-                kind, identity, location, fields, fields_tree, absent
+                kind, identity, location, fields, fields_tree, absent, groups, None, self.level
             )
+
+    def _groups(
+        self, address: str, file: str, value: Any, tree: dict[str, KeyEntry]
+    ) -> tuple[tuple[str, Location], ...]:
+        """The groups an object joins, each with where it is named."""
+        _, _, vline, vcol, items = tree[GROUP_FIELD]
+        names, wrong = groups_of(value)
+        if wrong is not None:
+            self.problem(f"{address}.{wrong}", file, vline, vcol)
+            return ()
+        if isinstance(items, list):
+            places = [(item[0], item[1]) for item in items]
+        else:
+            places = [(vline, vcol)] * len(names)
+        return tuple(
+            (name, Location(file, line, column))
+            for name, (line, column) in zip(names, places, strict=True)
+        )
+
+    def _overlay(
+        self,
+        base: _Declared,
+        file: str,
+        location: Location,
+        fields: dict[str, Any],
+        tree: dict[str, KeyEntry],
+    ) -> None:
+        """An overlay's fields for an object its base declares: each replaces the base's."""
+        kind = base.kind
+        address = f"{kind.section}.{base.identity}"
+        if not isinstance(tree, dict) or ABSENT in fields:
+            absent = self._absent(address, file, fields, tree)
+            if absent is None:
+                return
+            if absent:
+                self.declared[(kind.name, base.identity)] = base._replace(
+                    fields={},
+                    tree=tree,
+                    absent=True,
+                    origins=None,
+                    level=self.level,
+                    location=location,
+                )
+                return
+            fields = {k: v for k, v in fields.items() if k != ABSENT}
+        # Fields the base wrote keep their base file; the object is now placed in the overlay.
+        origins = dict(base.origins or {})
+        for name in base.tree:
+            origins.setdefault(name, base.location.file)
+        merged_fields = dict(base.fields)
+        merged_tree = dict(base.tree)
+        groups = base.groups
+        joins = GROUP_FIELD not in self.schemas[kind.name].properties
+        for name, value in fields.items():
+            if name == GROUP_FIELD and joins:
+                groups = self._groups(address, file, value, tree)
+                continue
+            merged_fields[name] = value
+            merged_tree[name] = tree[name]
+            origins[name] = file
+        self.declared[(kind.name, base.identity)] = base._replace(
+            fields=merged_fields,
+            tree=merged_tree,
+            absent=False,  # an environment that declares fields keeps what its base tombstones
+            groups=groups,
+            origins=origins,
+            level=self.level,
+            location=location,
+        )
 
     def _absent(
         self, address: str, file: str, fields: dict[str, Any], tree: dict[str, KeyEntry]
@@ -511,8 +686,13 @@ class _Assembler:
 
         Objects that take the default report the same problems again; they are merged.
         """
-        locate = _Locator(None, self.defaults)
-        for field, default in self.defaults.items():
+        self._check_layer(self.defaults)
+        for layer in self.layers.all():
+            self._check_layer(layer.fields)
+
+    def _check_layer(self, defaults: Mapping[str, _Default]) -> None:
+        locate = _Locator(None, defaults)
+        for field, default in defaults.items():
             takers = [schema for schema in self.schemas.values() if field in schema.properties]
             for schema in takers:
                 if type(default.value) is Unset:
@@ -529,10 +709,10 @@ class _Assembler:
                 and not reason.startswith("is not a field")
             ]
             if reasons:
-                message = f"{DEFAULTS}.{field} {reasons[0]}"
+                message = f"{default.prefix}.{field} {reasons[0]}"
             else:
                 known = {p for schema in self.schemas.values() for p in schema.properties}
-                message = f"{DEFAULTS}.{field} is not a field of any kind" + did_you_mean(
+                message = f"{default.prefix}.{field} is not a field of any kind" + did_you_mean(
                     field, known
                 )
             self.problems.append(Problem(message, default.location))
@@ -542,6 +722,8 @@ class _Assembler:
         file = declared.location.file
         tree = declared.tree
         if declared.absent:
+            if self.layers.globs:  # a glob that matches only tombstones is used
+                self._defaults_of(declared._replace(groups=()))
             return DesiredObject(
                 kind.name,
                 declared.identity,
@@ -555,11 +737,14 @@ class _Assembler:
         locations: dict[str, Location] = {}
         sensitive: set[str] = set()
         templates: dict[str, Any] = {}
-        locate = _Locator(declared, self.defaults)
+        defaults = self._defaults_of(declared) if self.layers or declared.groups else self.defaults
+        locate = _Locator(declared, defaults)
         env_only = self.env_only[kind.name]
+        origins = declared.origins
         for name, value in fields.items():
             entry = tree[name]
-            locations[name] = make_location(file, entry[0], entry[1])
+            where = file if origins is None else origins.get(name, file)
+            locations[name] = make_location(where, entry[0], entry[1])
             if name in env_only:
                 self._check_env_only(declared, name, value, locations[name])
             kind_of = type(value)
@@ -574,13 +759,15 @@ class _Assembler:
                     sensitive.add(name)
                     templates[name] = value
                 for failure in resolution.failures:
-                    shown, where = locate((name, *failure.path))
-                    self.problems.append(Problem(f"{shown}: {failure.message}", where))
-                    self.reported.add(where)
-        for name, default in self.defaults.items():
+                    shown, at = locate((name, *failure.path))
+                    self.problems.append(Problem(f"{shown}: {failure.message}", at))
+                    self.reported.add(at)
+        layers: dict[str, str] = {}
+        for name, default in defaults.items():
             if name not in fields and name in schema.properties:
                 fields[name] = default.value
                 locations[name] = default.location
+                layers[name] = default.layer
                 if default.from_env:
                     sensitive.add(name)
                     templates[name] = default.written
@@ -605,7 +792,23 @@ class _Assembler:
             frozenset(sensitive),
             False,
             templates,
+            layers or _NO_LAYERS,
         )
+
+    def _defaults_of(self, declared: _Declared) -> dict[str, _Default]:
+        """The defaults an object takes, its layers merged in order (see layers.py)."""
+        kind = declared.kind
+        merged, problems = self.layers.merged(
+            self.defaults,
+            f"{kind.name}.{declared.identity}",
+            f"{kind.section}.{declared.identity}",
+            declared.groups,
+        )
+        self.problems.extend(problems)
+        return merged
+
+    def check_layers_used(self) -> None:
+        self.problems.extend(self.layers.unused_globs())
 
     def _check_env_only(
         self, declared: _Declared, name: str, value: Any, location: Location
@@ -650,11 +853,22 @@ def assemble(
     parsed: Sequence[ParsedFile],
     kinds: Mapping[str, ResourceKind],
     environ: Mapping[str, str] | EnvAccess,
+    *,
+    levels: Sequence[int] = (),
+    variables: Mapping[str, Any] | None = None,
+    vars_where: str = "",
 ) -> tuple[DesiredState, list[Problem]]:
-    """The desired state of the objects without problems, and every problem, in file order."""
+    """The desired state of the objects without problems, and every problem, in file order.
+
+    ``levels`` gives each file's level when a directory extends a base (0 for its own files,
+    -1 for its base's, ...: a higher level's value replaces a lower one's); ``variables`` are
+    the values of ``${var:NAME}`` (``None``: no vars file), ``vars_where`` names their files.
+    """
     assembler = _Assembler(kinds, environ)
-    for file in parsed:
-        assembler.add_file(file)
+    for index, file in enumerate(parsed):
+        # ${var:NAME} first, on each file's own values, located in it.
+        file = substitute_file(file, variables, vars_where)
+        assembler.add_file(file, levels[index] if levels else 0)
     assembler.check_defaults()
     objects = []
     for declared in assembler.declared.values():
@@ -662,6 +876,7 @@ def assemble(
         built = assembler.build(declared)
         if len(assembler.problems) == before:
             objects.append(built)
+    assembler.check_layers_used()
     order = {file.name: index for index, file in enumerate(parsed)}
     objects.sort(key=lambda o: (o.kind, o.identity))
     state = DesiredState(

@@ -101,20 +101,26 @@ def _formats() -> list[str]:
     return sorted(Hooks(*build_plugin_manager()).reporters)
 
 
-def _runs(path: Path, out: Path) -> Iterator[list[str]]:
-    """Argument lists for every installed command."""
+def _runs(path: Path, out: Path, second: Path | None = None) -> Iterator[list[str]]:
+    """Argument lists for every installed command (``second``: a directory planned with
+    ``path`` in one run)."""
     for name in _command_names():
         yield [name, "--help"]
         if name in ("plan", "drift"):
             for fmt in _formats():
                 yield [name, str(path), "--format", fmt, "--output", str(out / f"{name}.{fmt}")]
                 yield [name, str(path), "--format", fmt]
+                if second is not None:
+                    yield [name, str(path), str(second), "--format", fmt]
             # Every format at once, Markdown split into parts, a partial plan.
             able = [f for f in _formats() if name == "plan" or f not in PLAN_ONLY]
             reports = [f"--report={f}={out / f'{name}-report.{f}'}" for f in able]
             yield [name, str(path), *reports, "--max-chars", "1000"]
             if name == "plan":
                 yield [name, str(path), "--target", "institute.p*", "--format", "json"]
+            if name == "drift":
+                yield [name, str(path), "--accept", "--dry-run"]
+                yield [name, str(path), "--accept"]
         elif name == "validate":
             for fmt in problem_report.FORMATS:
                 yield [name, str(path), "--format", fmt]
@@ -160,8 +166,16 @@ def test_no_command_format_or_verbosity_prints_or_writes_a_secret(
     path = write_config({"i.yaml": WITH_TEMPLATE, "reconciler.toml": settings})
     out = tmp_path / "out"
     out.mkdir()
+    # A second directory over the same tenant, owning another object, read through a variable.
+    second = tmp_path / "second"
+    second.mkdir()
+    (second / "reconciler.toml").write_text('vars = "v.yaml"\n[scope]\nobjects = ["*.old"]\n')
+    (second / "v.yaml").write_text("name: Old\n")
+    (second / "i.yaml").write_text(
+        "institutes:\n  old:\n    name: ${var:name}\n    tawk_api_key: ${env:LEAK_TAWK}\n"
+    )
     ran = 0
-    for args in _runs(path, out):
+    for args in _runs(path, out, second):
         result = _run(capsys, [*verbosity, *args])
         _assert_clean(result.stdout + result.stderr, " ".join(args))
         assert "Traceback" not in result.stderr, " ".join(args)

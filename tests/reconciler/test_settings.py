@@ -71,7 +71,7 @@ def test_every_problem_comes_out_at_once_each_at_its_line(tmp_path: Path) -> Non
         " protect_fields)",
         f"{toml}:9:1: plugins.local must be a list of strings, not 'one.py'",
         f"{toml}:10:1: unknown table [plugin]; did you mean 'plugins'? (tables: [apply],"
-        " [env], [ignore], [plugins], [providers], [safety])",
+        " [drift], [env], [ignore], [plugins], [providers], [safety], [scope])",
     ]
     assert (settings.parallelism, settings.allow_delete) == (4, False)
 

@@ -26,3 +26,12 @@ def test_the_settings_name_it_when_the_environment_does_not() -> None:
     context = ProviderContext(options={"base_url": "https://b.example/api/v3"}, environ={})
     assert tenant(context) == "https://b.example/api/v3"
     assert tenant(ProviderContext(options={}, environ={})) is None
+
+
+def test_the_environment_wins_and_credentials_in_the_url_are_never_shown() -> None:
+    options = {"base_url": "https://acme.proctorexam.example/api/v3/"}
+    assert tenant(ProviderContext(options, {})) == "https://acme.proctorexam.example/api/v3"
+    environ = {"PROCTOREXAM_BASE_URL": "https://staging.example/api/v3"}
+    assert tenant(ProviderContext(options, environ)) == "https://staging.example/api/v3"
+    leaky = {"base_url": "https://user:hunter2@host.example:8443/api/v3"}
+    assert tenant(ProviderContext(leaky, {})) == "https://host.example:8443/api/v3"
