@@ -13,8 +13,10 @@ replaced takes the comment written after it along):
   differs, the object gets its own value over the default);
 - a ``${env:NAME}`` reference is kept when ``NAME`` holds the live value, or is not set here
   (then it cannot be compared, and the output says so). One whose variable holds another
-  value cannot be kept: the run says so for each such value and writes nothing, unless
-  ``--force``, which writes the live value in its place;
+  value cannot be kept as matching: the run says so for each such value and writes nothing,
+  unless ``--force``, which writes the rest and keeps the reference. The live value is never
+  written in its place: a field the configuration reads from the environment holds a secret
+  (a token in a callback URL, say), and YAML goes into git;
 - a live object the configuration does not declare is added to the kind's file
   (``institutes.yaml``), with only the fields ``defaults:`` does not already give it;
 - a tombstone (``absent: true``), a declared object that is not live, every field the
@@ -70,7 +72,8 @@ class Merged:
     notes: list[MergeNote] = field(default_factory=list)
     added: int = 0
     updated: int = 0
-    replaced: int = 0
+    #: References kept although their variable holds another value than the live one.
+    kept_apart: int = 0
 
     @property
     def refused(self) -> list[MergeNote]:
@@ -164,10 +167,10 @@ class _Merger:
         if _same(kind, name, resolution.value, live):
             return
         if resolution.from_env:
+            # Never the live value in its place: it is the secret the reference keeps out.
             self.merged.notes.append(_lost(where, entry.address, written, self.force))
-            if not self.force:
-                return
-            self.merged.replaced += 1
+            self.merged.kept_apart += 1
+            return
         self._write(entry, name, value)
 
     def _write(self, entry: _Entry, name: str, value: Any) -> None:
@@ -257,16 +260,16 @@ def _lost(where: str, address: str, written: Any, force: bool) -> MergeNote:
         return MergeNote(
             where,
             address,
-            f"{names} holds another value than the live one; replaced the reference with the"
-            " live value (--force)",
+            f"{names} holds another value than the live one; the reference is kept (--force),"
+            f" and the live value, a secret, is not written: set {names} to it",
         )
     return MergeNote(
         where,
         address,
         f"written as a reference to {names}, which holds another value than the live one:"
-        " keeping the reference would not match the service. Set"
-        f" {names} to the live value and export again, or pass --force to write the live"
-        " value in place of the reference",
+        " keeping the reference would not match the service, and the live value is a secret"
+        f" that is never written to YAML. Set {names} to the live value and export again, or"
+        " pass --force to write the rest and keep the reference",
         blocking=True,
     )
 

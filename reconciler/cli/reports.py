@@ -334,8 +334,11 @@ def _merge(
     for file in merged.files:
         write_atomic(config.directory / file.name, file.text)
     kept = "its ${env:…} references and defaults: kept"
-    if merged.replaced:
-        kept += f", but {merged.replaced} reference(s) replaced by the live value (--force)"
+    if merged.kept_apart:
+        kept += (
+            f"; {merged.kept_apart} reference(s) kept although the service holds another value"
+            " (--force): set their variables"
+        )
     out.say(
         f"Edited the configuration in {config.directory}: {merged.added} object(s) added,"
         f" {merged.updated} value(s) written; {kept}."
