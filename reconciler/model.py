@@ -120,6 +120,11 @@ class LiveObject:
 
     ``ref`` is the provider's own handle (the API id); ``fingerprint`` changes whenever the
     object changes (``updated_at``, or a hash), so that a saved plan can tell a stale object.
+    ``source`` names what was read to make it (``GET /institutes/:institute_id/users/:id``),
+    so that a field the service did not return can be reported with the route that lacks it.
+
+    A field absent from ``fields`` was not returned by the service: it is never the same as a
+    field returned as ``null`` (:mod:`reconciler.unreturned`).
     """
 
     kind: str
@@ -127,6 +132,7 @@ class LiveObject:
     ref: str
     fields: Mapping[str, Any] = field(repr=False)
     fingerprint: str = ""
+    source: str = ""
 
     @property
     def address(self) -> str:

@@ -314,6 +314,7 @@ class Project:
         *,
         on_outcome: OnOutcome | None = None,
         should_stop: Callable[[], str | None] | None = None,
+        reread: bool = False,
     ) -> ApplyResult:
         started = time.monotonic()
         result = await apply_plan(
@@ -324,6 +325,7 @@ class Project:
             parallelism=self.settings.parallelism,
             on_outcome=on_outcome,
             should_stop=should_stop,
+            reread=reread,
         )
         log.info("apply: %d change(s) in %.2fs", len(result.outcomes), time.monotonic() - started)
         return result

@@ -84,7 +84,9 @@ def apply(
             confirm()
             # The prompt may have waited long: catch what moved meanwhile, before any write.
             planned = planned_objects(the_plan, live)
-        run_apply(project, the_plan, planned)
+        # Each object is read again just before its write: another apply running meanwhile
+        # is caught object by object, not overwritten (applying.py).
+        run_apply(project, the_plan, planned, reread=True)
 
 
 def apply_saved(path: Path, sandbox: bool, reset_sandbox: bool) -> None:
@@ -118,7 +120,11 @@ def apply_saved(path: Path, sandbox: bool, reset_sandbox: bool) -> None:
 
 
 def run_apply(
-    project: Project, the_plan: Plan, planned: Mapping[str, LiveObject | None] | None
+    project: Project,
+    the_plan: Plan,
+    planned: Mapping[str, LiveObject | None] | None,
+    *,
+    reread: bool = False,
 ) -> None:
     """Apply with a progress bar; with ``planned``, refuse first if anything moved since."""
     out = messages()
@@ -134,7 +140,7 @@ def run_apply(
 
         try:
             with stop.graceful():
-                result = run(_apply(project, the_plan, report, planned, stop))
+                result = run(_apply(project, the_plan, report, planned, stop, reread))
         except KeyboardInterrupt:
             out.say(f"{len(made)} of {len(the_plan.changes)} change(s) were made.")
             raise
@@ -147,6 +153,7 @@ async def _apply(
     report: OnOutcome,
     planned: Mapping[str, LiveObject | None] | None,
     stop: signals.StopRequest,
+    reread: bool = False,
 ) -> ApplyResult:
     async with project.sessions({change.kind for change in the_plan.changes}) as sessions:
         if planned is not None:
@@ -159,7 +166,9 @@ async def _apply(
             )
             if moved:
                 raise StalePlan(moved)
-        return await project.apply(the_plan, sessions, on_outcome=report, should_stop=stop)
+        return await project.apply(
+            the_plan, sessions, on_outcome=report, should_stop=stop, reread=reread
+        )
 
 
 def _finish(result: ApplyResult, out: Output, *, stopped: bool = False) -> None:
@@ -177,7 +186,8 @@ def _finish(result: ApplyResult, out: Output, *, stopped: bool = False) -> None:
             f"Another change got there first: {stale} object(s) changed since the plan was"
             " made (see above). Plan again to see what is still to do."
         )
-    if result.count(Outcome.APPLIED) == 0 and result.count(Outcome.UNKNOWN) == 0:
+    written = (Outcome.APPLIED, Outcome.UNKNOWN, Outcome.NOT_TAKEN)
+    if not any(result.count(o) for o in written):
         raise ReconcilerError(
             f"Apply failed: none of {len(result.outcomes)} change(s) could be made ({summary})."
         )

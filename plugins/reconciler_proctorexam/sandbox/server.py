@@ -38,6 +38,7 @@ from reconciler_proctorexam.sandbox.faults import (
     silence_dropped_connections,
 )
 from reconciler_proctorexam.sandbox.fields import validate_write
+from reconciler_proctorexam.sandbox.quirks import Quirks
 from reconciler_proctorexam.sandbox.readings import ClockMiddleware, Readings
 from reconciler_proctorexam.sandbox.requestlog import (
     RequestLog,
@@ -143,8 +144,10 @@ class Sandbox:
     the accepted clock skew in seconds; ``port`` 0 picks a free port; ``echo_requests`` is told
     one line per request. ``update_method``,
     ``delete_params`` and ``list_rendering`` choose the reading of the contract the sandbox
-    enforces, and ``clock_offset`` (seconds) moves its clock: see
-    :mod:`~reconciler_proctorexam.sandbox.readings`.
+    enforces (and ``user_password``, when a user's create needs a password), and
+    ``clock_offset`` (seconds) moves its clock: see
+    :mod:`~reconciler_proctorexam.sandbox.readings`. ``quirks`` make it drop fields from writes
+    or leave them out of answers (:mod:`~reconciler_proctorexam.sandbox.quirks`).
     """
 
     def __init__(
@@ -160,6 +163,8 @@ class Sandbox:
         delete_params: str = "query",
         list_rendering: str = "ruby",
         clock_offset: float = 0.0,
+        user_password: str = "without_identity_provider",
+        quirks: Quirks | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         echo_requests: Callable[[str], None] | None = None,
@@ -173,7 +178,10 @@ class Sandbox:
         given = list(users) if users is not None else [SandboxUser(DEFAULT_TOKEN, DEFAULT_SECRET)]
         self._users = UserRegistry(given)
         self._first_user = given[0] if given else None
-        self.readings = Readings(update_method, delete_params, list_rendering, clock_offset)
+        self.readings = Readings(
+            update_method, delete_params, list_rendering, clock_offset, user_password
+        )
+        self.quirks = quirks or Quirks()
         self._authenticator = Authenticator(
             self._users,
             timestamp_window=timestamp_window,
@@ -213,7 +221,7 @@ class Sandbox:
             self._store.close()
             raise
         self.port = sock.getsockname()[1]
-        app = create_app(self._store, self._authenticator, self.readings)
+        app = create_app(self._store, self._authenticator, self.readings, self.quirks)
         self._faults = FaultMiddleware(
             ClockMiddleware(app, self.readings), self._initial_faults, prefix=API_PREFIX
         )
