@@ -190,6 +190,15 @@ class UserSession:
         try:
             item = await self.api.create_user(institute_id, payload, address=address)
         except RejectedError as exc:
+            if "password" in exc.fields and "password" not in payload:
+                said = str(exc).removeprefix(f"{exc.address}: ")
+                raise ProviderError(
+                    f"{said} The service wants a password for this single sign-on user, as"
+                    ' the users page documents: set user_password = "required" under'
+                    " [providers.proctorexam] (a random one is then sent for this request"
+                    " alone), or give the user password: ${env:NAME}.",
+                    address=address,
+                ) from None
             if "has already been taken" not in " ".join(exc.fields.get("email", ())):
                 raise
             users = await self.api.list_users(institute_id, address=address)

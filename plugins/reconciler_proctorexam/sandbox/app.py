@@ -212,7 +212,7 @@ class SandboxApi:
             return JSONResponse({}, status_code=CREATED)
         institute = self.store.create(values)
         self._note_fields(request, list(values))
-        return JSONResponse({"institute": institute}, status_code=CREATED)
+        return JSONResponse({"institute": self.quirks.answered(institute)}, status_code=CREATED)
 
     async def show_institute(self, request: Request) -> Response:
         raw_id = request.path_params["id"]
@@ -242,7 +242,7 @@ class SandboxApi:
         if institute is None:
             raise not_found(raw_id)
         self._note_fields(request, list(values))
-        return JSONResponse({"institute": institute})
+        return JSONResponse({"institute": self.quirks.answered(institute)})
 
     async def delete_institute(self, request: Request) -> Response:
         raw_id = request.path_params["id"]

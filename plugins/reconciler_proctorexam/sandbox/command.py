@@ -184,6 +184,12 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     help="Leave FIELD out of the answer to a GET of one object.",
 )
 @click.option(
+    "--omit-from-write",
+    multiple=True,
+    metavar="FIELD",
+    help="Leave FIELD out of the answer to a create or an update.",
+)
+@click.option(
     "--clock-offset",
     type=float,
     default=0.0,
@@ -222,6 +228,7 @@ def sandbox_command(
     drop_on_update: tuple[str, ...],
     omit_from_list: tuple[str, ...],
     omit_from_show: tuple[str, ...],
+    omit_from_write: tuple[str, ...],
     clock_offset: float,
 ) -> None:
     """Run a local ProctorExam API emulator (institutes, signed requests, injected faults)."""
@@ -270,6 +277,7 @@ def sandbox_command(
             drop_on_update=drop_on_update,
             omit_from_list=omit_from_list,
             omit_from_show=omit_from_show,
+            omit_from_write=omit_from_write,
         ),
         host=host,
         port=port,

@@ -5,8 +5,9 @@ Each is off by default, and each makes a tool that trusts a ``200`` say somethin
 - ``drop_on_create`` / ``drop_on_update``: fields of a create or an update that are checked and
   then silently not kept, as Rails' strong parameters drop what a controller does not permit
   (the answer shows the value the object kept);
-- ``omit_from_list`` / ``omit_from_show``: fields left out of list answers or show answers
-  (``GET`` of one object), as a service whose pages do not carry every field.
+- ``omit_from_list`` / ``omit_from_show`` / ``omit_from_write``: fields left out of list
+  answers, show answers (``GET`` of one object) or the answers to a create or an update, as a
+  service whose pages do not carry every field.
 
 They apply to institutes and users alike; ``short_name`` and ``email`` (the identities) are
 never dropped. Requiring a password on every user create is a reading of the contract, not a
@@ -32,6 +33,7 @@ class Quirks:
     drop_on_update: frozenset[str] = frozenset()
     omit_from_list: frozenset[str] = frozenset()
     omit_from_show: frozenset[str] = frozenset()
+    omit_from_write: frozenset[str] = frozenset()
 
     @classmethod
     def of(
@@ -41,12 +43,14 @@ class Quirks:
         drop_on_update: Iterable[str] = (),
         omit_from_list: Iterable[str] = (),
         omit_from_show: Iterable[str] = (),
+        omit_from_write: Iterable[str] = (),
     ) -> Quirks:
         return cls(
             frozenset(drop_on_create),
             frozenset(drop_on_update),
             frozenset(omit_from_list),
             frozenset(omit_from_show),
+            frozenset(omit_from_write),
         )
 
     def kept(self, values: Mapping[str, Any], *, create: bool) -> dict[str, Any]:
@@ -61,3 +65,7 @@ class Quirks:
     def shown(self, item: Mapping[str, Any]) -> dict[str, Any]:
         """A show answer's object, less the fields left out of show answers."""
         return {k: v for k, v in item.items() if k not in self.omit_from_show - _IDENTITIES}
+
+    def answered(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        """A write's answer, less the fields left out of those."""
+        return {k: v for k, v in item.items() if k not in self.omit_from_write - _IDENTITIES}

@@ -121,7 +121,7 @@ class UserRoutes:
         if user is None:
             raise _no_institute(request.path_params["institute_id"])
         self.api._note_fields(request, sorted(call.params))
-        return JSONResponse({"user": user}, status_code=CREATED)
+        return JSONResponse({"user": self.api.quirks.answered(user)}, status_code=CREATED)
 
     async def update_user(self, request: Request) -> Response:
         call, institute_id = await self._member_call(request, member=True)
@@ -141,7 +141,7 @@ class UserRoutes:
         user, kept = found
         # The request log records what was written: the dropped fields were not.
         self.api._note_fields(request, kept)
-        return JSONResponse({"user": user})
+        return JSONResponse({"user": self.api.quirks.answered(user)})
 
     async def list_providers(self, request: Request) -> Response:
         call = await self.api._call(request)
