@@ -184,6 +184,13 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     help="Leave FIELD out of the answer to a GET of one object.",
 )
 @click.option(
+    "--signature-status",
+    type=click.Choice(["401", "403"]),
+    default="401",
+    show_default=True,
+    help="The status of a refused signature (the docs list only 403).",
+)
+@click.option(
     "--omit-from-write",
     multiple=True,
     metavar="FIELD",
@@ -229,6 +236,7 @@ def sandbox_command(
     omit_from_list: tuple[str, ...],
     omit_from_show: tuple[str, ...],
     omit_from_write: tuple[str, ...],
+    signature_status: str,
     clock_offset: float,
 ) -> None:
     """Run a local ProctorExam API emulator (institutes, signed requests, injected faults)."""
@@ -272,6 +280,7 @@ def sandbox_command(
         list_rendering=list_rendering,
         clock_offset=clock_offset,
         user_password=user_password,
+        signature_status=int(signature_status),
         quirks=Quirks.of(
             drop_on_create=drop_on_create,
             drop_on_update=drop_on_update,

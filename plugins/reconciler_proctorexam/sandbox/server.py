@@ -148,6 +148,7 @@ class Sandbox:
     ``clock_offset`` (seconds) moves its clock: see
     :mod:`~reconciler_proctorexam.sandbox.readings`. ``quirks`` make it drop fields from writes
     or leave them out of answers (:mod:`~reconciler_proctorexam.sandbox.quirks`).
+    ``signature_status`` (401 or 403) is how it refuses a signature that does not match.
     """
 
     def __init__(
@@ -165,6 +166,7 @@ class Sandbox:
         clock_offset: float = 0.0,
         user_password: str = "without_identity_provider",
         quirks: Quirks | None = None,
+        signature_status: int = 401,
         host: str = "127.0.0.1",
         port: int = 0,
         echo_requests: Callable[[str], None] | None = None,
@@ -187,6 +189,7 @@ class Sandbox:
             timestamp_window=timestamp_window,
             clock_ms=self.readings.now_ms,
             list_rendering=list_rendering,
+            signature_status=signature_status,
         )
         self._initial_faults = faults or Faults()
         self._log = RequestLog()
