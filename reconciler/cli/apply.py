@@ -84,9 +84,10 @@ def apply(
             confirm()
             # The prompt may have waited long: catch what moved meanwhile, before any write.
             planned = planned_objects(the_plan, live)
-        # Each object is read again just before its write: another apply running meanwhile
-        # is caught object by object, not overwritten (applying.py).
-        run_apply(project, the_plan, planned, reread=True)
+        # Unattended, each object is read again just before its write: another apply running
+        # meanwhile is caught object by object, not overwritten (applying.py). After a prompt,
+        # the whole plan was checked just now (planned).
+        run_apply(project, the_plan, planned, reread=auto_approve)
 
 
 def apply_saved(path: Path, sandbox: bool, reset_sandbox: bool) -> None:
