@@ -142,7 +142,12 @@ class UserSession:
             sent_to = self._sent_to.get(identity)
             scope = None
             if sent_to is not None:
-                scope = Scope(frozenset({identity}), references={"institute": frozenset({sent_to})})
+                scope = Scope(
+                    frozenset({identity}),
+                    # Its own page too: a read back compares the report settings.
+                    fields=UsersApi.SHOW_ONLY_FIELDS,
+                    references={"institute": frozenset({sent_to})},
+                )
             return next((o for o in await self.list(kind, scope) if o.identity == identity), None)
         institute_id, user_id = ref.split("/", 1)
         try:

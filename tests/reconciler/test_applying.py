@@ -45,7 +45,9 @@ def project_for(sandbox: Sandbox, config: Path, *plugins: tuple[str, object]) ->
     return Project.open(config, environ=sandbox.env(), plugins=plugins)
 
 
-def plan_and_apply(project: Project, *, between: Any = None) -> Any:
+def plan_and_apply(
+    project: Project, *, between: Any = None, reread: bool = False, parallelism: int = 4
+) -> Any:
     async def run() -> ApplyResult:
         desired = project.load()
         async with project.sessions(desired.kinds) as sessions:
@@ -54,7 +56,14 @@ def plan_and_apply(project: Project, *, between: Any = None) -> Any:
                 between()
             from reconciler.applying import apply_plan
 
-            return await apply_plan(plan, sessions, project.kinds, project.hooks)
+            return await apply_plan(
+                plan,
+                sessions,
+                project.kinds,
+                project.hooks,
+                reread=reread,
+                parallelism=parallelism,
+            )
 
     return asyncio.run(run())
 
@@ -151,3 +160,47 @@ def test_updating_an_object_deleted_since_the_plan_is_stale(
     assert outcomes["a"].outcome is Outcome.STALE
     assert outcomes["a"].error == "deleted by another run since the plan; plan again."
     assert outcomes["b"].outcome is Outcome.APPLIED
+
+
+def test_an_identical_update_another_run_made_is_counted_done_and_not_sent_again(
+    proctorexam_sandbox_factory: Callable[..., Sandbox],
+    write_config: Callable[..., Path],
+) -> None:
+    sandbox = proctorexam_sandbox_factory(seed=SEED)
+    project = project_for(sandbox, write_config({"i.yaml": CONFIG}))
+
+    def other_run() -> None:
+        sandbox.update_institute(1, {"reminder_emails_enabled": True})
+        sandbox.clear_requests()
+
+    result = plan_and_apply(project, between=other_run, reread=True)
+    outcomes = _outcomes(result)
+    assert outcomes["a"].outcome is Outcome.APPLIED
+    assert outcomes["a"].note is not None and "by another run" in outcomes["a"].note
+    assert outcomes["b"].outcome is Outcome.APPLIED and outcomes["b"].note is None
+    patched = [r.path for r in sandbox.requests if r.method == "PATCH"]
+    assert patched == ["/api/v3/institutes/2"]
+
+
+def test_a_conflicting_update_another_run_made_stops_the_apply_as_stale(
+    proctorexam_sandbox_factory: Callable[..., Sandbox],
+    write_config: Callable[..., Path],
+) -> None:
+    sandbox = proctorexam_sandbox_factory(seed=SEED)
+    project = project_for(sandbox, write_config({"i.yaml": CONFIG}))
+
+    def other_run() -> None:
+        sandbox.update_institute(1, {"name": "Alpha Renamed"})
+        sandbox.clear_requests()
+
+    result = plan_and_apply(project, between=other_run, reread=True, parallelism=1)
+    outcomes = _outcomes(result)
+    assert outcomes["a"].outcome is Outcome.STALE
+    assert outcomes["a"].error == "changed by another run since the plan; plan again."
+    assert outcomes["b"].outcome is Outcome.STALE
+    assert outcomes["b"].error == (
+        "not attempted: another run changed institute.a since the plan; plan again."
+    )
+    assert [r for r in sandbox.requests if r.method != "GET"] == []
+    names = {i["short_name"]: i["name"] for i in sandbox.institutes()}
+    assert names["a"] == "Alpha Renamed"
