@@ -209,3 +209,54 @@ def test_two_applies_at_once_with_users_both_end_in_0_or_3_and_converge(
         _reconciler("plan", str(path), "--detailed-exitcode"), env=env, capture_output=True
     )
     assert again.returncode == 0, again.stdout.decode()
+
+
+MANY = 40
+
+
+def _conflicting(value: str) -> str:
+    lines = ["institutes:"]
+    lines += [f"  i{n:03d}: {{name: {value} {n}}}" for n in range(MANY)]
+    return "\n".join(lines) + "\n"
+
+
+def test_two_unattended_applies_with_conflicting_values_never_both_end_in_0(
+    proctorexam_sandbox_factory: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    seed = [{"short_name": f"i{n:03d}", "name": f"I {n}"} for n in range(MANY)]
+    # Slow enough that the second run plans while the first is still writing.
+    sandbox = proctorexam_sandbox_factory(seed=seed, faults=Faults(latency=0.05))
+    env = _env(sandbox)
+
+    def start(name: str, value: str) -> subprocess.Popen[bytes]:
+        config = tmp_path / name
+        config.mkdir()
+        config.joinpath("i.yaml").write_text(_conflicting(value))
+        config.joinpath("reconciler.toml").write_text("[apply]\nparallelism = 2\n")
+        return subprocess.Popen(
+            _reconciler("apply", str(config), "--auto-approve"),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    first = start("first", "First")
+    deadline = time.monotonic() + DEADLINE
+    while sum(r.method == "PATCH" for r in sandbox.requests) < 4:
+        assert time.monotonic() < deadline and first.poll() is None, "the first run ended early"
+        time.sleep(0.01)
+    # Someone else's apply, wanting the opposite, starts while the first one writes.
+    second = start("second", "Second")
+    results = [
+        (run.wait(timeout=DEADLINE), run.communicate()[1].decode()) for run in (first, second)
+    ]
+    codes = [code for code, _ in results]
+    assert set(codes) <= {0, 3}, results
+    # Neither silently overwrites the other's writes: at least one of them notices and stops.
+    assert 3 in codes, results
+    for code, stderr in results:
+        if code == 3:
+            assert "another run changed" in stderr, stderr
+            assert "Another change got there first" in stderr, stderr
+    patches = sum(r.method == "PATCH" for r in sandbox.requests)
+    assert patches < 2 * MANY  # the loser stopped: not every object was written twice
