@@ -31,6 +31,9 @@ moved since is not overwritten: if it already holds what the change asks (anothe
 the same change), the change counts as done and is not sent again; otherwise it is *stale*,
 and no further change starts (exit 3: plan again). A create that finds its object made by
 another run meanwhile counts the same way.
+
+With a ``journal`` (:mod:`reconciler.journal`), a create whose outcome stays unknown is
+remembered, and a later create of the same object looks for it first.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ from reconciler.errors import (
     StaleObjectError,
 )
 from reconciler.hooks import Hooks
+from reconciler.journal import ApplyJournal
 from reconciler.model import Action, Change, LiveObject, Plan
 from reconciler.planfile import json_value
 from reconciler.planning import change_holds, equal_values
@@ -89,6 +93,7 @@ async def apply_plan(
     on_outcome: OnOutcome | None = None,
     should_stop: Callable[[], str | None] | None = None,
     reread: bool = False,
+    journal: ApplyJournal | None = None,
 ) -> ApplyResult:
     """Apply every change of ``plan``; ``sessions`` maps a kind name to its provider session.
 
@@ -97,6 +102,7 @@ async def apply_plan(
     run got there first) is :attr:`~Outcome.STALE`, not failed.
     ``should_stop`` is asked before each change starts; a reason (not None) stops the apply.
     ``reread``: read each object again just before its update or delete (see above).
+    ``journal``: the apply journal of unknown creates (read, updated and saved here).
     """
     import asyncio  # loaded already: this runs in its event loop
 
@@ -156,7 +162,12 @@ async def apply_plan(
                         await asyncio.sleep(wait)
                     started = time.monotonic()
                     outcome = await _apply_one(
-                        change, sessions[change.kind], kinds[change.kind], hooks, reread=reread
+                        change,
+                        sessions[change.kind],
+                        kinds[change.kind],
+                        hooks,
+                        reread=reread,
+                        journal=journal,
                     )
                     spread.finished(time.monotonic() - started)
                     if outcome.outcome is Outcome.STALE and not raced:
@@ -179,11 +190,26 @@ async def apply_plan(
     outcomes = [by_index[i] for i in range(len(plan.changes))]
     if not refused:
         outcomes = [await _read_back(o, sessions, kinds, on_outcome) for o in outcomes]
+    if journal is not None:
+        _keep_journal(journal, outcomes)
     result = ApplyResult(tuple(outcomes))
     tell(hooks.after_apply, result)
     if hook_failed:
         raise _hook_failure(hook_failed[0], result)
     return result
+
+
+def _keep_journal(journal: ApplyJournal, outcomes: list[ChangeOutcome]) -> None:
+    """Remember the creates whose outcome is still unknown; forget those now settled."""
+    for outcome in outcomes:
+        change = outcome.change
+        if change.action is not Action.CREATE:
+            continue
+        if outcome.outcome is Outcome.UNKNOWN:
+            journal.record(change.kind, change.address)
+        elif outcome.live is not None or outcome.outcome is Outcome.APPLIED:
+            journal.settle(change.kind, change.address)
+    journal.save()
 
 
 def _hook_failure(error: ReconcilerError, result: ApplyResult) -> ReconcilerError:
@@ -236,11 +262,16 @@ async def _apply_one(
     hooks: Hooks,
     *,
     reread: bool = False,
+    journal: ApplyJournal | None = None,
 ) -> ChangeOutcome:
     try:
         hooks.before_change(change)
         if reread and change.action is not Action.CREATE:
             settled = await _recheck(change, session, kind)
+            if settled is not None:
+                return settled
+        if journal is not None and change.action is Action.CREATE:
+            settled = await _look_first(change, session, kind, journal)
             if settled is not None:
                 return settled
         if change.action is Action.CREATE:
@@ -349,25 +380,39 @@ async def _delete(change: Change, session: ProviderSession, kind: ResourceKind) 
         await session.delete(kind, _planned_live(change))
 
 
-def _made_by_another_run(change: Change, kind: ResourceKind, found: LiveObject) -> ChangeOutcome:
+def _made_by_another_run(
+    change: Change, kind: ResourceKind, found: LiveObject, by: str = "another run since the plan"
+) -> ChangeOutcome:
     """A change whose object another run wrote since the plan: done if it holds, else stale."""
+    verb = "created" if change.action is Action.CREATE else "changed"
     if change_holds(kind, change, found):
-        what = "created" if change.action is Action.CREATE else "changed"
         return ChangeOutcome(
             change,
             Outcome.APPLIED,
             live=found,
-            note=f"{what} as planned by another run since the plan (read back); counted as"
-            " done, not sent again",
+            note=f"{verb} as planned by {by} (read back); counted as done, not sent again",
         )
-    verb = "created" if change.action is Action.CREATE else "changed"
     moved = _moved_fields(change, kind, found)
     return ChangeOutcome(
-        change,
-        Outcome.STALE,
-        error=f"{verb} by another run since the plan{moved}; plan again.",
-        live=found,
+        change, Outcome.STALE, error=f"{verb} by {by}{moved}; plan again.", live=found
     )
+
+
+async def _look_first(
+    change: Change, session: ProviderSession, kind: ResourceKind, journal: ApplyJournal
+) -> ChangeOutcome | None:
+    """A create an earlier apply sent with an unknown outcome: look for its object first."""
+    entry = journal.pending(change.kind, change.address)
+    if entry is None:
+        return None
+    found = await session.read(kind, change.identity)
+    if found is not None:
+        return _made_by_another_run(
+            change, kind, found, by="an earlier apply whose outcome was unknown"
+        )
+    if journal.clock() < entry.ready_at():
+        return ChangeOutcome(change, Outcome.NOT_ATTEMPTED, error=journal.held_back(entry))
+    return None
 
 
 async def _recheck(

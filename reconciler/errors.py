@@ -177,7 +177,8 @@ class ApplyFailed(ReconcilerError):
         unknown = result.count(Outcome.UNKNOWN)
         not_taken = result.count(Outcome.NOT_TAKEN)
         advice = (
-            " Run plan again: it shows what is still needed, so nothing is made twice."
+            " Run plan again to see what is still needed; before applying again, wait as said"
+            " above, so that a write the service commits late is not made twice."
             if unknown
             else " Fix the errors above and run apply again: applied changes will not be repeated."
         )

@@ -26,6 +26,7 @@ from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import check_safety
 from reconciler.hooks import Hooks
 from reconciler.ignoring import check_ignore_rules
+from reconciler.journal import ApplyJournal, default_directory
 from reconciler.livechecks import live_problems
 from reconciler.loading import read_desired
 from reconciler.model import DesiredState, DriftReport, LiveObject, Plan
@@ -307,6 +308,11 @@ class Project:
             return False
         return True
 
+    def journal(self, kinds: Collection[str]) -> ApplyJournal:
+        """The apply journal of the tenants of ``kinds`` (:mod:`reconciler.journal`)."""
+        directory = self.settings.journal or default_directory(self.environ)
+        return ApplyJournal(directory, _tenant_names(self, kinds))
+
     async def apply(
         self,
         plan: Plan,
@@ -317,6 +323,7 @@ class Project:
         reread: bool = False,
     ) -> ApplyResult:
         started = time.monotonic()
+        journal = self.journal({change.kind for change in plan.changes})
         result = await apply_plan(
             plan,
             sessions,
@@ -326,9 +333,29 @@ class Project:
             on_outcome=on_outcome,
             should_stop=should_stop,
             reread=reread,
+            journal=journal,
         )
         log.info("apply: %d change(s) in %.2fs", len(result.outcomes), time.monotonic() - started)
         return result
+
+
+def _tenant_names(project: Project, kinds: Collection[str]) -> dict[str, str]:
+    """Each kind's tenant, as its provider names it (kinds of a provider that does not: none)."""
+    names: dict[str, str] = {}
+    for kind in sorted(kinds):
+        provider = project.provider_for(kind)
+        if provider.tenant is None:
+            continue
+        context = ProviderContext(
+            options=project.settings.providers.get(provider.name, {}),
+            environ=project.environ,
+            parallelism=project.settings.parallelism,
+            base_dir=project.settings.base_dir,
+        )
+        tenant = provider.tenant(context)
+        if tenant:
+            names[kind] = f"{provider.name} {tenant}"
+    return names
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, int, str]:

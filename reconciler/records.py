@@ -223,7 +223,9 @@ class Provider:
     checks the table against it, located, so that a typo or an out-of-range value is an error
     before any connection. ``check_options``, if given, checks what a schema cannot say about
     the table, at ``validate`` too, and returns a message for each problem (an empty list when
-    all is well).
+    all is well). ``tenant``, if given, names the tenant a session of a context talks to (a base
+    URL; never a credential), so that the apply journal (:mod:`reconciler.journal`) is kept per
+    tenant; a provider without it keeps no journal.
     """
 
     name: str
@@ -232,6 +234,7 @@ class Provider:
     sandbox: SandboxFactory | None = None
     options_schema: Mapping[str, Any] | None = field(default=None, repr=False)
     check_options: Callable[[Mapping[str, Any]], Sequence[str]] | None = None
+    tenant: Callable[[ProviderContext], str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

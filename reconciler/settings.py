@@ -7,6 +7,7 @@
 
     [apply]
     parallelism = 4                  # concurrent changes (and requests) at most
+    journal = ".reconciler/journal"  # the apply journal's directory (see reconciler.journal)
 
     [safety]
     allow_delete = false             # tombstones are refused unless this or --allow-delete
@@ -56,7 +57,7 @@ SETTINGS_FILE = "reconciler.toml"
 #: provider or plugin, checked against that owner's schema once the plugins are loaded.
 _KNOWN: Mapping[str, frozenset[str]] = {
     "providers": frozenset(),
-    "apply": frozenset({"parallelism"}),
+    "apply": frozenset({"parallelism", "journal"}),
     "safety": frozenset({"allow_delete", "max_change_share"}),
     "plugins": frozenset({"local", "disable"}),
     "ignore": frozenset(),  # checked, with locations, by reconciler.ignoring
@@ -76,6 +77,7 @@ class Settings:
     base_dir: Path = Path()
     providers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     parallelism: int = 4
+    journal: Path | None = None
     allow_delete: bool = False
     max_change_share: float | None = None
     local_plugins: tuple[Path, ...] = ()
@@ -156,12 +158,14 @@ def read_settings(config_path: Path) -> tuple[Settings, list[Problem]]:
     if "ignore" in data:
         ignore, found = parse_ignore(data["ignore"], path, text)
         reader.problems += found
+    journal = reader.typed(apply, ("apply", "journal"), None, str)
     local = reader.strings(plugins, ("plugins", "local"))
     disable = reader.strings(plugins, ("plugins", "disable"))
     settings = Settings(
         base_dir=base_dir,
         providers=providers,
         parallelism=parallelism,
+        journal=base_dir / Path(journal).expanduser() if journal else None,
         allow_delete=reader.typed(safety, ("safety", "allow_delete"), False, bool),
         max_change_share=share,
         local_plugins=tuple(base_dir / p for p in local),
@@ -243,6 +247,8 @@ class _Reader:
                 if expected is int
                 else "true or false"
                 if expected is bool
+                else "a text (a path)"
+                if expected is str
                 else "a number"
             )
             self.problem(key, f"must be {names}, not {value!r}")

@@ -59,7 +59,16 @@ def provider(sandbox: SandboxFactory | None = None) -> Provider:
         sandbox=sandbox,
         options_schema=OPTIONS_SCHEMA,
         check_options=check_readings,
+        tenant=tenant,
     )
+
+
+def tenant(context: ProviderContext) -> str:
+    """The tenant a session talks to: its base URL, as the environment or the settings name it."""
+    from reconciler_proctorexam.config import BASE_URL_VAR
+
+    named = context.environ.get(BASE_URL_VAR) or context.options.get("base_url") or ""
+    return str(named).rstrip("/")
 
 
 def connect(context: ProviderContext) -> AbstractAsyncContextManager[ProviderSession]:

@@ -34,7 +34,8 @@ from reconciler.errors import (
     StalePlan,
 )
 from reconciler.freshness import find_moved, planned_objects
-from reconciler.model import LiveObject, Plan
+from reconciler.journal import WAIT, WINDOW, format_wait
+from reconciler.model import Action, LiveObject, Plan
 from reconciler.project import Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions
 from reconciler.reporting import render
@@ -145,7 +146,27 @@ def run_apply(
         except KeyboardInterrupt:
             out.say(f"{len(made)} of {len(the_plan.changes)} change(s) were made.")
             raise
+    _journal_note(project, result, out)
     _finish(result, out, stopped=stop.reason is not None)
+
+
+def _journal_note(project: Project, result: ApplyResult, out: Output) -> None:
+    """Say how long to wait when a create's outcome is unknown, and where it is remembered."""
+    unknown = [
+        o.change
+        for o in result.outcomes
+        if o.outcome is Outcome.UNKNOWN and o.change.action is Action.CREATE
+    ]
+    if not unknown:
+        return
+    where = project.journal({c.kind for c in unknown}).note(unknown[0].kind)
+    out.say(
+        f"{len(unknown)} create(s) have an unknown outcome: the service may still commit them."
+        f" They are in the apply journal ({where}). Wait {format_wait(WAIT)} before applying"
+        f" again: until then an apply holds those creates back, and for"
+        f" {WINDOW // 3600} hours it looks for each object before creating it again.",
+        style="yellow",
+    )
 
 
 async def _apply(
