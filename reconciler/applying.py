@@ -206,7 +206,8 @@ def _keep_journal(journal: ApplyJournal, outcomes: list[ChangeOutcome]) -> None:
         if change.action is not Action.CREATE:
             continue
         if outcome.outcome is Outcome.UNKNOWN:
-            journal.record(change.kind, change.address)
+            if outcome.note != _HELD_BACK:
+                journal.record(change.kind, change.address)
         elif outcome.live is not None or outcome.outcome is Outcome.APPLIED:
             journal.settle(change.kind, change.address)
     journal.save()
@@ -411,8 +412,15 @@ async def _look_first(
             change, kind, found, by="an earlier apply whose outcome was unknown"
         )
     if journal.clock() < entry.ready_at():
-        return ChangeOutcome(change, Outcome.NOT_ATTEMPTED, error=journal.held_back(entry))
+        # Still unknown: the earlier create may yet be committed (exit 4, with the time to wait).
+        return ChangeOutcome(
+            change, Outcome.UNKNOWN, error=journal.held_back(entry), note=_HELD_BACK
+        )
     return None
+
+
+#: The note of a create held back by the journal: its entry stays as it was.
+_HELD_BACK = "held back by the apply journal"
 
 
 async def _recheck(

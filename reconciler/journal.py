@@ -15,7 +15,8 @@ per tenant:
 For :data:`WINDOW` after such a create, an apply that is about to create the same object looks
 for it first. If it is there, the earlier create was made after all (counted as done, or
 stale when it holds other values). If it is not, and fewer than :data:`WAIT` have passed since
-the attempt, the create is held back (*not attempted*, exit 4) with the time to apply again:
+the attempt, the create is held back (its outcome still *unknown*, exit 4) with the time to
+apply again:
 a late commit would otherwise make a duplicate. After that it is created as planned. An entry
 is dropped once its object is found or created, and after the window.
 """
@@ -137,7 +138,7 @@ class ApplyJournal:
         """Why a create is held back, with the time to apply again."""
         left = entry.ready_at() - self.clock()
         return (
-            f"not attempted: an earlier apply sent its create at {_stamp(entry.at)} and its"
+            f"held back: an earlier apply sent its create at {_stamp(entry.at)} and its"
             " outcome is unknown; the service may still commit it, and creating it now could"
             f" make a second one. Apply again after {_stamp(entry.ready_at())} (in"
             f" {format_wait(left)}): that apply looks for it first."

@@ -9,6 +9,7 @@ the config path and with ``--help``.
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -209,6 +210,11 @@ def test_error_paths_keep_secrets_out(
     result = _run(capsys, ["-vv", "apply", str(path), "--auto-approve"])
     outputs.append(("apply under late commits", result.stdout + result.stderr))
     leak_env.settle()
+    # The apply journal that kept its unknown creates: identities and times, no value.
+    journal = Path(os.environ["XDG_STATE_HOME"]) / "reconciler" / "journal"
+    kept = sorted(journal.glob("*.json"))
+    assert kept, "the unknown creates were not journaled"
+    outputs += [(str(file), file.read_text(encoding="utf-8")) for file in kept]
 
     # --sandbox: its state (which holds what apply wrote) is kept out of the config directory.
     local = tmp_path / "local"

@@ -46,7 +46,12 @@ def project_for(sandbox: Sandbox, config: Path, *plugins: tuple[str, object]) ->
 
 
 def plan_and_apply(
-    project: Project, *, between: Any = None, reread: bool = False, parallelism: int = 4
+    project: Project,
+    *,
+    between: Any = None,
+    reread: bool = False,
+    parallelism: int = 4,
+    journal: Any = None,
 ) -> Any:
     async def run() -> ApplyResult:
         desired = project.load()
@@ -63,6 +68,7 @@ def plan_and_apply(
                 project.hooks,
                 reread=reread,
                 parallelism=parallelism,
+                journal=journal,
             )
 
     return asyncio.run(run())
@@ -204,3 +210,28 @@ def test_a_conflicting_update_another_run_made_stops_the_apply_as_stale(
     assert [r for r in sandbox.requests if r.method != "GET"] == []
     names = {i["short_name"]: i["name"] for i in sandbox.institutes()}
     assert names["a"] == "Alpha Renamed"
+
+
+def test_a_create_the_journal_knows_is_looked_for_first_and_found_late(
+    proctorexam_sandbox_factory: Callable[..., Sandbox],
+    write_config: Callable[..., Path],
+    tmp_path: Path,
+) -> None:
+    from reconciler.journal import ApplyJournal
+
+    sandbox = proctorexam_sandbox_factory(seed=SEED)
+    project = project_for(sandbox, write_config({"i.yaml": "institutes:\n  new: {name: New}\n"}))
+    journal = ApplyJournal(tmp_path / "journal", {"institute": "proctorexam here"})
+    journal.record("institute", "institute.new")
+    # The earlier apply's create is committed after this plan was made, before its create.
+    result = plan_and_apply(
+        project,
+        between=lambda: sandbox.add_institute({"short_name": "new", "name": "New"}),
+        journal=journal,
+    )
+    outcome = _outcomes(result)["new"]
+    assert outcome.outcome is Outcome.APPLIED
+    assert outcome.note is not None and "an earlier apply whose outcome was unknown" in outcome.note
+    assert not any(r.method == "POST" for r in sandbox.requests)
+    assert journal.pending("institute", "institute.new") is None
+    assert list((tmp_path / "journal").glob("*.json")) == []
