@@ -68,6 +68,7 @@ from reconciler.records import (
     Outcome,
     ProviderSession,
     ResourceKind,
+    Scope,
 )
 from reconciler.spreading import Spread
 from reconciler.verification import verify_write
@@ -94,6 +95,7 @@ async def apply_plan(
     should_stop: Callable[[], str | None] | None = None,
     reread: bool = False,
     journal: ApplyJournal | None = None,
+    planned: Mapping[str, LiveObject | None] | None = None,
 ) -> ApplyResult:
     """Apply every change of ``plan``; ``sessions`` maps a kind name to its provider session.
 
@@ -103,6 +105,8 @@ async def apply_plan(
     ``should_stop`` is asked before each change starts; a reason (not None) stops the apply.
     ``reread``: read each object again just before its update or delete (see above).
     ``journal``: the apply journal of unknown creates (read, updated and saved here).
+    ``planned`` (by address, the objects as the plan saw them) lets a re-read of a kind that
+    refers to others list within the parent the object was seen in, not everywhere.
     """
     import asyncio  # loaded already: this runs in its event loop
 
@@ -168,6 +172,7 @@ async def apply_plan(
                         hooks,
                         reread=reread,
                         journal=journal,
+                        then=planned.get(change.address) if planned is not None else None,
                     )
                     spread.finished(time.monotonic() - started)
                     if outcome.outcome is Outcome.STALE and not raced:
@@ -264,11 +269,12 @@ async def _apply_one(
     *,
     reread: bool = False,
     journal: ApplyJournal | None = None,
+    then: LiveObject | None = None,
 ) -> ChangeOutcome:
     try:
         hooks.before_change(change)
         if reread and change.action is not Action.CREATE:
-            settled = await _recheck(change, session, kind)
+            settled = await _recheck(change, session, kind, then)
             if settled is not None:
                 return settled
         if journal is not None and change.action is Action.CREATE:
@@ -423,11 +429,28 @@ async def _look_first(
 _HELD_BACK = "held back by the apply journal"
 
 
+async def _reread(
+    change: Change, session: ProviderSession, kind: ResourceKind, then: LiveObject | None
+) -> LiveObject | None:
+    """The object as it is now. One of a kind that refers to others (a user) is listed within
+    the parents the plan saw it under: a read by identity alone may have to look everywhere."""
+    if not kind.references or then is None:
+        return await session.read(kind, change.identity)
+    parents = {
+        name: frozenset({value})
+        for name in kind.references
+        if isinstance(value := then.fields.get(name), str)
+    }
+    scope = Scope(frozenset({change.identity}), frozenset(f.name for f in change.fields), parents)
+    listed = await session.list(kind, scope)
+    return next((o for o in listed if o.identity == change.identity), None)
+
+
 async def _recheck(
-    change: Change, session: ProviderSession, kind: ResourceKind
+    change: Change, session: ProviderSession, kind: ResourceKind, then: LiveObject | None = None
 ) -> ChangeOutcome | None:
     """The object read again just before its write: None when it is as the plan saw it."""
-    now = await session.read(kind, change.identity)
+    now = await _reread(change, session, kind, then)
     if change.action is Action.DELETE:
         if now is None:
             return ChangeOutcome(

@@ -321,6 +321,7 @@ class Project:
         on_outcome: OnOutcome | None = None,
         should_stop: Callable[[], str | None] | None = None,
         reread: bool = False,
+        planned: Mapping[str, LiveObject | None] | None = None,
     ) -> ApplyResult:
         started = time.monotonic()
         journal = self.journal({change.kind for change in plan.changes})
@@ -334,6 +335,7 @@ class Project:
             should_stop=should_stop,
             reread=reread,
             journal=journal,
+            planned=planned,
         )
         log.info("apply: %d change(s) in %.2fs", len(result.outcomes), time.monotonic() - started)
         return result

@@ -81,14 +81,15 @@ def apply(
         if not project.ready_to_apply(the_plan, refusals):
             return
         planned = None
+        seen = planned_objects(the_plan, live)
         if not auto_approve:
             confirm()
             # The prompt may have waited long: catch what moved meanwhile, before any write.
-            planned = planned_objects(the_plan, live)
+            planned = seen
         # Unattended, each object is read again just before its write: another apply running
         # meanwhile is caught object by object, not overwritten (applying.py). After a prompt,
         # the whole plan was checked just now (planned).
-        run_apply(project, the_plan, planned, reread=auto_approve)
+        run_apply(project, the_plan, planned, reread=seen if auto_approve else None)
 
 
 def apply_saved(path: Path, sandbox: bool, reset_sandbox: bool) -> None:
@@ -126,9 +127,13 @@ def run_apply(
     the_plan: Plan,
     planned: Mapping[str, LiveObject | None] | None,
     *,
-    reread: bool = False,
+    reread: Mapping[str, LiveObject | None] | None = None,
 ) -> None:
-    """Apply with a progress bar; with ``planned``, refuse first if anything moved since."""
+    """Apply with a progress bar; with ``planned``, refuse first if anything moved since.
+
+    ``reread``: the objects as the plan saw them, to read each again just before its write and
+    compare (an unattended apply).
+    """
     out = messages()
     made: list[ChangeOutcome] = []
     stop = stop_request()
@@ -175,7 +180,7 @@ async def _apply(
     report: OnOutcome,
     planned: Mapping[str, LiveObject | None] | None,
     stop: signals.StopRequest,
-    reread: bool = False,
+    reread: Mapping[str, LiveObject | None] | None = None,
 ) -> ApplyResult:
     async with project.sessions({change.kind for change in the_plan.changes}) as sessions:
         if planned is not None:
@@ -189,7 +194,12 @@ async def _apply(
             if moved:
                 raise StalePlan(moved)
         return await project.apply(
-            the_plan, sessions, on_outcome=report, should_stop=stop, reread=reread
+            the_plan,
+            sessions,
+            on_outcome=report,
+            should_stop=stop,
+            reread=reread is not None,
+            planned=reread,
         )
 
 

@@ -243,7 +243,8 @@ def test_two_unattended_applies_with_conflicting_values_never_both_end_in_0(
     first = start("first", "First")
     deadline = time.monotonic() + DEADLINE
     while sum(r.method == "PATCH" for r in sandbox.requests) < 4:
-        assert time.monotonic() < deadline and first.poll() is None, "the first run ended early"
+        assert time.monotonic() < deadline, "the first run wrote nothing in time"
+        assert first.poll() is None, "the first run ended early"
         time.sleep(0.01)
     # Someone else's apply, wanting the opposite, starts while the first one writes.
     second = start("second", "Second")

@@ -63,6 +63,8 @@ users:
     password: ${env:ERIN_PASSWORD}
 """
 
+LENIENT = '[providers.proctorexam]\nuser_password = "without_identity_provider"\n'
+
 INSTITUTE = """\
 institutes:
   uu:
@@ -145,7 +147,8 @@ def test_a_field_dropped_on_create_is_not_taken(
     )
     # The retention period is sent as 12 and kept as "12": a declared transformation, taken.
     assert "session_retention_period not taken" not in result.stderr
-    assert "1 updated" in result.stderr and "1 not taken" in result.stderr
+    assert "1 updated" in result.stderr
+    assert "1 not taken" in result.stderr
     assert [i["short_name"] for i in sandbox.institutes()].count("new-campus") == 1
 
 
@@ -158,7 +161,7 @@ def test_a_field_left_out_of_the_write_answer_is_read_back_once(
     sandbox.clear_requests()
     result = run_reconciler("apply", str(path), "--auto-approve")
     assert result.exit_code == 0, result.stderr
-    after_patch = [r for r in sandbox.requests][
+    after_patch = list(sandbox.requests)[
         next(i for i, r in enumerate(sandbox.requests) if r.method == "PATCH") + 1 :
     ]
     assert [(r.method, r.path) for r in after_patch] == [("GET", "/api/v3/institutes/1/users/1")]
@@ -245,7 +248,8 @@ def test_report_settings_dropped_after_create_make_the_create_not_taken(
         'user.dirk@uu.example: report_frequency not taken: sent "month", the service kept null'
         in result.stderr
     )
-    assert "1 created" in result.stderr and "1 not taken" in result.stderr
+    assert "1 created" in result.stderr
+    assert "1 not taken" in result.stderr
 
 
 def test_a_sandbox_requiring_passwords_creates_sso_users_under_the_default_reading(
@@ -273,7 +277,7 @@ def test_the_lenient_reading_against_a_sandbox_requiring_passwords_names_the_set
     sandbox = start(user_password="required")
     path = write_config(
         {
-            "reconciler.toml": '[providers.proctorexam]\nuser_password = "without_identity_provider"\n',
+            "reconciler.toml": LENIENT,
             "users.yaml": NEW_USERS,
         }
     )
@@ -291,7 +295,7 @@ def test_the_lenient_reading_sends_no_password_to_a_lenient_sandbox(
     sandbox = start()
     path = write_config(
         {
-            "reconciler.toml": '[providers.proctorexam]\nuser_password = "without_identity_provider"\n',
+            "reconciler.toml": LENIENT,
             "users.yaml": NEW_USERS,
         }
     )
