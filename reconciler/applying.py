@@ -175,7 +175,8 @@ async def apply_plan(
                         then=planned.get(change.address) if planned is not None else None,
                     )
                     spread.finished(time.monotonic() - started)
-                    if outcome.outcome is Outcome.STALE and not raced:
+                    if reread and outcome.outcome is Outcome.STALE and not raced:
+                        # Another run is writing these objects: stop, rather than race it.
                         raced.append(change.address)
                     if outcome.outcome is Outcome.FAILED and outcome.note == _AUTH:
                         refused.append(
