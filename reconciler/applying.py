@@ -18,13 +18,29 @@ At most ``parallelism`` changes run at once, their starts spread out
 (:mod:`reconciler.spreading`). Changes run in levels (see :mod:`reconciler.dependencies`):
 deletes first, children before parents, then creates and updates, parents before children;
 within a level, concurrently. A change that names a parent through a reference field (every
-create does) is skipped, with the reason, when that parent's change did not succeed.
+create does) is skipped, with the reason, when that parent's change did not succeed. A parent
+that exists all the same (another run created it, or the service did not keep one of its
+fields) lets its children go ahead against it.
+
+Every create and update is verified against what the service kept (:mod:`reconciler.verification`):
+a field it did not keep makes the change *not taken*, never applied.
+
+With ``reread`` (``apply PATH``, whose plan was made moments ago from a listing), each object
+is read again just before its update or delete and compared with what the plan saw. One that
+moved since is not overwritten: if it already holds what the change asks (another run made
+the same change), the change counts as done and is not sent again; otherwise it is *stale*,
+and no further change starts (exit 3: plan again). A create that finds its object made by
+another run meanwhile counts the same way.
+
+With a ``journal`` (:mod:`reconciler.journal`), a create whose outcome stays unknown is
+remembered, and a later create of the same object looks for it first.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -42,16 +58,20 @@ from reconciler.errors import (
     StaleObjectError,
 )
 from reconciler.hooks import Hooks
+from reconciler.journal import ApplyJournal
 from reconciler.model import Action, Change, LiveObject, Plan
-from reconciler.planning import change_holds
+from reconciler.planfile import json_value
+from reconciler.planning import change_holds, equal_values
 from reconciler.records import (
     ApplyResult,
     ChangeOutcome,
     Outcome,
     ProviderSession,
     ResourceKind,
+    Scope,
 )
 from reconciler.spreading import Spread
+from reconciler.verification import verify_write
 from reconciler.waiting import holding_slot
 
 __all__ = ["apply_plan"]
@@ -73,6 +93,9 @@ async def apply_plan(
     parallelism: int = 4,
     on_outcome: OnOutcome | None = None,
     should_stop: Callable[[], str | None] | None = None,
+    reread: bool = False,
+    journal: ApplyJournal | None = None,
+    planned: Mapping[str, LiveObject | None] | None = None,
 ) -> ApplyResult:
     """Apply every change of ``plan``; ``sessions`` maps a kind name to its provider session.
 
@@ -80,6 +103,10 @@ async def apply_plan(
     (:mod:`reconciler.freshness`). A change that finds its object moved while it ran (another
     run got there first) is :attr:`~Outcome.STALE`, not failed.
     ``should_stop`` is asked before each change starts; a reason (not None) stops the apply.
+    ``reread``: read each object again just before its update or delete (see above).
+    ``journal``: the apply journal of unknown creates (read, updated and saved here).
+    ``planned`` (by address, the objects as the plan saw them) lets a re-read of a kind that
+    refers to others list within the parent the object was seen in, not everywhere.
     """
     import asyncio  # loaded already: this runs in its event loop
 
@@ -90,6 +117,7 @@ async def apply_plan(
     gate = asyncio.Semaphore(parallelism)
     spread = Spread(parallelism)
     refused: list[str] = []
+    raced: list[str] = []  # the first object another run moved under this one
     done: dict[str, ChangeOutcome] = {}
     hook_failed: list[ReconcilerError] = []  # the first failure of an after-hook
 
@@ -124,6 +152,13 @@ async def apply_plan(
                 reason = stop_reason()
                 if reason is not None:
                     outcome = ChangeOutcome(change, Outcome.NOT_ATTEMPTED, error=reason)
+                elif raced:
+                    outcome = ChangeOutcome(
+                        change,
+                        Outcome.STALE,
+                        error=f"not attempted: another run changed {raced[0]} since the plan;"
+                        " plan again.",
+                    )
                 else:
                     # Starts spread out, so that changes in flight never move in step.
                     wait = spread.delay()
@@ -131,9 +166,18 @@ async def apply_plan(
                         await asyncio.sleep(wait)
                     started = time.monotonic()
                     outcome = await _apply_one(
-                        change, sessions[change.kind], kinds[change.kind], hooks
+                        change,
+                        sessions[change.kind],
+                        kinds[change.kind],
+                        hooks,
+                        reread=reread,
+                        journal=journal,
+                        then=planned.get(change.address) if planned is not None else None,
                     )
                     spread.finished(time.monotonic() - started)
+                    if reread and outcome.outcome is Outcome.STALE and not raced:
+                        # Another run is writing these objects: stop, rather than race it.
+                        raced.append(change.address)
                     if outcome.outcome is Outcome.FAILED and outcome.note == _AUTH:
                         refused.append(
                             "not attempted: the service refused the credentials on"
@@ -152,6 +196,8 @@ async def apply_plan(
     outcomes = [by_index[i] for i in range(len(plan.changes))]
     if not refused:
         outcomes = [await _read_back(o, sessions, kinds, on_outcome) for o in outcomes]
+    if journal is not None:
+        _keep_journal(journal, outcomes)
     result = ApplyResult(tuple(outcomes))
     tell(hooks.after_apply, result)
     if hook_failed:
@@ -159,9 +205,23 @@ async def apply_plan(
     return result
 
 
+def _keep_journal(journal: ApplyJournal, outcomes: list[ChangeOutcome]) -> None:
+    """Remember the creates whose outcome is still unknown; forget those now settled."""
+    for outcome in outcomes:
+        change = outcome.change
+        if change.action is not Action.CREATE:
+            continue
+        if outcome.outcome is Outcome.UNKNOWN:
+            if outcome.note != _HELD_BACK:
+                journal.record(change.kind, change.address)
+        elif outcome.live is not None or outcome.outcome is Outcome.APPLIED:
+            journal.settle(change.kind, change.address)
+    journal.save()
+
+
 def _hook_failure(error: ReconcilerError, result: ApplyResult) -> ReconcilerError:
     """What a failed after-hook means: before any write, itself (exit 1); after, exit 4."""
-    written = result.count(Outcome.APPLIED) + result.count(Outcome.UNKNOWN)
+    written = sum(result.count(o) for o in (Outcome.APPLIED, Outcome.UNKNOWN, Outcome.NOT_TAKEN))
     if not written:
         return error
     return HookFailedAfterWrites(error, result)
@@ -183,10 +243,17 @@ def _levels(plan: Plan, kinds: Mapping[str, ResourceKind]) -> list[list[int]]:
 def _blocked_by(
     change: Change, kinds: Mapping[str, ResourceKind], done: Mapping[str, ChangeOutcome]
 ) -> ChangeOutcome | None:
-    """The outcome of a parent's change that failed or was skipped, if there is one."""
+    """The outcome of a parent's change that failed or was skipped, if there is one.
+
+    A parent that exists all the same does not block: one the service did not take every
+    field of, or one another run created since the plan (its children go ahead against it).
+    """
     for address in parents_of(change, kinds):
         parent = done.get(address)
-        if parent is not None and parent.outcome is not Outcome.APPLIED:
+        if parent is None or parent.outcome in (Outcome.APPLIED, Outcome.NOT_TAKEN):
+            continue
+        exists = parent.outcome is Outcome.STALE and parent.live is not None
+        if not (exists and parent.change.action is Action.CREATE):
             return parent
     return None
 
@@ -200,16 +267,26 @@ async def _apply_one(
     session: ProviderSession,
     kind: ResourceKind,
     hooks: Hooks,
+    *,
+    reread: bool = False,
+    journal: ApplyJournal | None = None,
+    then: LiveObject | None = None,
 ) -> ChangeOutcome:
     try:
         hooks.before_change(change)
-        live: LiveObject | None = None
+        if reread and change.action is not Action.CREATE:
+            settled = await _recheck(change, session, kind, then)
+            if settled is not None:
+                return settled
+        if journal is not None and change.action is Action.CREATE:
+            settled = await _look_first(change, session, kind, journal)
+            if settled is not None:
+                return settled
         if change.action is Action.CREATE:
-            live = await _create(change, session, kind)
-        elif change.action is Action.UPDATE:
-            live = await _update(change, session, kind)
-        else:
-            await _delete(change, session, kind)
+            return await _create(change, session, kind)
+        if change.action is Action.UPDATE:
+            return await _update(change, session, kind)
+        await _delete(change, session, kind)
     except StaleObjectError as exc:
         return ChangeOutcome(change, Outcome.STALE, error=str(exc))
     except OutcomeUnknownError as exc:
@@ -218,7 +295,7 @@ async def _apply_one(
         return ChangeOutcome(change, Outcome.FAILED, error=_detail(exc, change), note=_AUTH)
     except ReconcilerError as exc:
         return ChangeOutcome(change, Outcome.FAILED, error=_detail(exc, change))
-    return ChangeOutcome(change, Outcome.APPLIED, live=live)
+    return ChangeOutcome(change, Outcome.APPLIED)
 
 
 def _detail(exc: ReconcilerError, change: Change) -> str:
@@ -266,28 +343,158 @@ async def _read_back(
 # other run did first is not an error in the YAML; it is "plan again" (exit 3), or done.
 
 
-async def _create(change: Change, session: ProviderSession, kind: ResourceKind) -> LiveObject:
+async def _create(change: Change, session: ProviderSession, kind: ResourceKind) -> ChangeOutcome:
     try:
-        return await session.create(kind, change.identity, change.values())
-    except RejectedError:
+        answer = await session.create(kind, change.identity, change.values())
+    except (RejectedError, StaleObjectError):
         # E.g. ProctorExam's 422 "has already been taken": if the object now exists under
         # this identity, another run created it since the plan was made.
-        if await session.read(kind, change.identity) is None:
+        found = await session.read(kind, change.identity)
+        if found is None:
             raise
-        raise StaleObjectError("created by another run since the plan; plan again.") from None
+        return _made_by_another_run(change, kind, found)
+    return await _verified(change, answer, session, kind)
 
 
-async def _update(change: Change, session: ProviderSession, kind: ResourceKind) -> LiveObject:
+async def _update(change: Change, session: ProviderSession, kind: ResourceKind) -> ChangeOutcome:
     try:
-        return await session.update(kind, _planned_live(change), change.values())
+        answer = await session.update(kind, _planned_live(change), change.values())
     except NotFoundError:
         raise StaleObjectError("deleted by another run since the plan; plan again.") from None
+    return await _verified(change, answer, session, kind)
+
+
+async def _verified(
+    change: Change, answer: LiveObject, session: ProviderSession, kind: ResourceKind
+) -> ChangeOutcome:
+    """The write's outcome once compared with what the service kept."""
+    verdict = await verify_write(change, answer, session, kind)
+    if verdict.not_taken:
+        count = len(verdict.not_taken)
+        return ChangeOutcome(
+            change,
+            Outcome.NOT_TAKEN,
+            error=f"the service answered with success but did not keep {count} field(s) sent"
+            " (see the lines above); plan again shows them still to do.",
+            live=verdict.live,
+            not_taken=verdict.not_taken,
+        )
+    return ChangeOutcome(change, Outcome.APPLIED, live=verdict.live)
 
 
 async def _delete(change: Change, session: ProviderSession, kind: ResourceKind) -> None:
     with contextlib.suppress(NotFoundError):
         # Already gone: what the delete asked for is true, so it counts as done.
         await session.delete(kind, _planned_live(change))
+
+
+def _made_by_another_run(
+    change: Change, kind: ResourceKind, found: LiveObject, by: str = "another run since the plan"
+) -> ChangeOutcome:
+    """A change whose object another run wrote since the plan: done if it holds, else stale."""
+    verb = "created" if change.action is Action.CREATE else "changed"
+    if change_holds(kind, change, found):
+        return ChangeOutcome(
+            change,
+            Outcome.APPLIED,
+            live=found,
+            note=f"{verb} as planned by {by} (read back); counted as done, not sent again",
+        )
+    moved = _moved_fields(change, kind, found)
+    return ChangeOutcome(
+        change, Outcome.STALE, error=f"{verb} by {by}{moved}; plan again.", live=found
+    )
+
+
+async def _look_first(
+    change: Change, session: ProviderSession, kind: ResourceKind, journal: ApplyJournal
+) -> ChangeOutcome | None:
+    """A create an earlier apply sent with an unknown outcome: look for its object first."""
+    entry = journal.pending(change.kind, change.address)
+    if entry is None:
+        return None
+    found = await session.read(kind, change.identity)
+    if found is not None:
+        return _made_by_another_run(
+            change, kind, found, by="an earlier apply whose outcome was unknown"
+        )
+    if journal.clock() < entry.ready_at():
+        # Still unknown: the earlier create may yet be committed (exit 4, with the time to wait).
+        return ChangeOutcome(
+            change, Outcome.UNKNOWN, error=journal.held_back(entry), note=_HELD_BACK
+        )
+    return None
+
+
+#: The note of a create held back by the journal: its entry stays as it was.
+_HELD_BACK = "held back by the apply journal"
+
+
+async def _reread(
+    change: Change, session: ProviderSession, kind: ResourceKind, then: LiveObject | None
+) -> LiveObject | None:
+    """The object as it is now. One of a kind that refers to others (a user) is listed within
+    the parents the plan saw it under: a read by identity alone may have to look everywhere."""
+    if not kind.references or then is None:
+        return await session.read(kind, change.identity)
+    parents = {
+        name: frozenset({value})
+        for name in kind.references
+        if isinstance(value := then.fields.get(name), str)
+    }
+    scope = Scope(frozenset({change.identity}), frozenset(f.name for f in change.fields), parents)
+    listed = await session.list(kind, scope)
+    return next((o for o in listed if o.identity == change.identity), None)
+
+
+async def _recheck(
+    change: Change, session: ProviderSession, kind: ResourceKind, then: LiveObject | None = None
+) -> ChangeOutcome | None:
+    """The object read again just before its write: None when it is as the plan saw it."""
+    now = await _reread(change, session, kind, then)
+    if change.action is Action.DELETE:
+        if now is None:
+            return ChangeOutcome(
+                change, Outcome.APPLIED, note="deleted by another run since the plan; done"
+            )
+        if now.ref == change.ref and now.fingerprint == change.fingerprint:
+            return None
+        return ChangeOutcome(
+            change, Outcome.STALE, error="changed by another run since the plan; plan again."
+        )
+    if now is None:
+        return ChangeOutcome(
+            change, Outcome.STALE, error="deleted by another run since the plan; plan again."
+        )
+    unmoved = now.ref == change.ref and now.fingerprint == change.fingerprint
+    # A fingerprint may leave out fields read from elsewhere (a user's report settings): the
+    # values the plan saw of the fields it changes are compared too.
+    if unmoved and not any(
+        f.name not in kind.write_only
+        and f.name in now.fields
+        and not equal_values(kind, f.name, f.before, now.fields[f.name])
+        for f in change.fields
+    ):
+        return None
+    return _made_by_another_run(change, kind, now)
+
+
+def _moved_fields(change: Change, kind: ResourceKind, now: LiveObject) -> str:
+    """``: name "then" -> "now"`` for each field of the change that moved, never sensitive."""
+    parts = [
+        f"{f.name} {_shown(f.before)} -> {_shown(now.fields.get(f.name))}"
+        for f in change.fields
+        if not f.sensitive
+        and f.name not in kind.write_only
+        and f.name in now.fields
+        and change.action is Action.UPDATE
+        and not equal_values(kind, f.name, f.before, now.fields[f.name])
+    ]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(json_value(value), ensure_ascii=False)
 
 
 def _planned_live(change: Change) -> LiveObject:

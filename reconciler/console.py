@@ -135,6 +135,12 @@ class Output:
             reason = _one(outcome.error or "its parent did not succeed")
             line, style = f"{address}: {action} skipped: {reason}", "yellow"
             cut = len(f"{address}: {action} skipped:")
+        elif outcome.outcome is Outcome.NOT_TAKEN:
+            for detail in outcome.not_taken:
+                self._detail_line(f"{address}: {printable(detail)}", len(address) + 1)
+            reason = printable(outcome.error or "the service did not keep what was sent")
+            line, style = f"{address}: {action} not taken: {reason}", "red"
+            cut = len(f"{address}: {action} not taken:")
         elif outcome.outcome is Outcome.STALE:
             reason = _one(outcome.error or "it moved since the plan")
             line, style = f"{address}: {action} not made: {reason}", "yellow"
@@ -144,6 +150,9 @@ class Output:
             line, style = f"{address}: {action} failed: {reason}", "red"
             cut = len(f"{address}: {action} failed:")
         self._print(line, lambda: _styled(line, style, cut))
+
+    def _detail_line(self, line: str, cut: int) -> None:
+        self._print(line, lambda: _styled(line, "red", cut))
 
     @contextmanager
     def progress(self, total: int, label: str) -> Iterator[Any]:

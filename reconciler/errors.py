@@ -189,11 +189,19 @@ class ApplyFailed(ReconcilerError):
         from reconciler.records import Outcome
 
         unknown = result.count(Outcome.UNKNOWN)
+        not_taken = result.count(Outcome.NOT_TAKEN)
         advice = (
-            " Run plan again: it shows what is still needed, so nothing is made twice."
+            " Run plan again to see what is still needed; before applying again, wait as said"
+            " above, so that a write the service commits late is not made twice."
             if unknown
             else " Fix the errors above and run apply again: applied changes will not be repeated."
         )
+        if not_taken:
+            advice += (
+                f" The service answered {not_taken} change(s) with success but kept other"
+                " values (the lines above name each field): applying again will not help until"
+                " the field is written another way, or left out of the YAML."
+            )
         super().__init__(f"Apply partly failed: {result.summary()}.{advice}")
 
 

@@ -23,7 +23,8 @@ __all__ = ["live_problems"]
 def live_problems(
     plan: Plan, live: Mapping[str, Sequence[LiveObject]], kinds: Mapping[str, ResourceKind]
 ) -> list[Problem]:
-    """Every create that lacks a required field, and every unique value already taken."""
+    """Every create that lacks a required field or that its kind's ``check_create`` refuses,
+    and every unique value already taken."""
     problems: list[Problem] = []
     for change in plan.changes:
         kind = kinds.get(change.kind)
@@ -41,6 +42,15 @@ def live_problems(
                         change.location,
                     )
                 )
+            if kind.check_create is not None:
+                problems += [
+                    Problem(
+                        f"{change.address} does not exist yet and cannot be created: {message}",
+                        change.location,
+                        kind.provider,
+                    )
+                    for message in kind.check_create(change.values())
+                ]
     for name, kind in sorted(kinds.items()):
         for field, key in kind.unique.items():
             problems += _taken(plan, live.get(name, ()), kind, field, key)

@@ -148,6 +148,12 @@ class LiveObject:
 
     ``ref`` is the provider's own handle (the API id); ``fingerprint`` changes whenever the
     object changes (``updated_at``, or a hash), so that a saved plan can tell a stale object.
+    ``source`` names what was read to make it (``GET /institutes/:institute_id/users/:id``),
+    so that a field the service did not return can be reported with the route that lacks it;
+    it takes no part in comparing two live objects.
+
+    A field absent from ``fields`` was not returned by the service: it is never the same as a
+    field returned as ``null`` (:mod:`reconciler.unreturned`).
     """
 
     kind: str
@@ -155,6 +161,8 @@ class LiveObject:
     ref: str
     fields: Mapping[str, Any] = field(repr=False)
     fingerprint: str = ""
+    # Where it was read says nothing of the object itself: two reads of it are equal.
+    source: str = field(default="", compare=False)
 
     @property
     def address(self) -> str:

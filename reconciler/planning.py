@@ -44,8 +44,9 @@ from reconciler.model import (
     Unset,
 )
 from reconciler.records import Problem, ResourceKind
+from reconciler.unreturned import unreturned_problems
 
-__all__ = ["change_holds", "make_plan", "shown_template"]
+__all__ = ["change_holds", "equal_values", "make_plan", "shown_template"]
 
 #: A value that is one environment reference and nothing else.
 _WHOLE_REFERENCE: Final = re.compile(r"\$\{env:[A-Za-z_][A-Za-z0-9_]*\}")
@@ -70,13 +71,16 @@ def make_plan(
 
     Raises :class:`~reconciler.errors.ConfigError` with every reason the plan cannot be applied.
     Without ``strict`` (a drift report, which applies nothing) those reasons are not raised, and
-    a create-only field that differs is shown as a change like any other.
+    a create-only field that differs is shown as a change like any other. A managed field that
+    the service did not return (:mod:`reconciler.unreturned`) is raised either way: it is not
+    ``null``, and neither a plan nor a report can say whether it differs.
     """
     changes: list[Change] = []
     notes: list[NotCompared] = []
     unmanaged: list[LiveRef] = []
     ignored_objects = ignored_fields = 0
     problems: list[Problem] = check_references(desired, live, kinds) if strict else []
+    unreturned: list[Problem] = []
     for kind_name in sorted(kinds):
         kind = kinds[kind_name]
         by_identity = _index(kind_name, live.get(kind_name, ()))
@@ -99,6 +103,8 @@ def make_plan(
                 skip = ignore.ignored_fields(obj.address)
             if obj.sensitive and not obj.absent:
                 _not_compared(kind, obj, current, fixed, notes)
+            if current is not None and not obj.absent:
+                unreturned += unreturned_problems(kind, obj, current, skip)
             change, skipped = _change_for(kind, obj, current, skip, fixed)
             ignored_fields += skipped
             if change is not None:
@@ -118,6 +124,8 @@ def make_plan(
         notes = [n for n in notes if n.address in wanted]
         unmanaged = []
         problems = [p for p in problems if _concerns(p, desired, wanted)]
+        unreturned = [p for p in unreturned if _concerns(p, desired, wanted)]
+    problems += unreturned
     if problems:
         raise ConfigError(sorted(problems, key=_problem_order))
     live_counts = {kind: len(objects) for kind, objects in sorted(live.items())}
@@ -336,6 +344,11 @@ def _equal(kind: ResourceKind, name: str, desired: Any, actual: Any) -> bool:
         return bool(desired == actual)
 
 
+def equal_values(kind: ResourceKind, name: str, desired: Any, actual: Any) -> bool:
+    """Whether two values of the field ``name`` are equal once normalised, as a plan compares."""
+    return _equal(kind, name, desired, actual)
+
+
 def change_holds(kind: ResourceKind, change: Change, live: LiveObject | None) -> bool:
     """Whether ``live`` (the object read back, None if absent) shows ``change`` made.
 
@@ -348,4 +361,8 @@ def change_holds(kind: ResourceKind, change: Change, live: LiveObject | None) ->
     readable = [f for f in change.fields if f.name not in kind.write_only]
     if change.action is Action.UPDATE and not readable:
         return False
-    return all(_equal(kind, f.name, f.after, live.fields.get(f.name)) for f in readable)
+    # A field the service did not return is not shown made (it is not null either).
+    return all(
+        f.name in live.fields and _equal(kind, f.name, f.after, live.fields[f.name])
+        for f in readable
+    )

@@ -29,6 +29,7 @@ from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import Overrides, ProtectBase, check_safety
 from reconciler.hooks import Hooks
 from reconciler.ignoring import check_ignore_rules
+from reconciler.journal import ApplyJournal, default_directory
 from reconciler.livechecks import live_problems
 from reconciler.loading import read_desired
 from reconciler.loading.envaccess import BUILTIN_CREDENTIALS, EnvAccess
@@ -437,6 +438,11 @@ class Project:
         check_sendable(plan)
         return True
 
+    def journal(self, kinds: Collection[str]) -> ApplyJournal:
+        """The apply journal of the tenants of ``kinds`` (:mod:`reconciler.journal`)."""
+        directory = self.settings.journal or default_directory(self.environ)
+        return ApplyJournal(directory, _tenant_names(self, kinds))
+
     async def apply(
         self,
         plan: Plan,
@@ -444,9 +450,12 @@ class Project:
         *,
         on_outcome: OnOutcome | None = None,
         should_stop: Callable[[], str | None] | None = None,
+        reread: bool = False,
+        planned: Mapping[str, LiveObject | None] | None = None,
     ) -> ApplyResult:
         check_sendable(plan)  # already checked before any prompt; never a write without it
         started = time.monotonic()
+        journal = self.journal({change.kind for change in plan.changes})
         result = await apply_plan(
             plan,
             sessions,
@@ -455,6 +464,9 @@ class Project:
             parallelism=self.settings.parallelism,
             on_outcome=on_outcome,
             should_stop=should_stop,
+            reread=reread,
+            journal=journal,
+            planned=planned,
         )
         log.info("apply: %d change(s) in %.2fs", len(result.outcomes), time.monotonic() - started)
         return result
@@ -466,6 +478,17 @@ def _shown_path(path: Path, base_dir: Path) -> str:
         return str(path.relative_to(base_dir))
     except ValueError:
         return str(path)
+
+
+def _tenant_names(project: Project, kinds: Collection[str]) -> dict[str, str]:
+    """Each kind's tenant, as its provider names it (kinds of a provider that does not: none)."""
+    named = project.tenants(kinds)
+    names: dict[str, str] = {}
+    for kind in sorted(kinds):
+        provider = project.provider_for(kind)
+        if provider.name in named:
+            names[kind] = f"{provider.name} {named[provider.name]}"
+    return names
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, int, str]:

@@ -104,6 +104,14 @@ class ResourceKind:
       single sign-on provider): it has no YAML section and no published schema.
     ``identity_schema`` is the JSON Schema of the identity (the mapping key): its ``pattern``
     and ``maxLength`` are checked at the key's line, and its ``description`` says the rule.
+
+    Every write is verified against what the service answers (:mod:`reconciler.verification`):
+    ``transformed`` maps a field the service is known to change on the way in (an e-mail kept
+    in lower case) to a function giving what it keeps of a value sent; the kept value is
+    compared with it, after the field's normaliser, never skipped. ``check_create``, if given,
+    returns a message for each reason the service would refuse to create an object with these
+    values (a user with no way to sign in); it is run on every create of a plan, at ``plan``,
+    and its messages are located at the object.
     """
 
     name: str
@@ -124,6 +132,10 @@ class ResourceKind:
     secrets: frozenset[str] = frozenset()
     declarable: bool = True
     identity_schema: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    transformed: Mapping[str, Normalizer] = field(default_factory=dict, repr=False)
+    check_create: Callable[[Mapping[str, Any]], Sequence[str]] | None = field(
+        default=None, repr=False
+    )
 
     def normalize(self, name: str, value: Any) -> Any:
         normalizer = self.normalizers.get(name)
@@ -235,8 +247,10 @@ class Provider:
     the table, at ``validate`` too, and returns a message for each problem (an empty list when
     all is well). ``tenant``, if given, names the tenant a context points at (a base URL, never
     a credential; ``None`` when none is set): a saved plan records it, ``apply FILE`` refuses to
-    apply the plan to another one, and config directories planned together that name the same
-    tenant share one listing of it, and are checked not to declare one object twice.
+    apply the plan to another one, config directories planned together that name the same
+    tenant share one listing of it, and are checked not to declare one object twice, and the
+    apply journal (:mod:`reconciler.journal`) is kept per tenant (a provider without it keeps
+    no journal).
     """
 
     name: str
@@ -326,7 +340,9 @@ class Outcome(enum.Enum):
     ``STALE``: not made, because the object moved since the plan (another run got there
     first); planning again shows what is still to do.
     ``UNKNOWN``: the write was sent, its answer was lost, and its effect could not be seen; it
-    was not sent again. ``NOT_ATTEMPTED``: the apply stopped before this change (the service
+    was not sent again. ``NOT_TAKEN``: the write was answered as a success, but the service
+    kept another value for at least one field sent (the outcome's ``not_taken`` says which):
+    never counted as applied. ``NOT_ATTEMPTED``: the apply stopped before this change (the service
     refused the credentials, or the process was asked to stop).
     """
 
@@ -334,6 +350,7 @@ class Outcome(enum.Enum):
     FAILED = "failed"
     STALE = "stale"
     UNKNOWN = "unknown"
+    NOT_TAKEN = "not taken"
     NOT_ATTEMPTED = "not attempted"
     #: Not attempted: a change it depends on (its parent's create) failed or was skipped.
     SKIPPED = "skipped"
@@ -345,7 +362,9 @@ class ChangeOutcome:
 
     ``error`` is a message fit to print after the change's address (it does not repeat it);
     ``note`` says how the outcome was established when it is not the service's answer (the
-    object was read back after the answer was lost).
+    object was read back after the answer was lost). ``not_taken`` holds, for a change the
+    service did not take, one line per field (``receives_reports not taken: sent true, the
+    service kept false``), never with a sensitive value.
     """
 
     change: Change
@@ -353,6 +372,7 @@ class ChangeOutcome:
     error: str | None = None
     live: LiveObject | None = None
     note: str | None = None
+    not_taken: tuple[str, ...] = ()
 
 
 class ApplyStatus(enum.Enum):
@@ -393,23 +413,47 @@ class ApplyResult:
 
         A stale change (another run got there first) is not a failure: planning again settles it.
         """
-        unsettled = (Outcome.FAILED, Outcome.UNKNOWN, Outcome.NOT_ATTEMPTED, Outcome.SKIPPED)
+        unsettled = (
+            Outcome.FAILED,
+            Outcome.UNKNOWN,
+            Outcome.NOT_TAKEN,
+            Outcome.NOT_ATTEMPTED,
+            Outcome.SKIPPED,
+        )
         return any(o.outcome in unsettled for o in self.outcomes)
 
     def summary(self) -> str:
-        """``2 created, 1 updated, 0 deleted; 1 failed, 1 unknown``: what holds now."""
+        """``2 created, 1 updated, 0 deleted; 1 failed, 1 unknown``: what holds now.
+
+        A change the service did not take is counted apart (``1 not taken``), never as made.
+        """
         applied = [o.change.action for o in self.outcomes if o.outcome is Outcome.APPLIED]
         created, updated, deleted = (applied.count(action) for action in Action)
         made = f"{created} created, {updated} updated, {deleted} deleted"
         labels = {
             Outcome.FAILED: "failed",
             Outcome.UNKNOWN: "unknown",
+            Outcome.NOT_TAKEN: "not taken",
             Outcome.NOT_ATTEMPTED: "not attempted",
             Outcome.STALE: "not made",
             Outcome.SKIPPED: "skipped",
         }
         rest = [f"{self.count(o)} {label}" for o, label in labels.items() if self.count(o)]
         return f"{made}; {', '.join(rest)}" if rest else made
+
+    def counts(self) -> dict[str, int]:
+        """Every count, for a machine: ``created``, ``updated``, ``deleted`` (made) and one per
+        other outcome (``failed``, ``unknown``, ``not_taken``, ``not_attempted``, ``stale``,
+        ``skipped``), zeros included."""
+        applied = [o.change.action for o in self.outcomes if o.outcome is Outcome.APPLIED]
+        out = {_MADE[action]: applied.count(action) for action in Action}
+        for outcome in Outcome:
+            if outcome is not Outcome.APPLIED:
+                out[outcome.value.replace(" ", "_")] = self.count(outcome)
+        return out
+
+
+_MADE = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
 
 
 class StepStatus(enum.Enum):

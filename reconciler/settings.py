@@ -7,6 +7,7 @@
 
     [apply]
     parallelism = 4                  # concurrent changes (and requests) at most
+    journal = ".reconciler/journal"  # the apply journal's directory (see reconciler.journal)
 
     [safety]                         # see reconciler.safety
     allow_delete = false             # tombstones are refused unless this or --allow-delete
@@ -75,7 +76,7 @@ SETTINGS_FILE = "reconciler.toml"
 #: provider or plugin, checked against that owner's schema once the plugins are loaded.
 _KNOWN: Mapping[str, frozenset[str]] = {
     "providers": frozenset(),
-    "apply": frozenset({"parallelism"}),
+    "apply": frozenset({"parallelism", "journal"}),
     "safety": SAFETY_KEYS,
     "plugins": frozenset({"local", "disable"}),
     "ignore": frozenset(),  # checked, with locations, by reconciler.ignoring
@@ -100,6 +101,7 @@ class Settings:
     base_dir: Path = Path()
     providers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     parallelism: int = 4
+    journal: Path | None = None
     allow_delete: bool = False
     safety: SafetySettings = field(default_factory=SafetySettings)
     local_plugins: tuple[Path, ...] = ()
@@ -187,12 +189,14 @@ def read_settings(config_path: Path) -> tuple[Settings, list[Problem]]:
     reader.problems += found
     extends = reader.path_key(data, "extends", base_dir)
     vars_file = reader.path_key(data, "vars", base_dir)
+    journal = reader.typed(apply, ("apply", "journal"), None, str)
     local = reader.strings(plugins, ("plugins", "local"))
     disable = reader.strings(plugins, ("plugins", "disable"))
     settings = Settings(
         base_dir=base_dir,
         providers=providers,
         parallelism=parallelism,
+        journal=base_dir / Path(journal).expanduser() if journal else None,
         allow_delete=reader.typed(safety, ("safety", "allow_delete"), False, bool),
         safety=limits,
         local_plugins=tuple(base_dir / p for p in local),
@@ -293,6 +297,8 @@ class _Reader:
                 if expected is int
                 else "true or false"
                 if expected is bool
+                else "a text (a path)"
+                if expected is str
                 else "a number"
             )
             self.problem(key, f"must be {names}, not {value!r}")

@@ -97,7 +97,16 @@ def settings_schema(
                         "type": "integer",
                         "minimum": 1,
                         "default": 4,
-                    }
+                    },
+                    "journal": {
+                        "description": (
+                            "The apply journal's directory (creates whose outcome is unknown),"
+                            " relative to the project; $XDG_STATE_HOME/reconciler/journal by"
+                            " default."
+                        ),
+                        "type": "string",
+                        "minLength": 1,
+                    },
                 },
                 "additionalProperties": False,
             },

@@ -20,14 +20,20 @@ if TYPE_CHECKING:
 
 __all__ = ["holding_slot", "wait"]
 
-#: The slot the current task's change holds, while it holds one.
-_slot: ContextVar[asyncio.Semaphore | None] = ContextVar("reconciler_apply_slot", default=None)
+#: The slot the current task's change holds, while it holds one, and that task. A task started
+#: from inside a change (a listing shared by several changes) inherits the variable but holds
+#: no slot: it must not lend one out, or the changes waiting for it could never get it back.
+_slot: ContextVar[tuple[asyncio.Semaphore, object] | None] = ContextVar(
+    "reconciler_apply_slot", default=None
+)
 
 
 @contextlib.asynccontextmanager
 async def holding_slot(gate: asyncio.Semaphore) -> AsyncIterator[None]:
     """Hold one of ``gate``'s slots for the current task, which :func:`wait` may lend out."""
-    token = _slot.set(gate)
+    import asyncio  # loaded already: this runs in its event loop
+
+    token = _slot.set((gate, asyncio.current_task()))
     try:
         async with gate:
             yield
@@ -39,10 +45,11 @@ async def wait(seconds: float) -> None:
     """Sleep ``seconds``; inside :func:`holding_slot`, without the slot meanwhile."""
     import asyncio  # loaded already: this runs in its event loop
 
-    gate = _slot.get()
-    if gate is None or seconds <= 0:
+    held = _slot.get()
+    if held is None or seconds <= 0 or held[1] is not asyncio.current_task():
         await asyncio.sleep(seconds)
         return
+    gate = held[0]
     gate.release()
     try:
         await asyncio.sleep(seconds)

@@ -16,8 +16,9 @@ Where each setting comes from:
 - ``ca_bundle``: a PEM file of the certificate authorities to trust (relative to the project
   directory), from the settings table, else ``REQUESTS_CA_BUNDLE``, else ``SSL_CERT_FILE``;
   without one, the system's store.
-- ``update_method``, ``delete_params``, ``list_rendering``: the readings of the contract a user
-  can switch (:data:`READINGS`), from the settings table; ``reconciler doctor`` says which.
+- ``update_method``, ``delete_params``, ``list_rendering``, ``user_password``: the readings of
+  the contract a user can switch (:data:`READINGS`), from the settings table; ``reconciler
+  doctor`` says which.
 
 The credentials file holds ``KEY=value`` lines, as a shell or a ``.env`` file would::
 
@@ -40,6 +41,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from reconciler.errors import SettingsError
 from reconciler.records import ProviderContext
+from reconciler_proctorexam.user import UsersApi
 
 __all__ = [
     "BASE_URL_VAR",
@@ -73,10 +75,13 @@ _WHERE = "[providers.proctorexam]"
 #: ``update_method``: the verb of an institute update (PATCH is what one public client sends).
 #: ``delete_params``: where a DELETE's parameters travel (a Rails server merges both).
 #: ``list_rendering``: how a list is written in the string to sign (see ``signing.py``).
+#: ``user_password``: when a user's create needs a password (``UsersApi.PASSWORD_READINGS``;
+#: the default, ``required``, is the docs' own word).
 READINGS: Mapping[str, tuple[str, ...]] = {
     "update_method": ("PATCH", "PUT"),
     "delete_params": ("query", "body"),
     "list_rendering": ("ruby", "json"),
+    "user_password": UsersApi.PASSWORD_READINGS,
 }
 
 
@@ -113,6 +118,7 @@ class ClientSettings:
     update_method: str = "PATCH"
     delete_params: str = "query"
     list_rendering: str = "ruby"
+    user_password: str = UsersApi.PASSWORD_READINGS[0]
 
     @property
     def host(self) -> str:

@@ -198,6 +198,11 @@ def name_key(value: Any) -> Any:
     return " ".join(value.split()).casefold() if isinstance(value, str) else value
 
 
+def _as_kept(value: Any) -> Any:
+    """What the service keeps of a ``session_retention_period`` sent: its decimal text."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def institute_kind() -> ResourceKind:
     """The ``institute`` kind as the plugin registers it."""
     return ResourceKind(
@@ -217,6 +222,9 @@ def institute_kind() -> ResourceKind:
             "connected_proctor_fallback_threshold": whole_number,
             "token_value": whole_number,
         },
+        # The service keeps the retention period as a string ("6"): a write is verified
+        # against that, then compared as a number.
+        transformed={"session_retention_period": _as_kept},
         description="A ProctorExam institute (tenant): e-mails, languages, proctoring, callbacks.",
         # Documented: a create needs name (422 otherwise) and names are unique (422 "has
         # already been taken"). Our reading: compared without case, as check_institutes does.

@@ -90,8 +90,14 @@ async def _session(client: ProctorExamClient) -> AsyncIterator[ProviderSession]:
         yield ProctorExamSession(client)
 
 
-def live_institute(institute: Mapping[str, Any]) -> LiveObject:
-    """An API institute object as a :class:`LiveObject`."""
+#: The routes an institute is read from, as a field the service did not return names them.
+_LISTED = "GET /institutes"
+_SHOWN = "GET /institutes/:id"
+_WRITTEN = "the answer to the write"
+
+
+def live_institute(institute: Mapping[str, Any], source: str = _LISTED) -> LiveObject:
+    """An API institute object as a :class:`LiveObject`; ``source`` names the route read."""
     fingerprint = institute.get("updated_at")
     if not isinstance(fingerprint, str) or not fingerprint:
         fingerprint = content_fingerprint(institute)
@@ -104,6 +110,7 @@ def live_institute(institute: Mapping[str, Any]) -> LiveObject:
         # copies were a tenth of a plan's memory). Nothing changes a live object's fields.
         institute if type(institute) is dict else dict(institute),
         fingerprint,
+        source,
     )
 
 
@@ -150,7 +157,7 @@ class InstituteSession:
         if ref is not None:
             try:
                 found = live_institute(
-                    await self.client.get_institute(ref, address=_address(identity))
+                    await self.client.get_institute(ref, address=_address(identity)), _SHOWN
                 )
             except NotFoundError:
                 found = None
@@ -197,7 +204,7 @@ class InstituteSession:
         _check_kind(kind)
         payload = {"short_name": identity, **_wire_values(identity, values)}
         live = live_institute(
-            await self.client.create_institute(payload, address=_address(identity))
+            await self.client.create_institute(payload, address=_address(identity)), _WRITTEN
         )
         self._ids[live.identity] = live.ref
         return live
@@ -208,7 +215,7 @@ class InstituteSession:
         _check_kind(kind)
         payload = _wire_values(live.identity, values)
         updated = live_institute(
-            await self.client.update_institute(live.ref, payload, address=live.address)
+            await self.client.update_institute(live.ref, payload, address=live.address), _WRITTEN
         )
         self._ids[updated.identity] = updated.ref
         return updated

@@ -37,6 +37,7 @@ __all__ = [
     "IDP_KIND",
     "KIND",
     "UsersApi",
+    "check_new_user",
     "check_users",
     "identity_provider_kind",
     "user_kind",
@@ -49,47 +50,54 @@ _PLUGIN: Final = "proctorexam"
 
 
 class UsersApi:
-    """OUR READING of the documented users and identity provider pages, kept in one place.
+    """The users and identity provider pages, as this project reads them, kept in one place.
 
-    The documentation lists the endpoints, the list item, the credentials in the show object,
-    what create takes and what update takes. That the show object carries the report settings
-    (and the list does not) is our reading; so is the set of fields PATCH keeps: like any Rails
-    application with strong parameters it silently drops the others, so a ``role`` or ``name``
-    sent there "succeeds" and changes nothing. Change these when the live API says otherwise.
+    Each point is marked. **Documented** (the stored API pages): the endpoints; the list item;
+    the credentials in the show object; what create takes (``email, name, institute_id,
+    password, password_confirmation, role, omniauth_config_id``, with ``password`` marked as
+    required, and an example that sends one next to ``omniauth_config_id``); that update takes
+    the report settings. **Our reading** (not stated anywhere; change it here when the live API
+    says otherwise): that the show object carries the report settings and the list does not
+    (the stored show example has ``id, email, name, role, logo_image, institute_name`` only:
+    ``reconciler doctor PATH`` says what a tenant's pages carry); the service's defaults of the
+    report settings; and the set of fields PATCH keeps: like any Rails application with strong
+    parameters it silently drops the others, so a ``role`` or ``name`` sent there "succeeds"
+    and changes nothing. Whatever a write answers is verified by the core all the same.
     """
 
     #: Paths; ``institute_id`` and ``id`` are path parameters, and both are signed.
     LIST: Final = "/institutes/{institute_id}/users"
     MEMBER: Final = "/institutes/{institute_id}/users/{id}"
     IDENTITY_PROVIDERS: Final = "/identity_providers"
+    #: The same routes as a message names them (a field one of them does not return).
+    LIST_ROUTE: Final = "GET /institutes/:institute_id/users"
+    SHOW_ROUTE: Final = "GET /institutes/:institute_id/users/:id"
 
     #: What each item of ``GET /institutes/:institute_id/users`` (``{"users": [...]}``) holds.
     LIST_FIELDS: Final = frozenset(
         {"id", "email", "name", "role", "logo_image", "institute_name", "omniauth_config_id"}
     )
-    #: What only ``GET /institutes/:institute_id/users/:id`` (``{"user": {...}}``) adds.
+    #: Our reading: what only ``GET /institutes/:institute_id/users/:id`` (``{"user": {...}}``)
+    #: adds.
     SHOW_ONLY_FIELDS: Final = frozenset({"receives_reports", "report_frequency"})
     #: Credentials in the show object (documented): dropped on arrival, never kept or shown.
     CREDENTIALS: Final = frozenset({"api_token", "secret_key"})
 
-    #: What ``POST /institutes/:institute_id/users`` takes; a password is needed (with its
-    #: confirmation) when there is no ``omniauth_config_id``. E-mails are unique across the
-    #: service: a clash is a 422 ``{"email": ["has already been taken"]}``.
+    #: Documented: what ``POST /institutes/:institute_id/users`` takes (``institute_id`` is
+    #: the path). E-mails are unique across the service: a clash is a 422
+    #: ``{"email": ["has already been taken"]}`` (our reading of its wording).
     CREATE_FIELDS: Final = frozenset(
-        {
-            "email",
-            "name",
-            "role",
-            "password",
-            "password_confirmation",
-            "omniauth_config_id",
-            "receives_reports",
-            "report_frequency",
-        }
+        {"email", "name", "role", "password", "password_confirmation", "omniauth_config_id"}
     )
+    #: Documented for update only: set by a PATCH right after the create, in the same apply,
+    #: when they differ from :attr:`DEFAULTS`.
+    AFTER_CREATE_FIELDS: Final = frozenset({"receives_reports", "report_frequency"})
+    #: Our reading: what a new user has before any update.
+    DEFAULTS: Final = {"receives_reports": False, "report_frequency": None}
     #: Parameters of create whose values are secrets (kept out of every message).
     SECRET_PARAMS: Final = frozenset({"password", "password_confirmation"})
-    #: What ``PATCH /institutes/:institute_id/users/:id`` keeps; anything else is dropped.
+    #: Our reading: what ``PATCH /institutes/:institute_id/users/:id`` keeps; anything else
+    #: is dropped.
     PATCH_FIELDS: Final = frozenset({"receives_reports", "report_frequency", "omniauth_config_id"})
     #: There is no documented delete.
     CAN_DELETE: Final = False
@@ -105,6 +113,14 @@ class UsersApi:
         "auditor",
     )
     REPORT_FREQUENCIES: Final = ("day", "week", "month")
+
+    #: Our reading of when create needs a password, the ``user_password`` setting of
+    #: ``[providers.proctorexam]`` (config.READINGS), the default first. ``"required"`` is the
+    #: docs' own word: every create sends one, and a single sign-on user created without a
+    #: password in the YAML is sent a random one made for that one request (never stored,
+    #: shown or logged; the person signs in through the identity provider).
+    #: ``"without_identity_provider"``: only a user without an identity provider needs one.
+    PASSWORD_READINGS: Final = ("required", "without_identity_provider")
 
 
 #: How to change a create-only field by hand, said when a plan would change one.
@@ -153,8 +169,8 @@ def user_schema() -> dict[str, Any]:
                 "type": "string",
                 "minLength": 8,
                 "description": (
-                    "The first password, when there is no identity provider: write it as"
-                    " ${env:NAME}; sent on create only, never shown."
+                    "The first password: write it as ${env:NAME}; sent on create only, never"
+                    " shown. Needed when there is no identity provider; allowed beside one."
                 ),
             },
         },
@@ -186,10 +202,25 @@ def user_kind() -> ResourceKind:
         can_delete=UsersApi.CAN_DELETE,
         secrets=UsersApi.CREDENTIALS,
         description="A ProctorExam user of one institute: role, reports and single sign-on.",
-        # Our reading (as the sandbox): a create without a name or a role is a 422. The
-        # password, needed only without an identity provider, is left to the service.
+        # Our reading (as the sandbox): a create without a name or a role is a 422. A user
+        # with no way to sign in is refused by every reading of the password rule.
         required_on_create=frozenset({"name", "role"}),
+        check_create=check_new_user,
     )
+
+
+def check_new_user(values: Mapping[str, Any]) -> list[str]:
+    """Why the service would refuse to create a user with these values (at ``plan``).
+
+    Under either reading of ``user_password`` a user needs a password or an identity provider:
+    with neither, nobody could sign in, and the service answers 422.
+    """
+    if values.get("password") is None and values.get("identity_provider") is None:
+        return [
+            "a new user needs a password or an identity provider to sign in, and this one has"
+            " neither: add identity_provider: NAME, or password: ${env:NAME}"
+        ]
+    return []
 
 
 def identity_provider_kind() -> ResourceKind:
@@ -207,8 +238,12 @@ def identity_provider_kind() -> ResourceKind:
 
 
 def check_users(state: DesiredState, kinds: Mapping[str, ResourceKind]) -> list[Problem]:
-    """E-mail keys that are not e-mail addresses, or not in lower case (the service's form);
-    a user with no way to sign in."""
+    """E-mail keys that are not e-mail addresses, or not in lower case (the service's form).
+
+    A password next to an identity provider is allowed (the docs' own create example sends
+    both); whether a user to be created can sign in is checked at ``plan``, which knows which
+    users are new (:func:`check_new_user`).
+    """
     problems: list[Problem] = []
     for obj in state.of_kind(KIND):
         where = obj.location
@@ -237,20 +272,6 @@ def check_users(state: DesiredState, kinds: Mapping[str, ResourceKind]) -> list[
                     f" (composed characters); write {canonical_email(obj.identity)!a}, which"
                     " looks the same, so that the live user is found and not made twice.",
                     where,
-                    _PLUGIN,
-                )
-            )
-        fields = obj.fields
-        if (
-            not obj.absent
-            and "password" in fields
-            and isinstance(fields.get("identity_provider"), str)
-        ):
-            problems.append(
-                Problem(
-                    f"users.{obj.identity}.password: a user who signs in through an identity"
-                    " provider has no password; remove one of the two.",
-                    obj.locations.get("password", where),
                     _PLUGIN,
                 )
             )

@@ -26,6 +26,7 @@ that reads the show objects and one that does not agree on it.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
     from reconciler_proctorexam.provider import InstituteSession
 
 __all__ = ["UserSession"]
+
+#: What a write's answer is named as, when it lacks a field that was sent.
+_WRITTEN = "the answer to the write"
 
 #: Fields of the YAML that the API spells otherwise.
 _IDP_FIELD = "identity_provider"
@@ -103,6 +107,7 @@ class UserSession:
             for batch in listed
             for short_name, institute_id, item in batch
         ]
+        was_shown = [show and item.get("email") in wanted for _, _, item in found]
         if show:
             # The show object replaces the list item: it holds everything the list does.
             items = await asyncio.gather(
@@ -117,8 +122,15 @@ class UserSession:
         if scope is not None and "institute" in scope.fields:
             # A plan's listing: the YAML names each user's institute. (A read-back, or the
             # check that the objects of a saved plan are unchanged, names no fields.)
-            found += await self._moved_users(wanted, short_names, found)
-        objects = [live_user(kind, s, i, item, names) for s, i, item in found]
+            moved = await self._moved_users(wanted, short_names, found)
+            found += moved
+            was_shown += [False] * len(moved)
+        objects = [
+            live_user(
+                kind, s, i, item, names, UsersApi.SHOW_ROUTE if shown else UsersApi.LIST_ROUTE
+            )
+            for (s, i, item), shown in zip(found, was_shown, strict=True)
+        ]
         self._refs.update({o.identity: o.ref for o in objects})
         return objects
 
@@ -171,7 +183,12 @@ class UserSession:
             sent_to = self._sent_to.get(identity)
             scope = None
             if sent_to is not None:
-                scope = Scope(frozenset({identity}), references={"institute": frozenset({sent_to})})
+                scope = Scope(
+                    frozenset({identity}),
+                    # Its own page too: a read back compares the report settings.
+                    fields=UsersApi.SHOW_ONLY_FIELDS,
+                    references={"institute": frozenset({sent_to})},
+                )
             return next((o for o in await self.list(kind, scope) if o.identity == identity), None)
         institute_id, user_id = ref.split("/", 1)
         try:
@@ -180,7 +197,8 @@ class UserSession:
             self._refs.pop(identity, None)
             return None
         short_name = await self._short_name(institute_id)
-        return live_user(kind, short_name, institute_id, item, await self._idp_names())
+        names = await self._idp_names()
+        return live_user(kind, short_name, institute_id, item, names, UsersApi.SHOW_ROUTE)
 
     async def _short_name(self, institute_id: str) -> str | None:
         # Known from this session's listing or writes; not worth a listing of its own (the
@@ -192,6 +210,8 @@ class UserSession:
     async def create(
         self, kind: ResourceKind, identity: str, values: Mapping[str, Any]
     ) -> LiveObject:
+        """POST the documented create fields; then, in a PATCH of their own, the report
+        settings that differ from a new user's (documented for update only)."""
         _check_kind(kind)
         address = f"{KIND}.{identity}"
         short_name = values.get("institute")
@@ -204,12 +224,27 @@ class UserSession:
                 address=address,
             )
         self._sent_to[identity] = str(short_name)
-        payload = {"email": identity, **await self._wire(values, UsersApi.CREATE_FIELDS, address)}
+        later = {k: v for k, v in values.items() if k in UsersApi.AFTER_CREATE_FIELDS}
+        first = {k: v for k, v in values.items() if k not in UsersApi.AFTER_CREATE_FIELDS}
+        payload = {"email": identity, **await self._wire(first, UsersApi.CREATE_FIELDS, address)}
+        if "password" not in payload and self._password_always():
+            # The docs' reading: create needs a password, even with single sign-on. One made
+            # for this request alone; the client keeps it out of every message and log line.
+            payload["password"] = secrets.token_urlsafe(32)
         if "password" in payload:
             payload["password_confirmation"] = payload["password"]
         try:
             item = await self.api.create_user(institute_id, payload, address=address)
         except RejectedError as exc:
+            if "password" in exc.fields and "password" not in payload:
+                said = str(exc).removeprefix(f"{exc.address}: ")
+                raise ProviderError(
+                    f"{said} The service wants a password for this single sign-on user, as"
+                    ' the users page documents: set user_password = "required" under'
+                    " [providers.proctorexam] (a random one is then sent for this request"
+                    " alone), or give the user password: ${env:NAME}.",
+                    address=address,
+                ) from None
             if "has already been taken" not in " ".join(exc.fields.get("email", ())):
                 raise
             users = await self.api.list_users(institute_id, address=address)
@@ -225,9 +260,28 @@ class UserSession:
                 " the institute in the YAML, or the e-mail.",
                 address=address,
             ) from None
-        live = live_user(kind, short_name, institute_id, item, await self._idp_names())
+        names = await self._idp_names()
+        live = live_user(kind, short_name, institute_id, item, names, _WRITTEN)
         self._refs[identity] = live.ref
+        patch = {
+            name: value
+            for name, value in later.items()
+            if live.fields.get(name, UsersApi.DEFAULTS.get(name)) != value
+        }
+        if patch:
+            user_id = live.ref.split("/", 1)[1]
+            item = await self.api.update_user(
+                institute_id,
+                user_id,
+                await self._wire(patch, UsersApi.PATCH_FIELDS, address),
+                address=address,
+            )
+            live = live_user(kind, short_name, institute_id, item, names, _WRITTEN)
         return live
+
+    def _password_always(self) -> bool:
+        """Whether every create sends a password (the ``user_password`` reading)."""
+        return self.api.client.settings.user_password == "required"
 
     async def update(
         self, kind: ResourceKind, live: LiveObject, values: Mapping[str, Any]
@@ -237,7 +291,7 @@ class UserSession:
         payload = await self._wire(values, UsersApi.PATCH_FIELDS, live.address)
         item = await self.api.update_user(institute_id, user_id, payload, address=live.address)
         short_name = await self._short_name(institute_id)
-        return live_user(kind, short_name, institute_id, item, await self._idp_names())
+        return live_user(kind, short_name, institute_id, item, await self._idp_names(), _WRITTEN)
 
     async def delete(self, kind: ResourceKind, live: LiveObject) -> None:
         raise ProviderError(
@@ -277,8 +331,10 @@ def live_user(
     institute_id: str,
     item: Mapping[str, Any],
     idp_names: Mapping[str, str],
+    source: str = UsersApi.LIST_ROUTE,
 ) -> LiveObject:
-    """An API user object as a :class:`LiveObject`, its credentials dropped."""
+    """An API user object as a :class:`LiveObject`, its credentials dropped; ``source`` names
+    the route it was read from."""
     fields = kind.without_secrets(item)
     listed = {k: v for k, v in fields.items() if k in UsersApi.LIST_FIELDS}
     idp = fields.get(_IDP_WIRE)
@@ -291,6 +347,7 @@ def live_user(
         ref=f"{institute_id}/{fields.get('id', '')}",
         fields=fields,
         fingerprint=content_fingerprint(listed),
+        source=source,
     )
 
 

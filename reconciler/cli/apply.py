@@ -38,7 +38,8 @@ from reconciler.errors import (
 )
 from reconciler.freshness import find_moved, planned_objects
 from reconciler.guards import Overrides
-from reconciler.model import LiveObject, Plan
+from reconciler.journal import WAIT, WINDOW, format_wait
+from reconciler.model import Action, LiveObject, Plan
 from reconciler.project import Project
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions
 from reconciler.reporting import render
@@ -129,18 +130,32 @@ def apply_path(
         if not project.ready_to_apply(the_plan, refusals):
             return False
         planned = None
+        # As the plan saw them, values read through ${env:…} left out: never compared, shown
+        # or kept (they are secrets).
+        seen = planned_objects(the_plan, withhold_env_values(live, desired))
         if not auto_approve:
             confirm()
             # The prompt may have waited long: catch what moved meanwhile, before any write.
-            planned = planned_objects(the_plan, withhold_env_values(live, desired))
-        run_apply(project, the_plan, planned)
+            planned = seen
+        # Unattended, each object is read again just before its write: another apply running
+        # meanwhile is caught object by object, not overwritten (applying.py). After a prompt,
+        # the whole plan was checked just now (planned).
+        run_apply(project, the_plan, planned, reread=seen if auto_approve else None)
         return True
 
 
 def run_apply(
-    project: Project, the_plan: Plan, planned: Mapping[str, LiveObject | None] | None
+    project: Project,
+    the_plan: Plan,
+    planned: Mapping[str, LiveObject | None] | None,
+    *,
+    reread: Mapping[str, LiveObject | None] | None = None,
 ) -> None:
-    """Apply with a progress bar; with ``planned``, refuse first if anything moved since."""
+    """Apply with a progress bar; with ``planned``, refuse first if anything moved since.
+
+    ``reread``: the objects as the plan saw them, to read each again just before its write and
+    compare (an unattended apply).
+    """
     out = messages()
     made: list[ChangeOutcome] = []
     stop = stop_request()
@@ -154,11 +169,31 @@ def run_apply(
 
         try:
             with stop.graceful():
-                result = run(_apply(project, the_plan, report, planned, stop))
+                result = run(_apply(project, the_plan, report, planned, stop, reread))
         except KeyboardInterrupt:
             out.say(f"{len(made)} of {len(the_plan.changes)} change(s) were made.")
             raise
+    _journal_note(project, result, out)
     _finish(result, out, stopped=stop.reason is not None)
+
+
+def _journal_note(project: Project, result: ApplyResult, out: Output) -> None:
+    """Say how long to wait when a create's outcome is unknown, and where it is remembered."""
+    unknown = [
+        o.change
+        for o in result.outcomes
+        if o.outcome is Outcome.UNKNOWN and o.change.action is Action.CREATE
+    ]
+    if not unknown:
+        return
+    where = project.journal({c.kind for c in unknown}).note(unknown[0].kind)
+    out.say(
+        f"{len(unknown)} create(s) have an unknown outcome: the service may still commit them."
+        f" They are in the apply journal ({where}). Wait {format_wait(WAIT)} before applying"
+        f" again: until then an apply holds those creates back, and for"
+        f" {WINDOW // 3600} hours it looks for each object before creating it again.",
+        style="yellow",
+    )
 
 
 async def _apply(
@@ -167,6 +202,7 @@ async def _apply(
     report: OnOutcome,
     planned: Mapping[str, LiveObject | None] | None,
     stop: signals.StopRequest,
+    reread: Mapping[str, LiveObject | None] | None = None,
 ) -> ApplyResult:
     async with project.sessions({change.kind for change in the_plan.changes}) as sessions:
         if planned is not None:
@@ -179,7 +215,14 @@ async def _apply(
             )
             if moved:
                 raise StalePlan(moved)
-        return await project.apply(the_plan, sessions, on_outcome=report, should_stop=stop)
+        return await project.apply(
+            the_plan,
+            sessions,
+            on_outcome=report,
+            should_stop=stop,
+            reread=reread is not None,
+            planned=reread,
+        )
 
 
 def _finish(result: ApplyResult, out: Output, *, stopped: bool = False) -> None:
@@ -197,7 +240,8 @@ def _finish(result: ApplyResult, out: Output, *, stopped: bool = False) -> None:
             f"Another change got there first: {stale} object(s) changed since the plan was"
             " made (see above). Plan again to see what is still to do."
         )
-    if result.count(Outcome.APPLIED) == 0 and result.count(Outcome.UNKNOWN) == 0:
+    written = (Outcome.APPLIED, Outcome.UNKNOWN, Outcome.NOT_TAKEN)
+    if not any(result.count(o) for o in written):
         raise ReconcilerError(
             f"Apply failed: none of {len(result.outcomes)} change(s) could be made ({summary})."
         )

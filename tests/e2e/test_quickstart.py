@@ -96,4 +96,5 @@ def test_doctor_on_the_quick_start_sandbox(quickstart: Path, run_reconciler: Run
         "pagination": "passed",
         "typed values": "passed",
         "managed fields": "passed",
+        "user fields": "passed",
     }

@@ -9,6 +9,7 @@ the config path and with ``--help``.
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -256,6 +257,11 @@ def test_error_paths_keep_secrets_out(
     result = _run(capsys, ["-vv", "apply", str(path), "--auto-approve"])
     outputs.append(("apply under late commits", result.stdout + result.stderr))
     leak_env.settle()
+    # The apply journal that kept its unknown creates: identities and times, no value.
+    journal = Path(os.environ["XDG_STATE_HOME"]) / "reconciler" / "journal"
+    kept = sorted(journal.glob("*.json"))
+    assert kept, "the unknown creates were not journaled"
+    outputs += [(str(file), file.read_text(encoding="utf-8")) for file in kept]
 
     # --sandbox: its state (which holds what apply wrote) is kept out of the config directory.
     local = tmp_path / "local"
@@ -348,3 +354,71 @@ def test_the_command_list_is_what_is_installed() -> None:
     names = _command_names()
     assert {"validate", "plan", "apply", "schema"} <= set(names)
     assert all(isinstance(cli.commands[n], click.Command) for n in names)
+
+
+#: What the one-request password of a single sign-on user is made as, in the test below.
+RANDOM_PASSWORD = "rnd" + secrets.token_hex(12)
+
+SSO_USER = """
+users:
+  sso@other.example:
+    institute: other
+    name: Single Sign-On
+    role: teacher
+    identity_provider: Campus SAML
+"""
+
+
+def test_the_one_request_password_of_a_single_sign_on_user_is_never_shown_or_kept(
+    monkeypatch: pytest.MonkeyPatch,
+    proctorexam_sandbox_factory: Callable[..., Sandbox],
+    write_config: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    import reconciler_proctorexam.user_provider as user_provider
+
+    monkeypatch.setattr(user_provider.secrets, "token_urlsafe", lambda n: RANDOM_PASSWORD)
+    sandbox = proctorexam_sandbox_factory(
+        users=[SandboxUser(TOKEN, SECRET)],
+        user_password="required",
+        seed={
+            "institutes": [{"id": 1, "name": "Other", "short_name": "other"}],
+            "identity_providers": [{"id": 3, "name": "Campus SAML"}],
+        },
+    )
+    for name, value in sandbox.env(SandboxUser(TOKEN, SECRET)).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("NO_COLOR", "1")
+    path = write_config({"users.yaml": SSO_USER})
+    plan_file = tmp_path / "plan.json"
+    outputs = []
+    for args in (
+        ["-vv", "plan", str(path), "--out", str(plan_file), "--format", "json"],
+        ["-vv", "apply", str(plan_file)],
+        ["-vv", "plan", str(path), "--detailed-exitcode"],
+    ):
+        result = _run(capsys, args)
+        assert result.exit_code == 0, result.stderr
+        outputs.append((" ".join(args), result.stdout + result.stderr))
+    assert "sso@other.example" in {u["email"] for u in sandbox.institute_users()}
+    (post,) = [r for r in sandbox.requests if r.method == "POST"]
+    assert "password" in post.fields  # sent, to a sandbox that requires one
+
+    # A service that refuses the create and echoes what it was sent, password included.
+    def echo(method: str, where: str) -> Action:
+        if method != "POST":
+            return None
+        return (422, "text/plain", f"password {RANDOM_PASSWORD} is not accepted".encode())
+
+    path = write_config({"users.yaml": SSO_USER.replace("sso@", "sso2@")})
+    with gateway(sandbox.base_url, echo) as url:
+        monkeypatch.setenv("PROCTOREXAM_BASE_URL", url)
+        result = _run(capsys, ["-vv", "apply", str(path), "--auto-approve"])
+        assert result.exit_code != 0
+        outputs.append(("apply refused with an echo", result.stdout + result.stderr))
+    for file in tmp_path.rglob("*"):
+        if file.is_file():
+            outputs.append((str(file), file.read_text(encoding="utf-8", errors="replace")))
+    for where, text in outputs:
+        _assert_clean(text, where, _fragments((RANDOM_PASSWORD, TOKEN, SECRET)))

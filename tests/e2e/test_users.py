@@ -357,3 +357,17 @@ def test_identity_providers_cannot_be_declared(write_config: Write, run_reconcil
         "sso.yaml:1:1: identity_providers: the identity_provider objects are read from the"
         " service (plugin 'proctorexam'), not declared" in result.stderr
     )
+
+
+def test_an_unattended_users_update_rereads_only_its_own_institute(
+    sandbox: Sandbox, write_config: Write, run_reconciler: Run
+) -> None:
+    path = write_config({"users.yaml": ALICE})
+    result = run_reconciler("apply", str(path), "--auto-approve")
+    assert result.exit_code == 0, result.stderr
+    paths = [r.path for r in sandbox.requests]
+    # The plan and the re-read before the PATCH: the users of institute 1, never of another.
+    assert not any(p.startswith("/api/v3/institutes/2/") for p in paths)
+    patch = paths.index("/api/v3/institutes/1/users/1", paths.index("/api/v3/identity_providers"))
+    assert [r.method for r in sandbox.requests].count("PATCH") == 1
+    assert patch > 0

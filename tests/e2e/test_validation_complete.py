@@ -238,7 +238,11 @@ def test_a_user_to_create_without_a_role_is_located_before_the_plan_is_shown(
     assert problems(result, path) == [
         "config/u.yaml:2:3: user.new@pe.example does not exist yet and cannot be created"
         " without 'role': the service requires it to create one; add it to the object (or to"
-        " defaults:)"
+        " defaults:)",
+        # Every reason at once: nor could this user sign in.
+        "config/u.yaml:2:3: user.new@pe.example does not exist yet and cannot be created: a"
+        " new user needs a password or an identity provider to sign in, and this one has"
+        " neither: add identity_provider: NAME, or password: ${env:NAME} [proctorexam]",
     ]
     assert result.stdout == ""
     assert all(r.method == "GET" for r in sandbox.requests)

@@ -45,7 +45,14 @@ def project_for(sandbox: Sandbox, config: Path, *plugins: tuple[str, object]) ->
     return Project.open(config, environ=sandbox.env(), plugins=plugins)
 
 
-def plan_and_apply(project: Project, *, between: Any = None) -> Any:
+def plan_and_apply(
+    project: Project,
+    *,
+    between: Any = None,
+    reread: bool = False,
+    parallelism: int = 4,
+    journal: Any = None,
+) -> Any:
     async def run() -> ApplyResult:
         desired = project.load()
         async with project.sessions(desired.kinds) as sessions:
@@ -54,7 +61,15 @@ def plan_and_apply(project: Project, *, between: Any = None) -> Any:
                 between()
             from reconciler.applying import apply_plan
 
-            return await apply_plan(plan, sessions, project.kinds, project.hooks)
+            return await apply_plan(
+                plan,
+                sessions,
+                project.kinds,
+                project.hooks,
+                reread=reread,
+                parallelism=parallelism,
+                journal=journal,
+            )
 
     return asyncio.run(run())
 
@@ -83,7 +98,23 @@ def _outcomes(result: ApplyResult) -> dict[str, ChangeOutcome]:
     return {o.change.identity: o for o in result.outcomes}
 
 
-def test_a_create_that_another_run_made_first_is_stale_not_failed(
+def test_a_create_that_another_run_made_first_differently_is_stale_not_failed(
+    proctorexam_sandbox_factory: Callable[..., Sandbox],
+    write_config: Callable[..., Path],
+) -> None:
+    sandbox = proctorexam_sandbox_factory(seed=SEED)
+    project = project_for(sandbox, write_config({"i.yaml": "institutes:\n  new: {name: New}\n"}))
+    result = plan_and_apply(
+        project, between=lambda: sandbox.add_institute({"short_name": "new", "name": "Other"})
+    )
+    outcome = _outcomes(result)["new"]
+    assert outcome.outcome is Outcome.STALE
+    assert outcome.error == "created by another run since the plan; plan again."
+    assert outcome.live is not None  # it exists: its children may go ahead against it
+    assert [i["short_name"] for i in sandbox.institutes()].count("new") == 1
+
+
+def test_a_create_that_another_run_made_first_as_planned_counts_as_done(
     proctorexam_sandbox_factory: Callable[..., Sandbox],
     write_config: Callable[..., Path],
 ) -> None:
@@ -93,8 +124,9 @@ def test_a_create_that_another_run_made_first_is_stale_not_failed(
         project, between=lambda: sandbox.add_institute({"short_name": "new", "name": "New"})
     )
     outcome = _outcomes(result)["new"]
-    assert outcome.outcome is Outcome.STALE
-    assert outcome.error == "created by another run since the plan; plan again."
+    assert outcome.outcome is Outcome.APPLIED
+    assert outcome.note is not None
+    assert "by another run" in outcome.note
     assert [i["short_name"] for i in sandbox.institutes()].count("new") == 1
 
 
@@ -135,3 +167,75 @@ def test_updating_an_object_deleted_since_the_plan_is_stale(
     assert outcomes["a"].outcome is Outcome.STALE
     assert outcomes["a"].error == "deleted by another run since the plan; plan again."
     assert outcomes["b"].outcome is Outcome.APPLIED
+
+
+def test_an_identical_update_another_run_made_is_counted_done_and_not_sent_again(
+    proctorexam_sandbox_factory: Callable[..., Sandbox],
+    write_config: Callable[..., Path],
+) -> None:
+    sandbox = proctorexam_sandbox_factory(seed=SEED)
+    project = project_for(sandbox, write_config({"i.yaml": CONFIG}))
+
+    def other_run() -> None:
+        sandbox.update_institute(1, {"reminder_emails_enabled": True})
+        sandbox.clear_requests()
+
+    result = plan_and_apply(project, between=other_run, reread=True)
+    outcomes = _outcomes(result)
+    assert outcomes["a"].outcome is Outcome.APPLIED
+    assert outcomes["a"].note is not None
+    assert "by another run" in outcomes["a"].note
+    assert outcomes["b"].outcome is Outcome.APPLIED
+    assert outcomes["b"].note is None
+    patched = [r.path for r in sandbox.requests if r.method == "PATCH"]
+    assert patched == ["/api/v3/institutes/2"]
+
+
+def test_a_conflicting_update_another_run_made_stops_the_apply_as_stale(
+    proctorexam_sandbox_factory: Callable[..., Sandbox],
+    write_config: Callable[..., Path],
+) -> None:
+    sandbox = proctorexam_sandbox_factory(seed=SEED)
+    project = project_for(sandbox, write_config({"i.yaml": CONFIG}))
+
+    def other_run() -> None:
+        sandbox.update_institute(1, {"name": "Alpha Renamed"})
+        sandbox.clear_requests()
+
+    result = plan_and_apply(project, between=other_run, reread=True, parallelism=1)
+    outcomes = _outcomes(result)
+    assert outcomes["a"].outcome is Outcome.STALE
+    assert outcomes["a"].error == "changed by another run since the plan; plan again."
+    assert outcomes["b"].outcome is Outcome.STALE
+    assert outcomes["b"].error == (
+        "not attempted: another run changed institute.a since the plan; plan again."
+    )
+    assert [r for r in sandbox.requests if r.method != "GET"] == []
+    names = {i["short_name"]: i["name"] for i in sandbox.institutes()}
+    assert names["a"] == "Alpha Renamed"
+
+
+def test_a_create_the_journal_knows_is_looked_for_first_and_found_late(
+    proctorexam_sandbox_factory: Callable[..., Sandbox],
+    write_config: Callable[..., Path],
+    tmp_path: Path,
+) -> None:
+    from reconciler.journal import ApplyJournal
+
+    sandbox = proctorexam_sandbox_factory(seed=SEED)
+    project = project_for(sandbox, write_config({"i.yaml": "institutes:\n  new: {name: New}\n"}))
+    journal = ApplyJournal(tmp_path / "journal", {"institute": "proctorexam here"})
+    journal.record("institute", "institute.new")
+    # The earlier apply's create is committed after this plan was made, before its create.
+    result = plan_and_apply(
+        project,
+        between=lambda: sandbox.add_institute({"short_name": "new", "name": "New"}),
+        journal=journal,
+    )
+    outcome = _outcomes(result)["new"]
+    assert outcome.outcome is Outcome.APPLIED
+    assert outcome.note is not None
+    assert "an earlier apply whose outcome was unknown" in outcome.note
+    assert not any(r.method == "POST" for r in sandbox.requests)
+    assert journal.pending("institute", "institute.new") is None
+    assert list((tmp_path / "journal").glob("*.json")) == []

@@ -195,13 +195,13 @@ class Library:
         self, kind: ResourceKind, identity: str, values: Mapping[str, Any]
     ) -> LiveObject:
         await self._work("create", f"{kind.name}.{identity}")
-        return live(kind.name, identity)
+        return live(kind.name, identity, **values)  # answers with what it kept: all of it
 
     async def update(
         self, kind: ResourceKind, current: LiveObject, values: Mapping[str, Any]
     ) -> LiveObject:
         await self._work("update", current.address)
-        return current
+        return live(kind.name, current.identity, **{**current.fields, **values})
 
     async def delete(self, kind: ResourceKind, current: LiveObject) -> None:
         await self._work("delete", current.address)

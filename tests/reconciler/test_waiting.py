@@ -46,3 +46,29 @@ def test_the_slot_is_taken_back_before_the_retry() -> None:
 
 def test_outside_an_apply_it_is_a_sleep() -> None:
     asyncio.run(wait(0.0))
+
+
+def test_a_task_shared_by_changes_waits_without_lending_a_slot_it_does_not_hold() -> None:
+    # Every slot is held by a change waiting for one shared listing, started from inside the
+    # first change; the listing's retry must not take a slot back, or nothing would finish.
+    async def main() -> list[str]:
+        gate = asyncio.Semaphore(2)
+        done: list[str] = []
+        shared: list[asyncio.Task[None]] = []
+
+        async def listing() -> None:
+            await wait(0.01)  # a retry of the shared listing
+            done.append("listing")
+
+        async def change(name: str) -> None:
+            async with holding_slot(gate):
+                if not shared:
+                    shared.append(asyncio.ensure_future(listing()))
+                await asyncio.shield(shared[0])
+                done.append(name)
+
+        await asyncio.wait_for(asyncio.gather(change("a"), change("b"), change("c")), 5)
+        assert not gate.locked()
+        return done
+
+    assert asyncio.run(main())[0] == "listing"

@@ -78,8 +78,22 @@ def test_a_heartbeat_after_plan_and_the_outcome_after_each_apply(
     assert run_reconciler("apply", str(project), "--auto-approve").exit_code == 0
     assert received == [
         {"event": "heartbeat", "report": "plan", "pending": 1, "refused": 0},
-        {"event": "apply", "status": "applied", "applied": 1, "failed": 0, "refusals": []},
-        {"event": "apply", "status": "nothing-to-do", "applied": 0, "failed": 0, "refusals": []},
+        {
+            "event": "apply",
+            "status": "applied",
+            "applied": 1,
+            "failed": 0,
+            "not_taken": 0,
+            "refusals": [],
+        },
+        {
+            "event": "apply",
+            "status": "nothing-to-do",
+            "applied": 0,
+            "failed": 0,
+            "not_taken": 0,
+            "refusals": [],
+        },
     ]
 
 

@@ -59,6 +59,8 @@ def reconciler_after_apply(result: ApplyResult) -> None:
             "status": result.status.value,
             "applied": result.count(Outcome.APPLIED),
             "failed": result.count(Outcome.FAILED),
+            # Answered with success, but the service kept another value: never "applied".
+            "not_taken": result.count(Outcome.NOT_TAKEN),
             "refusals": [str(refusal) for refusal in result.refusals],
         }
     )

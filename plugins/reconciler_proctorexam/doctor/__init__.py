@@ -10,7 +10,8 @@ The steps, in order (each a :class:`~reconciler.records.DoctorStep`):
 5. **typed values**: the same GET with a boolean, a null and a list in a JSON body, signed
    under the configured ``list_rendering`` and under the other one;
 6. **managed fields** (with a config PATH): the shapes of the fields the config manages, read
-   back from one live institute;
+   back from one live institute; and **user fields**, when the config manages users: which of
+   the managed user fields the list and a user's own page carry, read back from one user;
 7. **write probe** (only with ``--write-probe NAME``): one no-op update of that institute.
 
 A step that cannot run because an earlier one failed is reported as inconclusive, "not
@@ -37,9 +38,12 @@ from reconciler_proctorexam.doctor.steps import (
     pagination_step,
     typed_values_step,
 )
+from reconciler_proctorexam.doctor.users import STEP as USER_STEP
+from reconciler_proctorexam.doctor.users import user_fields_step
 from reconciler_proctorexam.doctor.write import write_probe_step
 from reconciler_proctorexam.institute import KIND
 from reconciler_proctorexam.signing import LIST_RENDERINGS
+from reconciler_proctorexam.user import KIND as USER_KIND
 
 __all__ = ["probe"]
 
@@ -86,6 +90,8 @@ async def _probe(settings: ClientSettings, request: DoctorRequest) -> list[Docto
         if request.desired is not None and KIND in request.kinds:
             live = _first_item(first)
             steps.append(managed_fields_step(request.desired, request.kinds[KIND], live))
+        if request.desired is not None and request.desired.of_kind(USER_KIND):
+            steps.append(await user_fields_step(prober, request.desired))
         if request.write_probe:
             steps.append(await write_probe_step(settings, prober, request.write_probe))
     return steps
@@ -96,6 +102,8 @@ def _steps_for(request: DoctorRequest) -> list[str]:
     names = ["base URL", "credentials", "clock", "pagination", "typed values"]
     if request.desired is not None:
         names.append("managed fields")
+        if request.desired.of_kind(USER_KIND):
+            names.append(USER_STEP)
     if request.write_probe:
         names.append("write probe")
     return names

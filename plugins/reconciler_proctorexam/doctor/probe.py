@@ -122,12 +122,14 @@ class Prober:
         path_id: str | None = None,
         lists: str | None = None,
         token: str | None = None,
+        path_params: Mapping[str, str] | None = None,
     ) -> Answer | Unreachable:
         """One request: ``query`` and the signature in the query string, ``body`` as JSON.
 
-        Everything is signed together (the path id too), as the contract says.
+        Everything is signed together (the path id and ``path_params`` too), as the contract
+        says; a GET sends the path's parameters in the path only.
         """
-        params: dict[str, Any] = {**query, **(body or {})}
+        params: dict[str, Any] = {**query, **(body or {}), **(path_params or {})}
         if path_id is not None:
             params["id"] = path_id
         signed = signed_params(
@@ -139,8 +141,9 @@ class Prober:
             # As the client sends a GET: all in the query, the path id only in the path; the
             # probe's extra parameters in a JSON body.
             extra = set(body or ())
+            in_path = {"id", *(path_params or {})}
             sent_query: dict[str, str] | None = {
-                k: render_value(v) for k, v in signed.items() if k not in extra and k != "id"
+                k: render_value(v) for k, v in signed.items() if k not in extra | in_path
             }
             sent_body: dict[str, Any] | None = {k: signed[k] for k in extra} if body else None
         else:

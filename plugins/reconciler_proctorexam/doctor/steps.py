@@ -273,8 +273,11 @@ def typed_values_step(
         lost = current if isinstance(current, Unreachable) else alternative
         assert isinstance(lost, Unreachable)
         return DoctorStep(name, INCONCLUSIVE, f"the probe got no answer: {lost.reason}.")
+    # The token and role were accepted a moment ago (the current signing passed): a 403 to
+    # the other signing can only be its signature, as a 401 is. The docs list only 403.
+    refused = (401, 403) if current.ok else (401,)
     for answer in (current, alternative):
-        if not answer.ok and answer.status != 401:
+        if not answer.ok and answer.status not in refused:
             return DoctorStep(
                 name,
                 INCONCLUSIVE,
@@ -287,7 +290,7 @@ def typed_values_step(
             PASSED,
             f"a GET with {sent} signed as reconciler signs them (list_rendering ="
             f' "{reading}") is accepted, and the same signed the other way ("{other}") is'
-            " refused: the reading is confirmed.",
+            f" refused ({alternative.status}{_said(alternative)}): the reading is confirmed.",
         )
     if current.ok and alternative.ok:
         return DoctorStep(

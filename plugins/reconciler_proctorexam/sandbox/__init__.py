@@ -8,12 +8,14 @@ Public API::
 
     Sandbox(seed=..., users=..., faults=..., state_file=..., reset=..., timestamp_window=...,
             update_method="PATCH", delete_params="query", list_rendering="ruby",
-            clock_offset=0.0, host="127.0.0.1", port=0)
+            clock_offset=0.0, user_password="without_identity_provider", quirks=Quirks(),
+            host="127.0.0.1", port=0)
                                              # a context manager; .base_url, .institutes(),
                                              # .requests, .set_faults(), .add_user(), .env()
     SandboxUser(token, secret, institute_id=None)   # None: superuser
     Faults(latency=..., jitter=..., rate_429=..., rate_5xx=..., rate_drop_before=...,
            rate_drop_after=..., rps_limit=..., seed=...)
+    Quirks.of(drop_on_create=..., drop_on_update=..., omit_from_list=..., omit_from_show=...)
     RequestRecord(method, path, query, status, fault, delivered, fields, received_at)
     DEFAULT_TOKEN, DEFAULT_SECRET             # the superuser of a sandbox given no users
     sandbox_for_config(config_dir, reset=...) # what ``--sandbox`` starts
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from reconciler_proctorexam.sandbox.errors import SandboxError
     from reconciler_proctorexam.sandbox.faults import Faults
     from reconciler_proctorexam.sandbox.local import sandbox_for_config
+    from reconciler_proctorexam.sandbox.quirks import Quirks
     from reconciler_proctorexam.sandbox.requestlog import RequestRecord
     from reconciler_proctorexam.sandbox.server import Sandbox
 
@@ -42,6 +45,7 @@ _HOMES = {
     "DEFAULT_SECRET": "defaults",
     "DEFAULT_TOKEN": "defaults",
     "Faults": "faults",
+    "Quirks": "quirks",
     "RequestRecord": "requestlog",
     "Sandbox": "server",
     "SandboxError": "errors",
@@ -61,6 +65,7 @@ __all__ = [
     "DEFAULT_SECRET",
     "DEFAULT_TOKEN",
     "Faults",
+    "Quirks",
     "RequestRecord",
     "Sandbox",
     "SandboxError",

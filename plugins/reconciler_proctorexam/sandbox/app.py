@@ -48,6 +48,7 @@ from reconciler_proctorexam.sandbox.calls import (
 from reconciler_proctorexam.sandbox.errors import ApiError, error_body
 from reconciler_proctorexam.sandbox.faults import DEFER_KEY
 from reconciler_proctorexam.sandbox.fields import validate_write
+from reconciler_proctorexam.sandbox.quirks import Quirks
 from reconciler_proctorexam.sandbox.readings import Readings
 from reconciler_proctorexam.sandbox.requestlog import exchange_of
 from reconciler_proctorexam.sandbox.signature import render_value
@@ -61,11 +62,16 @@ class SandboxApi:
     """The routes, bound to one store and one authenticator."""
 
     def __init__(
-        self, store: InstituteStore, authenticator: Authenticator, readings: Readings
+        self,
+        store: InstituteStore,
+        authenticator: Authenticator,
+        readings: Readings,
+        quirks: Quirks | None = None,
     ) -> None:
         self.store = store
         self.auth = authenticator
         self.readings = readings
+        self.quirks = quirks or Quirks()
 
     def routes(self) -> list[Route]:
         collection = f"{API_PREFIX}/institutes"
@@ -182,6 +188,8 @@ class SandboxApi:
         limit = min(page_number(call.params, "limit", MAX_LIMIT), MAX_LIMIT)
         refuse_unknown(call.params)
         institutes, total = self.store.page(page, limit)
+        if self.quirks.omit_from_list:
+            institutes = [self.quirks.listed(i) for i in institutes]
         headers = {
             "X-Pagination-Item-Count": str(total),
             "X-Pagination-Page-Count": str(math.ceil(total / limit)),
@@ -194,7 +202,7 @@ class SandboxApi:
         call = await self._call(request)
         if not call.user.is_superuser:
             raise forbidden(call.user, "creating an institute")
-        values = validate_write(call.params)
+        values = self.quirks.kept(validate_write(call.params), create=True)
         deferred = self._deferred(request)
         if deferred is not None:
             # Checked on arrival, inserted later without a second look: the race a
@@ -204,7 +212,7 @@ class SandboxApi:
             return JSONResponse({}, status_code=CREATED)
         institute = self.store.create(values)
         self._note_fields(request, list(values))
-        return JSONResponse({"institute": institute}, status_code=CREATED)
+        return JSONResponse({"institute": self.quirks.answered(institute)}, status_code=CREATED)
 
     async def show_institute(self, request: Request) -> Response:
         raw_id = request.path_params["id"]
@@ -215,7 +223,7 @@ class SandboxApi:
         institute = self.store.get(institute_id) if institute_id is not None else None
         if institute is None:
             raise not_found(raw_id)
-        return JSONResponse({"institute": institute})
+        return JSONResponse({"institute": self.quirks.shown(institute)})
 
     async def update_institute(self, request: Request) -> Response:
         raw_id = request.path_params["id"]
@@ -225,7 +233,7 @@ class SandboxApi:
         current = self.store.get(institute_id) if institute_id is not None else None
         if institute_id is None or current is None:
             raise not_found(raw_id)
-        values = validate_write(call.params, current=current)
+        values = self.quirks.kept(validate_write(call.params, current=current), create=False)
         deferred = self._deferred(request)
         if deferred is not None:
             deferred.append(lambda: self.store.update(institute_id, values))
@@ -234,7 +242,7 @@ class SandboxApi:
         if institute is None:
             raise not_found(raw_id)
         self._note_fields(request, list(values))
-        return JSONResponse({"institute": institute})
+        return JSONResponse({"institute": self.quirks.answered(institute)})
 
     async def delete_institute(self, request: Request) -> Response:
         raw_id = request.path_params["id"]
@@ -270,10 +278,14 @@ ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
 
 
 def create_app(
-    store: InstituteStore, authenticator: Authenticator, readings: Readings | None = None
+    store: InstituteStore,
+    authenticator: Authenticator,
+    readings: Readings | None = None,
+    quirks: Quirks | None = None,
 ) -> Starlette:
-    """The Starlette application serving ``store`` to the users ``authenticator`` knows."""
-    api = SandboxApi(store, authenticator, readings or Readings())
+    """The Starlette application serving ``store`` to the users ``authenticator`` knows;
+    ``quirks`` say what it drops from writes or leaves out of answers (none by default)."""
+    api = SandboxApi(store, authenticator, readings or Readings(), quirks)
     routes = [*api.routes(), *UserRoutes(api).routes()]
     handlers: dict[Any, ExceptionHandler] = {ApiError: _api_error, HTTPException: _http_error}
     return Starlette(routes=routes, exception_handlers=handlers)

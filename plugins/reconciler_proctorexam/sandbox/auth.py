@@ -128,6 +128,8 @@ class Authenticator:
 
     ``timestamp_window`` is in seconds; ``clock_ms`` gives the server time in milliseconds;
     ``list_rendering`` is how lists are written in the string to sign (``ruby`` or ``json``).
+    ``signature_status`` is the status of a refused signature: 401, or 403 as the docs list
+    it ("You are not authorized to access this page.") for a service that answers so.
     """
 
     def __init__(
@@ -137,9 +139,11 @@ class Authenticator:
         timestamp_window: float = 300.0,
         clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
         list_rendering: str = "ruby",
+        signature_status: int = 401,
     ) -> None:
         self.users = users
         self.list_rendering = list_rendering
+        self.signature_status = signature_status
         self.window_ms = int(timestamp_window * 1000)
         self._clock_ms = clock_ms
         self._nonces = _Nonces()
@@ -171,6 +175,8 @@ class Authenticator:
             raise _refuse("missing_signature", "the signature parameter is missing")
         if not verify(user.secret, params, signature, self.list_rendering):
             names = ", ".join(sorted(n for n in params if n != SIGNATURE_PARAM))
+            if self.signature_status == 403:
+                raise ApiError(403, "forbidden", "You are not authorized to access this page.")
             raise _refuse(
                 "invalid_signature",
                 "the signature does not match the parameters; the server signed"

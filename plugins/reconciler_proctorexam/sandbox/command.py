@@ -164,6 +164,47 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     help='How lists are written in the signed string: ruby ["a", "b"] or json ["a","b"].',
 )
 @click.option(
+    "--user-password",
+    type=click.Choice(CHOICES["user_password"]),
+    default=CHOICES["user_password"][0],
+    show_default=True,
+    help="When a user's create needs a password: required makes every create need one.",
+)
+@click.option(
+    "--drop-on-create",
+    multiple=True,
+    metavar="FIELD",
+    help="Silently keep nothing of FIELD on create, as strong parameters do (repeatable).",
+)
+@click.option(
+    "--drop-on-update",
+    multiple=True,
+    metavar="FIELD",
+    help="Silently keep nothing of FIELD on update, as strong parameters do (repeatable).",
+)
+@click.option(
+    "--omit-from-list", multiple=True, metavar="FIELD", help="Leave FIELD out of list answers."
+)
+@click.option(
+    "--omit-from-show",
+    multiple=True,
+    metavar="FIELD",
+    help="Leave FIELD out of the answer to a GET of one object.",
+)
+@click.option(
+    "--signature-status",
+    type=click.Choice(["401", "403"]),
+    default="401",
+    show_default=True,
+    help="The status of a refused signature (the docs list only 403).",
+)
+@click.option(
+    "--omit-from-write",
+    multiple=True,
+    metavar="FIELD",
+    help="Leave FIELD out of the answer to a create or an update.",
+)
+@click.option(
     "--clock-offset",
     type=float,
     default=0.0,
@@ -199,6 +240,13 @@ def sandbox_command(
     update_method: str,
     delete_params: str,
     list_rendering: str,
+    user_password: str,
+    drop_on_create: tuple[str, ...],
+    drop_on_update: tuple[str, ...],
+    omit_from_list: tuple[str, ...],
+    omit_from_show: tuple[str, ...],
+    omit_from_write: tuple[str, ...],
+    signature_status: str,
     clock_offset: float,
 ) -> None:
     """Run a local ProctorExam API emulator (institutes, signed requests, injected faults).
@@ -211,6 +259,7 @@ def sandbox_command(
     # command runs the server (uvicorn, starlette, asyncio).
     from reconciler_proctorexam.sandbox.auth import SandboxUser
     from reconciler_proctorexam.sandbox.faults import Faults
+    from reconciler_proctorexam.sandbox.quirks import Quirks
     from reconciler_proctorexam.sandbox.server import Sandbox
 
     user = SandboxUser(token or DEFAULT_TOKEN, secret or DEFAULT_SECRET)
@@ -245,6 +294,15 @@ def sandbox_command(
         delete_params=delete_params,
         list_rendering=list_rendering,
         clock_offset=clock_offset,
+        user_password=user_password,
+        signature_status=int(signature_status),
+        quirks=Quirks.of(
+            drop_on_create=drop_on_create,
+            drop_on_update=drop_on_update,
+            omit_from_list=omit_from_list,
+            omit_from_show=omit_from_show,
+            omit_from_write=omit_from_write,
+        ),
         host=host,
         port=port,
         echo_requests=lambda line: click.echo(line, err=True),

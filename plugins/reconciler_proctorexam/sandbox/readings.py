@@ -9,7 +9,11 @@ be tested both ways:
 - ``delete_params``: where a DELETE's parameters travel, ``query`` (default) or ``body``; the
   other placement answers 400;
 - ``list_rendering``: how a list is written in the string to sign, ``ruby`` (default,
-  ``["a", "b"]``) or ``json`` (``["a","b"]``).
+  ``["a", "b"]``) or ``json`` (``["a","b"]``);
+- ``user_password``: when a user's create needs a password, ``without_identity_provider``
+  (default: a user with an identity provider may have none) or ``required`` (every create, as
+  the users page marks it; a create without one is a 422). The sandbox's default is the lenient
+  one, so that requiring a password is a switch turned on; the client's default is the docs'.
 
 ``clock_offset`` (seconds) moves the sandbox's clock, both the one it checks timestamps
 against and the one its ``Date`` header shows: a server whose clock differs from the client's.
@@ -33,6 +37,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "update_method": ("PATCH", "PUT"),
     "delete_params": ("query", "body"),
     "list_rendering": ("ruby", "json"),
+    "user_password": ("without_identity_provider", "required"),
 }
 
 
@@ -44,6 +49,7 @@ class Readings:
     delete_params: str = "query"
     list_rendering: str = "ruby"
     clock_offset: float = 0.0
+    user_password: str = "without_identity_provider"
 
     def __post_init__(self) -> None:
         for name, accepted in CHOICES.items():

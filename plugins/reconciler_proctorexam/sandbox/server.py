@@ -39,6 +39,7 @@ from reconciler_proctorexam.sandbox.faults import (
     silence_dropped_connections,
 )
 from reconciler_proctorexam.sandbox.fields import validate_write
+from reconciler_proctorexam.sandbox.quirks import Quirks
 from reconciler_proctorexam.sandbox.readings import ClockMiddleware, Readings
 from reconciler_proctorexam.sandbox.requestlog import (
     RequestLog,
@@ -146,8 +147,11 @@ class Sandbox:
     one line per request. ``tls`` serves https with a certificate from a throw-away authority
     (:mod:`~reconciler_proctorexam.sandbox.tls`) whose file is :attr:`ca_file`. ``update_method``,
     ``delete_params`` and ``list_rendering`` choose the reading of the contract the sandbox
-    enforces, and ``clock_offset`` (seconds) moves its clock: see
-    :mod:`~reconciler_proctorexam.sandbox.readings`.
+    enforces (and ``user_password``, when a user's create needs a password), and
+    ``clock_offset`` (seconds) moves its clock: see
+    :mod:`~reconciler_proctorexam.sandbox.readings`. ``quirks`` make it drop fields from writes
+    or leave them out of answers (:mod:`~reconciler_proctorexam.sandbox.quirks`).
+    ``signature_status`` (401 or 403) is how it refuses a signature that does not match.
     """
 
     def __init__(
@@ -163,6 +167,9 @@ class Sandbox:
         delete_params: str = "query",
         list_rendering: str = "ruby",
         clock_offset: float = 0.0,
+        user_password: str = "without_identity_provider",
+        quirks: Quirks | None = None,
+        signature_status: int = 401,
         host: str = "127.0.0.1",
         port: int = 0,
         echo_requests: Callable[[str], None] | None = None,
@@ -179,12 +186,16 @@ class Sandbox:
         given = list(users) if users is not None else [SandboxUser(DEFAULT_TOKEN, DEFAULT_SECRET)]
         self._users = UserRegistry(given)
         self._first_user = given[0] if given else None
-        self.readings = Readings(update_method, delete_params, list_rendering, clock_offset)
+        self.readings = Readings(
+            update_method, delete_params, list_rendering, clock_offset, user_password
+        )
+        self.quirks = quirks or Quirks()
         self._authenticator = Authenticator(
             self._users,
             timestamp_window=timestamp_window,
             clock_ms=self.readings.now_ms,
             list_rendering=list_rendering,
+            signature_status=signature_status,
         )
         self._initial_faults = faults or Faults()
         self._log = RequestLog()
@@ -221,7 +232,7 @@ class Sandbox:
         self.port = sock.getsockname()[1]
         if self.tls:
             self._tls_files = TlsFiles.create()
-        app = create_app(self._store, self._authenticator, self.readings)
+        app = create_app(self._store, self._authenticator, self.readings, self.quirks)
         self._faults = FaultMiddleware(
             ClockMiddleware(app, self.readings), self._initial_faults, prefix=API_PREFIX
         )

@@ -250,19 +250,36 @@ class InstituteStore:
             user = self._users.get(institute_id, user_id)
             return None if user is None else show_object(user, institute["name"])
 
-    def create_user(self, institute_id: int, values: Mapping[str, Any]) -> dict[str, Any] | None:
-        """Validate and add a user; None when the institute does not exist."""
+    def create_user(
+        self,
+        institute_id: int,
+        values: Mapping[str, Any],
+        *,
+        password_required: bool = False,
+        drop: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None,
+    ) -> dict[str, Any] | None:
+        """Validate and add a user; None when the institute does not exist. ``drop`` takes out
+        what this sandbox does not keep of a valid create (its quirks)."""
         with self._lock:
             institute = self._by_id.get(institute_id)
             if institute is None:
                 return None
-            cleaned = validate_user_create(values, self._idp_ids())
+            cleaned = validate_user_create(
+                values, self._idp_ids(), password_required=password_required
+            )
+            if drop is not None:
+                cleaned = drop(cleaned)
             user = self._users.create(institute_id, cleaned)
             self._persist_user(user)
             return show_object(user, institute["name"])
 
     def update_user(
-        self, institute_id: int, user_id: int, values: Mapping[str, Any]
+        self,
+        institute_id: int,
+        user_id: int,
+        values: Mapping[str, Any],
+        *,
+        drop: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None,
     ) -> tuple[dict[str, Any], list[str]] | None:
         """Apply the permitted fields (the rest is dropped); the show object and what was kept."""
         with self._lock:
@@ -270,6 +287,8 @@ class InstituteStore:
             if institute is None or self._users.get(institute_id, user_id) is None:
                 return None
             kept = validate_user_update(values, self._idp_ids())
+            if drop is not None:
+                kept = drop(kept)
             user = self._users.update(user_id, kept)
             self._persist_user(user)
             return show_object(user, institute["name"]), sorted(kept)

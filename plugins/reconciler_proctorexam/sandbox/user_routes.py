@@ -93,6 +93,8 @@ class UserRoutes:
         if found is None:
             raise _no_institute(request.path_params["institute_id"])
         users, total = found
+        if self.api.quirks.omit_from_list:
+            users = [self.api.quirks.listed(u) for u in users]
         return JSONResponse({"users": users}, headers=_pagination(page, limit, total))
 
     async def show_user(self, request: Request) -> Response:
@@ -102,21 +104,35 @@ class UserRoutes:
         user = self.store.user(institute_id, user_id) if institute_id and user_id else None
         if user is None:
             raise self._missing(request, institute_id)
-        return JSONResponse({"user": user})
+        return JSONResponse({"user": self.api.quirks.shown(user)})
 
     async def create_user(self, request: Request) -> Response:
         call, institute_id = await self._member_call(request, member=False)
-        user = self.store.create_user(institute_id, call.params) if institute_id else None
+        user = (
+            self.store.create_user(
+                institute_id,
+                call.params,
+                password_required=self.api.readings.user_password == "required",
+                drop=lambda values: self.api.quirks.kept(values, create=True),
+            )
+            if institute_id
+            else None
+        )
         if user is None:
             raise _no_institute(request.path_params["institute_id"])
         self.api._note_fields(request, sorted(call.params))
-        return JSONResponse({"user": user}, status_code=CREATED)
+        return JSONResponse({"user": self.api.quirks.answered(user)}, status_code=CREATED)
 
     async def update_user(self, request: Request) -> Response:
         call, institute_id = await self._member_call(request, member=True)
         user_id = numeric_id(request.path_params["id"])
         found = (
-            self.store.update_user(institute_id, user_id, call.params)
+            self.store.update_user(
+                institute_id,
+                user_id,
+                call.params,
+                drop=lambda values: self.api.quirks.kept(values, create=False),
+            )
             if institute_id and user_id
             else None
         )
@@ -125,7 +141,7 @@ class UserRoutes:
         user, kept = found
         # The request log records what was written: the dropped fields were not.
         self.api._note_fields(request, kept)
-        return JSONResponse({"user": user})
+        return JSONResponse({"user": self.api.quirks.answered(user)})
 
     async def list_providers(self, request: Request) -> Response:
         call = await self.api._call(request)

@@ -102,9 +102,15 @@ def _check_common(
 
 
 def validate_user_create(
-    values: Mapping[str, Any], identity_providers: Iterable[int]
+    values: Mapping[str, Any],
+    identity_providers: Iterable[int],
+    *,
+    password_required: bool = False,
 ) -> dict[str, Any]:
-    """A new user's fields, checked; every problem at once as a 422."""
+    """A new user's fields, checked; every problem at once as a 422.
+
+    ``password_required``: every create needs a password, single sign-on or not (the
+    ``user_password = "required"`` reading)."""
     errors: dict[str, list[str]] = {}
     for name in sorted(set(values) - _CREATE_KEYS):
         errors[name] = ["is not a known attribute"]
@@ -116,7 +122,7 @@ def validate_user_create(
     if values.get("role") not in ROLES:
         errors["role"] = ["is not included in the list"]
     password = values.get("password")
-    if values.get("omniauth_config_id") is None:
+    if password_required or values.get("omniauth_config_id") is None:
         if not isinstance(password, str) or not password:
             errors["password"] = ["can't be blank"]
         elif len(password) < _MIN_PASSWORD:
@@ -126,14 +132,15 @@ def validate_user_create(
     _check_common(values, identity_providers, errors)
     if errors:
         raise FieldErrors(errors)
-    return {
+    kept = {
         "email": str(email).lower(),
         "name": values["name"],
         "role": values["role"],
         "omniauth_config_id": values.get("omniauth_config_id"),
-        "receives_reports": values.get("receives_reports", False),
-        "report_frequency": values.get("report_frequency"),
     }
+    # Kept only when sent: a new user's defaults are UserTable's.
+    kept.update({k: values[k] for k in ("receives_reports", "report_frequency") if k in values})
+    return kept
 
 
 def validate_user_update(
@@ -202,6 +209,8 @@ class UserTable:
             raise FieldErrors({"email": ["has already been taken"]})
         user = {
             "id": self.next_id,
+            "receives_reports": False,
+            "report_frequency": None,
             **values,
             "institute_id": institute_id,
             "logo_image": "/logo_images/original/missing.png",

@@ -319,3 +319,63 @@ def test_the_write_probe_asks_first_on_a_terminal(
     accepted = run_reconciler("doctor", "--write-probe", "pe")
     assert accepted.exit_code == 0, accepted.stdout
     assert [r.method for r in sandbox.requests].count("PATCH") == 1
+
+
+def test_a_signature_refused_with_403_still_confirms_the_reading(
+    proctorexam_sandbox_factory: Start, doctor: Any
+) -> None:
+    sandbox = proctorexam_sandbox_factory(seed=SEED, signature_status=403)
+    result, document = doctor(sandbox)
+    assert result.exit_code == 0, result.stdout
+    detail = steps_of(document)["typed values"]["detail"]
+    assert "the reading is confirmed" in detail
+    assert "(403: You are not authorized to access this page.)" in detail
+
+
+USERS_SEED: dict[str, Any] = {
+    "institutes": [{"id": 1, "name": "Utrecht University", "short_name": "uu"}],
+    "identity_providers": [{"id": 7, "name": "UU SAML"}],
+    "users": [{"id": 4, "institute_id": 1, "email": "alice@uu.example", "api_token": "t-4f1"}],
+}
+
+USERS_YAML = """
+users:
+  alice@uu.example:
+    institute: uu
+    role: teacher
+    receives_reports: true
+    identity_provider: UU SAML
+"""
+
+
+def test_with_users_one_user_is_read_back_and_its_pages_fields_named(
+    proctorexam_sandbox_factory: Start, doctor: Any, write_config: Callable[..., Path]
+) -> None:
+    sandbox = proctorexam_sandbox_factory(seed=USERS_SEED)
+    result, document = doctor(sandbox, str(write_config({"users.yaml": USERS_YAML})))
+    assert result.exit_code == 0, result.stdout
+    step = steps_of(document)["user fields"]
+    assert step["status"] == "passed"
+    assert (
+        "the list (GET /institutes/:institute_id/users) carries identity_provider, role; the"
+        " user's page (GET /institutes/:institute_id/users/:id) adds receives_reports"
+    ) in step["detail"]
+    assert "t-4f1" not in result.stdout
+    assert {r.method for r in sandbox.requests} == {"GET"}
+    assert "/api/v3/institutes/1/users/4" in [r.path for r in sandbox.requests]
+
+
+def test_a_report_setting_no_user_page_carries_fails_before_the_first_apply(
+    proctorexam_sandbox_factory: Start, doctor: Any, write_config: Callable[..., Path]
+) -> None:
+    from reconciler_proctorexam.sandbox import Quirks
+
+    sandbox = proctorexam_sandbox_factory(
+        seed=USERS_SEED, quirks=Quirks.of(omit_from_show=["receives_reports"])
+    )
+    result, document = doctor(sandbox, str(write_config({"users.yaml": USERS_YAML})))
+    assert result.exit_code == 1, result.stdout
+    step = steps_of(document)["user fields"]
+    assert step["status"] == "failed"
+    assert "neither returns receives_reports." in step["detail"]
+    assert "stop managing those fields" in step["fix"]

@@ -28,6 +28,8 @@ OK, REFUSED = answer(200, body={"institutes": []}), answer(401, body={})
     ("current", "alternative", "status", "words"),
     [
         (OK, REFUSED, StepStatus.PASSED, "the reading is confirmed"),
+        (OK, answer(403, body={}), StepStatus.PASSED, "refused (403): the reading is confirmed"),
+        (answer(403, body={}), OK, StepStatus.INCONCLUSIVE, "answered 403"),
         (OK, OK, StepStatus.INCONCLUSIVE, "the server ignores unknown parameters"),
         (REFUSED, OK, StepStatus.FAILED, 'set list_rendering = "json"'),
         (REFUSED, REFUSED, StepStatus.FAILED, "a boolean or a null differently"),
