@@ -104,7 +104,9 @@ def make_plan(
             if obj.sensitive and not obj.absent:
                 _not_compared(kind, obj, current, fixed, notes)
             if current is not None and not obj.absent:
-                unreturned += unreturned_problems(kind, obj, current, skip)
+                # A sensitive field the live state holds no value for is noted as not
+                # compared (a snapshot never holds one), never planned: not an error.
+                unreturned += unreturned_problems(kind, obj, current, {*skip, *obj.sensitive})
             change, skipped = _change_for(kind, obj, current, skip, fixed)
             ignored_fields += skipped
             if change is not None:

@@ -239,7 +239,10 @@ def test_two_unattended_applies_with_conflicting_values_never_both_end_in_0(
         config = tmp_path / name
         config.mkdir()
         config.joinpath("i.yaml").write_text(_conflicting(value))
-        config.joinpath("reconciler.toml").write_text("[apply]\nparallelism = 2\n")
+        # Every object changes, on purpose: the bulk-change guard is told so.
+        config.joinpath("reconciler.toml").write_text(
+            "[apply]\nparallelism = 2\n\n[safety]\nmax_change_share = 1.0\n"
+        )
         return subprocess.Popen(
             _reconciler("apply", str(config), "--auto-approve"),
             env=env,

@@ -97,9 +97,11 @@ def test_a_look_alike_address_is_a_located_error_at_validate(
 def test_an_address_that_looks_like_a_live_users_is_refused_at_plan(
     sandbox: Sandbox, write_config: Write, run_reconciler: Run
 ) -> None:
-    path = write_config({"u.yaml": _user("a1ice@uu.example")})
+    # A new user signs in with a password or through an identity provider: a password here.
+    password = ", password: '${env:JOSE_PASSWORD}'"
+    path = write_config({"u.yaml": _user("a1ice@uu.example", extra=password)})
     result = run_reconciler("apply", str(path), "--auto-approve")
-    assert result.exit_code == 3
+    assert result.exit_code == 3, result.stderr
     assert (
         "user.a1ice@uu.example: the e-mail 'a1ice@uu.example' looks like the live user"
         " 'alice@uu.example'"
