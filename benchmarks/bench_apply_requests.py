@@ -56,8 +56,10 @@ def count(institutes: int, source: Path | None, *, saved: bool = False) -> dict[
                 env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
             if saved:
                 plan_file = str(Path(tmp) / "plan.json")
+                # Run from the directory that holds the config: a saved plan names its
+                # configuration relative to where it is applied.
                 made = harness.run_process(
-                    harness.reconciler("plan", str(config), "--out", plan_file), env=env
+                    harness.reconciler("plan", str(config), "--out", plan_file), env=env, cwd=config
                 )
                 if made.returncode != 0:
                     raise SystemExit(f"plan --out failed:\n{made.stderr[-1500:]}")
@@ -65,7 +67,7 @@ def count(institutes: int, source: Path | None, *, saved: bool = False) -> dict[
                 command = harness.reconciler("apply", plan_file)
             else:
                 command = harness.reconciler("apply", str(config), "--auto-approve")
-            applied = harness.run_process(command, env=env)
+            applied = harness.run_process(command, env=env, cwd=config)
             left = sum(i["exam_link_emails_enabled"] for i in sandbox.institutes())
             requests = sandbox.requests
     if applied.returncode != 0 or left:

@@ -12,7 +12,7 @@ against the same sandbox (20 ms per request, in this process):
 The two are whole processes taking turns, ``--runs`` rounds. Goal: the median of the
 round-by-round ratios composed / plain at most 1.10 (the CPU time's ratio is recorded beside).
 
-Run: ``python benchmarks/bench_compose.py [--count 10000] [--updates 1000] [--runs 9]
+Run: ``python benchmarks/bench_compose.py [--tls] [--count 10000] [--updates 1000] [--runs 9]
 [--write-baseline]``; writes ``benchmarks/baseline/compose.json``; exits 1 when the goal is
 missed.
 """
@@ -67,20 +67,20 @@ def write_composed(root: Path, count: int, updates: int) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = harness.parser(__doc__)
+    parser = harness.parser(__doc__, sandbox=True)
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--updates", type=int, default=1_000)
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args(argv)
-    report = harness.start("compose", argv)
+    report = harness.start("compose", argv, tls=args.tls)
 
     with tempfile.TemporaryDirectory() as tmp:
         plain = harness.write_project(Path(tmp) / "plain", args.count, args.updates)
         composed = write_composed(Path(tmp) / "composed", args.count, args.updates)
         seed = [harness.live_institute(i) for i in range(args.count)]
-        with Sandbox(seed=seed, faults=Faults(latency=args.latency)) as sandbox:
-            env = harness.sandbox_env(sandbox.base_url)
+        with Sandbox(seed=seed, faults=Faults(latency=args.latency), tls=args.tls) as sandbox:
+            env = harness.sandbox_env(sandbox.base_url, sandbox.ca_file)
             cases = {
                 "plain": lambda: harness.run_process(
                     harness.reconciler("plan", str(plain)), env=env
