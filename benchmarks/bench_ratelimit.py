@@ -5,7 +5,8 @@ service's limiter is), which the client is not told: it starts unpaced, meets th
 learns a pace from the 429s (``reconciler_proctorexam/ratelimit.py``). Every sample starts a
 fresh sandbox seeded with ``--count`` institutes that all differ from the YAML in one field;
 ``reconciler plan DIR`` and then ``reconciler apply DIR --auto-approve`` run against it as
-whole processes, and the updates' time is compared with the limit's ideal:
+whole processes (the plan saved with ``--out`` and applied as a pipeline does), and the
+updates' time is compared with the limit's ideal:
 
     (apply - plan) / (updates / rps_limit)
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import harness
@@ -56,10 +58,16 @@ def main(argv: list[str] | None = None) -> int:
             faults = Faults(latency=args.latency, rps_limit=args.rps_limit)
             with Sandbox(seed=seed, faults=faults, tls=args.tls) as sandbox:
                 env = harness.sandbox_env(sandbox.base_url, sandbox.ca_file)
-                plan = harness.run_process(harness.reconciler("plan", str(config)), env=env)
+                # The saved plan of a pipeline: one request per change. (An unattended
+                # `apply DIR --auto-approve` re-reads each object before its write, two.)
+                plan_file = str(Path(tmp) / "plan.json")
+                plan = harness.run_process(
+                    harness.reconciler("plan", str(config), "--out", plan_file), env=env, cwd=config
+                )
+                time.sleep(1.0)  # the allowance the plan used refills, as between CI jobs
                 sandbox.clear_requests()
                 apply = harness.run_process(
-                    harness.reconciler("apply", str(config), "--auto-approve"), env=env
+                    harness.reconciler("apply", plan_file), env=env, cwd=config
                 )
                 requests = sandbox.requests
                 left = sum(i["exam_link_emails_enabled"] for i in sandbox.institutes())
