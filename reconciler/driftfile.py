@@ -20,7 +20,7 @@ from reconciler.basisdoc import (
     not_compared_document,
 )
 from reconciler.model import DriftCategory, DriftedObject, DriftReport, FieldChange
-from reconciler.planfile import PLAN_SCHEMA, json_value, location_document
+from reconciler.planfile import PLAN_SCHEMA, field_document, location_document
 
 __all__ = ["DRIFT_FORMAT_VERSION", "DRIFT_SCHEMA", "drift_to_document"]
 
@@ -60,25 +60,7 @@ def _object_document(obj: DriftedObject) -> dict[str, Any]:
 
 def _field_document(field: FieldChange) -> dict[str, Any]:
     # In a drift report a field's `after` is the desired value and `before` the live one.
-    if field.sensitive:
-        doc: dict[str, Any] = {
-            "name": field.name,
-            "sensitive": True,
-            "location": location_document(field.location),
-        }
-        if field.template is not None:
-            doc["template"] = field.template
-    else:
-        doc = {
-            "name": field.name,
-            "desired": json_value(field.after),
-            "live": json_value(field.before),
-            "sensitive": False,
-            "location": location_document(field.location),
-        }
-    if field.layer is not None:
-        doc["layer"] = field.layer
-    return doc
+    return field_document(field, (("desired", field.after), ("live", field.before)))
 
 
 # --------------------------------------------------------------------------------------------

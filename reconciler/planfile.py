@@ -48,6 +48,7 @@ __all__ = [
     "PLAN_SCHEMA",
     "REDACTED",
     "Redacted",
+    "field_document",
     "json_value",
     "location_document",
     "plan_from_document",
@@ -156,6 +157,15 @@ def _change_document(change: Change) -> dict[str, Any]:
 
 
 def _field_document(field: FieldChange) -> dict[str, Any]:
+    return field_document(field, (("before", field.before), ("after", field.after)))
+
+
+def field_document(field: FieldChange, values: Sequence[tuple[str, Any]]) -> dict[str, Any]:
+    """One field of a change as JSON, with its ``values`` under their names, in that order (a
+    plan's ``before`` and ``after``, a drift report's ``desired`` and ``live``).
+
+    A sensitive field holds no value: its template instead, when it has one.
+    """
     if field.sensitive:
         doc: dict[str, Any] = {
             "name": field.name,
@@ -165,13 +175,10 @@ def _field_document(field: FieldChange) -> dict[str, Any]:
         if field.template is not None:
             doc["template"] = field.template
     else:
-        doc = {
-            "name": field.name,
-            "before": json_value(field.before),
-            "after": json_value(field.after),
-            "sensitive": False,
-            "location": location_document(field.location),
-        }
+        doc = {"name": field.name}
+        doc.update((name, json_value(value)) for name, value in values)
+        doc["sensitive"] = False
+        doc["location"] = location_document(field.location)
     if field.layer is not None:
         doc["layer"] = field.layer
     return doc
