@@ -114,10 +114,12 @@ def moved_since(
         if (item := _moved(change, planned.get(change.address), current.get(change.address), kinds))
         is not None
     ]
-    unmoved = [change for change in changes if change.address not in {m.address for m in moved}]
-    if any(is_pending(c, current.get(c.address), kinds[c.kind]) for c in unmoved):
-        # Some of it is still to be made: part of the plan was made elsewhere, not all of it.
-        moved = [dataclasses.replace(m, applied=False) for m in moved]
+    if any(m.applied for m in moved):
+        seen = {m.address for m in moved}
+        unmoved = (change for change in changes if change.address not in seen)
+        if any(is_pending(c, current.get(c.address), kinds[c.kind]) for c in unmoved):
+            # Some of it is still to be made: part of the plan was made elsewhere, not all.
+            moved = [dataclasses.replace(m, applied=False) for m in moved]
     return tuple(moved)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -168,8 +168,7 @@ async def _refresh_group(group: Sequence[Member]) -> None:
 
 def run_members(
     members: Sequence[Member],
-    sandbox: bool,
-    reset: bool,
+    sandbox: Callable[[Project, Collection[str]], contextlib.AbstractContextManager[None]] | None,
     each: Callable[[Member], None],
     run: Callable[[Any], Any],
 ) -> None:
@@ -178,8 +177,8 @@ def run_members(
         ready = []
         for member in members:
             try:
-                if sandbox:
-                    stack.enter_context(member.project.sandbox(member.desired.kinds, reset=reset))
+                if sandbox is not None:
+                    stack.enter_context(sandbox(member.project, member.desired.kinds))
                 member.row.tenant = tenant_of(member)
             except ReconcilerError as exc:
                 _fail(member.row, exc)

@@ -99,9 +99,11 @@ def check_signature(doc: Any, key: bytes, *, source: str) -> None:
             f"{source} is not signed, and {KEY_VAR} (key {ours}) is set: a saved plan is"
             f" applied only when signed with that key. {remedy}"
         )
-    value = signature.get("value") if isinstance(signature, Mapping) else None
-    algorithm = signature.get("algorithm") if isinstance(signature, Mapping) else None
-    theirs = signature.get("key_fingerprint") if isinstance(signature, Mapping) else None
+    if not isinstance(signature, Mapping):
+        signature = {}  # not a signature: refused below as one of the wrong kind
+    value = signature.get("value")
+    algorithm = signature.get("algorithm")
+    theirs = signature.get("key_fingerprint")
     if algorithm != ALGORITHM or not isinstance(value, str):
         raise PlanSignatureError(
             f"{source}: its signature is not an {ALGORITHM} signature; {KEY_VAR} (key {ours})"

@@ -108,26 +108,25 @@ def checked_project_path(recorded: str, *, source: str, cwd: Path | None = None)
     with this run's credentials.
     """
     here = (cwd or Path.cwd()).resolve()
-    reasons = []
+    reason = None
     if not recorded or "\x00" in recorded:
-        reasons.append("it is empty or not a path")
+        reason = "it is empty or not a path"
     elif (
-        PurePosixPath(recorded).is_absolute()
-        or PureWindowsPath(recorded).is_absolute()
+        PureWindowsPath(recorded).is_absolute()
         or PureWindowsPath(recorded).drive
         or recorded.startswith(("/", "\\", "~"))
     ):
-        reasons.append("it is absolute; a saved plan names its project relative to the checkout")
+        reason = "it is absolute; a saved plan names its project relative to the checkout"
     elif ".." in PureWindowsPath(recorded).parts or ".." in PurePosixPath(recorded).parts:
-        reasons.append("it climbs out with '..'")
+        reason = "it climbs out with '..'"
     else:
         target = Path(os.path.realpath(here / recorded))
         if target != here and here not in target.parents:
-            reasons.append("it leads outside the working directory (through a symbolic link)")
-    if reasons:
+            reason = "it leads outside the working directory (through a symbolic link)"
+    if reason is not None:
         raise PlanNotTrusted(
             source,
-            f"its project path is refused ({reasons[0]}); apply runs only the configuration,"
+            f"its project path is refused ({reason}); apply runs only the configuration,"
             f" settings and local plugins inside the working directory {here}",
             [],
         )

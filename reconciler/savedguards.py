@@ -1,9 +1,11 @@
 """What a saved plan keeps of the safety guards: the one-shot overrides and the protect base.
 
 ``plan --out`` records the overrides it was given (``--allow-delete=ADDRESS``,
-``--max-change-share``, ``--force-changes``) and the ``[safety] protect`` list of the git merge
-base it compared with (:mod:`reconciler.protectbase`), so that ``apply FILE`` judges the plan
-exactly as ``plan`` did, without being given them again.
+``--max-change-share``, ``--force-changes``), for whoever reviews the file: ``apply FILE`` never
+takes them from it, only from its own options (whoever can shape a plan artifact could
+otherwise switch a guard off). It also records the ``[safety] protect`` list of the git merge
+base it compared with (:mod:`reconciler.protectbase`), which ``apply FILE`` compares with when
+the file's signature was checked.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any, Final
 
 from reconciler.guards import Overrides, ProtectBase
 
-__all__ = ["GUARDS_SCHEMA", "guards_document", "guards_from_document"]
+__all__ = ["GUARDS_SCHEMA", "guards_document", "protect_base_from_document"]
 
 
 def guards_document(overrides: Overrides, base: ProtectBase | None) -> dict[str, Any]:
@@ -27,27 +29,19 @@ def guards_document(overrides: Overrides, base: ProtectBase | None) -> dict[str,
     }
 
 
-def guards_from_document(
-    doc: Mapping[str, Any] | None, allow_delete: bool
-) -> tuple[Overrides, ProtectBase | None]:
-    """The overrides and base of a saved plan's ``guards`` (absent before format 1.1)."""
-    guards = doc or {}
-    base = guards.get("protect_base")
-    overrides = Overrides(
-        allow_delete=allow_delete,
-        delete=frozenset(guards.get("allow_delete", ())),
-        max_change_share=guards.get("max_change_share"),
-        force_changes=guards.get("force_changes"),
-    )
-    return overrides, None if base is None else ProtectBase(base["where"], tuple(base["protect"]))
+def protect_base_from_document(doc: Mapping[str, Any] | None) -> ProtectBase | None:
+    """The protect base of a saved plan's ``guards`` (absent before format 1.1)."""
+    base = (doc or {}).get("protect_base")
+    return None if base is None else ProtectBase(base["where"], tuple(base["protect"]))
 
 
-#: The one-shot guard overrides the plan was made with, and what ``[safety] protect`` said
-#: before the change: ``apply FILE`` judges the plan with them (since format 1.1).
+#: The one-shot guard overrides the plan was made with (for the review), and what ``[safety]
+#: protect`` said before the change (since format 1.1).
 GUARDS_SCHEMA: Final[dict[str, Any]] = {
     "description": (
-        "The guard overrides given to `plan --out` (applied again by `apply FILE`), and the"
-        " [safety] protect list at the git merge base the plan was compared with (since"
+        "The guard overrides given to `plan --out`, for the review: `apply FILE` takes its own,"
+        " never these. And the [safety] protect list at the git merge base the plan was"
+        " compared with, which `apply FILE` uses when the plan's signature was checked (since"
         " format 1.1)."
     ),
     "type": "object",

@@ -48,7 +48,7 @@ from reconciler.planfile import (
 )
 from reconciler.plansigning import SIGNATURE_SCHEMA, check_signature, key_fingerprint
 from reconciler.records import ResourceKind
-from reconciler.savedguards import GUARDS_SCHEMA, guards_document, guards_from_document
+from reconciler.savedguards import GUARDS_SCHEMA, guards_document, protect_base_from_document
 from reconciler.snapshot import (
     LIVE_OBJECT_SCHEMA,
     LiveSnapshot,
@@ -107,7 +107,7 @@ class SavedPlan:
     planned: Mapping[str, LiveObject | None] = dataclasses.field(repr=False)
     env_values: tuple[EnvValue, ...] = ()
     snapshot: str | None = None
-    overrides: Overrides = dataclasses.field(default_factory=Overrides)
+    #: What ``[safety] protect`` said at the merge base ``plan --out`` compared with.
     base: ProtectBase | None = None
     #: The project path exactly as the file writes it (``project`` is it as a Path).
     project_text: str = ""
@@ -327,7 +327,6 @@ def read_saved_plan(path: Path, *, key: bytes | None = None) -> SavedPlan:
             f"{source}: its sensitive fields and /env_values do not match. {_REMEDY}"
         )
     snap = doc["snapshot"]
-    overrides, base = guards_from_document(doc.get("guards"), doc["project"]["allow_delete"])
     return SavedPlan(
         source=source,
         project=Path(doc["project"]["path"]),
@@ -337,8 +336,7 @@ def read_saved_plan(path: Path, *, key: bytes | None = None) -> SavedPlan:
         planned=planned,
         env_values=env_values,
         snapshot=None if snap is None else f"taken at {snap['taken_at']} on {snap['host']}",
-        overrides=overrides,
-        base=base,
+        base=protect_base_from_document(doc.get("guards")),
         project_text=doc["project"]["path"],
         tenants=dict(doc.get("tenants") or {}),
         signed_with=None if key is None else key_fingerprint(key),

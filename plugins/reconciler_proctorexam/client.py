@@ -185,15 +185,14 @@ class ProctorExamClient:
                 stats.pauses,
                 time.monotonic() - stats.started,
             )
-        learnt = self._pacer.learnt
+        learnt, rate = self._pacer.learnt, self._pacer.rate
         if learnt is not None:
-            rate = self._pacer.rate
             log.info(
                 "%s: learnt a rate limit of about %.1f requests per second from its 429s;"
                 " settled on a pace of %.1f (rate_limit under [providers.proctorexam] caps it)",
                 self.settings.host,
                 learnt,
-                rate if rate is not None else learnt,
+                rate,  # set whenever a limit was learnt
             )
 
     # Institutes -----------------------------------------------------------------------------

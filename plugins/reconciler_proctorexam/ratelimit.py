@@ -66,7 +66,6 @@ class Pacer:
         self._measured = 0  # accepted answers since then
         self._next = 0.0
         self._paused_until = 0.0
-        self._starts: deque[float] = deque()
         self._accepted: deque[float] = deque()
         self._refused: deque[float] = deque()
 
@@ -90,10 +89,6 @@ class Pacer:
         start = max(now, self._next, self._paused_until)
         if self._rate:
             self._next = start + 1.0 / self._rate
-        starts = self._starts
-        starts.append(start)
-        while starts[0] < now - WINDOW:
-            starts.popleft()
         if start > now:
             await asyncio.sleep(start - now)
         return start

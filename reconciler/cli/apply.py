@@ -78,18 +78,19 @@ def apply(
     refused (exit 3) if it is not what the configuration yields or if any object it touches
     changed since it was made.
     """
+    # The guards' one-shot overrides are this command's own, never a saved plan's.
+    overrides = overrides_from(allow_delete, max_change_share, force_changes)
     if is_saved_plan(path):
         if targets or excludes:
             raise SettingsError(
                 f"{path} is a saved plan and applies exactly what it holds; --target and"
                 " --exclude go with `plan --out`."
             )
-        # The guards' one-shot overrides are this command's own, never the file's.
         applied = apply_saved_plan(
             path,
             sandbox=sandbox,
             reset_sandbox=reset_sandbox,
-            overrides=overrides_from(allow_delete, max_change_share, force_changes),
+            overrides=overrides,
             run_apply=run_apply,
         )
     else:
@@ -99,7 +100,7 @@ def apply(
             reset_sandbox,
             targets=targets,
             excludes=excludes,
-            overrides=overrides_from(allow_delete, max_change_share, force_changes),
+            overrides=overrides,
             auto_approve=auto_approve,
         )
     if detailed_exitcode and applied:

@@ -110,10 +110,9 @@ def stop_request() -> signals.StopRequest:
     return stop if isinstance(stop, signals.StopRequest) else signals.StopRequest()
 
 
-@contextlib.contextmanager
-def maybe_sandbox(
-    project: Project, kinds: Collection[str], sandbox: bool, reset: bool
-) -> Iterator[None]:
+def sandbox_tls(sandbox: bool, reset: bool) -> bool:
+    """Whether ``--tls`` was given; refuses ``--reset-sandbox`` or ``--tls`` without
+    ``--sandbox``."""
     ctx = click.get_current_context(silent=True)
     tls = bool(ctx and ctx.meta.get(_TLS_META))
     if reset and not sandbox:
@@ -122,6 +121,14 @@ def maybe_sandbox(
         raise SettingsError(
             "--tls goes with --sandbox; a real service's https is verified as it is."
         )
+    return tls
+
+
+@contextlib.contextmanager
+def maybe_sandbox(
+    project: Project, kinds: Collection[str], sandbox: bool, reset: bool
+) -> Iterator[None]:
+    tls = sandbox_tls(sandbox, reset)
     if not sandbox:
         yield
         return

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from reconciler.basis import live_basis
-from reconciler.cli.common import EXIT_PENDING, messages, run
+from reconciler.cli.common import EXIT_PENDING, maybe_sandbox, messages, run, sandbox_tls
 from reconciler.console import write_atomic
 from reconciler.errors import SettingsError
 from reconciler.guards import Overrides
 from reconciler.model import Action, DriftCategory
 from reconciler.multirun import Member, Row, prepare, run_members, worst
+from reconciler.project import Project
 from reconciler.records import RenderOptions
 from reconciler.reporting import full_report_hint, render, reporter_for, utc_now
 from reconciler.summary import What, render_summary
@@ -65,8 +67,7 @@ def plan_many(
     detailed_exitcode: bool,
     overrides: Overrides,
 ) -> int:
-    if reset_sandbox and not sandbox:
-        raise SettingsError("--reset-sandbox goes with --sandbox.")
+    sandbox_tls(sandbox, reset_sandbox)
     rows, members = prepare(paths)
 
     def each(member: Member) -> None:
@@ -81,7 +82,7 @@ def plan_many(
         row.exit_code = 3 if refusals else EXIT_PENDING if detailed_exitcode and plan.changes else 0
         project.hooks.after_report(plan, refusals)
 
-    run_members(members, sandbox, reset_sandbox, each, run)
+    run_members(members, _sandboxes(sandbox, reset_sandbox), each, run)
     return _finish(rows, "plan", fmt, output)
 
 
@@ -94,8 +95,7 @@ def drift_many(
     output: Path | None,
     only_managed: bool,
 ) -> int:
-    if reset_sandbox and not sandbox:
-        raise SettingsError("--reset-sandbox goes with --sandbox.")
+    sandbox_tls(sandbox, reset_sandbox)
     rows, members = prepare(paths)
     stamp = utc_now()
 
@@ -111,5 +111,14 @@ def drift_many(
         row.exit_code = EXIT_PENDING if project.drift_pending(report) else 0
         project.hooks.after_report(report, ())
 
-    run_members(members, sandbox, reset_sandbox, each, run)
+    run_members(members, _sandboxes(sandbox, reset_sandbox), each, run)
     return _finish(rows, "drift", fmt, output)
+
+
+def _sandboxes(
+    sandbox: bool, reset: bool
+) -> Callable[[Project, Collection[str]], AbstractContextManager[None]] | None:
+    """What starts each directory's sandbox (``--tls`` included), or None without one."""
+    if not sandbox:
+        return None
+    return lambda project, kinds: maybe_sandbox(project, kinds, True, reset)

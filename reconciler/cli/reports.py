@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
@@ -24,6 +23,7 @@ from reconciler.cli.common import (
     refresh,
     run,
     sandbox_options,
+    sandbox_tls,
 )
 from reconciler.cli.durations import Duration
 from reconciler.cli.many import drift_many, paths_argument, refuse_single_only
@@ -260,8 +260,7 @@ def export(
     from reconciler import export as exporting
     from reconciler import readprogress
 
-    if reset_sandbox and not sandbox:
-        raise SettingsError("--reset-sandbox goes with --sandbox.")
+    sandbox_tls(sandbox, reset_sandbox)  # refused before anything is read
     project = Project.open_or_default(directory)
     names = exporting.selected_kinds(project.kinds, kinds, targets)
     sections = [f"{project.kinds[n].section}.yaml" for n in names]
@@ -269,9 +268,11 @@ def export(
     config = _editable_config(directory, force=force)
     if config is None:
         exporting.check_free(directory, sections, force=force)
-    emulator = project.sandbox(names, reset=reset_sandbox) if sandbox else contextlib.nullcontext()
     out = messages()
-    with emulator, readprogress.shown(out, "Reading the live objects") as counter:
+    with (
+        maybe_sandbox(project, names, sandbox, reset_sandbox),
+        readprogress.shown(out, "Reading the live objects") as counter,
+    ):
         live = run(exporting.read_live(project, names, counter))
     out.say(f"Read {counter.describe()} in {time.monotonic() - counter.started:.1f}s.")
     chosen = exporting.check_targets(live, targets)

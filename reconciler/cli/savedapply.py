@@ -100,7 +100,7 @@ def apply_saved_plan(
     if not project.ready_to_apply(the_plan, ()):
         return False
     kinds = {c.kind for c in the_plan.changes}
-    with maybe_sandbox(project, desired.kinds | kinds, sandbox, reset_sandbox):
+    with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
         mismatches = tenant_mismatches(
             saved.tenants, current_tenants(project, kinds, sandbox=sandbox)
         )

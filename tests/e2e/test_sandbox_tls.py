@@ -47,6 +47,22 @@ def test_tls_without_sandbox_is_refused(quickstart: Path, run_reconciler: Run) -
     assert "--tls goes with --sandbox" in result.stderr
 
 
+def test_export_and_several_directories_take_tls_too(
+    quickstart: Path, run_reconciler: Run, tmp_path: Path
+) -> None:
+    for args in (
+        ("export", str(tmp_path / "out"), "--tls"),
+        ("plan", str(quickstart), str(quickstart), "--tls"),
+    ):
+        refused = run_reconciler(*args)
+        assert refused.exit_code == 1, args
+        assert "--tls goes with --sandbox" in refused.stderr, args
+    # Into the configuration itself: its sandbox seed is there.
+    exported = run_reconciler("export", str(quickstart), "--sandbox", "--tls")
+    assert exported.exit_code == 0, exported.stderr
+    assert "Sandbox over https at https://127.0.0.1:" in exported.stderr
+
+
 def test_a_client_without_the_authority_is_refused_naming_the_certificate(
     proctorexam_sandbox_factory: Callable[..., Sandbox], quickstart: Path
 ) -> None:

@@ -223,15 +223,20 @@ class Sandbox:
         """Open the store, bind the socket and serve; returns once requests are answered."""
         if self._thread is not None:
             raise RuntimeError("this sandbox is already running")
-        self._store = open_store(self._seed, state_file=self._state_file, reset=self._reset)
+        # Before the store is opened (and its state file locked): nothing to undo if it fails.
+        if self.tls and self._tls_files is None:
+            self._tls_files = TlsFiles.create()
         try:
-            sock = _bind(self.host, self._requested_port)
-        except SandboxError:
-            self._store.close()
+            self._store = open_store(self._seed, state_file=self._state_file, reset=self._reset)
+            try:
+                sock = _bind(self.host, self._requested_port)
+            except SandboxError:
+                self._store.close()
+                raise
+        except BaseException:
+            self._forget_tls_files()
             raise
         self.port = sock.getsockname()[1]
-        if self.tls:
-            self._tls_files = TlsFiles.create()
         app = create_app(self._store, self._authenticator, self.readings, self.quirks)
         self._faults = FaultMiddleware(
             ClockMiddleware(app, self.readings), self._initial_faults, prefix=API_PREFIX
@@ -289,10 +294,13 @@ class Sandbox:
             self._thread.join()
         if self._store is not None:
             self._store.close()
+        self._forget_tls_files()
+        self._server = self._thread = None
+
+    def _forget_tls_files(self) -> None:
         if self._tls_files is not None:
             self._tls_files.remove()
             self._tls_files = None
-        self._server = self._thread = None
 
     @property
     def running(self) -> bool:

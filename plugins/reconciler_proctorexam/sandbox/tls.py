@@ -10,9 +10,10 @@ a client that has not been given ``ca_file`` refuses the sandbox like any unknow
 
 Example::
 
-    with TlsFiles.create() as tls:
-        uvicorn.Config(app, ssl_certfile=tls.cert_file, ssl_keyfile=tls.key_file)
-        httpx.get("https://127.0.0.1:8443/", verify=ssl.create_default_context(cafile=tls.ca_file))
+    tls = TlsFiles.create()
+    uvicorn.Config(app, ssl_certfile=str(tls.cert_file), ssl_keyfile=str(tls.key_file))
+    httpx.get("https://127.0.0.1:8443/", verify=ssl.create_default_context(cafile=tls.ca_file))
+    tls.remove()
 """
 
 from __future__ import annotations
@@ -22,11 +23,10 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from reconciler_proctorexam.sandbox.errors import SandboxError
 
-__all__ = ["CA_FILE_NAME", "TlsFiles"]
+__all__ = ["TlsFiles"]
 
 #: The name of the authority's certificate in the sandbox's TLS directory.
 CA_FILE_NAME = "sandbox-ca.pem"
@@ -73,14 +73,3 @@ class TlsFiles:
     def remove(self) -> None:
         """Delete the directory and every file in it; idempotent."""
         shutil.rmtree(self.directory, ignore_errors=True)
-
-    def __enter__(self) -> TlsFiles:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.remove()
