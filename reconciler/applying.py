@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -60,7 +59,7 @@ from reconciler.errors import (
 from reconciler.hooks import Hooks
 from reconciler.journal import ApplyJournal
 from reconciler.model import Action, Change, LiveObject, Plan
-from reconciler.planfile import json_value
+from reconciler.planfile import shown_value
 from reconciler.planning import change_holds, equal_values
 from reconciler.records import (
     ApplyResult,
@@ -389,11 +388,21 @@ async def _delete(change: Change, session: ProviderSession, kind: ResourceKind) 
 
 
 def _made_by_another_run(
-    change: Change, kind: ResourceKind, found: LiveObject, by: str = "another run since the plan"
+    change: Change,
+    kind: ResourceKind,
+    found: LiveObject,
+    by: str = "another run since the plan",
+    *,
+    sent_by_this_config: bool = False,
 ) -> ChangeOutcome:
-    """A change whose object another run wrote since the plan: done if it holds, else stale."""
+    """A change whose object another run wrote since the plan: done if it holds, else stale.
+
+    A write-only field is never read back: another run may have sent another value, so a
+    change with one is done only when ``sent_by_this_config`` (an earlier apply of it).
+    """
     verb = "created" if change.action is Action.CREATE else "changed"
-    if change_holds(kind, change, found):
+    unseen = not sent_by_this_config and any(f.name in kind.write_only for f in change.fields)
+    if not unseen and change_holds(kind, change, found):
         return ChangeOutcome(
             change,
             Outcome.APPLIED,
@@ -416,7 +425,11 @@ async def _look_first(
     found = await session.read(kind, change.identity)
     if found is not None:
         return _made_by_another_run(
-            change, kind, found, by="an earlier apply whose outcome was unknown"
+            change,
+            kind,
+            found,
+            by="an earlier apply whose outcome was unknown",
+            sent_by_this_config=True,
         )
     if journal.clock() < entry.ready_at():
         # Still unknown: the earlier create may yet be committed (exit 4, with the time to wait).
@@ -482,7 +495,7 @@ async def _recheck(
 def _moved_fields(change: Change, kind: ResourceKind, now: LiveObject) -> str:
     """``: name "then" -> "now"`` for each field of the change that moved, never sensitive."""
     parts = [
-        f"{f.name} {_shown(f.before)} -> {_shown(now.fields.get(f.name))}"
+        f"{f.name} {shown_value(f.before)} -> {shown_value(now.fields.get(f.name))}"
         for f in change.fields
         if not f.sensitive
         and f.name not in kind.write_only
@@ -491,10 +504,6 @@ def _moved_fields(change: Change, kind: ResourceKind, now: LiveObject) -> str:
         and not equal_values(kind, f.name, f.before, now.fields[f.name])
     ]
     return f" ({', '.join(parts)})" if parts else ""
-
-
-def _shown(value: Any) -> str:
-    return json.dumps(json_value(value), ensure_ascii=False)
 
 
 def _planned_live(change: Change) -> LiveObject:

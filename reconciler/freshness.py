@@ -16,14 +16,13 @@ costs at most its pages, where reads would cost several rounds.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from reconciler.applied import ALREADY_APPLIED, is_live_already, is_pending
 from reconciler.model import Action, Change, LiveObject, Plan
-from reconciler.planfile import json_value
+from reconciler.planfile import shown_value
 from reconciler.records import ProviderSession, ResourceKind, Scope
 from reconciler.snapshot import storable_fields
 
@@ -48,7 +47,10 @@ class Moved:
 
     def __str__(self) -> str:
         lines = [f"{self.address}: {self.reason}"]
-        lines += [f"    {name}: {_shown(then)} -> {_shown(now)}" for name, then, now in self.fields]
+        lines += [
+            f"    {name}: {shown_value(then)} -> {shown_value(now)}"
+            for name, then, now in self.fields
+        ]
         return "\n".join(lines)
 
 
@@ -192,7 +194,3 @@ def _what_moved(
         "changed since the plan (its fingerprint moved on; the change is in a field that is"
         " never shown)",
     )
-
-
-def _shown(value: Any) -> str:
-    return json.dumps(json_value(value), ensure_ascii=False)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import enum
 import functools
+import json
 from collections.abc import Mapping, Sequence, Set
 from typing import TYPE_CHECKING, Any, Final
 
@@ -54,6 +55,7 @@ __all__ = [
     "plan_from_document",
     "plan_to_document",
     "redacted_fields",
+    "shown_value",
 ]
 
 PLAN_FORMAT_VERSION: Final = "1.2"
@@ -182,6 +184,11 @@ def field_document(field: FieldChange, values: Sequence[tuple[str, Any]]) -> dic
     if field.layer is not None:
         doc["layer"] = field.layer
     return doc
+
+
+def shown_value(value: Any) -> str:
+    """A value as JSON text, for a message (``"6"``, ``["fr-FR"]``)."""
+    return json.dumps(json_value(value), ensure_ascii=False)
 
 
 def location_document(location: Location | None) -> dict[str, Any] | None:

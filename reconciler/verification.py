@@ -20,13 +20,11 @@ value (read through ``${env:...}``) is never shown.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
 
 from reconciler.errors import ProviderError
 from reconciler.model import SENSITIVE, Change, FieldChange, LiveObject
-from reconciler.planfile import json_value
+from reconciler.planfile import shown_value
 from reconciler.planning import equal_values
 from reconciler.records import ProviderSession, ResourceKind
 
@@ -90,15 +88,11 @@ def not_taken_lines(
             kept = live.fields[field.name]
             if equal_values(kind, field.name, expected, kept):
                 continue
-            shown_kept = SENSITIVE if field.sensitive else _shown(kept)
+            shown_kept = SENSITIVE if field.sensitive else shown_value(kept)
         else:
             shown_kept = NOT_RETURNED
             if live.source:
                 shown_kept += f" by {live.source}"
-        shown_sent = SENSITIVE if field.sensitive else _shown(sent)
+        shown_sent = SENSITIVE if field.sensitive else shown_value(sent)
         lines.append(f"{field.name} not taken: sent {shown_sent}, the service kept {shown_kept}")
     return tuple(lines)
-
-
-def _shown(value: Any) -> str:
-    return json.dumps(json_value(value), ensure_ascii=False)
