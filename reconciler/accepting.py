@@ -70,7 +70,6 @@ class Acceptance:
 
     edits: list[FileEdit] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    accepted: int = 0
     left: int = 0
 
 
@@ -146,10 +145,7 @@ def accept_drift(
         obj = objects[drifted.address]
         section = kinds[obj.kind].section
         for change in drifted.fields:
-            written = _accept_field(files, result, obj, section, drifted, change)
-            if written:
-                result.accepted += 1
-            else:
+            if not _accept_field(files, result, obj, section, drifted, change):
                 result.left += 1
     others = [
         o for o in report.objects if o.category is not DriftCategory.CHANGED and matches(o.address)
@@ -165,10 +161,7 @@ def accept_drift(
             " the tombstone to keep it, or apply --allow-delete",
         }[other.category]
         result.notes.append(f"{other.address} ({other.location}): {why}")
-    try:
-        result.edits = files.edits()
-    except _Unwritable as exc:  # pragma: no cover - edits() loads nothing new
-        result.notes.append(f"{exc}: not rewritten")
+    result.edits = files.edits()  # loads nothing new: every file was loaded by an edit
     return result
 
 

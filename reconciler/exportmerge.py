@@ -29,7 +29,6 @@ in another form is not rewritten.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -38,14 +37,13 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from reconciler.export import ExportFile, escaped, header_lines, table_of
 from reconciler.exportconfig import Config, ConfigFile, dump, has_config, read_config
-from reconciler.loading.references import resolve
+from reconciler.loading.references import referenced_names, resolve
 from reconciler.model import LiveObject
 from reconciler.records import ResourceKind
 
 __all__ = ["Config", "MergeNote", "Merged", "has_config", "merge", "read_config"]
 
 DEFAULTS: Final = "defaults"
-_REFERENCE: Final = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,8 +337,7 @@ def _same(kind: ResourceKind, name: str, written: Any, live: Any) -> bool:
 
 def _names(value: Any) -> str:
     """The variables a written value refers to: ``PE_TAWK_KEY`` (or ``A, B``)."""
-    names = sorted(set(_REFERENCE.findall(repr(value))))
-    return ", ".join(names) or "a variable"
+    return ", ".join(referenced_names(value)) or "a variable"
 
 
 def _plain(value: Any) -> Any:

@@ -17,7 +17,6 @@ Both are built from :class:`Finding` records, so that the two formats say the sa
 from __future__ import annotations
 
 import hashlib
-import json
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any, Final, Literal
 
 from reconciler import __version__
 from reconciler.model import Location
+from reconciler.problem_report import dump_document as dump
 from reconciler.records import Problem, Refusal
 
 __all__ = [
@@ -179,10 +179,6 @@ def code_quality_report(
             }
         )
     return issues
-
-
-def dump(document: Any) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def _uri(file: str) -> str:

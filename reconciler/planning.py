@@ -106,7 +106,8 @@ def make_plan(
             if current is not None and not obj.absent:
                 # A sensitive field the live state holds no value for is noted as not
                 # compared (a snapshot never holds one), never planned: not an error.
-                unreturned += unreturned_problems(kind, obj, current, {*skip, *obj.sensitive})
+                unseen = skip | obj.sensitive if obj.sensitive else skip
+                unreturned += unreturned_problems(kind, obj, current, unseen)
             change, skipped = _change_for(kind, obj, current, skip, fixed)
             ignored_fields += skipped
             if change is not None:

@@ -151,7 +151,8 @@ def problems_document(
     return document
 
 
-def dump_document(document: Mapping[str, Any]) -> str:
+def dump_document(document: Mapping[str, Any] | Sequence[Any]) -> str:
+    """A JSON report as written: indented, UTF-8 as is, a final newline."""
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
