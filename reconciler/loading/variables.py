@@ -90,7 +90,7 @@ def substitute_file(
     """``parsed`` with every ``${var:NAME}`` of its values replaced (in place), and a located
     problem for each reference that failed. ``variables`` is ``None`` when no vars file is
     configured (every reference then fails, saying how to configure one)."""
-    if not parsed.complete or parsed.value is None:
+    if not parsed.var_references or not parsed.complete or parsed.value is None:
         return parsed
     failures: list[Reference] = []
     _in_place(parsed.value, (), variables or {}, variables is not None, where, failures)

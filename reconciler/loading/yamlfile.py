@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from sys import intern
 from types import SimpleNamespace
@@ -60,6 +60,9 @@ class ParsedFile:
     line: int = 1
     column: int = 1
     problems: tuple[Problem, ...] = ()
+    #: False when the text holds no ``{var:``: there is no ``${var:NAME}`` to substitute, and its
+    #: values need not be walked for it (:mod:`reconciler.loading.variables`).
+    var_references: bool = True
 
 
 def span_at(tree: Tree | None, path: Sequence[str | int]) -> tuple[int, int, int, int] | None:
@@ -99,7 +102,9 @@ def read_file(path: Path, limits: Limits, *, name: str | None = None) -> ParsedF
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return _not_utf8(shown, data, exc.start)
-    return parse_text(text.removeprefix("\ufeff"), shown, limits)
+    parsed = parse_text(text.removeprefix("\ufeff"), shown, limits)
+    # "{var:", not "${var:": a "$" written as an escape in a quoted scalar still counts.
+    return parsed if "{var:" in text else replace(parsed, var_references=False)
 
 
 def _failed(name: str, message: str, line: int = 1, column: int = 1) -> ParsedFile:
