@@ -96,6 +96,13 @@ class UserSession:
         if kind.name == IDP_KIND:
             return [_live_idp(kind, item) for item in await self._identity_providers()]
         _check_kind(kind)
+        if scope is not None and len(scope.identities) == 1:
+            # One user this session has seen (the re-read before an unattended write): its
+            # own page, not its institute's whole listing again.
+            [identity] = scope.identities
+            if identity in self._refs:
+                seen = await self.read(kind, identity)
+                return [] if seen is None else [seen]
         if scope is None:
             short_names = sorted(o.identity for o in await self.institutes.listing())
         else:
