@@ -11,24 +11,20 @@ from pathlib import Path
 import click
 
 from reconciler import problem_report
-from reconciler.basis import live_basis, snapshot_basis
 from reconciler.cli.common import (
     EXIT_PENDING,
     count_objects,
     exclude_option,
-    maybe_sandbox,
     messages,
     no_color,
     path_argument,
     plan_reporter,
     problems_as,
-    refresh,
-    run,
     sandbox_options,
     target_option,
 )
-from reconciler.cli.durations import Duration
 from reconciler.cli.guardopts import guard_options, overrides_from
+from reconciler.cli.livesource import max_age_option, read_live
 from reconciler.cli.many import paths_argument, plan_many, refuse_single_only
 from reconciler.cli.outputs import (
     check_max_chars,
@@ -40,14 +36,13 @@ from reconciler.cli.outputs import (
 from reconciler.completion import FormatOption
 from reconciler.console import use_color
 from reconciler.documents import write_document
-from reconciler.errors import PlanRefused, SettingsError
+from reconciler.errors import PlanRefused
 from reconciler.plansigning import KEY_VAR, plan_key, sign
 from reconciler.plantrust import recordable_project_path
 from reconciler.project import Project
 from reconciler.records import RenderOptions
 from reconciler.reporting import full_report_hint, publish, render
 from reconciler.savedplan import saved_plan_document
-from reconciler.snapshot import read_snapshot
 from reconciler.tenants import current_tenants
 
 
@@ -108,12 +103,7 @@ def validate(path: Path, fmt: str, require_env: bool) -> None:
     metavar="FILE",
     help="Plan against this snapshot (from `snapshot`): no credentials, no network.",
 )
-@click.option(
-    "--max-age",
-    type=Duration(),
-    metavar="DURATION",
-    help="With --live: refuse a snapshot older than this (e.g. 36h, 2d).",
-)
+@max_age_option
 @click.option(
     "--out",
     "out_file",
@@ -174,17 +164,21 @@ def plan(
         extra = reports_for(project.hooks, reports, "plan")
         check_max_chars(max_chars, fmt, extra)
         desired = project.load()
-    snap = None
     kinds = project.needed_kinds(desired)
     # Refused before any network call: apply would refuse the plan.
     recorded = None if out_file is None else Path(recordable_project_path(path))
-    if live_file is not None:
-        if sandbox or reset_sandbox:
-            raise SettingsError("--live plans against a snapshot: leave out --sandbox.")
-        snap = read_snapshot(live_file)
-        live = snap.live_for(kinds, source=str(live_file))
-        basis = snapshot_basis(project, snap, kinds, source=str(live_file), max_age=max_age)
-        messages().say(f"Planned against the live snapshot {live_file}, {snap.describe()}.")
+    live, basis, snap = read_live(
+        project,
+        desired,
+        kinds,
+        live_file=live_file,
+        max_age=max_age,
+        sandbox=sandbox,
+        reset_sandbox=reset_sandbox,
+        verb="Planned",
+        does="plans",
+    )
+    if snap is not None:
         tenants = snap.tenants
         if recorded is not None and not tenants:
             messages().say(
@@ -194,11 +188,6 @@ def plan(
                 style="yellow",
             )
     else:
-        if max_age is not None:
-            raise SettingsError("--max-age goes with --live (the age of a snapshot).")
-        with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-            live = run(refresh(project, desired))
-            basis = live_basis(project, kinds)
         tenants = current_tenants(project, desired.kinds, sandbox=sandbox)
     the_plan = replace(project.plan(desired, live, targets=targets, excludes=excludes), basis=basis)
     overrides = overrides_from(allow_delete, max_change_share, force_changes)

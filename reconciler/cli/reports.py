@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reconciler.basis import live_basis, snapshot_basis
 from reconciler.cli.accept import accept as accept_into_files
 from reconciler.cli.common import (
     EXIT_PENDING,
@@ -25,7 +24,7 @@ from reconciler.cli.common import (
     sandbox_options,
     sandbox_tls,
 )
-from reconciler.cli.durations import Duration
+from reconciler.cli.livesource import max_age_option, read_live
 from reconciler.cli.many import drift_many, paths_argument, refuse_single_only
 from reconciler.cli.outputs import (
     check_max_chars,
@@ -42,7 +41,7 @@ from reconciler.model import DriftCategory
 from reconciler.project import Project
 from reconciler.records import RenderOptions
 from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
-from reconciler.snapshot import read_snapshot, snapshot_to_document
+from reconciler.snapshot import snapshot_to_document
 from reconciler.withheld import env_fields
 
 if TYPE_CHECKING:
@@ -75,12 +74,7 @@ if TYPE_CHECKING:
     type=click.Path(path_type=Path),
     help="Check against this snapshot (from `snapshot`): no credentials, no network.",
 )
-@click.option(
-    "--max-age",
-    type=Duration(),
-    metavar="DURATION",
-    help="With --live: refuse a snapshot older than this (e.g. 36h, 2d).",
-)
+@max_age_option
 @click.option(
     "--only-managed",
     is_flag=True,
@@ -159,19 +153,17 @@ def drift(
     extra = reports_for(project.hooks, reports, "drift")
     check_max_chars(max_chars, fmt, extra)
     desired = project.load()
-    if live_file is not None:
-        if sandbox or reset_sandbox:
-            raise SettingsError("--live checks against a snapshot: leave out --sandbox.")
-        snap = read_snapshot(live_file)
-        live = snap.live_for(desired.kinds, source=str(live_file))
-        basis = snapshot_basis(project, snap, desired.kinds, source=str(live_file), max_age=max_age)
-        messages().say(f"Checked against the live snapshot {live_file}, {snap.describe()}.")
-    else:
-        if max_age is not None:
-            raise SettingsError("--max-age goes with --live (the age of a snapshot).")
-        with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-            live = run(refresh(project, desired))
-            basis = live_basis(project, desired.kinds)
+    live, basis, _ = read_live(
+        project,
+        desired,
+        desired.kinds,
+        live_file=live_file,
+        max_age=max_age,
+        sandbox=sandbox,
+        reset_sandbox=reset_sandbox,
+        verb="Checked",
+        does="checks",
+    )
     report = replace(
         project.drift(desired, live, generated_at=utc_now(), only_managed=only_managed),
         basis=basis,
