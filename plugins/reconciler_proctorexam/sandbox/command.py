@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -30,6 +31,22 @@ __all__ = ["sandbox_command"]
 
 _RATE = click.FloatRange(0.0, 1.0)
 _SECONDS = click.FloatRange(min=0.0)
+
+
+def _reading(name: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A reading of the contract the sandbox enforces: its values, the first the default."""
+    return click.option(
+        f"--{name.replace('_', '-')}",
+        type=click.Choice(CHOICES[name]),
+        default=CHOICES[name][0],
+        show_default=True,
+        help=help,
+    )
+
+
+def _fields(name: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A switch naming fields the sandbox keeps or shows less of than it is sent."""
+    return click.option(f"--{name}", multiple=True, metavar="FIELD", help=help)
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -142,55 +159,25 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     show_default=True,
     help="Accepted clock skew of a request's timestamp (seconds).",
 )
-@click.option(
-    "--update-method",
-    type=click.Choice(CHOICES["update_method"]),
-    default=CHOICES["update_method"][0],
-    show_default=True,
-    help="The one verb the update route takes (the other answers 405).",
+@_reading("update_method", "The one verb the update route takes (the other answers 405).")
+@_reading("delete_params", "Where a DELETE's parameters must travel (the other place answers 400).")
+@_reading(
+    "list_rendering",
+    'How lists are written in the signed string: ruby ["a", "b"] or json ["a","b"].',
 )
-@click.option(
-    "--delete-params",
-    type=click.Choice(CHOICES["delete_params"]),
-    default=CHOICES["delete_params"][0],
-    show_default=True,
-    help="Where a DELETE's parameters must travel (the other place answers 400).",
+@_reading(
+    "user_password", "When a user's create needs a password: required makes every create need one."
 )
-@click.option(
-    "--list-rendering",
-    type=click.Choice(CHOICES["list_rendering"]),
-    default=CHOICES["list_rendering"][0],
-    show_default=True,
-    help='How lists are written in the signed string: ruby ["a", "b"] or json ["a","b"].',
+@_fields(
+    "drop-on-create",
+    "Silently keep nothing of FIELD on create, as strong parameters do (repeatable).",
 )
-@click.option(
-    "--user-password",
-    type=click.Choice(CHOICES["user_password"]),
-    default=CHOICES["user_password"][0],
-    show_default=True,
-    help="When a user's create needs a password: required makes every create need one.",
+@_fields(
+    "drop-on-update",
+    "Silently keep nothing of FIELD on update, as strong parameters do (repeatable).",
 )
-@click.option(
-    "--drop-on-create",
-    multiple=True,
-    metavar="FIELD",
-    help="Silently keep nothing of FIELD on create, as strong parameters do (repeatable).",
-)
-@click.option(
-    "--drop-on-update",
-    multiple=True,
-    metavar="FIELD",
-    help="Silently keep nothing of FIELD on update, as strong parameters do (repeatable).",
-)
-@click.option(
-    "--omit-from-list", multiple=True, metavar="FIELD", help="Leave FIELD out of list answers."
-)
-@click.option(
-    "--omit-from-show",
-    multiple=True,
-    metavar="FIELD",
-    help="Leave FIELD out of the answer to a GET of one object.",
-)
+@_fields("omit-from-list", "Leave FIELD out of list answers.")
+@_fields("omit-from-show", "Leave FIELD out of the answer to a GET of one object.")
 @click.option(
     "--signature-status",
     type=click.Choice(["401", "403"]),
@@ -198,12 +185,7 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     show_default=True,
     help="The status of a refused signature (the docs list only 403).",
 )
-@click.option(
-    "--omit-from-write",
-    multiple=True,
-    metavar="FIELD",
-    help="Leave FIELD out of the answer to a create or an update.",
-)
+@_fields("omit-from-write", "Leave FIELD out of the answer to a create or an update.")
 @click.option(
     "--clock-offset",
     type=float,
