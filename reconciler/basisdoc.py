@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from reconciler.model import Basis, NotCompared
+from reconciler.model import Basis, Location, NotCompared
 
 __all__ = [
     "BASIS_SCHEMA",
     "NOT_COMPARED_SCHEMA",
     "basis_document",
+    "location_document",
     "not_compared_document",
 ]
 
@@ -33,6 +34,13 @@ def basis_document(basis: Basis | None) -> dict[str, Any] | None:
     }
 
 
+def location_document(location: Location | None) -> dict[str, Any] | None:
+    """A location as documents write it: ``{file, line, column}``, or ``None``."""
+    if location is None:
+        return None
+    return {"file": location.file, "line": location.line, "column": location.column}
+
+
 def not_compared_document(items: tuple[NotCompared, ...]) -> list[dict[str, Any]]:
     return [
         {
@@ -40,13 +48,7 @@ def not_compared_document(items: tuple[NotCompared, ...]) -> list[dict[str, Any]
             "field": item.field,
             "reason": item.reason,
             "needed_by_apply": item.needed,
-            "location": None
-            if item.location is None
-            else {
-                "file": item.location.file,
-                "line": item.location.line,
-                "column": item.location.column,
-            },
+            "location": location_document(item.location),
         }
         for item in items
     ]

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any, Final
 
 from reconciler.model import DesiredState, Location
 from reconciler.records import Problem, ResourceKind
+from reconciler.tomllines import text_location
 from reconciler.validation import is_closed
 
 __all__ = [
@@ -118,9 +118,11 @@ def parse_ignore(table: Any, source: Path, text: str) -> tuple[IgnoreRules, list
                 f'ignore.fields."{pattern}" must be a list of field names, e.g. ["callback_url"].',
             )
             continue
-        field_rules.append(FieldRule(pattern, frozenset(names), _locate(source, text, pattern)))
+        field_rules.append(
+            FieldRule(pattern, frozenset(names), text_location(source, text, pattern))
+        )
     rules = IgnoreRules(
-        objects=tuple(ObjectRule(p, _locate(source, text, p)) for p in objects),
+        objects=tuple(ObjectRule(p, text_location(source, text, p)) for p in objects),
         fields=tuple(field_rules),
     )
     return rules, problems
@@ -166,26 +168,10 @@ def check_ignore_rules(
     return problems
 
 
-def _locate(source: Path, text: str, needle: str) -> Location | None:
-    """Where ``needle`` first appears in the settings file, as a key or a quoted string.
-
-    tomllib keeps no positions, so this looks for the text itself; good enough to point a
-    person at the right line.
-    """
-    pattern = re.compile(rf"""(?:["']{re.escape(needle)}["']|^\s*{re.escape(needle)}\b)""", re.M)
-    found = pattern.search(text)
-    if found is None:
-        return None
-    start = found.start() + (len(found.group()) - len(found.group().lstrip()))
-    line = text.count("\n", 0, start) + 1
-    column = start - (text.rfind("\n", 0, start) + 1) + 1
-    return Location(str(source), line, column)
-
-
 def _where(source: Path, text: str, needle: str) -> Location:
     """Where ``needle`` is written; the ``[ignore]`` header, or line 1, when it cannot be found."""
     return (
-        _locate(source, text, needle)
-        or _locate(source, text, "[ignore")
+        text_location(source, text, needle)
+        or text_location(source, text, "[ignore")
         or Location(str(source), 1, 1)
     )

@@ -25,7 +25,6 @@ until everything is declared or ignored.
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import Any, Final
 
 from reconciler.model import DesiredState, DriftCategory, DriftReport, LiveObject, Location
 from reconciler.records import Problem
+from reconciler.tomllines import text_location
 
 __all__ = [
     "UNMANAGED_CHOICES",
@@ -151,13 +151,5 @@ def parse_ownership(
 
 
 def _locate(source: Path, text: str, needle: str) -> Location:
-    """Where ``needle`` is first written as a key or a quoted string (tomllib keeps no
-    positions); line 1 when it cannot be found."""
-    pattern = re.compile(rf"""(?:["']{re.escape(needle)}["']|^\s*{re.escape(needle)}\b)""", re.M)
-    found = pattern.search(text)
-    if found is None:
-        return Location(str(source), 1, 1)
-    start = found.start() + (len(found.group()) - len(found.group().lstrip()))
-    line = text.count("\n", 0, start) + 1
-    column = start - (text.rfind("\n", 0, start) + 1) + 1
-    return Location(str(source), line, column)
+    """Where ``needle`` is first written in the settings file; line 1 when it is not."""
+    return text_location(source, text, needle) or Location(str(source), 1, 1)

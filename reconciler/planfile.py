@@ -24,6 +24,7 @@ from reconciler.basisdoc import (
     BASIS_SCHEMA,
     NOT_COMPARED_SCHEMA,
     basis_document,
+    location_document,
     not_compared_document,
 )
 from reconciler.collector import gc_paused
@@ -189,13 +190,6 @@ def field_document(field: FieldChange, values: Sequence[tuple[str, Any]]) -> dic
 def shown_value(value: Any) -> str:
     """A value as JSON text, for a message (``"6"``, ``["fr-FR"]``)."""
     return json.dumps(json_value(value), ensure_ascii=False)
-
-
-def location_document(location: Location | None) -> dict[str, Any] | None:
-    """A location as documents write it: ``{file, line, column}``, or ``None``."""
-    if location is None:
-        return None
-    return {"file": location.file, "line": location.line, "column": location.column}
 
 
 def _unmanaged_document(ref: LiveRef) -> dict[str, Any]:

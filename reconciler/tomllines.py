@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Final
 
-__all__ = ["KeyLines", "key_lines", "locate"]
+from reconciler.model import Location
+
+__all__ = ["KeyLines", "key_lines", "locate", "text_location"]
 
 #: A dotted key path (``("providers", "proctorexam", "timeout")``) to its (line, column).
 KeyLines = Mapping[tuple[str, ...], tuple[int, int]]
@@ -61,3 +64,20 @@ def locate(lines: KeyLines, path: Sequence[str]) -> tuple[int, int]:
 
 def _parts(dotted: str) -> tuple[str, ...]:
     return tuple(m.group(1) or m.group(2) or m.group(0) for m in _PART.finditer(dotted))
+
+
+def text_location(source: Path, text: str, needle: str) -> Location | None:
+    """Where ``needle`` first appears in a settings file's ``text``, as a key or a quoted
+    string; None when it does not.
+
+    tomllib keeps no positions, so this looks for the text itself: good enough to point a
+    person at the right line.
+    """
+    pattern = re.compile(rf"""(?:["']{re.escape(needle)}["']|^\s*{re.escape(needle)}\b)""", re.M)
+    found = pattern.search(text)
+    if found is None:
+        return None
+    start = found.start() + (len(found.group()) - len(found.group().lstrip()))
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    return Location(str(source), line, column)
