@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from reconciler.environments import environment
 from reconciler.errors import ReconcilerError
 from reconciler.model import DesiredState, LiveObject
 from reconciler.project import Project
@@ -90,7 +89,7 @@ def prepare(paths: Sequence[Path]) -> tuple[list[Row], list[Member]]:
             _fail(row, exc)
     extended_by: dict[str, list[str]] = {}
     for row, project in opened:
-        for base in environment(project.settings).bases:
+        for base in project.environment().bases:
             extended_by.setdefault(os.path.realpath(base), []).append(row.path.name)
     members: list[Member] = []
     for row, project in opened:

@@ -23,7 +23,7 @@ from reconciler.applying import OnOutcome, apply_plan
 from reconciler.collector import gc_paused
 from reconciler.dependencies import check_declared, kind_levels, needed_kinds, scopes
 from reconciler.drift import make_drift
-from reconciler.environments import environment
+from reconciler.environments import Environment, environment
 from reconciler.envneeds import check_sendable
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.guards import Overrides, ProtectBase, check_safety
@@ -74,6 +74,14 @@ class Project:
     settings_problems: Sequence[Problem] = ()
     #: The local plugin files not loaded (``--no-local-plugins``), as the settings name them.
     skipped_plugins: tuple[str, ...] = ()
+    _environment: Environment | None = field(default=None, init=False, repr=False)
+
+    def environment(self) -> Environment:
+        """The bases the configuration extends and its vars, read once (see
+        :mod:`reconciler.environments`)."""
+        if self._environment is None:
+            self._environment = environment(self.settings)
+        return self._environment
 
     @classmethod
     def open(
@@ -179,7 +187,7 @@ class Project:
             settings.base_dir,
         )
         with gc_paused():
-            env = environment(settings)
+            env = self.environment()
             state, found = read_desired(
                 self.path,
                 self.kinds,
