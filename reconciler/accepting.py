@@ -82,12 +82,22 @@ class _Files:
 
     def __init__(self, own: Path | None = None) -> None:
         self.loaded: dict[str, tuple[str, Any, Any]] = {}
+        self.texts: dict[str, list[str]] = {}
         self.touched: set[str] = set()
         self.own = own.resolve() if own is not None and own.is_dir() else None
 
     def owned(self, name: str) -> bool:
         """Whether the file belongs to the directory accepted into (not to a base)."""
         return self.own is None or Path(name).resolve().parent == self.own
+
+    def lines(self, name: str) -> list[str]:
+        """The lines of ``name`` as written (none if it cannot be read), read once."""
+        if name not in self.texts:
+            try:
+                self.texts[name] = Path(name).read_text(encoding="utf-8").splitlines()
+            except OSError:
+                self.texts[name] = []
+        return self.texts[name]
 
     def document(self, name: str) -> Any:
         if name not in self.loaded:
@@ -175,7 +185,7 @@ def _accept_field(
 ) -> bool:
     where = change.location
     shown = f"{drifted.address}.{change.name}"
-    if where is not None and _written_as_reference(where.file, where.line, where.column):
+    if where is not None and _written_as_reference(files, where.file, where.line, where.column):
         # A secret's live value is never shown, here either.
         live = "" if change.sensitive else f" The live value is {change.before!r}."
         result.notes.append(
@@ -232,12 +242,9 @@ def _accept_field(
     return True
 
 
-def _written_as_reference(file: str, line: int, column: int) -> bool:
+def _written_as_reference(files: _Files, file: str, line: int, column: int) -> bool:
     """Whether the value written after the key at ``file:line:column`` holds a reference."""
-    try:
-        lines = Path(file).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return False
+    lines = files.lines(file)
     if not 0 < line <= len(lines):
         return False
     rest = lines[line - 1][column - 1 :].partition(":")[2]
