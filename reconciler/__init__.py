@@ -58,6 +58,7 @@ from reconciler.records import (
     Scope,
     StepStatus,
 )
+from reconciler.speedups import enabled as speedups_enabled
 
 __version__ = "0.1.0"
 
@@ -111,4 +112,5 @@ __all__ = [
     "Unset",
     "__version__",
     "hookimpl",
+    "speedups_enabled",
 ]
