@@ -1,14 +1,23 @@
 """reconciler: declarative, plugin-based reconciliation of SaaS tenant settings.
 
 ``from reconciler import hookimpl`` is the one import a plugin author needs; the records a
-plugin returns and the values it receives are importable from here too.
+plugin returns and the values it receives are importable from here too, and so is everything
+the built-in plugins use of the core: a plugin imports ``reconciler`` (and ``reconciler.testing``
+in its tests), never a module inside it. The helpers below the records are loaded on first use,
+so that importing a plugin costs no more than the records it names.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import (
     ApplyFailed,
     AuthenticationError,
     ConfigError,
     NotFoundError,
+    OutcomeUnknownError,
     PlanRefused,
     PluginError,
     ProviderError,
@@ -21,6 +30,7 @@ from reconciler.errors import (
 )
 from reconciler.hookspecs import hookimpl
 from reconciler.model import (
+    SENSITIVE,
     Action,
     Basis,
     Change,
@@ -38,8 +48,10 @@ from reconciler.model import (
     Plan,
     Targeting,
     Unset,
+    not_compared_summary,
 )
 from reconciler.records import (
+    PART_BREAK,
     ApplyResult,
     ApplyStatus,
     ChangeOutcome,
@@ -55,14 +67,57 @@ from reconciler.records import (
     RenderOptions,
     Reporter,
     ResourceKind,
+    SandboxFactory,
     Scope,
     StepStatus,
 )
 from reconciler.speedups import enabled as speedups_enabled
 
+if TYPE_CHECKING:
+    from reconciler.console import printable
+    from reconciler.driftfile import drift_to_document
+    from reconciler.fastjson import loads as json_loads
+    from reconciler.fastschema import Validator as SchemaValidator
+    from reconciler.findings import code_quality_report, sarif_log
+    from reconciler.findings import from_refusals as findings_from_refusals
+    from reconciler.planfile import json_value, plan_to_document
+    from reconciler.problem_report import dump_document, workflow_command
+    from reconciler.settings import load_settings
+    from reconciler.waiting import wait as wait_for_retry
+
 __version__ = "0.1.0"
 
+#: The helpers loaded on first use: their name here, and where they are defined.
+_LAZY: dict[str, tuple[str, str]] = {
+    "SchemaValidator": ("reconciler.fastschema", "Validator"),
+    "code_quality_report": ("reconciler.findings", "code_quality_report"),
+    "drift_to_document": ("reconciler.driftfile", "drift_to_document"),
+    "dump_document": ("reconciler.problem_report", "dump_document"),
+    "findings_from_refusals": ("reconciler.findings", "from_refusals"),
+    "json_loads": ("reconciler.fastjson", "loads"),
+    "json_value": ("reconciler.planfile", "json_value"),
+    "load_settings": ("reconciler.settings", "load_settings"),
+    "plan_to_document": ("reconciler.planfile", "plan_to_document"),
+    "printable": ("reconciler.console", "printable"),
+    "sarif_log": ("reconciler.findings", "sarif_log"),
+    "wait_for_retry": ("reconciler.waiting", "wait"),
+    "workflow_command": ("reconciler.problem_report", "workflow_command"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'reconciler' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
+    "PART_BREAK",
+    "SENSITIVE",
     "Action",
     "ApplyFailed",
     "ApplyResult",
@@ -87,6 +142,7 @@ __all__ = [
     "NotCompared",
     "NotFoundError",
     "Outcome",
+    "OutcomeUnknownError",
     "Plan",
     "PlanRefused",
     "PluginError",
@@ -102,6 +158,8 @@ __all__ = [
     "RenderOptions",
     "Reporter",
     "ResourceKind",
+    "SandboxFactory",
+    "SchemaValidator",
     "Scope",
     "ServiceError",
     "SettingsError",
@@ -111,6 +169,19 @@ __all__ = [
     "TransportError",
     "Unset",
     "__version__",
+    "code_quality_report",
+    "drift_to_document",
+    "dump_document",
+    "findings_from_refusals",
     "hookimpl",
+    "json_loads",
+    "json_value",
+    "load_settings",
+    "not_compared_summary",
+    "plan_to_document",
+    "printable",
+    "sarif_log",
     "speedups_enabled",
+    "wait_for_retry",
+    "workflow_command",
 ]

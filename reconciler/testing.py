@@ -29,7 +29,7 @@ import pytest
 from reconciler.hooks import Hooks
 from reconciler.plugins import AUTOLOAD_VAR, build_plugin_manager, given_plugins
 
-__all__ = ["CliResult", "reconciler_hooks", "run_reconciler", "write_config"]
+__all__ = ["CliResult", "Hooks", "reconciler_hooks", "run_reconciler", "write_config"]
 
 
 @dataclass(frozen=True, slots=True)

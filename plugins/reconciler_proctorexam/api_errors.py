@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.errors import (
+from reconciler import (
     AuthenticationError,
     NotFoundError,
     ProviderError,

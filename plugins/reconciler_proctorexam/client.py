@@ -34,15 +34,16 @@ from urllib.parse import quote
 
 import httpx
 
-from reconciler import fastjson, waiting
-from reconciler.errors import (
+from reconciler import (
     AuthenticationError,
     OutcomeUnknownError,
     ProviderError,
+    ReadProgress,
     ServiceError,
     TransportError,
+    json_loads,
+    wait_for_retry,
 )
-from reconciler.records import ReadProgress
 from reconciler_proctorexam.api_errors import error_for_response, redact
 from reconciler_proctorexam.config import (
     BASE_URL_VAR,
@@ -410,7 +411,7 @@ class ProctorExamClient:
             delay,
         )
         # During an apply the change's slot goes to another change meanwhile.
-        await waiting.wait(delay)
+        await wait_for_retry(delay)
 
     async def _confirm(
         self, confirm: Recover, what: str, address: str | None, reason: str
@@ -723,7 +724,7 @@ def _decode(response: httpx.Response) -> Any:
     if not response.content.strip():
         return {}
     try:
-        return fastjson.loads(response.content)
+        return json_loads(response.content)
     except ValueError:
         return _UNREADABLE
 

@@ -39,8 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from reconciler.errors import SettingsError
-from reconciler.records import ProviderContext
+from reconciler import ProviderContext, SettingsError
 from reconciler_proctorexam.user import UsersApi
 
 __all__ = [

@@ -18,8 +18,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Final
 
-from reconciler.model import Action, DesiredObject, DesiredState, Plan
-from reconciler.records import Problem, Refusal
+from reconciler import Action, DesiredObject, DesiredState, Plan, Problem, Refusal
 from reconciler_proctorexam.confusables import skeleton
 
 __all__ = [

@@ -11,8 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from reconciler.model import Action, DesiredObject, DesiredState, Location, Plan
-from reconciler.records import Problem, Refusal, ResourceKind
+from reconciler import (
+    Action,
+    DesiredObject,
+    DesiredState,
+    Location,
+    Plan,
+    Problem,
+    Refusal,
+    ResourceKind,
+)
 from reconciler_proctorexam.confusables import skeleton
 from reconciler_proctorexam.languages import language_tag_problem
 

@@ -24,8 +24,8 @@ from reconciler import (
     Refusal,
     ResourceKind,
     hookimpl,
+    load_settings,
 )
-from reconciler.settings import load_settings
 from reconciler_proctorexam.config import READINGS
 from reconciler_proctorexam.emails import live_email_look_alikes
 from reconciler_proctorexam.institute import check_institutes, institute_kind, live_look_alikes

@@ -14,11 +14,12 @@ from collections.abc import AsyncIterator, Mapping, Sequence, Set
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
-from reconciler.errors import NotFoundError, ProviderError
-from reconciler.model import LiveObject
-from reconciler.records import (
+from reconciler import (
+    LiveObject,
+    NotFoundError,
     Provider,
     ProviderContext,
+    ProviderError,
     ProviderSession,
     ResourceKind,
     SandboxFactory,

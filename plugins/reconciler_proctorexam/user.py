@@ -29,8 +29,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from reconciler.model import DesiredState
-from reconciler.records import Problem, ResourceKind
+from reconciler import DesiredState, Problem, ResourceKind
 from reconciler_proctorexam.emails import canonical_email, email_look_alikes
 
 __all__ = [

@@ -31,9 +31,15 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from reconciler.errors import NotFoundError, ProviderError, RejectedError, StaleObjectError
-from reconciler.model import LiveObject
-from reconciler.records import ResourceKind, Scope
+from reconciler import (
+    LiveObject,
+    NotFoundError,
+    ProviderError,
+    RejectedError,
+    ResourceKind,
+    Scope,
+    StaleObjectError,
+)
 from reconciler_proctorexam.emails import canonical_email
 from reconciler_proctorexam.fingerprints import content_fingerprint
 from reconciler_proctorexam.user import IDP_KIND, KIND, UsersApi

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reconciler.findings import code_quality_report, dump, from_refusals
-from reconciler.model import Plan
-from reconciler.records import Refusal, RenderOptions
+from reconciler import Plan, Refusal, RenderOptions, code_quality_report
+from reconciler import dump_document as dump
+from reconciler import findings_from_refusals as from_refusals
 
 __all__ = ["render_code_quality"]
 

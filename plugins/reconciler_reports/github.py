@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reconciler.model import Plan
-from reconciler.problem_report import workflow_command
-from reconciler.records import Refusal, RenderOptions
+from reconciler import Plan, Refusal, RenderOptions, workflow_command
 from reconciler_reports.text import field_literals, render_text
 
 __all__ = ["render_github"]

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-from reconciler.model import (
+from reconciler import (
     SENSITIVE,
     Action,
     Basis,
@@ -25,8 +25,9 @@ from reconciler.model import (
     Location,
     NotCompared,
     Plan,
+    Refusal,
+    RenderOptions,
 )
-from reconciler.records import Refusal, RenderOptions
 from reconciler_reports.values import clean, desired_text, live_text, not_compared
 
 __all__ = ["render_html", "render_html_drift"]

@@ -17,10 +17,14 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from reconciler.driftfile import drift_to_document
-from reconciler.model import DriftReport, Plan
-from reconciler.planfile import plan_to_document
-from reconciler.records import Refusal, RenderOptions
+from reconciler import (
+    DriftReport,
+    Plan,
+    Refusal,
+    RenderOptions,
+    drift_to_document,
+    plan_to_document,
+)
 
 __all__ = ["render_json", "render_json_drift"]
 

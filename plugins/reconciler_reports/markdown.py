@@ -25,8 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from reconciler.errors import SettingsError
-from reconciler.model import (
+from reconciler import (
+    PART_BREAK,
     Action,
     Basis,
     Change,
@@ -39,8 +39,10 @@ from reconciler.model import (
     Location,
     NotCompared,
     Plan,
+    Refusal,
+    RenderOptions,
+    SettingsError,
 )
-from reconciler.records import PART_BREAK, Refusal, RenderOptions
 from reconciler_reports.values import clean, desired_text, live_text, not_compared
 
 __all__ = ["MAX_CHARS", "render_markdown", "render_markdown_drift"]

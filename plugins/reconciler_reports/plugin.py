@@ -13,8 +13,7 @@ import importlib
 from collections.abc import Sequence
 from typing import Any
 
-from reconciler import hookimpl
-from reconciler.records import Reporter
+from reconciler import Reporter, hookimpl
 
 __all__ = ["reconciler_reporters"]
 

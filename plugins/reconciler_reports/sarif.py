@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reconciler.findings import dump, from_refusals, sarif_log
-from reconciler.model import Plan
-from reconciler.records import Refusal, RenderOptions
+from reconciler import Plan, Refusal, RenderOptions, sarif_log
+from reconciler import dump_document as dump
+from reconciler import findings_from_refusals as from_refusals
 
 __all__ = ["render_sarif"]
 

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from reconciler.model import (
+from reconciler import (
     SENSITIVE,
     Action,
     Basis,
@@ -38,8 +38,9 @@ from reconciler.model import (
     Location,
     NotCompared,
     Plan,
+    Refusal,
+    RenderOptions,
 )
-from reconciler.records import Refusal, RenderOptions
 from reconciler_reports.values import clean, desired_text, literal, not_compared
 
 __all__ = ["UNMANAGED_SHOWN", "field_literals", "render_text", "render_text_drift"]

@@ -11,9 +11,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.console import printable
-from reconciler.model import SENSITIVE, FieldChange, NotCompared, not_compared_summary
-from reconciler.planfile import json_value
+from reconciler import (
+    SENSITIVE,
+    FieldChange,
+    NotCompared,
+    json_value,
+    not_compared_summary,
+    printable,
+)
 
 __all__ = ["NOT_COMPARED_SHOWN", "clean", "desired_text", "literal", "live_text", "not_compared"]
 

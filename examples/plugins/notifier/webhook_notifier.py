@@ -24,8 +24,7 @@ from typing import Any
 
 import httpx
 
-from reconciler import ApplyResult, Outcome, Plan, Refusal, hookimpl
-from reconciler.model import DriftReport
+from reconciler import ApplyResult, DriftReport, Outcome, Plan, Refusal, hookimpl
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,7 @@ import keep_emails_on
 import pytest
 
 from reconciler import Action, Change, FieldChange, Plan
-from reconciler.hooks import Hooks
-from reconciler.testing import CliResult
+from reconciler.testing import CliResult, Hooks
 from reconciler_proctorexam.sandbox import Sandbox
 
 PLUGIN = Path(keep_emails_on.__file__)

@@ -17,8 +17,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from reconciler import Plan, Refusal, RenderOptions, Reporter, hookimpl
-from reconciler.model import SENSITIVE
+from reconciler import SENSITIVE, Plan, Refusal, RenderOptions, Reporter, hookimpl
 
 COLUMNS = ("address", "action", "field", "before", "after", "location")
 

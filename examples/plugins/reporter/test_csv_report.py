@@ -11,8 +11,7 @@ from pathlib import Path
 import csv_report
 import pytest
 
-from reconciler.hooks import Hooks
-from reconciler.testing import CliResult
+from reconciler.testing import CliResult, Hooks
 from reconciler_proctorexam.sandbox import Sandbox
 
 PLUGIN = Path(csv_report.__file__)

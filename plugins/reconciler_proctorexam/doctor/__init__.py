@@ -24,8 +24,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.errors import SettingsError
-from reconciler.records import DoctorRequest, DoctorStep, StepStatus
+from reconciler import DoctorRequest, DoctorStep, SettingsError, StepStatus
 from reconciler_proctorexam.config import ClientSettings, resolve_settings
 from reconciler_proctorexam.doctor.probe import UNKNOWN_TOKEN, Answer, Prober
 from reconciler_proctorexam.doctor.shapes import managed_fields_step

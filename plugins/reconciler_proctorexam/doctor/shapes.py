@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.fastschema import Validator
-from reconciler.model import DesiredState
-from reconciler.records import DoctorStep, ResourceKind, StepStatus
+from reconciler import DesiredState, DoctorStep, ResourceKind, StepStatus
+from reconciler import SchemaValidator as Validator
 from reconciler_proctorexam.institute import KIND, WRITE_ONLY
 
 __all__ = ["managed_fields", "managed_fields_step"]

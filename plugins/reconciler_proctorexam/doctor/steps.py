@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from urllib.parse import urlsplit
 
-from reconciler.records import DoctorStep, StepStatus
+from reconciler import DoctorStep, StepStatus
 from reconciler_proctorexam.config import (
     BASE_URL_VAR,
     SECRET_KEY_VAR,

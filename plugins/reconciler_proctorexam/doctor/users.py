@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from reconciler.model import DesiredState
-from reconciler.records import DoctorStep, StepStatus
+from reconciler import DesiredState, DoctorStep, StepStatus
 from reconciler_proctorexam.doctor.probe import Answer, Prober
 from reconciler_proctorexam.user import KIND, UsersApi
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.errors import ProviderError
-from reconciler.records import DoctorStep, StepStatus
+from reconciler import DoctorStep, ProviderError, StepStatus
 from reconciler_proctorexam.client import ProctorExamClient
 from reconciler_proctorexam.config import ClientSettings
 from reconciler_proctorexam.doctor.probe import Answer, Prober, Unreachable

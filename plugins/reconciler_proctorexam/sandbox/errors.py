@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reconciler.errors import SettingsError
+from reconciler import SettingsError
 
 __all__ = ["ApiError", "FieldErrors", "SandboxError", "error_body", "field_error_body"]
 
