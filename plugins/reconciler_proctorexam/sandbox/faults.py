@@ -166,7 +166,7 @@ class _Injector:
 
 
 class DroppedConnection(Exception):
-    """Raised to make the server close a connection mid-answer, when it cannot be aborted."""
+    """Raised to make the server close a connection mid-answer (see ``_drop``)."""
 
 
 class _SilenceDropped(logging.Filter):
@@ -274,11 +274,11 @@ class FaultMiddleware:
         if exchange is not None:
             exchange.status = status
             exchange.delivered = False
-        await _drop(scope, send)
         if deferred:
             task = asyncio.get_running_loop().create_task(_later(delay, deferred))
             self._late.add(task)
             task.add_done_callback(self._late.discard)
+        await _drop(scope, send)
 
     async def _swallowed(self, scope: Scope, receive: Receive) -> int | None:
         status: int | None = None
@@ -363,28 +363,18 @@ def _truncating(send: Send) -> Send:
 
 
 async def _drop(scope: Scope, send: Send) -> None:
-    """Close the connection without a byte of answer, as a reset network would.
-
-    The cleanest way is to abort the server's transport, which uvicorn's ``send`` is bound to;
-    the server then sees a disconnect and logs nothing. If that is not reachable, start an
-    answer and raise: uvicorn closes a connection whose app fails mid-answer (the error is
-    kept out of its log by :func:`silence_dropped_connections`).
-    """
+    """Close the connection without an answer the client can take, as a reset network would."""
     exchange = exchange_of(scope)
     if exchange is not None:
         exchange.delivered = False
         exchange.finish()
     raw_send = exchange.raw_send if exchange is not None else send
-    # Imported here: this module is read by the sandbox command before uvicorn is needed.
-    from reconciler_proctorexam.sandbox.wire import real_transport
-
-    transport: Any = real_transport(getattr(getattr(raw_send, "__self__", None), "transport", None))
-    if isinstance(transport, asyncio.Transport):
-        transport.abort()
-        # Let the loop run connection_lost, so the server knows the client is gone.
-        for _ in range(3):
-            await asyncio.sleep(0)
-        return
+    # ASGI gives an application no way to close its connection: only the server holds the
+    # socket. What it does give: an application that fails after starting its answer makes the
+    # server close the connection (uvicorn does, at once). So the answer is started with a
+    # body of one byte promised, and the failure sent instead of that byte: the client reads
+    # a head and then the end of the stream, never an answer (httpx: RemoteProtocolError).
+    # uvicorn would log the failure as an application error: silence_dropped_connections().
     await raw_send(
         {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]}
     )

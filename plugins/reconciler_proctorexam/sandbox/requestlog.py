@@ -55,8 +55,8 @@ class RequestRecord:
 class Exchange:
     """Notes on the request in flight, shared by the middlewares and the routes through scope.
 
-    ``raw_send`` is the server's own ``send``: dropping a connection needs the server's
-    transport, which only that callable leads to. :meth:`finish` logs the record; it is called
+    ``raw_send`` is the server's own ``send``: a fault that drops the connection starts its
+    broken answer there, past the notes. :meth:`finish` logs the record; it is called
     just before the last byte of the answer leaves (or the connection is dropped), so that a
     client which has its answer always finds the request in the log.
     """
