@@ -40,6 +40,7 @@ from reconciler_proctorexam.sandbox.calls import (
     bad_request,
     forbidden,
     not_found,
+    note_fields,
     numeric_id,
     page_number,
     refuse_unknown,
@@ -50,7 +51,6 @@ from reconciler_proctorexam.sandbox.faults import DEFER_KEY
 from reconciler_proctorexam.sandbox.fields import validate_write
 from reconciler_proctorexam.sandbox.quirks import Quirks
 from reconciler_proctorexam.sandbox.readings import Readings
-from reconciler_proctorexam.sandbox.requestlog import exchange_of
 from reconciler_proctorexam.sandbox.signature import render_value
 from reconciler_proctorexam.sandbox.store import InstituteStore
 from reconciler_proctorexam.sandbox.user_routes import UserRoutes
@@ -59,7 +59,8 @@ __all__ = ["API_PREFIX", "CREATED", "MAX_LIMIT", "create_app"]
 
 
 class SandboxApi:
-    """The routes, bound to one store and one authenticator."""
+    """The routes, bound to one store and one authenticator; the :class:`~.calls.Api` the user
+    routes are given."""
 
     def __init__(
         self,
@@ -87,7 +88,7 @@ class SandboxApi:
 
     # Parameters and authentication ---------------------------------------------------
 
-    async def _call(
+    async def authenticate(
         self,
         request: Request,
         path_id: str | None = None,
@@ -167,12 +168,6 @@ class SandboxApi:
         return institute_id
 
     @staticmethod
-    def _note_fields(request: Request, names: list[str]) -> None:
-        exchange = exchange_of(request.scope)
-        if exchange is not None:
-            exchange.fields = tuple(sorted(names))
-
-    @staticmethod
     def _deferred(request: Request) -> list[Callable[[], object]] | None:
         """Where to put the store call when the late-commit fault holds this write back."""
         deferred = request.scope.get(DEFER_KEY)
@@ -181,7 +176,7 @@ class SandboxApi:
     # Routes --------------------------------------------------------------------------
 
     async def list_institutes(self, request: Request) -> Response:
-        call = await self._call(request)
+        call = await self.authenticate(request)
         if not call.user.is_superuser:
             raise forbidden(call.user, "listing institutes")
         page = page_number(call.params, "page", 1)
@@ -199,7 +194,7 @@ class SandboxApi:
         return JSONResponse({"institutes": institutes}, headers=headers)
 
     async def create_institute(self, request: Request) -> Response:
-        call = await self._call(request)
+        call = await self.authenticate(request)
         if not call.user.is_superuser:
             raise forbidden(call.user, "creating an institute")
         values = self.quirks.kept(validate_write(call.params), create=True)
@@ -211,12 +206,12 @@ class SandboxApi:
             deferred.append(lambda: self.store.create(values, unique_checked=True))
             return JSONResponse({}, status_code=CREATED)
         institute = self.store.create(values)
-        self._note_fields(request, list(values))
+        note_fields(request, list(values))
         return JSONResponse({"institute": self.quirks.answered(institute)}, status_code=CREATED)
 
     async def show_institute(self, request: Request) -> Response:
         raw_id = request.path_params["id"]
-        call = await self._call(request, raw_id)
+        call = await self.authenticate(request, raw_id)
         institute_id = self._member_id(call, raw_id, "reading")
         call.params.pop("id")
         refuse_unknown(call.params)
@@ -227,7 +222,7 @@ class SandboxApi:
 
     async def update_institute(self, request: Request) -> Response:
         raw_id = request.path_params["id"]
-        call = await self._call(request, raw_id)
+        call = await self.authenticate(request, raw_id)
         institute_id = self._member_id(call, raw_id, "updating")
         call.params.pop("id")
         current = self.store.get(institute_id) if institute_id is not None else None
@@ -241,12 +236,12 @@ class SandboxApi:
         institute = self.store.update(institute_id, values)
         if institute is None:
             raise not_found(raw_id)
-        self._note_fields(request, list(values))
+        note_fields(request, list(values))
         return JSONResponse({"institute": self.quirks.answered(institute)})
 
     async def delete_institute(self, request: Request) -> Response:
         raw_id = request.path_params["id"]
-        call = await self._call(request, raw_id)
+        call = await self.authenticate(request, raw_id)
         if not call.user.is_superuser:
             raise forbidden(call.user, "deleting an institute")
         call.params.pop("id")

@@ -1,25 +1,36 @@
-"""What every sandbox route shares: the authenticated call, page parameters and refusals.
+"""What every sandbox route shares: the authenticated call, page parameters and refusals,
+and :class:`Api`, what a set of routes is given of the API it is mounted in.
 
-Used by the institute routes (:mod:`.app`) and the user routes (:mod:`.user_routes`) alike.
+Used by the institute routes (:mod:`.app`) and the user routes (:mod:`.user_routes`) alike;
+neither imports the other.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
+
+from starlette.requests import Request
 
 from reconciler_proctorexam.sandbox.auth import SandboxUser
 from reconciler_proctorexam.sandbox.errors import ApiError
+from reconciler_proctorexam.sandbox.quirks import Quirks
+from reconciler_proctorexam.sandbox.readings import Readings
+from reconciler_proctorexam.sandbox.requestlog import exchange_of
+from reconciler_proctorexam.sandbox.store import InstituteStore
 
 __all__ = [
     "API_PREFIX",
     "CREATED",
     "MAX_LIMIT",
+    "Api",
     "Call",
     "bad_request",
     "forbidden",
     "not_found",
+    "note_fields",
     "numeric_id",
     "page_number",
     "refuse_unknown",
@@ -41,6 +52,45 @@ class Call:
 
     user: SandboxUser
     params: dict[str, Any]
+
+
+class Api(Protocol):
+    """What routes are given of the API they are mounted in (:class:`.app.SandboxApi` is one).
+
+    Example::
+
+        call = await api.authenticate(request, path_params={"institute_id": raw})
+        users = api.store.users_page(int(raw), 1, MAX_LIMIT)
+    """
+
+    @property
+    def store(self) -> InstituteStore:
+        """What the sandbox holds."""
+        ...
+
+    @property
+    def readings(self) -> Readings:
+        """The readings of the contract this sandbox enforces."""
+        ...
+
+    @property
+    def quirks(self) -> Quirks:
+        """What this sandbox drops from writes or leaves out of answers."""
+        ...
+
+    async def authenticate(
+        self, request: Request, *, path_params: Mapping[str, str] | None = None
+    ) -> Call:
+        """Check ``request`` (headers, signature, nonce, clock), ``path_params`` signed too;
+        its parameters, the query's and the JSON body's, in :attr:`Call.params`."""
+        ...
+
+
+def note_fields(request: Request, names: Iterable[str]) -> None:
+    """Tell the request log which fields a write was given (sorted; no values)."""
+    exchange = exchange_of(request.scope)
+    if exchange is not None:
+        exchange.fields = tuple(sorted(names))
 
 
 def not_found(raw_id: str) -> ApiError:

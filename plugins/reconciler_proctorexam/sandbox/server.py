@@ -3,9 +3,9 @@
 :class:`Sandbox` is what tests, the ``--sandbox`` option and ``reconciler sandbox`` use. It
 binds the listening socket itself (port 0 picks a free one, known before the first request),
 hands it to ``uvicorn.Server.run(sockets=[...])`` in a daemon thread, and returns once the
-server says it has ``started``; it stops by setting ``should_exit``. uvicorn's public API only:
-no subclass, no attribute of its own. Everything a test inspects is a Python call on the object (the state,
-the request log), never an HTTP request, so fault injection cannot touch it.
+server says it has ``started``; it stops by setting ``should_exit``: uvicorn's public API only,
+no subclass, none of its private parts. Everything a test inspects is a Python call on the
+object (the state, the request log), never an HTTP request, so fault injection cannot touch it.
 
 Example::
 

@@ -10,7 +10,6 @@ providers. What the objects hold and which writes are kept is :mod:`.users`' rea
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,16 +20,15 @@ from reconciler_proctorexam.sandbox.calls import (
     API_PREFIX,
     CREATED,
     MAX_LIMIT,
+    Api,
     Call,
     forbidden,
+    note_fields,
     numeric_id,
     page_number,
     refuse_unknown,
 )
 from reconciler_proctorexam.sandbox.errors import ApiError
-
-if TYPE_CHECKING:
-    from reconciler_proctorexam.sandbox.app import SandboxApi
 
 __all__ = ["UserRoutes"]
 
@@ -55,7 +53,7 @@ def _pagination(page: int, limit: int, total: int) -> dict[str, str]:
 class UserRoutes:
     """``/institutes/:institute_id/users[/:id]`` and ``/identity_providers``."""
 
-    def __init__(self, api: SandboxApi) -> None:
+    def __init__(self, api: Api) -> None:
         self.api = api
         self.store = api.store
 
@@ -76,7 +74,7 @@ class UserRoutes:
         in_path = {"institute_id": raw}
         if member:
             in_path["id"] = request.path_params["id"]
-        call = await self.api._call(request, path_params=in_path)
+        call = await self.api.authenticate(request, path_params=in_path)
         institute_id = numeric_id(raw)
         if not call.user.may_access(institute_id):
             raise forbidden(call.user, "reaching the users of another institute")
@@ -120,7 +118,7 @@ class UserRoutes:
         )
         if user is None:
             raise _no_institute(request.path_params["institute_id"])
-        self.api._note_fields(request, sorted(call.params))
+        note_fields(request, sorted(call.params))
         return JSONResponse({"user": self.api.quirks.answered(user)}, status_code=CREATED)
 
     async def update_user(self, request: Request) -> Response:
@@ -140,11 +138,11 @@ class UserRoutes:
             raise self._missing(request, institute_id)
         user, kept = found
         # The request log records what was written: the dropped fields were not.
-        self.api._note_fields(request, kept)
+        note_fields(request, kept)
         return JSONResponse({"user": self.api.quirks.answered(user)})
 
     async def list_providers(self, request: Request) -> Response:
-        call = await self.api._call(request)
+        call = await self.api.authenticate(request)
         page = page_number(call.params, "page", 1)
         limit = min(page_number(call.params, "limit", MAX_LIMIT), MAX_LIMIT)
         refuse_unknown(call.params)
