@@ -33,6 +33,7 @@ from reconciler.loading.plainyaml import read_plain
 from reconciler.loading.scalars import MAP_TAG, SEQ_TAG, TagError, resolve_plain, resolve_tagged
 from reconciler.model import Location
 from reconciler.records import Problem
+from reconciler.speedups import enabled as speedups_enabled
 
 __all__ = ["KeyEntry", "ParsedFile", "Tree", "parse_events", "parse_text", "read_file", "span_at"]
 
@@ -154,24 +155,28 @@ def _kinds(events: Any) -> SimpleNamespace:
 
 
 @functools.cache
-def _event_source(pure_python: bool) -> _Events:
+def _event_source(pure_python: bool, pyyaml: bool = True) -> _Events:
     """The fastest source of events there is, chosen before parsing (the Python reader may
     already fail while it is being built, and its error must be located in characters).
 
-    All three read the same YAML into the same events with the same error texts: the first two
-    are libyaml itself. PyYAML's binding builds its event objects about twice as fast as
-    ruamel.yaml's, so it is preferred; ruamel.yaml's binding comes next, and its pure-Python
-    parser is the fallback where neither C extension exists.
+    The first two read the same YAML into the same events with the same error texts: both are
+    libyaml itself. PyYAML's binding (its public ``CBaseLoader``, present only when PyYAML was
+    built with libyaml) builds its event objects about twice as fast as ruamel.yaml's, so it
+    is preferred unless ``pyyaml`` is false (the speed-ups are off: ruamel.yaml, the reference,
+    reads alone). ruamel.yaml's own binding of libyaml stays on then: it is the reference's,
+    and its errors are the ones users are shown. ruamel.yaml's pure-Python parser, the
+    fallback where no C extension exists and what ``pure_python`` asks for, gives the same
+    values and locations, but words some syntax errors differently. Written against PyYAML
+    6.0 and ruamel.yaml 0.18.
     """
-    if not pure_python:
-        try:
-            import yaml
-            from yaml._yaml import CParser
-        except ImportError:  # pragma: no cover - PyYAML without libyaml on this platform
-            pass
-        else:
+    if not pure_python and pyyaml:
+        import yaml
+
+        # The base loader: no constructor or resolver runs; only its parser's events are read.
+        loader = getattr(yaml, "CBaseLoader", None)
+        if loader is not None:
             return _Events(
-                lambda text: CParser(text).get_event,
+                lambda text: loader(text).get_event,
                 True,
                 _kinds(yaml.events),
                 yaml.MarkedYAMLError,
@@ -236,7 +241,8 @@ def parse_events(text: str, name: str, limits: Limits, *, pure_python: bool = Fa
     """Parse ``text`` from libyaml's events, locating every problem (see :func:`parse_text`).
 
     ``pure_python`` uses ruamel.yaml's Python parser, which is also the fallback when the C
-    extension is missing.
+    extension is missing. With the speed-ups off (``RECONCILER_NO_SPEEDUPS=1``) the events are
+    ruamel.yaml's alone, never PyYAML's.
     """
     problems: list[Problem] = []
 
@@ -292,7 +298,7 @@ def parse_events(text: str, name: str, limits: Limits, *, pure_python: bool = Fa
         frame[3] = _NO_KEY
 
     complete = False
-    source = _event_source(pure_python)
+    source = _event_source(pure_python, speedups_enabled())
     kinds = source.kinds
     ScalarEvent, AliasEvent = kinds.scalar, kinds.alias
     MappingStartEvent, SequenceStartEvent = kinds.mapping_start, kinds.sequence_start

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -78,16 +77,32 @@ SAME_EVERYWHERE = [
 def test_pyyaml_and_ruamel_bindings_of_libyaml_read_alike(
     text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import yaml
+
     from reconciler.loading import yamlfile
 
     preferred = parse_text(text, "t.yaml", Limits())
     yamlfile._event_source.cache_clear()
-    monkeypatch.setitem(sys.modules, "yaml._yaml", None)  # no PyYAML binding: ruamel's
+    monkeypatch.delattr(yaml, "CBaseLoader")  # PyYAML without libyaml: ruamel's binding
     try:
         ruamel = parse_text(text, "t.yaml", Limits())
     finally:
         yamlfile._event_source.cache_clear()
     assert preferred == ruamel
+
+
+@pytest.mark.parametrize("text", SAME_EVERYWHERE, ids=repr)
+def test_with_the_speedups_off_ruamel_alone_reads_alike(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    from reconciler.speedups import VAR
+
+    preferred = parse_text(text, "t.yaml", Limits())
+    monkeypatch.setenv(VAR, "1")
+    monkeypatch.delattr(yaml, "CBaseLoader")  # were PyYAML's binding used, this would fail
+    assert parse_text(text, "t.yaml", Limits()) == preferred
 
 
 def test_a_yaml_syntax_error_is_located_with_ruamels_words(problems: Problems) -> None:
