@@ -196,6 +196,7 @@ class FaultMiddleware:
         self.prefix = prefix
         self._injector = _Injector(faults)
         self._late: set[asyncio.Task[None]] = set()
+        self._closed = False
 
     @property
     def faults(self) -> Faults:
@@ -275,10 +276,23 @@ class FaultMiddleware:
             exchange.status = status
             exchange.delivered = False
         if deferred:
-            task = asyncio.get_running_loop().create_task(_later(delay, deferred))
+            task = asyncio.get_running_loop().create_task(self._later(delay, deferred))
             self._late.add(task)
             task.add_done_callback(self._late.discard)
         await _drop(scope, send)
+
+    async def _later(self, delay: float, calls: list[Callable[[], object]]) -> None:
+        await asyncio.sleep(delay)
+        if self._closed:
+            return
+        for call in calls:
+            with contextlib.suppress(Exception):  # a late write that fails now fails unheard
+                call()
+
+    def close(self) -> None:
+        """Make no late commit from now on (the sandbox is stopping: they are lost, as a
+        server's work is when it goes down)."""
+        self._closed = True
 
     async def _swallowed(self, scope: Scope, receive: Receive) -> int | None:
         status: int | None = None
@@ -296,13 +310,6 @@ class FaultMiddleware:
 DEFER_KEY = "reconciler_proctorexam.sandbox.defer"
 
 _WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
-
-
-async def _later(delay: float, calls: list[Callable[[], object]]) -> None:
-    await asyncio.sleep(delay)
-    for call in calls:
-        with contextlib.suppress(Exception):  # a late write that fails now fails unheard
-            call()
 
 
 async def _buffered(receive: Receive) -> Receive:

@@ -16,6 +16,8 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
 import os
 import socket
@@ -38,6 +40,7 @@ from reconciler_proctorexam.sandbox.faults import (
     silence_dropped_connections,
 )
 from reconciler_proctorexam.sandbox.fields import validate_write
+from reconciler_proctorexam.sandbox.inflight import InFlight
 from reconciler_proctorexam.sandbox.quirks import Quirks
 from reconciler_proctorexam.sandbox.readings import ClockMiddleware, Readings
 from reconciler_proctorexam.sandbox.requestlog import (
@@ -53,6 +56,8 @@ __all__ = ["DEFAULT_SECRET", "DEFAULT_TOKEN", "Sandbox"]
 
 _START_TIMEOUT = 10.0
 _START_POLL = 0.001
+#: How long stopping waits for the requests in flight (a dripping answer, say).
+_GRACE = 5
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -142,6 +147,9 @@ class Sandbox:
         self._store: InstituteStore | None = None
         self._faults: FaultMiddleware | None = None
         self._server: uvicorn.Server | None = None
+        self._sock: socket.socket | None = None
+        self._in_flight: InFlight | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
         self.port = port
@@ -181,8 +189,9 @@ class Sandbox:
         self._faults = FaultMiddleware(
             ClockMiddleware(app, self.readings), self._initial_faults, prefix=API_PREFIX
         )
+        self._in_flight = InFlight(RequestLogMiddleware(self._faults, self._log, echo=self._echo))
         config = uvicorn.Config(
-            RequestLogMiddleware(self._faults, self._log, echo=self._echo),
+            self._in_flight,
             lifespan="off",
             loop="asyncio",
             # h11, not httptools (a third less CPU per request): only uvicorn's h11 protocol
@@ -197,11 +206,12 @@ class Sandbox:
             proxy_headers=False,
             server_header=False,
             date_header=False,  # ClockMiddleware dates every answer, from the sandbox's clock
-            timeout_graceful_shutdown=5,
+            timeout_graceful_shutdown=_GRACE,
             **self._tls_options(),
         )
         silence_dropped_connections()
         server = self._server = uvicorn.Server(config)
+        self._sock = sock
         thread = self._thread = threading.Thread(
             target=self._serve, args=(server, sock), name="proctorexam-sandbox", daemon=True
         )
@@ -224,24 +234,51 @@ class Sandbox:
 
     def _serve(self, server: uvicorn.Server, sock: socket.socket) -> None:
         try:
-            server.run(sockets=[sock])
+            asyncio.run(self._serving(server, sock))
         except BaseException as exc:  # a failed start is reported by start()
             self._failure = exc
         finally:
             sock.close()
 
+    async def _serving(self, server: uvicorn.Server, sock: socket.socket) -> None:
+        self._loop = asyncio.get_running_loop()
+        await server.serve(sockets=[sock])
+
     def stop(self) -> None:
-        """Stop serving, wait for requests in flight, and save the state; idempotent."""
-        if self._server is not None:
-            # Seen by uvicorn within a tenth of a second; it then closes the idle connections
-            # and waits for those still answering (at most ``timeout_graceful_shutdown``).
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join()
+        """Stop serving, wait for requests in flight, and save the state; idempotent.
+
+        Returns once the port is closed, the idle connections too, and every request in
+        flight is answered (see :mod:`~reconciler_proctorexam.sandbox.inflight`).
+        """
+        server, thread, sock = self._server, self._thread, self._sock
+        if server is not None and thread is not None and sock is not None:
+            server.should_exit = True
+            # uvicorn's first step on exit closes the socket it was given, then every idle
+            # connection, in one turn of its loop. Should a release not close it, the wait
+            # lasts until its thread ends: slower, never wrong.
+            while sock.fileno() != -1 and thread.is_alive():
+                thread.join(_START_POLL)
+            self._next_turn(thread)
+            if self._in_flight is not None:
+                self._in_flight.drain(_GRACE)
+            if self._faults is not None:
+                self._faults.close()
         if self._store is not None:
             self._store.close()
         self._forget_tls_files()
-        self._server = self._thread = None
+        self._server = self._thread = self._sock = self._loop = None
+
+    def _next_turn(self, thread: threading.Thread) -> None:
+        """Wait for the server's loop to finish its current turn (the idle connections it
+        has just closed are then closed on the socket too), or for its thread to end."""
+        loop = self._loop
+        if loop is None:
+            return
+        turned = threading.Event()
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nothing is left to wait
+            loop.call_soon_threadsafe(turned.set)
+            while not turned.wait(_START_POLL) and thread.is_alive():
+                pass
 
     def _forget_tls_files(self) -> None:
         if self._tls_files is not None:
