@@ -55,7 +55,7 @@ from reconciler_proctorexam.sandbox.tls import TlsFiles
 __all__ = ["DEFAULT_SECRET", "DEFAULT_TOKEN", "Sandbox"]
 
 _START_TIMEOUT = 10.0
-_START_POLL = 0.001
+_POLL = 0.001
 #: How long stopping waits for the requests in flight (a dripping answer, say).
 _GRACE = 5
 
@@ -219,7 +219,7 @@ class Sandbox:
         # uvicorn says it has started with a flag only; its thread ends if it cannot start.
         deadline = time.monotonic() + _START_TIMEOUT
         while not server.started and thread.is_alive() and time.monotonic() < deadline:
-            thread.join(_START_POLL)
+            thread.join(_POLL)
         if not server.started:
             sock.close()
             self.stop()
@@ -257,7 +257,7 @@ class Sandbox:
             # connection, in one turn of its loop. Should a release not close it, the wait
             # lasts until its thread ends: slower, never wrong.
             while sock.fileno() != -1 and thread.is_alive():
-                thread.join(_START_POLL)
+                thread.join(_POLL)
             self._next_turn(thread)
             if self._in_flight is not None:
                 self._in_flight.drain(_GRACE)
@@ -277,7 +277,7 @@ class Sandbox:
         turned = threading.Event()
         with contextlib.suppress(RuntimeError):  # the loop has closed: nothing is left to wait
             loop.call_soon_threadsafe(turned.set)
-            while not turned.wait(_START_POLL) and thread.is_alive():
+            while not turned.wait(_POLL) and thread.is_alive():
                 pass
 
     def _forget_tls_files(self) -> None:

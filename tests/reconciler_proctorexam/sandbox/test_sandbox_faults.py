@@ -189,8 +189,9 @@ def test_impossible_faults_are_refused(kwargs: dict[str, Any]) -> None:
         Faults(**kwargs)
 
 
-def test_without_a_transport_a_drop_breaks_the_answer_quietly() -> None:
-    """The fallback for servers whose ``send`` leads to no transport (no socket can show it)."""
+def test_a_drop_starts_an_answer_and_fails_it_quietly() -> None:
+    """What the server is sent when a connection is dropped (a socket cannot show it): the
+    start of an answer, then a failure, which uvicorn closes the connection on, unlogged."""
     sent: list[MutableMapping[str, Any]] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
