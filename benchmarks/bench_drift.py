@@ -33,7 +33,7 @@ DRIFT_OVER_PLAN, RENDER_OVER_PLAN = 1.1, 0.5
 
 RENDER = r"""
 import json, sys, time
-from reconciler.drift import drift_from_plan
+from reconciler.engine.drift import drift_from_plan
 from reconciler.model import Action, Change, FieldChange, Location, Plan
 from reconciler.records import RenderOptions
 from reconciler_reports.html import render_html, render_html_drift

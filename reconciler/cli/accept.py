@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from reconciler.accepting import FileEdit, accept_drift
 from reconciler.cli.common import EXIT_PENDING, messages
 from reconciler.console import write_atomic
-from reconciler.ignorewriting import ignore_edit, ignored_fields_of
+from reconciler.engine.accepting import FileEdit, accept_drift
+from reconciler.engine.ignorewriting import ignore_edit, ignored_fields_of
+from reconciler.engine.targets import TargetMatcher
 from reconciler.model import DesiredState, DriftReport
-from reconciler.project import Project
-from reconciler.settings import SETTINGS_FILE
-from reconciler.targets import TargetMatcher
+from reconciler.pipeline.project import Project
+from reconciler.settings.config import SETTINGS_FILE
 
 __all__ = ["accept"]
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 
 from reconciler import signals
-from reconciler.applying import OnOutcome
 from reconciler.cli.common import (
     EXIT_PENDING,
     confirm,
@@ -29,6 +28,11 @@ from reconciler.cli.common import (
 from reconciler.cli.guardopts import guard_options, overrides_from
 from reconciler.cli.savedapply import apply_saved_plan
 from reconciler.console import Output, use_color
+from reconciler.documents.savedplan import is_saved_plan
+from reconciler.engine.applying import OnOutcome
+from reconciler.engine.freshness import find_moved, planned_objects
+from reconciler.engine.journal import WAIT, WINDOW, format_wait
+from reconciler.engine.withheld import withhold_env_values
 from reconciler.errors import (
     ApplyFailed,
     ReconcilerError,
@@ -36,15 +40,11 @@ from reconciler.errors import (
     StaleObjectError,
     StalePlan,
 )
-from reconciler.freshness import find_moved, planned_objects
-from reconciler.guards import Overrides
-from reconciler.journal import WAIT, WINDOW, format_wait
 from reconciler.model import Action, LiveObject, Plan
-from reconciler.project import Project
+from reconciler.pipeline.project import Project
+from reconciler.pipeline.reporting import render
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions
-from reconciler.reporting import render
-from reconciler.savedplan import is_saved_plan
-from reconciler.withheld import withhold_env_values
+from reconciler.settings.guards import Overrides
 
 
 @click.command()

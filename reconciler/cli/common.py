@@ -11,15 +11,16 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler import problem_report, signals
-from reconciler.completion import complete_targets
+from reconciler import signals
+from reconciler.cli.completion import complete_targets
 from reconciler.console import Output, use_color
+from reconciler.documents import problems as problem_report
 from reconciler.errors import ReconcilerError, SettingsError
-from reconciler.hooks import Hooks
 from reconciler.model import DesiredState, LiveObject
-from reconciler.project import Project
+from reconciler.pipeline.project import Project
+from reconciler.pipeline.reporting import reporter_for
+from reconciler.plugin.hooks import Hooks
 from reconciler.records import Reporter
-from reconciler.reporting import reporter_for
 
 # 3 (refused) and 4 (partly applied) come with their errors: PlanRefused, ApplyFailed.
 EXIT_OK, EXIT_ERROR, EXIT_PENDING = 0, 1, 2

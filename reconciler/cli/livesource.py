@@ -12,13 +12,13 @@ from pathlib import Path
 
 import click
 
-from reconciler.basis import live_basis, snapshot_basis
 from reconciler.cli.common import maybe_sandbox, messages, refresh, run
 from reconciler.cli.durations import Duration
+from reconciler.documents.snapshot import LiveSnapshot, read_snapshot
 from reconciler.errors import SettingsError
 from reconciler.model import Basis, DesiredState, LiveObject
-from reconciler.project import Project
-from reconciler.snapshot import LiveSnapshot, read_snapshot
+from reconciler.pipeline.basis import live_basis, snapshot_basis
+from reconciler.pipeline.project import Project
 
 __all__ = ["max_age_option", "read_live"]
 

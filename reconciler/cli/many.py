@@ -9,17 +9,17 @@ from pathlib import Path
 
 import click
 
-from reconciler.basis import live_basis
 from reconciler.cli.common import EXIT_PENDING, maybe_sandbox, messages, run, sandbox_tls
 from reconciler.console import write_atomic
 from reconciler.errors import SettingsError
-from reconciler.guards import Overrides
 from reconciler.model import Action, DriftCategory
-from reconciler.multirun import Member, Row, prepare, run_members, worst
-from reconciler.project import Project
+from reconciler.pipeline.basis import live_basis
+from reconciler.pipeline.multirun import Member, Row, prepare, run_members, worst
+from reconciler.pipeline.project import Project
+from reconciler.pipeline.reporting import full_report_hint, render, reporter_for, utc_now
+from reconciler.pipeline.summary import What, render_summary
 from reconciler.records import RenderOptions
-from reconciler.reporting import full_report_hint, render, reporter_for, utc_now
-from reconciler.summary import What, render_summary
+from reconciler.settings.guards import Overrides
 
 __all__ = ["drift_many", "paths_argument", "plan_many", "refuse_single_only"]
 

@@ -14,10 +14,10 @@ import click
 
 from reconciler.console import Output
 from reconciler.errors import SettingsError
-from reconciler.hooks import Hooks
 from reconciler.model import DriftReport, Plan
+from reconciler.pipeline.reporting import What, render, reporter_for, write_parts
+from reconciler.plugin.hooks import Hooks
 from reconciler.records import Refusal, RenderOptions, Reporter
-from reconciler.reporting import What, render, reporter_for, write_parts
 
 __all__ = [
     "check_max_chars",

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from reconciler import problem_report
 from reconciler.cli.common import (
     EXIT_PENDING,
     count_objects,
@@ -23,6 +22,7 @@ from reconciler.cli.common import (
     sandbox_options,
     target_option,
 )
+from reconciler.cli.completion import FormatOption
 from reconciler.cli.guardopts import guard_options, overrides_from
 from reconciler.cli.livesource import max_age_option, read_live
 from reconciler.cli.many import paths_argument, plan_many, refuse_single_only
@@ -33,17 +33,17 @@ from reconciler.cli.outputs import (
     reports_for,
     write_reports,
 )
-from reconciler.completion import FormatOption
 from reconciler.console import use_color
-from reconciler.documents import write_document
+from reconciler.documents import problems as problem_report
+from reconciler.documents.savedplan import saved_plan_document
+from reconciler.documents.signing import KEY_VAR, plan_key, sign
+from reconciler.documents.trust import recordable_project_path
+from reconciler.documents.versioned import write_document
 from reconciler.errors import PlanRefused
-from reconciler.plansigning import KEY_VAR, plan_key, sign
-from reconciler.plantrust import recordable_project_path
-from reconciler.project import Project
+from reconciler.pipeline.project import Project
+from reconciler.pipeline.reporting import full_report_hint, publish, render
+from reconciler.pipeline.tenants import current_tenants
 from reconciler.records import RenderOptions
-from reconciler.reporting import full_report_hint, publish, render
-from reconciler.savedplan import saved_plan_document
-from reconciler.tenants import current_tenants
 
 
 @click.command()

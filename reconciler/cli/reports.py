@@ -24,6 +24,7 @@ from reconciler.cli.common import (
     sandbox_options,
     sandbox_tls,
 )
+from reconciler.cli.completion import FormatOption
 from reconciler.cli.livesource import max_age_option, read_live
 from reconciler.cli.many import drift_many, paths_argument, refuse_single_only
 from reconciler.cli.outputs import (
@@ -33,21 +34,20 @@ from reconciler.cli.outputs import (
     reports_for,
     write_reports,
 )
-from reconciler.completion import FormatOption
 from reconciler.console import use_color, write_atomic
-from reconciler.documents import write_document
+from reconciler.documents.snapshot import snapshot_to_document
+from reconciler.documents.versioned import write_document
+from reconciler.engine.withheld import env_fields
 from reconciler.errors import SettingsError
 from reconciler.model import DriftCategory
-from reconciler.project import Project
+from reconciler.pipeline.project import Project
+from reconciler.pipeline.reporting import full_report_hint, publish, render, reporter_for, utc_now
 from reconciler.records import RenderOptions
-from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
-from reconciler.snapshot import snapshot_to_document
-from reconciler.withheld import env_fields
 
 if TYPE_CHECKING:
     # Imported when exporting: ruamel.yaml's round trip is no other command's.
-    from reconciler import exportmerge
-    from reconciler.export import ExportFile
+    from reconciler.export import merge as exportmerge
+    from reconciler.export.live import ExportFile
     from reconciler.model import LiveObject
 
 
@@ -249,8 +249,8 @@ def export(
     One file per kind, keyed by identity; write-only fields are left out, with a comment.
     Settings (base URL, local plugins) come from DIR/reconciler.toml when it exists.
     """
-    from reconciler import export as exporting
-    from reconciler import readprogress
+    from reconciler.cli import readprogress
+    from reconciler.export import live as exporting
 
     sandbox_tls(sandbox, reset_sandbox)  # refused before anything is read
     project = Project.open_or_default(directory)
@@ -282,7 +282,7 @@ def export(
 def _editable_config(directory: Path, *, force: bool) -> exportmerge.Config | None:
     """The configuration in ``directory`` to edit, or None: none there (a fresh export), or
     one that cannot be read and ``--force`` replaces the files export writes."""
-    from reconciler import exportmerge
+    from reconciler.export import merge as exportmerge
 
     if not exportmerge.has_config(directory):
         return None
@@ -303,7 +303,7 @@ def _merge(
     force: bool,
 ) -> list[ExportFile]:
     """Edit ``config`` to the live state; say what could not be kept; write the files."""
-    from reconciler import exportmerge
+    from reconciler.export import merge as exportmerge
 
     out = messages()
     merged = exportmerge.merge(config, live, project.kinds, project.environ, force=force)

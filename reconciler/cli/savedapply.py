@@ -4,7 +4,7 @@ The order is the point: the signature before anything in the file is used; the p
 before any setting or local plugin of it loads; the configuration's own plan before a
 connection; the tenant before the first request; today's guards and the freshness of each
 object before the first write. Each check refuses with exit 3 and writes nothing (see
-:mod:`reconciler.plantrust`).
+:mod:`reconciler.documents.trust`).
 """
 
 from __future__ import annotations
@@ -19,22 +19,22 @@ import click
 
 from reconciler.cli.common import maybe_sandbox, messages, no_color, plan_reporter, refresh, run
 from reconciler.console import use_color
-from reconciler.errors import SettingsError, StalePlan
-from reconciler.freshness import moved_since
-from reconciler.guards import Overrides
-from reconciler.model import DesiredState, LiveObject, Plan
-from reconciler.plansigning import plan_key
-from reconciler.plantrust import (
+from reconciler.documents.savedplan import read_saved_plan
+from reconciler.documents.signing import plan_key
+from reconciler.documents.trust import (
     PlanNotTrusted,
     checked_project_path,
     plan_differences,
     trusted_plan,
 )
-from reconciler.project import Project
+from reconciler.engine.freshness import moved_since
+from reconciler.errors import SettingsError, StalePlan
+from reconciler.model import DesiredState, LiveObject, Plan
+from reconciler.pipeline.project import Project
+from reconciler.pipeline.reporting import render
+from reconciler.pipeline.tenants import current_tenants, tenant_mismatches
 from reconciler.records import RenderOptions
-from reconciler.reporting import render
-from reconciler.savedplan import read_saved_plan
-from reconciler.tenants import current_tenants, tenant_mismatches
+from reconciler.settings.guards import Overrides
 from reconciler.workflowguard import one_line
 
 __all__ = ["apply_saved_plan"]

@@ -1,0 +1,106 @@
+"""Reporting glue for the command line: pick a format, render, write, tell the plugins.
+
+``plan`` and ``drift`` end the same way: the chosen reporter renders the plan or the drift
+report (with the refusals, for a plan), the text goes to standard output or a file, and then
+every plugin's :func:`~reconciler.plugin.hookspecs.reconciler_after_report` is called, even when
+nothing differs, so that a notifier can send a heartbeat.
+"""
+
+from __future__ import annotations
+
+import datetime
+import shlex
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import click
+
+from reconciler.console import Output, write_atomic
+from reconciler.errors import SettingsError
+from reconciler.model import DriftReport, Plan
+from reconciler.plugin.hooks import Hooks
+from reconciler.records import PART_BREAK, Refusal, RenderOptions, Reporter
+
+__all__ = ["full_report_hint", "publish", "reporter_for", "utc_now", "write_parts"]
+
+What = Literal["plan", "drift"]
+
+
+def reporter_for(hooks: Hooks, fmt: str, what: What) -> Reporter:
+    """The reporter of format ``fmt``; an unknown format, or one that cannot render ``what``,
+    is a SettingsError listing the formats that can."""
+    reporters = hooks.reporters
+    able = sorted(name for name, r in reporters.items() if what in r.renders)
+    if fmt not in reporters:
+        raise SettingsError(f"unknown format {fmt!r}; installed formats: {', '.join(able)}.")
+    if what not in reporters[fmt].renders:
+        raise SettingsError(
+            f"the format {fmt!r} does not render {what} reports; formats for {what}:"
+            f" {', '.join(able)}."
+        )
+    return reporters[fmt]
+
+
+def render(
+    reporter: Reporter,
+    report: Plan | DriftReport,
+    refusals: Sequence[Refusal],
+    options: RenderOptions,
+) -> str:
+    """Render a plan (with its refusals) or a drift report with ``reporter``."""
+    if isinstance(report, Plan):
+        assert reporter.render_plan is not None  # reporter_for checked it
+        return reporter.render_plan(report, refusals, options)
+    assert reporter.render_drift is not None
+    return reporter.render_drift(report, options)
+
+
+def publish(
+    hooks: Hooks,
+    text: str,
+    output: Path | None,
+    report: Plan | DriftReport,
+    refusals: Sequence[Refusal],
+    out: Output,
+) -> None:
+    """Write ``text`` to ``output`` (or standard output), then call the after-report hook."""
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        written = write_parts(output, text)
+        noun = "Plan" if isinstance(report, Plan) else "Drift report"
+        if len(written) == 1:
+            out.say(f"{noun} written to {output}.")
+        else:
+            out.say(f"{noun} written in {len(written)} parts: {', '.join(map(str, written))}.")
+        if not isinstance(report, Plan):
+            # The counts as well, on their own line: a CI log (and a job summary taking the
+            # line) shows them without opening the file.
+            out.say(report.summary())
+    hooks.after_report(report, refusals)
+
+
+def write_parts(path: Path, text: str) -> list[Path]:
+    """Write ``text`` to ``path``; a report split into parts (``--max-chars``) goes to
+    ``path`` (part 1), then ``plan.2.md``, ``plan.3.md``… beside it. Returns the files."""
+    parts = text.split(PART_BREAK)
+    files = [path] + [
+        path.with_name(f"{path.stem}.{n}{path.suffix}") for n in range(2, len(parts) + 1)
+    ]
+    for file, part in zip(files, parts, strict=True):
+        write_atomic(file, part if part.endswith("\n") else part + "\n")
+    return files
+
+
+def full_report_hint(command: What, path: Path) -> str:
+    """Where a cut report (Markdown) can be had whole: the command that writes it."""
+    return (
+        f"`reconciler {command} {shlex.quote(str(path))} --format html --output"
+        f" {command}.html` (or `--format json`)"
+    )
+
+
+def utc_now() -> str:
+    """Now, as a drift report stamps it: ISO 8601 in UTC, to the second."""
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
