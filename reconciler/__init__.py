@@ -77,7 +77,8 @@ if _typing.TYPE_CHECKING:
     from reconciler.documents.findings import code_quality_report, sarif_log
     from reconciler.documents.findings import from_refusals as findings_from_refusals
     from reconciler.documents.plan import json_value, plan_to_document
-    from reconciler.documents.problems import dump_document, workflow_command
+    from reconciler.documents.problems import workflow_command
+    from reconciler.documents.versioned import dump_document
     from reconciler.fastjson import loads as json_loads
     from reconciler.fastschema import Validator as SchemaValidator
     from reconciler.settings.config import load_settings
@@ -90,7 +91,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "SchemaValidator": ("reconciler.fastschema", "Validator"),
     "code_quality_report": ("reconciler.documents.findings", "code_quality_report"),
     "drift_to_document": ("reconciler.documents.drift", "drift_to_document"),
-    "dump_document": ("reconciler.documents.problems", "dump_document"),
+    "dump_document": ("reconciler.documents.versioned", "dump_document"),
     "findings_from_refusals": ("reconciler.documents.findings", "from_refusals"),
     "json_loads": ("reconciler.fastjson", "loads"),
     "json_value": ("reconciler.documents.plan", "json_value"),

@@ -191,3 +191,8 @@ def no_color() -> bool:
 
 def messages() -> Output:
     return Output(color=use_color(sys.stderr, os.environ, disabled=no_color()))
+
+
+def echo_report(text: str) -> None:
+    """A rendered report on standard output, through click (which drops colour off a terminal)."""
+    click.echo(text, nl=not text.endswith("\n"))

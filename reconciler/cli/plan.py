@@ -13,6 +13,7 @@ import click
 from reconciler.cli.common import (
     EXIT_PENDING,
     count_objects,
+    echo_report,
     exclude_option,
     messages,
     no_color,
@@ -213,7 +214,7 @@ def plan(
     hint = full_report_hint("plan", path)
     options = RenderOptions(color=color, full_report=hint, max_chars=max_chars)
     text = render(reporter, the_plan, refusals, options)
-    publish(project.hooks, text, output, the_plan, refusals, messages())
+    publish(project.hooks, text, output, the_plan, refusals, messages(), write=echo_report)
     files = RenderOptions(full_report=hint, max_chars=max_chars)
     write_reports(extra, the_plan, refusals, files, messages())
     if refusals:

@@ -15,6 +15,7 @@ import click
 from reconciler.cli.accept import accept as accept_into_files
 from reconciler.cli.common import (
     EXIT_PENDING,
+    echo_report,
     maybe_sandbox,
     messages,
     no_color,
@@ -183,7 +184,15 @@ def drift(
     color = output is None and use_color(sys.stdout, os.environ, disabled=no_color())
     hint = full_report_hint("drift", path)
     options = RenderOptions(color=color, full_report=hint, max_chars=max_chars)
-    publish(project.hooks, render(reporter, report, (), options), output, report, (), messages())
+    publish(
+        project.hooks,
+        render(reporter, report, (), options),
+        output,
+        report,
+        (),
+        messages(),
+        write=echo_report,
+    )
     files = RenderOptions(full_report=hint, max_chars=max_chars)
     write_reports(extra, report, (), files, messages())
     unmanaged = report.count(DriftCategory.UNMANAGED)

@@ -10,8 +10,6 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final
 
-import click
-
 from reconciler.records import DoctorStep, StepStatus
 
 __all__ = ["DOCTOR_SCHEMA", "FORMATS", "FORMAT_VERSION", "DoctorReport"]
@@ -25,7 +23,12 @@ FORMATS = ("text", "json")
 
 _EXIT = {StepStatus.PASSED: 0, StepStatus.INCONCLUSIVE: 2, StepStatus.FAILED: 1}
 _RANK = {StepStatus.PASSED: 0, StepStatus.INCONCLUSIVE: 1, StepStatus.FAILED: 2}
-_COLORS = {StepStatus.PASSED: "green", StepStatus.FAILED: "red", StepStatus.INCONCLUSIVE: "yellow"}
+#: Each status's word in bold and its colour, as ANSI escapes (green, red, yellow).
+_STYLES = {
+    StepStatus.PASSED: "\x1b[32m\x1b[1m",
+    StepStatus.FAILED: "\x1b[31m\x1b[1m",
+    StepStatus.INCONCLUSIVE: "\x1b[33m\x1b[1m",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +62,7 @@ class DoctorReport:
                 lines.append(f"{provider}:" if not lines else f"\n{provider}:")
             word = step.status.value.ljust(width)
             if color:
-                word = click.style(word, fg=_COLORS[step.status], bold=True)
+                word = f"{_STYLES[step.status]}{word}\x1b[0m"
             lines.append(f"  {word}  {step.name}: {step.detail}")
             if step.fix:
                 lines.append(f"  {' ' * width}  fix: {step.fix}")

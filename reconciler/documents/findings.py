@@ -24,7 +24,7 @@ from pathlib import PurePath
 from typing import Any, Final, Literal
 
 from reconciler import __version__
-from reconciler.documents.problems import dump_document as dump
+from reconciler.documents.versioned import dump_document as dump
 from reconciler.model import Location
 from reconciler.records import Problem, Refusal
 

@@ -19,10 +19,10 @@ properties.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
+from reconciler.documents.versioned import dump_document
 from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.model import DesiredState, Location
 from reconciler.records import Problem
@@ -32,7 +32,6 @@ __all__ = [
     "FORMATS",
     "VALIDATION_FORMAT_VERSION",
     "VALIDATION_SCHEMA",
-    "dump_document",
     "github_commands",
     "problems_document",
     "problems_of",
@@ -149,11 +148,6 @@ def problems_document(
         document["objects"] = dict(sorted(objects.items()))
     document["problems"] = [_problem(p) for p in problems]
     return document
-
-
-def dump_document(document: Mapping[str, Any] | Sequence[Any]) -> str:
-    """A JSON report as written: indented, UTF-8 as is, a final newline."""
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def github_commands(problems: Iterable[Problem]) -> str:

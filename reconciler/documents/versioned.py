@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -31,7 +31,7 @@ from reconciler.fastschema import Validator
 if TYPE_CHECKING:
     import jsonschema
 
-__all__ = ["check_version", "read_json", "schema_problems", "write_document"]
+__all__ = ["check_version", "dump_document", "read_json", "schema_problems", "write_document"]
 
 
 def read_json(
@@ -159,3 +159,8 @@ def _describe(error: jsonschema.ValidationError) -> str:
     if error.validator == "not":
         return "a sensitive field must not hold values"
     return f"fails the schema's {error.validator!r} rule"
+
+
+def dump_document(document: Mapping[str, Any] | Sequence[Any]) -> str:
+    """A JSON report as written: indented, UTF-8 as is, a final newline."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

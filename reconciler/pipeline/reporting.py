@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import datetime
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
-
-import click
 
 from reconciler.console import Output, write_atomic
 from reconciler.errors import SettingsError
@@ -63,10 +61,13 @@ def publish(
     report: Plan | DriftReport,
     refusals: Sequence[Refusal],
     out: Output,
+    *,
+    write: Callable[[str], None],
 ) -> None:
-    """Write ``text`` to ``output`` (or standard output), then call the after-report hook."""
+    """Write ``text`` to ``output`` (or with ``write``, to standard output), then call the
+    after-report hook."""
     if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
+        write(text)
     else:
         written = write_parts(output, text)
         noun = "Plan" if isinstance(report, Plan) else "Drift report"

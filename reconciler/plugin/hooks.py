@@ -15,9 +15,8 @@ import dataclasses
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import click
 import pluggy
 
 from reconciler.errors import PluginError
@@ -36,6 +35,9 @@ from reconciler.records import (
     Reporter,
     ResourceKind,
 )
+
+if TYPE_CHECKING:
+    import click  # the type of reconciler_add_commands' argument; never imported at run time
 
 __all__ = ["Hooks"]
 
