@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-    report = harness.start("drift", argv, tls=args.tls)
+    report = harness.start("drift", argv, tls=args.tls, speedups=not args.no_speedups)
 
     with tempfile.TemporaryDirectory() as tmp:
         config = harness.write_project(Path(tmp) / "config", args.count, args.drifted)

@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args(argv)
-    report = harness.start("planfile", argv)
+    report = harness.start("planfile", argv, speedups=not args.no_speedups)
 
     timings: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parallelism", type=int, default=16)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
-    report = harness.start("ratelimit", argv, tls=args.tls)
+    report = harness.start("ratelimit", argv, tls=args.tls, speedups=not args.no_speedups)
     seed = [harness.live_institute(i) for i in range(args.count)]
     ideal = args.count / args.rps_limit
     ratios: list[float] = []
