@@ -70,6 +70,7 @@ from reconciler.records import (
     StepStatus,
 )
 from reconciler.speedups import enabled as speedups_enabled
+from reconciler.version import __version__
 
 if _typing.TYPE_CHECKING:
     from reconciler.console import printable
@@ -84,7 +85,6 @@ if _typing.TYPE_CHECKING:
     from reconciler.settings.config import load_settings
     from reconciler.waiting import wait as wait_for_retry
 
-__version__ = "0.1.0"
 
 #: The helpers loaded on first use: their name here, and where they are defined.
 _LAZY: dict[str, tuple[str, str]] = {

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, Final, Literal
 
-from reconciler import __version__
 from reconciler.documents.versioned import dump_document as dump
 from reconciler.model import Location
 from reconciler.records import Problem, Refusal
+from reconciler.version import __version__
 
 __all__ = [
     "Finding",

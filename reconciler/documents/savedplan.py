@@ -32,7 +32,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
-from reconciler import __version__
 from reconciler.documents.guards import GUARDS_SCHEMA, guards_document, protect_base_from_document
 from reconciler.documents.plan import (
     PLAN_SCHEMA,
@@ -55,6 +54,7 @@ from reconciler.loading.references import resolve
 from reconciler.model import Action, Change, DesiredState, FieldChange, LiveObject, Plan
 from reconciler.records import ResourceKind
 from reconciler.settings.guards import Overrides, ProtectBase
+from reconciler.version import __version__
 from reconciler.workflowguard import one_line
 
 __all__ = [

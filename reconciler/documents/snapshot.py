@@ -29,13 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from reconciler import __version__
 from reconciler.documents.plan import json_value
 from reconciler.documents.versioned import check_version, read_json, schema_problems
 from reconciler.errors import ReconcilerError
 from reconciler.fastschema import Validator
 from reconciler.model import LiveObject
 from reconciler.records import ResourceKind
+from reconciler.version import __version__
 
 __all__ = [
     "LIVE_OBJECT_SCHEMA",
