@@ -15,8 +15,9 @@ from reconciler import signals
 from reconciler.cli.completion import complete_targets
 from reconciler.console import Output, use_color
 from reconciler.documents import problems as problem_report
-from reconciler.errors import ReconcilerError, SettingsError
+from reconciler.errors import ReconcilerError
 from reconciler.model import DesiredState, LiveObject
+from reconciler.pipeline.live import check_sandbox_options
 from reconciler.pipeline.project import Project
 from reconciler.pipeline.reporting import reporter_for
 from reconciler.plugin.hooks import Hooks
@@ -111,17 +112,17 @@ def stop_request() -> signals.StopRequest:
     return stop if isinstance(stop, signals.StopRequest) else signals.StopRequest()
 
 
+def tls_given() -> bool:
+    """Whether ``--tls`` was given (unchecked: see :func:`sandbox_tls`)."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get(_TLS_META))
+
+
 def sandbox_tls(sandbox: bool, reset: bool) -> bool:
     """Whether ``--tls`` was given; refuses ``--reset-sandbox`` or ``--tls`` without
     ``--sandbox``."""
-    ctx = click.get_current_context(silent=True)
-    tls = bool(ctx and ctx.meta.get(_TLS_META))
-    if reset and not sandbox:
-        raise SettingsError("--reset-sandbox goes with --sandbox.")
-    if tls and not sandbox:
-        raise SettingsError(
-            "--tls goes with --sandbox; a real service's https is verified as it is."
-        )
+    tls = tls_given()
+    check_sandbox_options(sandbox, reset, tls)
     return tls
 
 
@@ -187,6 +188,11 @@ def no_color() -> bool:
     ctx = click.get_current_context(silent=True)
     root = ctx.find_root() if ctx else None
     return bool(root and root.obj and root.obj.get("no_color"))
+
+
+def stdout_color() -> bool:
+    """Whether a report on standard output is in colour (a terminal, and not ``--no-color``)."""
+    return use_color(sys.stdout, os.environ, disabled=no_color())
 
 
 def messages() -> Output:

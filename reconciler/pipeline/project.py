@@ -1,10 +1,11 @@
 """A project: one config directory with its settings and plugins, and the pipeline over it.
 
-The command line builds a :class:`Project` and calls its steps in order: ``load`` (YAML and
-validation, no network), ``refresh`` (live state through the providers), ``plan`` (the pure
-diff) or ``drift`` (the same diff, as a report), ``check`` (safety guards and policies) and
-``apply``. Each step is small and delegates;
-this is the one place that knows their order.
+The steps, each small and delegating: ``load`` (YAML and validation, no network), ``refresh``
+(live state through the providers), ``plan`` (the pure diff) or ``drift`` (the same diff, as a
+report), ``refusals`` (safety guards and policies) and ``apply``. The command line does not
+call them in order itself: it calls the runs that do, the same for every command that needs
+them (:meth:`Project.read_live`, :meth:`Project.checked_plan`, :meth:`Project.drift_report`,
+:meth:`Project.publish`). This is the one place that knows their order.
 """
 
 from __future__ import annotations
@@ -18,8 +19,14 @@ import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from reconciler.collector import gc_paused
+from reconciler.console import Output
+from reconciler.documents.savedplan import saved_plan_document
+from reconciler.documents.signing import plan_key, sign
+from reconciler.documents.snapshot import read_snapshot
+from reconciler.documents.trust import recordable_project_path
 from reconciler.engine.applying import OnOutcome, apply_plan
 from reconciler.engine.dependencies import check_declared, kind_levels, needed_kinds, scopes
 from reconciler.engine.drift import make_drift
@@ -31,7 +38,17 @@ from reconciler.engine.targeting import select
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.loading import read_desired
 from reconciler.loading.envaccess import BUILTIN_CREDENTIALS, EnvAccess
-from reconciler.model import Action, DesiredState, DriftReport, LiveObject, Plan
+from reconciler.model import Action, DesiredState, DriftCategory, DriftReport, LiveObject, Plan
+from reconciler.pipeline.basis import live_basis, snapshot_basis
+from reconciler.pipeline.live import Live, LiveSource
+from reconciler.pipeline.reporting import (
+    ReportOutputs,
+    What,
+    full_report_hint,
+    publish_report,
+    utc_now,
+)
+from reconciler.pipeline.tenants import current_tenants
 from reconciler.plugin.hooks import Hooks
 from reconciler.plugin.manager import build_plugin_manager
 from reconciler.plugin.unmarked import unmarked_local_hooks
@@ -53,13 +70,23 @@ from reconciler.settings.options import option_problems
 from reconciler.settings.ownership import drift_pending, without_unmanaged
 from reconciler.settings.safety import kind_table_problems
 
-__all__ = ["Project"]
+__all__ = ["CheckedPlan", "Project"]
 
 #: Set (to anything but 0) by ``--no-local-plugins``: load no Python file from the config
 #: directory, whatever its settings say (for pull requests from forks).
 NO_LOCAL_PLUGINS_VAR = "RECONCILER_NO_LOCAL_PLUGINS"
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedPlan:
+    """A plan with what it was made against, every refusal of it, and, when asked for, the
+    saved plan document to write (signed when ``RECONCILER_PLAN_KEY`` is set)."""
+
+    plan: Plan
+    refusals: Sequence[Refusal]
+    saved: Mapping[str, Any] | None = None
 
 
 @dataclass
@@ -311,6 +338,46 @@ class Project:
                 out[kind] = by_provider[provider.name]
             yield out
 
+    @contextlib.contextmanager
+    def sandboxed(self, kinds: Collection[str], source: LiveSource) -> Iterator[None]:
+        """The providers of ``kinds`` pointed at their emulators, when ``source`` asks for it."""
+        if not source.sandbox:
+            yield
+            return
+        with self.sandbox(kinds, reset=source.reset, tls=source.tls):
+            yield
+
+    def live_objects(self, desired: DesiredState) -> dict[str, Sequence[LiveObject]]:
+        """The live objects of the kinds ``desired`` needs (:meth:`needed_kinds`), read now."""
+        import asyncio
+
+        async def read() -> dict[str, Sequence[LiveObject]]:
+            async with self.sessions(self.needed_kinds(desired)) as sessions:
+                return await self.refresh(sessions, desired)
+
+        return asyncio.run(read())
+
+    def read_live(self, desired: DesiredState, source: LiveSource, what: What, out: Output) -> Live:
+        """The live objects ``desired`` needs, from ``source``: ``plan`` and ``drift`` alike.
+
+        The kinds are :meth:`needed_kinds` (those declared or tombstoned, and those they refer
+        to), whatever the source: they are what the service is asked for, so a snapshot must
+        hold them too, and the basis names their tenants.
+        """
+        source.check(what)
+        kinds = self.needed_kinds(desired)
+        if source.snapshot is not None:
+            where = str(source.snapshot)
+            snap = read_snapshot(source.snapshot)
+            objects = snap.live_for(kinds, source=where)
+            basis = snapshot_basis(self, snap, kinds, source=where, max_age=source.max_age)
+            out.say(f"{source.verb(what)} against the live snapshot {where}, {snap.describe()}.")
+            return Live(objects, basis, snap)
+        with self.sandboxed(desired.kinds, source):
+            objects = self.live_objects(desired)
+            basis = live_basis(self, kinds)
+        return Live(objects, basis, sandbox=source.sandbox)
+
     async def refresh(
         self, sessions: Mapping[str, ProviderSession], desired: DesiredState | None = None
     ) -> dict[str, Sequence[LiveObject]]:
@@ -386,6 +453,26 @@ class Project:
             report = without_unmanaged(report)
         return report
 
+    def drift_report(
+        self, desired: DesiredState, live: Live, *, only_managed: bool = False
+    ) -> DriftReport:
+        """The drift of ``live`` from ``desired``, stamped now and with what it was read from."""
+        report = self.drift(
+            desired, live.objects, generated_at=utc_now(), only_managed=only_managed
+        )
+        return dataclasses.replace(report, basis=live.basis)
+
+    def unmanaged_note(self, report: DriftReport) -> str:
+        """What ``drift`` says of the unmanaged objects it lists that do not count as drift
+        (``[drift] unmanaged = "report"``); empty when there is nothing to say."""
+        unmanaged = report.count(DriftCategory.UNMANAGED)
+        if not unmanaged or self.settings.ownership.unmanaged != "report":
+            return ""
+        return (
+            f"{unmanaged} unmanaged object(s) listed; they do not count as drift"
+            ' ([drift] unmanaged = "report"; "fail" makes them exit 2, --only-managed hides them).'
+        )
+
     def drift_pending(self, report: DriftReport) -> bool:
         """Whether ``report`` makes ``drift`` exit 2 (unmanaged objects only with "fail")."""
         return drift_pending(report, self.settings.ownership.unmanaged)
@@ -424,6 +511,68 @@ class Project:
         from reconciler.engine.protectbase import protect_at_base
 
         return protect_at_base(self.settings.base_dir / SETTINGS_FILE, self.environ)
+
+    def recorded_path(self) -> Path:
+        """The project's path as a saved plan records it; refused (before any network call)
+        when apply could not find it again (:func:`recordable_project_path`)."""
+        return Path(recordable_project_path(self.path))
+
+    def checked_plan(
+        self,
+        desired: DesiredState,
+        live: Live,
+        *,
+        targets: Sequence[str] = (),
+        excludes: Sequence[str] = (),
+        overrides: Overrides | None = None,
+        recorded: Path | None = None,
+    ) -> CheckedPlan:
+        """The plan of ``live`` to ``desired`` and every refusal of it; with ``recorded`` (see
+        :meth:`recorded_path`), also the saved plan document that applies exactly it."""
+        given = overrides or Overrides()
+        the_plan = self.plan(desired, live.objects, targets=targets, excludes=excludes)
+        the_plan = dataclasses.replace(the_plan, basis=live.basis)
+        base = self.protect_base(the_plan)
+        saved = None
+        if recorded is not None:
+            saved = saved_plan_document(
+                the_plan,
+                desired,
+                live.objects,
+                self.kinds,
+                project=recorded,
+                allow_delete=given.allow_delete,
+                snapshot=live.snapshot,
+                overrides=given,
+                base=base,
+                tenants=self._tenants_of(desired, live),
+            )
+            key = plan_key(self.environ)
+            if key is not None:
+                saved = sign(saved, key)
+        refusals = self.refusals(the_plan, overrides=given, base=base)
+        return CheckedPlan(the_plan, refusals, saved)
+
+    def _tenants_of(self, desired: DesiredState, live: Live) -> dict[str, str]:
+        """The tenants ``live`` was read from, as a saved plan records them."""
+        if live.snapshot is not None:
+            return dict(live.snapshot.tenants)
+        return current_tenants(self, desired.kinds, sandbox=live.sandbox)
+
+    def publish(
+        self,
+        report: Plan | DriftReport,
+        refusals: Sequence[Refusal],
+        outputs: ReportOutputs,
+        out: Output,
+        *,
+        write: Callable[[str], None],
+    ) -> None:
+        """Render ``report`` into each of ``outputs`` (standard output through ``write``), then
+        call the after-report hook (:func:`~reconciler.pipeline.reporting.publish_report`)."""
+        what: What = "plan" if isinstance(report, Plan) else "drift"
+        hint = full_report_hint(what, self.path)
+        publish_report(self.hooks, report, refusals, outputs, out, full_report=hint, write=write)
 
     def check(self, plan: Plan, *, allow_delete: bool = False) -> None:
         """Raise PlanRefused when a safety guard or a policy plugin refuses ``plan``."""
