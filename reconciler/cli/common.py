@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Collection, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Collection, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,7 +16,7 @@ from reconciler.cli.completion import complete_targets
 from reconciler.console import Output, use_color
 from reconciler.documents import problems as problem_report
 from reconciler.errors import ReconcilerError
-from reconciler.model import DesiredState, LiveObject
+from reconciler.model import DesiredState
 from reconciler.pipeline.live import check_sandbox_options
 from reconciler.pipeline.project import Project
 from reconciler.pipeline.reporting import reporter_for
@@ -98,11 +98,6 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
     import asyncio
 
     return asyncio.run(coroutine)
-
-
-async def refresh(project: Project, desired: DesiredState) -> dict[str, Sequence[LiveObject]]:
-    async with project.sessions(project.needed_kinds(desired)) as sessions:
-        return await project.refresh(sessions, desired)
 
 
 def stop_request() -> signals.StopRequest:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -14,6 +13,7 @@ from reconciler.console import write_atomic
 from reconciler.errors import SettingsError
 from reconciler.model import Action, DriftCategory
 from reconciler.pipeline.basis import live_basis
+from reconciler.pipeline.live import Live
 from reconciler.pipeline.multirun import Member, Row, prepare, run_members, worst
 from reconciler.pipeline.project import Project
 from reconciler.pipeline.reporting import full_report_hint, render, reporter_for, utc_now
@@ -73,9 +73,11 @@ def plan_many(
     def each(member: Member) -> None:
         project, row = member.project, member.row
         reporter = reporter_for(project.hooks, _format(fmt), "plan")
-        kinds = project.needed_kinds(member.desired)
-        plan = replace(project.plan(member.desired, member.live), basis=live_basis(project, kinds))
-        refusals = project.refusals(plan, overrides=overrides, base=project.protect_base(plan))
+        basis = live_basis(project, project.needed_kinds(member.desired))
+        checked = project.checked_plan(
+            member.desired, Live(member.live, basis), overrides=overrides
+        )
+        plan, refusals = checked.plan, checked.refusals
         options = RenderOptions(full_report=full_report_hint("plan", row.path))
         row.report = render(reporter, plan, refusals, options)
         row.counts = tuple(plan.count(a) for a in (Action.CREATE, Action.UPDATE, Action.DELETE))

@@ -10,15 +10,13 @@ object before the first write. Each check refuses with exit 3 and writes nothing
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from reconciler.cli.common import maybe_sandbox, messages, no_color, plan_reporter, refresh, run
-from reconciler.console import use_color
+from reconciler.cli.common import maybe_sandbox, messages, plan_reporter, stdout_color
 from reconciler.documents.savedplan import read_saved_plan
 from reconciler.documents.signing import plan_key
 from reconciler.documents.trust import (
@@ -94,9 +92,8 @@ def apply_saved_plan(
     messages().say(
         f"Applying the saved plan {path}, made at {one_line(saved.created_at)}{against}{signed}."
     )
-    color = use_color(sys.stdout, os.environ, disabled=no_color())
     reporter = plan_reporter(project.hooks, "text")
-    click.echo(render(reporter, the_plan, (), RenderOptions(color=color)), nl=False)
+    click.echo(render(reporter, the_plan, (), RenderOptions(color=stdout_color())), nl=False)
     if not project.ready_to_apply(the_plan, ()):
         return False
     kinds = {c.kind for c in the_plan.changes}
@@ -106,7 +103,7 @@ def apply_saved_plan(
         )
         if mismatches:
             raise PlanNotTrusted(source, "it was made against another tenant", mismatches)
-        live = run(refresh(project, desired))
+        live = project.live_objects(desired)
         # Read once, today's objects serve both checks: whether what the plan touches moved
         # since it was made, and the guards (which count today's objects, not the file's).
         current = {obj.address: obj for objects in live.values() for obj in objects}

@@ -69,10 +69,10 @@ class LiveSource:
 
 @dataclass(frozen=True, slots=True)
 class Live:
-    """The live objects by kind, what they were read from, and the snapshot if one was
-    (``sandbox``: read from the local emulator)."""
+    """The live objects by kind, what they were read from (None: not for the report to say,
+    as in ``apply``), and the snapshot if one was (``sandbox``: read from the emulator)."""
 
     objects: Mapping[str, Sequence[LiveObject]] = field(repr=False)
-    basis: Basis
+    basis: Basis | None = None
     snapshot: LiveSnapshot | None = None
     sandbox: bool = False

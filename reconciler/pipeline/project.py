@@ -529,7 +529,7 @@ class Project:
     ) -> CheckedPlan:
         """The plan of ``live`` to ``desired`` and every refusal of it; with ``recorded`` (see
         :meth:`recorded_path`), also the saved plan document that applies exactly it."""
-        given = overrides or Overrides()
+        given = overrides if overrides is not None else Overrides()
         the_plan = self.plan(desired, live.objects, targets=targets, excludes=excludes)
         the_plan = dataclasses.replace(the_plan, basis=live.basis)
         base = self.protect_base(the_plan)
