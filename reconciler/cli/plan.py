@@ -31,8 +31,8 @@ from reconciler.cli.outputs import (
     reports_for,
 )
 from reconciler.documents import problems as problem_report
+from reconciler.documents.savedplan import SAVED_PLAN
 from reconciler.documents.signing import KEY_VAR
-from reconciler.documents.versioned import write_document
 from reconciler.errors import PlanRefused
 from reconciler.pipeline.project import Project
 from reconciler.pipeline.reporting import ReportOutputs
@@ -180,7 +180,7 @@ def plan(
     if checked.refusals:
         raise PlanRefused(checked.refusals)
     if out_file is not None and checked.saved is not None:
-        write_document(out_file, checked.saved)
+        SAVED_PLAN.write(out_file, checked.saved)
         signed = "signature" in checked.saved
         messages().say(
             f"Saved plan written to {out_file}"

@@ -31,8 +31,7 @@ from reconciler.cli.outputs import (
     reports_for,
 )
 from reconciler.console import write_atomic
-from reconciler.documents.snapshot import snapshot_to_document
-from reconciler.documents.versioned import write_document
+from reconciler.documents.snapshot import SNAPSHOT, snapshot_to_document
 from reconciler.engine.withheld import env_fields
 from reconciler.errors import SettingsError
 from reconciler.pipeline.project import Project
@@ -191,7 +190,7 @@ def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> No
     document = snapshot_to_document(
         live, project.kinds, tenants=tenants, withheld=env_fields(desired)
     )
-    write_document(output, document)
+    SNAPSHOT.write(output, document)
     count = sum(len(objects) for objects in live.values())
     messages().say(f"Snapshot of {count} live object(s) written to {output}.")
 
