@@ -17,7 +17,7 @@ from reconciler.console import Output, use_color
 from reconciler.documents import problems as problem_report
 from reconciler.errors import ReconcilerError
 from reconciler.model import DesiredState
-from reconciler.pipeline.live import check_sandbox_options
+from reconciler.pipeline.live import LiveSource, check_sandbox_options
 from reconciler.pipeline.project import Project
 from reconciler.pipeline.reporting import reporter_for
 from reconciler.plugin.hooks import Hooks
@@ -125,11 +125,7 @@ def sandbox_tls(sandbox: bool, reset: bool) -> bool:
 def maybe_sandbox(
     project: Project, kinds: Collection[str], sandbox: bool, reset: bool
 ) -> Iterator[None]:
-    tls = sandbox_tls(sandbox, reset)
-    if not sandbox:
-        yield
-        return
-    with project.sandbox(kinds, reset=reset, tls=tls):
+    with project.sandboxed(kinds, LiveSource(sandbox=sandbox, reset=reset, tls=tls_given())):
         yield
 
 

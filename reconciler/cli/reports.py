@@ -31,8 +31,7 @@ from reconciler.cli.outputs import (
     reports_for,
 )
 from reconciler.console import write_atomic
-from reconciler.documents.snapshot import SNAPSHOT, snapshot_to_document
-from reconciler.engine.withheld import env_fields
+from reconciler.documents.snapshot import SNAPSHOT
 from reconciler.errors import SettingsError
 from reconciler.pipeline.project import Project
 from reconciler.pipeline.reporting import ReportOutputs, reporter_for
@@ -183,15 +182,9 @@ def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> No
     """Write the live objects of the kinds PATH uses, for `plan --live` to plan against."""
     project = Project.open(path)
     desired = project.load()
-    with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-        live = project.live_objects(desired)
-        tenants = project.tenants(project.needed_kinds(desired))
-    # A field the configuration reads through ${env:…} holds a secret live: never written.
-    document = snapshot_to_document(
-        live, project.kinds, tenants=tenants, withheld=env_fields(desired)
-    )
+    document = project.snapshot(desired, live_source(None, None, sandbox, reset_sandbox))
     SNAPSHOT.write(output, document)
-    count = sum(len(objects) for objects in live.values())
+    count = sum(len(objects) for objects in document["kinds"].values())
     messages().say(f"Snapshot of {count} live object(s) written to {output}.")
 
 

@@ -50,15 +50,18 @@ class LiveSource:
     tls: bool = False
 
     def check(self, what: What) -> None:
-        """Refuse options that do not go together; ``what`` is the command (its words)."""
-        if self.snapshot is not None:
-            if self.sandbox or self.reset:
-                raise SettingsError(
-                    f"--live {_WORDS[what][1]} against a snapshot: leave out --sandbox."
-                )
-            return
-        if self.max_age is not None:
+        """Refuse ``--live`` with ``--sandbox``, and ``--max-age`` without ``--live``; ``what``
+        is the command (its words). The sandbox's options are checked when it starts
+        (:meth:`check_sandbox`)."""
+        if self.snapshot is not None and (self.sandbox or self.reset):
+            raise SettingsError(
+                f"--live {_WORDS[what][1]} against a snapshot: leave out --sandbox."
+            )
+        if self.snapshot is None and self.max_age is not None:
             raise SettingsError("--max-age goes with --live (the age of a snapshot).")
+
+    def check_sandbox(self) -> None:
+        """Refuse ``--reset-sandbox`` or ``--tls`` without ``--sandbox``."""
         check_sandbox_options(self.sandbox, self.reset, self.tls)
 
     @staticmethod

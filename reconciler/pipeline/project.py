@@ -25,7 +25,7 @@ from reconciler.collector import gc_paused
 from reconciler.console import Output
 from reconciler.documents.savedplan import saved_plan_document
 from reconciler.documents.signing import plan_key, sign
-from reconciler.documents.snapshot import read_snapshot
+from reconciler.documents.snapshot import read_snapshot, snapshot_to_document
 from reconciler.documents.trust import recordable_project_path
 from reconciler.engine.applying import OnOutcome, apply_plan
 from reconciler.engine.dependencies import check_declared, kind_levels, needed_kinds, scopes
@@ -35,6 +35,7 @@ from reconciler.engine.journal import ApplyJournal, default_directory
 from reconciler.engine.livechecks import live_problems
 from reconciler.engine.planning import make_plan
 from reconciler.engine.targeting import select
+from reconciler.engine.withheld import env_fields
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.loading import read_desired
 from reconciler.loading.envaccess import BUILTIN_CREDENTIALS, EnvAccess
@@ -340,7 +341,9 @@ class Project:
 
     @contextlib.contextmanager
     def sandboxed(self, kinds: Collection[str], source: LiveSource) -> Iterator[None]:
-        """The providers of ``kinds`` pointed at their emulators, when ``source`` asks for it."""
+        """The providers of ``kinds`` pointed at their emulators, when ``source`` asks for it;
+        its sandbox options checked first (:meth:`LiveSource.check_sandbox`)."""
+        source.check_sandbox()
         if not source.sandbox:
             yield
             return
@@ -377,6 +380,17 @@ class Project:
             objects = self.live_objects(desired)
             basis = live_basis(self, kinds)
         return Live(objects, basis, sandbox=source.sandbox)
+
+    def snapshot(self, desired: DesiredState, source: LiveSource) -> dict[str, Any]:
+        """The live objects ``desired`` needs as a snapshot document (:mod:`~reconciler.
+        documents.snapshot`), read from the service or ``source``'s sandbox.
+
+        A field the configuration reads through ``${env:…}`` holds a secret live: left out.
+        """
+        with self.sandboxed(desired.kinds, source):
+            live = self.live_objects(desired)
+            tenants = self.tenants(self.needed_kinds(desired))
+        return snapshot_to_document(live, self.kinds, tenants=tenants, withheld=env_fields(desired))
 
     async def refresh(
         self, sessions: Mapping[str, ProviderSession], desired: DesiredState | None = None
