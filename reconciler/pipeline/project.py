@@ -27,14 +27,17 @@ from reconciler.documents.savedplan import saved_plan_document
 from reconciler.documents.signing import plan_key, sign
 from reconciler.documents.snapshot import read_snapshot, snapshot_to_document
 from reconciler.documents.trust import recordable_project_path
+from reconciler.engine.accepting import Acceptance, accept_drift
 from reconciler.engine.applying import OnOutcome, apply_plan
 from reconciler.engine.dependencies import check_declared, kind_levels, needed_kinds, scopes
 from reconciler.engine.drift import make_drift
 from reconciler.engine.envneeds import check_sendable
+from reconciler.engine.ignorewriting import ignore_edit, ignored_fields_of
 from reconciler.engine.journal import ApplyJournal, default_directory
 from reconciler.engine.livechecks import live_problems
 from reconciler.engine.planning import make_plan
 from reconciler.engine.targeting import select
+from reconciler.engine.targets import TargetMatcher
 from reconciler.engine.withheld import env_fields
 from reconciler.errors import ConfigError, PlanRefused, SettingsError
 from reconciler.loading import read_desired
@@ -486,6 +489,26 @@ class Project:
             f"{unmanaged} unmanaged object(s) listed; they do not count as drift"
             ' ([drift] unmanaged = "report"; "fail" makes them exit 2, --only-managed hides them).'
         )
+
+    def accept_drift(
+        self,
+        desired: DesiredState,
+        report: DriftReport,
+        *,
+        targets: Sequence[str] = (),
+        into_ignore: bool = False,
+    ) -> Acceptance:
+        """The edits that take ``report``'s drift back into the files (of the objects
+        ``targets`` match): the YAML made to declare the live values, or with
+        ``into_ignore`` the drifted fields added to ``[ignore.fields]``; nothing written."""
+        matcher = TargetMatcher(targets)
+        matcher.check([o.address for o in desired.objects])
+        if not into_ignore:
+            return accept_drift(report, desired, self.kinds, matcher, own=self.settings.base_dir)
+        entries = ignored_fields_of(report, matcher)
+        settings_file = self.settings.base_dir / SETTINGS_FILE
+        edit = ignore_edit(settings_file, entries) if entries else None
+        return Acceptance([edit] if edit is not None else [])
 
     def drift_pending(self, report: DriftReport) -> bool:
         """Whether ``report`` makes ``drift`` exit 2 (unmanaged objects only with "fail")."""
