@@ -16,7 +16,6 @@ from reconciler.cli.common import (
     messages,
     path_argument,
     plan_reporter,
-    run,
     sandbox_options,
     stdout_color,
     stop_request,
@@ -26,8 +25,7 @@ from reconciler.cli.guardopts import guard_options, overrides_from
 from reconciler.cli.savedapply import apply_saved_plan
 from reconciler.console import Output
 from reconciler.documents.savedplan import is_saved_plan
-from reconciler.engine.applying import OnOutcome
-from reconciler.engine.freshness import find_moved, planned_objects
+from reconciler.engine.freshness import planned_objects
 from reconciler.engine.journal import WAIT, WINDOW, format_wait
 from reconciler.engine.withheld import withhold_env_values
 from reconciler.errors import (
@@ -35,7 +33,6 @@ from reconciler.errors import (
     ReconcilerError,
     SettingsError,
     StaleObjectError,
-    StalePlan,
 )
 from reconciler.model import Action, LiveObject, Plan
 from reconciler.pipeline.live import Live
@@ -168,7 +165,9 @@ def run_apply(
 
         try:
             with stop.graceful():
-                result = run(_apply(project, the_plan, report, planned, stop, reread))
+                result = project.execute(
+                    the_plan, on_outcome=report, should_stop=stop, planned=planned, reread=reread
+                )
         except KeyboardInterrupt:
             out.say(f"{len(made)} of {len(the_plan.changes)} change(s) were made.")
             raise
@@ -193,35 +192,6 @@ def _journal_note(project: Project, result: ApplyResult, out: Output) -> None:
         f" {WINDOW // 3600} hours it looks for each object before creating it again.",
         style="yellow",
     )
-
-
-async def _apply(
-    project: Project,
-    the_plan: Plan,
-    report: OnOutcome,
-    planned: Mapping[str, LiveObject | None] | None,
-    stop: signals.StopRequest,
-    reread: Mapping[str, LiveObject | None] | None = None,
-) -> ApplyResult:
-    async with project.sessions({change.kind for change in the_plan.changes}) as sessions:
-        if planned is not None:
-            moved = await find_moved(
-                the_plan.changes,
-                planned,
-                sessions,
-                project.kinds,
-                parallelism=project.settings.parallelism,
-            )
-            if moved:
-                raise StalePlan(moved)
-        return await project.apply(
-            the_plan,
-            sessions,
-            on_outcome=report,
-            should_stop=stop,
-            reread=reread is not None,
-            planned=reread,
-        )
 
 
 def _finish(result: ApplyResult, out: Output, *, stopped: bool = False) -> None:

@@ -32,6 +32,7 @@ from reconciler.engine.applying import OnOutcome, apply_plan
 from reconciler.engine.dependencies import check_declared, kind_levels, needed_kinds, scopes
 from reconciler.engine.drift import make_drift
 from reconciler.engine.envneeds import check_sendable
+from reconciler.engine.freshness import find_moved
 from reconciler.engine.ignorewriting import ignore_edit, ignored_fields_of
 from reconciler.engine.journal import ApplyJournal, default_directory
 from reconciler.engine.livechecks import live_problems
@@ -39,7 +40,7 @@ from reconciler.engine.planning import make_plan
 from reconciler.engine.targeting import select
 from reconciler.engine.targets import TargetMatcher
 from reconciler.engine.withheld import env_fields
-from reconciler.errors import ConfigError, PlanRefused, SettingsError
+from reconciler.errors import ConfigError, PlanRefused, SettingsError, StalePlan
 from reconciler.loading import read_desired
 from reconciler.loading.envaccess import BUILTIN_CREDENTIALS, EnvAccess
 from reconciler.model import Action, DesiredState, DriftCategory, DriftReport, LiveObject, Plan
@@ -664,6 +665,46 @@ class Project:
         )
         log.info("apply: %d change(s) in %.2fs", len(result.outcomes), time.monotonic() - started)
         return result
+
+    def execute(
+        self,
+        plan: Plan,
+        *,
+        on_outcome: OnOutcome,
+        should_stop: Callable[[], str | None],
+        planned: Mapping[str, LiveObject | None] | None = None,
+        reread: Mapping[str, LiveObject | None] | None = None,
+    ) -> ApplyResult:
+        """Connect to the providers of ``plan``'s changes and apply it now.
+
+        ``planned``: the objects as the plan saw them, to refuse the whole plan
+        (:class:`StalePlan`) if any moved since, before the first write. ``reread``: the same,
+        to read each object again just before its own write instead (an unattended apply).
+        """
+        import asyncio
+
+        async def connected() -> ApplyResult:
+            async with self.sessions({change.kind for change in plan.changes}) as sessions:
+                if planned is not None:
+                    moved = await find_moved(
+                        plan.changes,
+                        planned,
+                        sessions,
+                        self.kinds,
+                        parallelism=self.settings.parallelism,
+                    )
+                    if moved:
+                        raise StalePlan(moved)
+                return await self.apply(
+                    plan,
+                    sessions,
+                    on_outcome=on_outcome,
+                    should_stop=should_stop,
+                    reread=reread is not None,
+                    planned=reread,
+                )
+
+        return asyncio.run(connected())
 
 
 def _shown_path(path: Path, base_dir: Path) -> str:
