@@ -47,14 +47,17 @@ def _format(fmt: str) -> str:
     return "text" if fmt == "github" else fmt
 
 
-def _finish(rows: list[Row], what: What, fmt: str, output: Path | None) -> int:
+def _finish(rows: list[Row], what: What, fmt: str, output: Path | None) -> None:
+    """Print or write the summary, and exit with the worst directory's code (unless 0)."""
     text = render_summary(rows, what, _format(fmt))
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
         write_atomic(output, text)
         messages().say(f"Summary of {len(rows)} directories written to {output}.")
-    return worst([r.exit_code for r in rows])
+    code = worst([r.exit_code for r in rows])
+    if code:
+        raise click.exceptions.Exit(code)
 
 
 def plan_many(
@@ -66,7 +69,7 @@ def plan_many(
     output: Path | None,
     detailed_exitcode: bool,
     overrides: Overrides,
-) -> int:
+) -> None:
     sandbox_tls(sandbox, reset_sandbox)
     rows, members = prepare(paths)
 
@@ -85,7 +88,7 @@ def plan_many(
         project.hooks.after_report(plan, refusals)
 
     run_members(members, _sandboxes(sandbox, reset_sandbox), each, run)
-    return _finish(rows, "plan", fmt, output)
+    _finish(rows, "plan", fmt, output)
 
 
 def drift_many(
@@ -96,7 +99,7 @@ def drift_many(
     fmt: str,
     output: Path | None,
     only_managed: bool,
-) -> int:
+) -> None:
     sandbox_tls(sandbox, reset_sandbox)
     rows, members = prepare(paths)
     stamp = utc_now()
@@ -114,7 +117,7 @@ def drift_many(
         project.hooks.after_report(report, ())
 
     run_members(members, _sandboxes(sandbox, reset_sandbox), each, run)
-    return _finish(rows, "drift", fmt, output)
+    _finish(rows, "drift", fmt, output)
 
 
 def _sandboxes(

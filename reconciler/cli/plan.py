@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -137,7 +139,7 @@ def plan(
             report=reports,
             max_chars=max_chars,
         )
-        code = plan_many(
+        plan_many(
             paths,
             sandbox=sandbox,
             reset_sandbox=reset_sandbox,
@@ -146,8 +148,6 @@ def plan(
             detailed_exitcode=detailed_exitcode,
             overrides=overrides_from(allow_delete, max_change_share, force_changes),
         )
-        if code:
-            raise click.exceptions.Exit(code)
         return
     path = paths[0]
     with problems_as(fmt if fmt in ("github", "sarif", "gitlab") else "text"):
@@ -161,7 +161,7 @@ def plan(
     recorded = None if out_file is None else project.recorded_path()
     source = live_source(live_file, max_age, sandbox, reset_sandbox)
     live = project.read_live(desired, source, "plan", messages())
-    if recorded is not None and live.snapshot is not None and not live.snapshot.tenants:
+    if recorded is not None and live.names_no_tenant:
         messages().say(
             f"{live_file} does not say which tenant it was taken from (an older"
             " reconciler took it), so `apply` will refuse this saved plan: take the"
@@ -180,15 +180,18 @@ def plan(
     if checked.refusals:
         raise PlanRefused(checked.refusals)
     if out_file is not None and checked.saved is not None:
-        SAVED_PLAN.write(out_file, checked.saved)
-        signed = "signature" in checked.saved
-        messages().say(
-            f"Saved plan written to {out_file}"
-            f"{' (signed with ' + KEY_VAR + ')' if signed else ''}; apply it with:"
-            f" reconciler apply {shlex.quote(str(out_file))}"
-        )
+        _write_saved_plan(out_file, checked.saved)
     if detailed_exitcode and not checked.plan.empty:
         raise click.exceptions.Exit(EXIT_PENDING)
+
+
+def _write_saved_plan(out_file: Path, saved: Mapping[str, Any]) -> None:
+    SAVED_PLAN.write(out_file, saved)
+    signed = f" (signed with {KEY_VAR})" if "signature" in saved else ""
+    messages().say(
+        f"Saved plan written to {out_file}{signed}; apply it with:"
+        f" reconciler apply {shlex.quote(str(out_file))}"
+    )
 
 
 #: This module's commands, added to the group by :mod:`reconciler.cli.app`.

@@ -114,11 +114,7 @@ def drift(
     objects make the exit code 2 only with [drift] unmanaged = "fail". With several
     directories, each is checked with its own settings, and a summary table is added.
     """
-    accepting = accept or accept_into_ignore
-    if (dry_run or targets) and not accepting:
-        raise SettingsError("--dry-run and --target go with --accept or --accept-into-ignore.")
-    if accept and accept_into_ignore:
-        raise SettingsError("--accept or --accept-into-ignore: choose one.")
+    accepting = _accepting(accept, accept_into_ignore, dry_run=dry_run, targets=targets)
     if len(paths) > 1:
         refuse_single_only(
             paths,
@@ -128,7 +124,7 @@ def drift(
             report=reports,
             max_chars=max_chars,
         )
-        code = drift_many(
+        drift_many(
             paths,
             sandbox=sandbox,
             reset_sandbox=reset_sandbox,
@@ -136,8 +132,6 @@ def drift(
             output=output,
             only_managed=only_managed,
         )
-        if code:
-            raise click.exceptions.Exit(code)
         return
     project = Project.open(paths[0])
     reporter = reporter_for(project.hooks, fmt, "drift")
@@ -166,6 +160,16 @@ def drift(
         messages().say(note)
     if project.drift_pending(report):
         raise click.exceptions.Exit(EXIT_PENDING)
+
+
+def _accepting(accept: bool, into_ignore: bool, *, dry_run: bool, targets: Sequence[str]) -> bool:
+    """Whether drift is to be accepted; refuses the options that go with it given alone."""
+    accepting = accept or into_ignore
+    if (dry_run or targets) and not accepting:
+        raise SettingsError("--dry-run and --target go with --accept or --accept-into-ignore.")
+    if accept and into_ignore:
+        raise SettingsError("--accept or --accept-into-ignore: choose one.")
+    return accepting
 
 
 @click.command()

@@ -79,3 +79,9 @@ class Live:
     basis: Basis | None = None
     snapshot: LiveSnapshot | None = None
     sandbox: bool = False
+
+    @property
+    def names_no_tenant(self) -> bool:
+        """Whether it was read from a snapshot that does not say of which tenant (an older
+        reconciler took it): a saved plan made against it cannot be applied."""
+        return self.snapshot is not None and not self.snapshot.tenants
