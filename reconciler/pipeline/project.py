@@ -102,7 +102,7 @@ class Project(Steps):
 
     def live_objects(self, desired: DesiredState) -> dict[str, Sequence[LiveObject]]:
         """The live objects of the kinds ``desired`` needs (:meth:`needed_kinds`), read now."""
-        import asyncio
+        import asyncio  # here: only the commands that reach a provider load it
 
         async def read() -> dict[str, Sequence[LiveObject]]:
             async with self.sessions(self.needed_kinds(desired)) as sessions:
