@@ -20,11 +20,21 @@ from reconciler.documents.basis import (
     not_compared_document,
 )
 from reconciler.documents.plan import PLAN_SCHEMA, field_document, location_document
+from reconciler.documents.versioned import DocumentKind
 from reconciler.model import DriftCategory, DriftedObject, DriftReport, FieldChange
 
 __all__ = ["DRIFT_FORMAT_VERSION", "DRIFT_SCHEMA", "drift_to_document"]
 
 DRIFT_FORMAT_VERSION: Final = "1.1"
+
+#: The drift document: for dashboards and scripts to read; the reconciler never reads it back.
+DRIFT: Final = DocumentKind(
+    name="drift",
+    title="drift report",
+    version=DRIFT_FORMAT_VERSION,
+    schema=lambda: DRIFT_SCHEMA,
+    remedy="Check for drift again with `reconciler drift PATH --format json`.",
+)
 
 
 def drift_to_document(report: DriftReport) -> dict[str, Any]:
@@ -34,7 +44,7 @@ def drift_to_document(report: DriftReport) -> dict[str, Any]:
     same report always gives the same text.
     """
     return {
-        "format_version": DRIFT_FORMAT_VERSION,
+        **DRIFT.header(),
         "generated_at": report.generated_at,
         "summary": {category.value: report.count(category) for category in DriftCategory},
         "declared": report.declared,
@@ -152,11 +162,7 @@ DRIFT_SCHEMA: Final[dict[str, Any]] = {
         "objects",
     ],
     "properties": {
-        "format_version": {
-            "description": "`MAJOR.MINOR` of this format.",
-            "type": "string",
-            "pattern": r"^1\.[0-9]+$",
-        },
+        "format_version": DRIFT.version_schema("`MAJOR.MINOR` of this format."),
         "generated_at": {
             "description": "When the live objects were read, ISO 8601 in UTC.",
             "type": "string",

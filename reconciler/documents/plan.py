@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime
 import enum
-import functools
 import json
 from collections.abc import Mapping, Sequence, Set
 from typing import TYPE_CHECKING, Any, Final
@@ -30,9 +29,7 @@ from reconciler.documents.basis import (
     not_compared_document,
 )
 from reconciler.documents.targeting import TARGETING_SCHEMA, targeting_document, targeting_from
-from reconciler.documents.versioned import check_version, schema_problems
-from reconciler.errors import ReconcilerError
-from reconciler.fastschema import Validator
+from reconciler.documents.versioned import DocumentKind
 from reconciler.model import (
     Action,
     Change,
@@ -62,7 +59,14 @@ __all__ = [
 
 PLAN_FORMAT_VERSION: Final = "1.2"
 
-_MAJOR = PLAN_FORMAT_VERSION.split(".", 1)[0]
+#: The plan document; read back only inside a saved plan, which names the file.
+PLAN: Final = DocumentKind(
+    name="plan",
+    title="plan document",
+    version=PLAN_FORMAT_VERSION,
+    schema=lambda: PLAN_SCHEMA,
+    remedy="Make the plan again with `reconciler plan`; do not edit it.",
+)
 
 
 class Redacted(enum.Enum):
@@ -97,7 +101,7 @@ def plan_to_document(plan: Plan, refusals: Sequence[Refusal] = ()) -> dict[str, 
     Sensitive values are never part of the result.
     """
     return {
-        "format_version": PLAN_FORMAT_VERSION,
+        **PLAN.header(),
         "summary": {action.value: plan.count(action) for action in Action},
         "changes": [_change_document(change) for change in plan.changes],
         "unmanaged": [_unmanaged_document(ref) for ref in plan.unmanaged],
@@ -216,26 +220,7 @@ def plan_from_document(doc: Any, *, source: str = "the saved plan") -> Plan:
     fields come back with :data:`REDACTED` as both values. ``summary`` and ``address`` are
     derived from the rest and not read.
     """
-    remedy = "Make the plan again with `reconciler plan`; do not edit it."
-    check_version(
-        doc,
-        key="format_version",
-        major=_MAJOR,
-        source=source,
-        name="plan",
-        remedy=remedy,
-    )
-    problems = schema_problems(_validator(), doc)
-    if problems:
-        raise ReconcilerError(
-            "\n".join(
-                [
-                    f"{source} is not a valid plan document ({len(problems)} problem(s)):",
-                    *(f"  {p}" for p in problems),
-                    remedy,
-                ]
-            )
-        )
+    PLAN.check(doc, source=source)
     return Plan(
         changes=tuple(_change_from(c) for c in doc["changes"]),
         unmanaged=tuple(LiveRef(u["kind"], u["identity"], u["ref"]) for u in doc["unmanaged"]),
@@ -267,11 +252,6 @@ def _field_from(doc: Mapping[str, Any]) -> FieldChange:
 
 def _location_from(doc: Mapping[str, Any] | None) -> Location | None:
     return None if doc is None else Location(doc["file"], doc["line"], doc["column"])
-
-
-@functools.cache
-def _validator() -> Validator:
-    return Validator(PLAN_SCHEMA)
 
 
 # --------------------------------------------------------------------------------------------
@@ -426,11 +406,7 @@ PLAN_SCHEMA: Final[dict[str, Any]] = {
     "type": "object",
     "required": ["format_version", "summary", "changes", "unmanaged", "live_count"],
     "properties": {
-        "format_version": {
-            "description": "`MAJOR.MINOR` of this format; readers refuse another major version.",
-            "type": "string",
-            "pattern": rf"^{_MAJOR}\.[0-9]+$",
-        },
+        "format_version": PLAN.version_schema(),
         "summary": {
             "description": "How many changes of each action the plan holds (derived from changes).",
             "type": "object",

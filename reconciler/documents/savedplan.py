@@ -25,7 +25,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime
-import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -47,9 +46,8 @@ from reconciler.documents.snapshot import (
     object_from_document,
     object_to_document,
 )
-from reconciler.documents.versioned import check_version, read_json, schema_problems
+from reconciler.documents.versioned import DocumentKind
 from reconciler.errors import ReconcilerError, SettingsError
-from reconciler.fastschema import Validator
 from reconciler.loading.references import resolve
 from reconciler.model import Action, Change, DesiredState, FieldChange, LiveObject, Plan
 from reconciler.records import ResourceKind
@@ -72,8 +70,34 @@ __all__ = [
 SAVED_PLAN_FORMAT: Final = "reconciler saved plan"
 SAVED_PLAN_FORMAT_VERSION: Final = "1.1"
 
-_MAJOR = SAVED_PLAN_FORMAT_VERSION.split(".", 1)[0]
-_REMEDY: Final = "Make it again with `reconciler plan PATH --out FILE`; do not edit it."
+
+def _foreign_hint(doc: Mapping[str, Any]) -> str:
+    """What a file with another ``format`` may be mistaken for: the JSON output of ``plan``."""
+    if "changes" in doc and "format" not in doc:
+        return (
+            " It looks like `plan --format json` output, which is for reading: a plan to apply"
+            " later is written by `plan --out FILE`."
+        )
+    return ""
+
+
+def _checked_schema() -> dict[str, Any]:
+    # The plan inside is checked by plan_from_document: checking it here too would double the
+    # cost.
+    schema = copy.deepcopy(SAVED_PLAN_SCHEMA)
+    schema["properties"]["plan"] = {"type": "object"}
+    return schema
+
+
+SAVED_PLAN: Final = DocumentKind(
+    name="saved plan",
+    title="saved plan",
+    version=SAVED_PLAN_FORMAT_VERSION,
+    schema=_checked_schema,
+    remedy="Make it again with `reconciler plan PATH --out FILE`; do not edit it.",
+    format=SAVED_PLAN_FORMAT,
+    hint=_foreign_hint,
+)
 _STAMP: Final = "%Y-%m-%dT%H:%M:%SZ"
 #: ``${env:NAME}``, but not the escaped ``$${env:NAME}`` (a literal).
 _REFERENCE: Final = re.compile(r"(?<!\$)\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -225,8 +249,7 @@ def saved_plan_document(
             )
         )
     return {
-        "format": SAVED_PLAN_FORMAT,
-        "format_version": SAVED_PLAN_FORMAT_VERSION,
+        **SAVED_PLAN.header(),
         "reconciler_version": __version__,
         "created_at": when.astimezone(datetime.UTC).strftime(_STAMP),
         "project": {"path": project.as_posix(), "allow_delete": allow_delete},
@@ -276,34 +299,10 @@ def read_saved_plan(path: Path, *, key: bytes | None = None) -> SavedPlan:
     anything in it is read (:class:`~reconciler.documents.signing.PlanSignatureError`, exit 3).
     """
     source = str(path)
-    doc = read_json(path, what="a saved plan", remedy=_REMEDY)
-    if isinstance(doc, Mapping) and doc.get("format") != SAVED_PLAN_FORMAT:
-        hint = (
-            " It looks like `plan --format json` output, which is for reading: a plan to apply"
-            " later is written by `plan --out FILE`."
-            if "changes" in doc and "format" not in doc
-            else ""
-        )
-        raise ReconcilerError(
-            f"{source} is not a saved plan (its format is not {SAVED_PLAN_FORMAT!r}).{hint}"
-            f" {_REMEDY}"
-        )
+    doc = SAVED_PLAN.open(path)
     if key is not None:
         check_signature(doc, key, source=source)
-    check_version(
-        doc, key="format_version", major=_MAJOR, source=source, name="saved plan", remedy=_REMEDY
-    )
-    problems = schema_problems(_validator(), doc)
-    if problems:
-        raise ReconcilerError(
-            "\n".join(
-                [
-                    f"{source} is not a valid saved plan ({len(problems)} problem(s)):",
-                    *(f"  {p}" for p in problems),
-                    _REMEDY,
-                ]
-            )
-        )
+    SAVED_PLAN.check(doc, source=source)
     plan = plan_from_document(doc["plan"], source=source)
     then = {
         f"{kind}.{item['identity']}": object_from_document(kind, item)
@@ -315,7 +314,7 @@ def read_saved_plan(path: Path, *, key: bytes | None = None) -> SavedPlan:
         if change.action is not Action.CREATE and change.address not in then:
             raise ReconcilerError(
                 f"{source}: /objects has no {one_line(change.address)}, which the plan changes."
-                f" {_REMEDY}"
+                f" {SAVED_PLAN.remedy}"
             )
         planned[change.address] = then.get(change.address)
     env_values = tuple(
@@ -325,7 +324,7 @@ def read_saved_plan(path: Path, *, key: bytes | None = None) -> SavedPlan:
     redacted = {(c.address, f.name) for c in plan.changes for f in c.fields if f.after is REDACTED}
     if redacted != {(e.address, e.field) for e in env_values}:
         raise ReconcilerError(
-            f"{source}: its sensitive fields and /env_values do not match. {_REMEDY}"
+            f"{source}: its sensitive fields and /env_values do not match. {SAVED_PLAN.remedy}"
         )
     snap = doc["snapshot"]
     return SavedPlan(
@@ -342,15 +341,6 @@ def read_saved_plan(path: Path, *, key: bytes | None = None) -> SavedPlan:
         tenants=dict(doc.get("tenants") or {}),
         signed_with=None if key is None else key_fingerprint(key),
     )
-
-
-@functools.cache
-def _validator() -> Validator:
-    # The plan inside is checked by plan_from_document: checking it here too would double the
-    # cost.
-    schema = copy.deepcopy(SAVED_PLAN_SCHEMA)
-    schema["properties"]["plan"] = {"type": "object"}
-    return Validator(schema)
 
 
 # --------------------------------------------------------------------------------------------
@@ -398,11 +388,7 @@ SAVED_PLAN_SCHEMA: Final[dict[str, Any]] = {
     ],
     "properties": {
         "format": {"description": "Always this value.", "const": SAVED_PLAN_FORMAT},
-        "format_version": {
-            "description": "`MAJOR.MINOR` of this format; readers refuse another major version.",
-            "type": "string",
-            "pattern": rf"^{_MAJOR}\.[0-9]+$",
-        },
+        "format_version": SAVED_PLAN.version_schema(),
         "reconciler_version": {
             "description": "The version of reconciler that wrote the file.",
             "type": "string",

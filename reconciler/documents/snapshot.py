@@ -22,7 +22,6 @@ ignore; a new major version is refused by older readers.
 from __future__ import annotations
 
 import datetime
-import functools
 import socket
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,9 +29,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from reconciler.documents.plan import json_value
-from reconciler.documents.versioned import check_version, read_json, schema_problems
+from reconciler.documents.versioned import DocumentKind
 from reconciler.errors import ReconcilerError
-from reconciler.fastschema import Validator
 from reconciler.model import LiveObject
 from reconciler.records import ResourceKind
 from reconciler.version import __version__
@@ -55,8 +53,14 @@ __all__ = [
 SNAPSHOT_FORMAT: Final = "reconciler snapshot"
 SNAPSHOT_FORMAT_VERSION: Final = "1.1"
 
-_MAJOR = SNAPSHOT_FORMAT_VERSION.split(".", 1)[0]
-_REMEDY: Final = "Take it again with `reconciler snapshot PATH --output FILE`; do not edit it."
+SNAPSHOT: Final = DocumentKind(
+    name="snapshot",
+    title="live snapshot",
+    version=SNAPSHOT_FORMAT_VERSION,
+    schema=lambda: SNAPSHOT_SCHEMA,
+    remedy="Take it again with `reconciler snapshot PATH --output FILE`; do not edit it.",
+    format=SNAPSHOT_FORMAT,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +145,7 @@ def snapshot_to_document(
     when = taken_at or datetime.datetime.now(datetime.UTC)
     held = withheld or {}
     return {
-        "format": SNAPSHOT_FORMAT,
-        "format_version": SNAPSHOT_FORMAT_VERSION,
+        **SNAPSHOT.header(),
         "reconciler_version": __version__,
         "taken_at": when.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "host": host if host is not None else socket.gethostname(),
@@ -159,36 +162,13 @@ def snapshot_to_document(
 
 def read_snapshot(path: Path) -> LiveSnapshot:
     """Read the snapshot at ``path``; any problem with the file is a ReconcilerError (exit 1)."""
-    doc = read_json(path, what="a live snapshot", remedy=_REMEDY)
+    doc = SNAPSHOT.read(path)
     source = str(path)
-    if isinstance(doc, Mapping) and doc.get("format") != SNAPSHOT_FORMAT:
-        raise ReconcilerError(
-            f"{source} is not a live snapshot (its format is not {SNAPSHOT_FORMAT!r}). {_REMEDY}"
-        )
-    check_version(
-        doc,
-        key="format_version",
-        major=_MAJOR,
-        source=source,
-        name="snapshot",
-        remedy=_REMEDY,
-    )
-    problems = schema_problems(_validator(), doc)
-    if problems:
-        raise ReconcilerError(
-            "\n".join(
-                [
-                    f"{source} is not a valid live snapshot ({len(problems)} problem(s)):",
-                    *(f"  {p}" for p in problems),
-                    _REMEDY,
-                ]
-            )
-        )
     try:
         taken_at = datetime.datetime.strptime(doc["taken_at"], "%Y-%m-%dT%H:%M:%SZ")
     except ValueError:
         raise ReconcilerError(
-            f"{source}: /taken_at is not a valid date and time. {_REMEDY}"
+            f"{source}: /taken_at is not a valid date and time. {SNAPSHOT.remedy}"
         ) from None
     live = {
         name: tuple(object_from_document(name, item) for item in items)
@@ -209,11 +189,6 @@ def describe_age(then: datetime.datetime, now: datetime.datetime | None = None) 
             count = seconds // size
             return f"{count} {unit}{'s' if count != 1 else ''} ago"
     return "less than a minute ago"
-
-
-@functools.cache
-def _validator() -> Validator:
-    return Validator(SNAPSHOT_SCHEMA)
 
 
 #: One live object in a snapshot or a saved plan (shared with
@@ -253,11 +228,7 @@ SNAPSHOT_SCHEMA: Final[dict[str, Any]] = {
     "required": ["format", "format_version", "taken_at", "host", "kinds"],
     "properties": {
         "format": {"description": "Always this value.", "const": SNAPSHOT_FORMAT},
-        "format_version": {
-            "description": "`MAJOR.MINOR` of this format; readers refuse another major version.",
-            "type": "string",
-            "pattern": rf"^{_MAJOR}\.[0-9]+$",
-        },
+        "format_version": SNAPSHOT.version_schema(),
         "reconciler_version": {
             "description": "The version of reconciler that wrote the file.",
             "type": "string",

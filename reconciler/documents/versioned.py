@@ -1,17 +1,23 @@
-"""Reading the JSON documents the reconciler writes: saved plans, snapshots, plan documents.
+"""The JSON documents the reconciler writes and reads back: saved plans, snapshots, plans, drift.
 
 Every document is versioned ``MAJOR.MINOR`` and checked against its JSON Schema before a value
 is used. A file that is missing, truncated, corrupt, of another kind or of another major
 version is a :class:`~reconciler.errors.ReconcilerError` with a message that says which file
 and what to do, never a traceback. Messages about a document never quote its values: a
 hand-edited file may hold one that must not be shown.
+
+Each kind of document is one :class:`DocumentKind`, and every kind is read, checked and
+written by its methods: ``read(path)`` is ``open`` (the JSON, and the ``format`` key when the
+kind has one) then ``check`` (the major version, then the schema).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -31,7 +37,105 @@ from reconciler.fastschema import Validator
 if TYPE_CHECKING:
     import jsonschema
 
-__all__ = ["check_version", "dump_document", "read_json", "schema_problems", "write_document"]
+__all__ = [
+    "DocumentKind",
+    "check_version",
+    "dump_document",
+    "read_json",
+    "schema_problems",
+    "write_document",
+]
+
+_VERSION_DESCRIPTION: Final = "`MAJOR.MINOR` of this format; readers refuse another major version."
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentKind:
+    """One kind of versioned document: how it is named, versioned, checked and written.
+
+    ``name`` is what a refused version calls it (``snapshot``), ``title`` what every other
+    refusal does (``live snapshot``); ``version`` is the ``MAJOR.MINOR`` written; ``schema``
+    returns the JSON Schema a document is checked against (called once, on first use);
+    ``remedy`` ends every refusal with what to do instead. ``format`` is the value of the
+    document's ``format`` key, for kinds whose files carry one (to tell them from other JSON),
+    and ``hint`` adds to the refusal of a file with another ``format``.
+    """
+
+    name: str
+    title: str
+    version: str
+    schema: Callable[[], Mapping[str, Any]]
+    remedy: str
+    format: str | None = None
+    hint: Callable[[Mapping[str, Any]], str] | None = None
+
+    @property
+    def major(self) -> str:
+        return self.version.split(".", 1)[0]
+
+    def header(self) -> dict[str, str]:
+        """The keys a document of this kind starts with: ``format`` (if any), ``format_version``."""
+        head = {} if self.format is None else {"format": self.format}
+        return {**head, "format_version": self.version}
+
+    def version_schema(self, description: str = _VERSION_DESCRIPTION) -> dict[str, Any]:
+        """The schema of ``format_version``: this major version, any minor one."""
+        return {
+            "description": description,
+            "type": "string",
+            "pattern": rf"^{self.major}\.[0-9]+$",
+        }
+
+    def open(self, path: Path) -> Any:
+        """The JSON in ``path``, once sure it is no other kind's (its ``format``); unchecked
+        otherwise, for :meth:`check`."""
+        doc = read_json(path, what=f"a {self.title}", remedy=self.remedy)
+        foreign = isinstance(doc, Mapping) and doc.get("format") != self.format
+        if self.format is not None and foreign:
+            hint = self.hint(doc) if self.hint is not None else ""
+            raise ReconcilerError(
+                f"{path} is not a {self.title} (its format is not {self.format!r}).{hint}"
+                f" {self.remedy}"
+            )
+        return doc
+
+    def check(self, doc: Any, *, source: str) -> None:
+        """Refuse ``doc`` unless it is of this major version and valid against the schema,
+        naming every problem at once; ``source`` names the document (its file)."""
+        check_version(
+            doc,
+            key="format_version",
+            major=self.major,
+            source=source,
+            name=self.name,
+            remedy=self.remedy,
+        )
+        problems = schema_problems(_validator(self.schema), doc)
+        if problems:
+            raise ReconcilerError(
+                "\n".join(
+                    [
+                        f"{source} is not a valid {self.title} ({len(problems)} problem(s)):",
+                        *(f"  {p}" for p in problems),
+                        self.remedy,
+                    ]
+                )
+            )
+
+    def read(self, path: Path) -> Any:
+        """The document in ``path``, opened and checked: every value may be used."""
+        doc = self.open(path)
+        self.check(doc, source=str(path))
+        return doc
+
+    def write(self, path: Path, doc: Mapping[str, Any]) -> None:
+        """Write ``doc`` for the tool to read back (:func:`write_document`)."""
+        write_document(path, doc)
+
+
+@functools.cache
+def _validator(schema: Callable[[], Mapping[str, Any]]) -> Validator:
+    return Validator(schema())
 
 
 def read_json(

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from reconciler.console import write_atomic
 from reconciler.model import (
     DesiredObject,
     DesiredState,
@@ -62,6 +63,14 @@ class FileEdit:
                 tofile=f"b/{self.path}",
             )
         )
+
+    def write(self) -> None:
+        """Replace the file, keeping its permissions (a temporary file is made private)."""
+        path = Path(self.path)
+        mode = path.stat().st_mode & 0o7777 if path.exists() else None
+        write_atomic(path, self.after)
+        if mode is not None:
+            path.chmod(mode)
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from typing import Final
 from reconciler.documents.snapshot import LiveSnapshot, describe_age
 from reconciler.errors import ReconcilerError
 from reconciler.model import Basis
-from reconciler.pipeline.project import Project
+from reconciler.pipeline.tenants import Tenanted
 
 __all__ = ["UNITS", "live_basis", "shown_duration", "snapshot_basis"]
 
@@ -24,7 +24,7 @@ __all__ = ["UNITS", "live_basis", "shown_duration", "snapshot_basis"]
 UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def live_basis(project: Project, kinds: Collection[str]) -> Basis:
+def live_basis(project: Tenanted, kinds: Collection[str]) -> Basis:
     """The live service of ``kinds``' providers, as the settings and environment name it."""
     return Basis(
         "live",
@@ -34,7 +34,7 @@ def live_basis(project: Project, kinds: Collection[str]) -> Basis:
 
 
 def snapshot_basis(
-    project: Project,
+    project: Tenanted,
     snap: LiveSnapshot,
     kinds: Collection[str],
     *,

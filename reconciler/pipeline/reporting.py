@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import shlex
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -20,7 +21,17 @@ from reconciler.model import DriftReport, Plan
 from reconciler.plugin.hooks import Hooks
 from reconciler.records import PART_BREAK, Refusal, RenderOptions, Reporter
 
-__all__ = ["full_report_hint", "publish", "reporter_for", "utc_now", "write_parts"]
+__all__ = [
+    "ReportOutputs",
+    "full_report_hint",
+    "publish",
+    "publish_report",
+    "render",
+    "reporter_for",
+    "utc_now",
+    "write_parts",
+    "write_reports",
+]
 
 What = Literal["plan", "drift"]
 
@@ -80,6 +91,52 @@ def publish(
             # line) shows them without opening the file.
             out.say(report.summary())
     hooks.after_report(report, refusals)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOutputs:
+    """Where a plan or a drift report goes: rendered by ``reporter`` to ``output`` (standard
+    output when None, in colour with ``color``), and by each of ``extra`` (``--report
+    FORMAT=FILE``) to its file; ``max_chars`` splits Markdown into parts."""
+
+    reporter: Reporter
+    output: Path | None = None
+    extra: Sequence[tuple[Reporter, Path]] = ()
+    max_chars: int | None = None
+    color: bool = False
+
+
+def publish_report(
+    hooks: Hooks,
+    report: Plan | DriftReport,
+    refusals: Sequence[Refusal],
+    outputs: ReportOutputs,
+    out: Output,
+    *,
+    full_report: str,
+    write: Callable[[str], None],
+) -> None:
+    """Render ``report`` into every output of ``outputs``, and tell the plugins (see
+    :func:`publish`); ``full_report`` says where a cut report can be had whole."""
+    color = outputs.output is None and outputs.color
+    options = RenderOptions(color=color, full_report=full_report, max_chars=outputs.max_chars)
+    text = render(outputs.reporter, report, refusals, options)
+    publish(hooks, text, outputs.output, report, refusals, out, write=write)
+    files = RenderOptions(full_report=full_report, max_chars=outputs.max_chars)
+    write_reports(outputs.extra, report, refusals, files, out)
+
+
+def write_reports(
+    reports: Sequence[tuple[Reporter, Path]],
+    report: Plan | DriftReport,
+    refusals: Sequence[Refusal],
+    options: RenderOptions,
+    out: Output,
+) -> None:
+    """Render ``report`` once per format and write each file; say where each went."""
+    for reporter, path in reports:
+        written = write_parts(path, render(reporter, report, refusals, options))
+        out.say(f"The {reporter.name} report written to {', '.join(map(str, written))}.")
 
 
 def write_parts(path: Path, text: str) -> list[Path]:

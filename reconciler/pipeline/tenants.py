@@ -10,18 +10,29 @@ Each provider that can say so names its tenant from the run's settings and envir
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
-if TYPE_CHECKING:
-    from reconciler.pipeline.project import Project
+from reconciler.records import Provider
 
-__all__ = ["SANDBOX", "current_tenants", "tenant_mismatches"]
+__all__ = ["SANDBOX", "Tenanted", "current_tenants", "tenant_mismatches"]
 
 #: The tenant of a run on ``--sandbox``.
 SANDBOX: Final = "the local sandbox (--sandbox)"
 
 
-def current_tenants(project: Project, kinds: Collection[str], *, sandbox: bool) -> dict[str, str]:
+class Tenanted(Protocol):
+    """What names a run's tenants: a :class:`~reconciler.pipeline.project.Project` (typed
+    apart, so that the project can use this module)."""
+
+    @property
+    def skipped_plugins(self) -> tuple[str, ...]: ...
+
+    def tenants(self, kinds: Collection[str]) -> dict[str, str]: ...
+
+    def provider_for(self, kind: str) -> Provider: ...
+
+
+def current_tenants(project: Tenanted, kinds: Collection[str], *, sandbox: bool) -> dict[str, str]:
     """Provider name to the tenant it points at, for the providers of ``kinds`` that can say;
     on ``--sandbox``, :data:`SANDBOX` for each provider that has one."""
     out = project.tenants(kinds)
