@@ -14,9 +14,9 @@ turns, ``--runs`` rounds:
 Goals: plan / floor at most 1.5; naive / plan at least 4.0; the peak memory of the plan process
 (``os.wait4``'s ``ru_maxrss``) at most 100 MB. All three must see the same number of changes.
 
-Run: ``python benchmarks/bench_plan.py [--tls] [--no-speedups] [--count 10000] [--updates 1000] [--latency 0.02]
-[--runs 5] [--write-baseline]``; writes ``benchmarks/baseline/plan.json``; exits 1 when a goal
-is missed.
+Run: ``python benchmarks/bench_plan.py [--tls] [--no-speedups] [--count 10000] [--updates 1000]
+[--latency 0.02] [--runs 5] [--write-baseline]``; writes ``benchmarks/baseline/plan.json``
+(``-tls``, ``-nospeedups``); exits 1 when a goal is missed.
 """
 
 from __future__ import annotations
