@@ -11,8 +11,8 @@ import asyncio
 
 import pytest
 
-from reconciler_proctorexam import ratelimit
-from reconciler_proctorexam.ratelimit import GRACE, HEADROOM, MEASURE, PAUSE_AFTER, Pacer
+from reconciler.http import ratelimit
+from reconciler.http.ratelimit import GRACE, HEADROOM, MEASURE, PAUSE_AFTER, Pacer
 
 
 class Clock:
