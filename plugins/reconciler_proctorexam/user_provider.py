@@ -47,7 +47,7 @@ from reconciler_proctorexam.users_client import UsersClient
 
 if TYPE_CHECKING:
     from reconciler_proctorexam.client import ProctorExamClient
-    from reconciler_proctorexam.provider import InstituteSession
+    from reconciler_proctorexam.institute_provider import InstituteSession
 
 __all__ = ["UserSession"]
 
