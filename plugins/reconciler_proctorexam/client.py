@@ -150,7 +150,9 @@ class ProctorExamClient:
         ``absent_is_done`` takes a 404 after such an attempt as the effect (a DELETE's).
         """
         in_path = dict(path_params or {})
-        filled = path.format(**{k: quote(v, safe="") for k, v in in_path.items()})
+        filled = (
+            path.format(**{k: quote(v, safe="") for k, v in in_path.items()}) if in_path else path
+        )
         try:
             string_to_sign(params)
         except TypeError as exc:
