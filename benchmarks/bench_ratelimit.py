@@ -2,7 +2,7 @@
 
 The sandbox answers 429 above ``--rps-limit`` requests per second (a token bucket, as a
 service's limiter is), which the client is not told: it starts unpaced, meets the limit, and
-learns a pace from the 429s (``reconciler_proctorexam/ratelimit.py``). Every sample starts a
+learns a pace from the 429s (``reconciler/http/ratelimit.py``). Every sample starts a
 fresh sandbox seeded with ``--count`` institutes that all differ from the YAML in one field;
 ``reconciler plan DIR`` and then ``reconciler apply DIR --auto-approve`` run against it as
 whole processes (the plan saved with ``--out`` and applied as a pipeline does), and the
