@@ -27,6 +27,10 @@ The smallest provider client::
 of a timestamp and a nonce is fresh each time. A client whose signature covers the parameters
 themselves builds each attempt itself: ``runner.send(Call(...), prepare)``, where ``prepare()``
 returns the signed ``httpx.Request`` (:meth:`RequestRunner.build` adds the runner's headers).
+
+Connections: one per parallel slot (:class:`SlotTransport`), each a public
+``httpx.AsyncHTTPTransport``, sped up where httpx's and httpcore's internals are the ones
+:mod:`reconciler.http.speedups_httpcore` knows (``RECONCILER_NO_SPEEDUPS=1`` turns it off).
 """
 
 from reconciler.http.body import ResponseTooLarge, read_capped
