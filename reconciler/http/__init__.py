@@ -49,13 +49,13 @@ from reconciler.http.retry import (
     root_cause,
 )
 from reconciler.http.runner import (
-    HttpSettings,
     Prepare,
     Recover,
     RequestRunner,
     Sign,
     Stats,
 )
+from reconciler.http.settings import HttpSettings
 from reconciler.http.transport import SlotTransport
 
 __all__ = [

@@ -15,34 +15,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import ssl
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
 
 from reconciler import ReadProgress, json_loads, wait_for_retry
-from reconciler.http.body import ResponseTooLarge, read_capped
 from reconciler.http.call import Call, Reply
 from reconciler.http.confirm import confirm_outcome
-from reconciler.http.connection import is_http_proxy, proxy_for, shown_proxy, tls_verify
+from reconciler.http.connection import proxy_for, shown_proxy
+from reconciler.http.exchange import Wire
 from reconciler.http.messages import Messages
 from reconciler.http.ratelimit import Pacer
 from reconciler.http.retry import (
     NOT_PROCESSED_STATUSES,
     RETRY_STATUSES,
     Failure,
-    RetryPolicy,
-    classify_exception,
     retry_after_seconds,
 )
-from reconciler.http.transport import SlotTransport
+from reconciler.http.settings import HttpSettings
 
-__all__ = ["HttpSettings", "Prepare", "Recover", "RequestRunner", "Sign", "Stats"]
+__all__ = ["Prepare", "Recover", "RequestRunner", "Sign", "Stats"]
 
 _log = logging.getLogger(__name__)
 
@@ -56,34 +52,6 @@ Recover = Callable[[], Awaitable[Reply | None]]
 
 #: Parameters a request line may show: paging, never a signature, nonce, timestamp or value.
 LOGGED_PARAMS = ("page", "limit")
-
-
-@dataclass(frozen=True, slots=True)
-class HttpSettings:
-    """Where a runner sends its requests, and the bounds it keeps.
-
-    ``confirm_window`` is how long a create whose answer was lost is looked for, in
-    ``timeout``\\ s after the attempt: a server may commit a request that outlived the
-    client's timeout this much later. ``trust_env`` takes proxies and certificate variables
-    from the environment (off for a local test server).
-    """
-
-    base_url: str
-    timeout: float = 30.0
-    connect_timeout: float = 10.0
-    max_response_bytes: int = 64 * 1024 * 1024
-    parallelism: int = 4
-    rate_limit: float | None = None
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    ca_bundle: Path | None = None
-    trust_env: bool = True
-    confirm_window: float = 2.0
-
-    @property
-    def host(self) -> str:
-        """``host[:port]`` of the base URL, as messages name the service."""
-        url = httpx.URL(self.base_url)
-        return f"{url.host}:{url.port}" if url.port else url.host
 
 
 @dataclass(slots=True)
@@ -131,19 +99,7 @@ class RequestRunner:
             connect_timeout=settings.connect_timeout,
             proxy=shown_proxy(proxy) if proxy is not None else None,
         )
-        # Plain http (a local server) speaks no TLS: no certificate store to load (~40 ms).
-        tls = httpx.URL(settings.base_url).scheme == "https"
-        verify = tls_verify(settings.ca_bundle) if tls else True
-        self._transport = transport or _slots(settings, verify, tls, proxy)
-        self._http = httpx.AsyncClient(
-            headers=dict(headers or {}),
-            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
-            verify=verify,
-            follow_redirects=False,
-            trust_env=settings.trust_env,
-            transport=self._transport,
-        )
-        self._extensions = {"timeout": self._http.timeout.as_dict()}
+        self.wire = Wire(settings, headers or {}, self.messages, transport, proxy)
 
     async def __aenter__(self) -> Self:
         return self
@@ -157,27 +113,13 @@ class RequestRunner:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
-
-    # Sending ----------------------------------------------------------------------------------
+        await self.wire.aclose()
 
     def build(self, method: str, path: str, **content: Any) -> httpx.Request:
-        """The request for ``base_url + path``, with the runner's headers: ``content`` is
-        httpx's (``params=``, ``json=``, ``content=``).
+        """The request for ``base_url + path`` with the runner's headers (:meth:`Wire.build`)."""
+        return self.wire.build(method, path, **content)
 
-        What ``AsyncClient.build_request`` builds, without merging into a copy of everything
-        the client holds: only headers, a timeout and (when the service set one) cookies.
-        """
-        request = httpx.Request(
-            method,
-            self.settings.base_url + path,
-            headers=self._http.headers,
-            extensions=self._extensions,
-            **content,
-        )
-        if self._http.cookies:
-            self._http.cookies.set_cookie_header(request)
-        return request
+    # Sending ----------------------------------------------------------------------------------
 
     async def request(
         self,
@@ -232,7 +174,7 @@ class RequestRunner:
             request = prepare()
             self.stats.requests += 1
             sent = time.monotonic()
-            result = await self._exchange(request, call.secrets)
+            result = await self.wire.exchange(request, call.secrets)
             self._log_request(call, result, sent)
             if isinstance(result, httpx.Response):
                 self._tell_pacer(started, result)
@@ -249,45 +191,6 @@ class RequestRunner:
             # Never longer than a retry would wait: a longer one fails the request.
             retry_after=None if wait is None else min(wait, self.policy.max_retry_after),
         )
-
-    async def _exchange(
-        self, request: httpx.Request, secrets: Iterable[str]
-    ) -> httpx.Response | tuple[Failure, str]:
-        """Send one built request; its answer, or how it failed (never raises httpx's)."""
-        timeout = self.settings.timeout
-        cap = self.settings.max_response_bytes
-        try:
-            # The whole request, answer included, within ``timeout``: httpx's own timeout
-            # bounds each read, which a server dripping a byte at a time never trips.
-            async with asyncio.timeout(timeout):
-                return await read_capped(await self._send(request), cap)
-        except TimeoutError:
-            return Failure.AMBIGUOUS, f"no complete answer within {timeout:g}s"
-        except ResponseTooLarge as exc:
-            return Failure.FATAL, self.messages.too_large(request, exc.size, cap)
-        except httpx.HTTPError as exc:
-            # Described here and dropped: httpx's exceptions hold the request, body and all.
-            return classify_exception(exc), self.messages.describe(exc, request.url, secrets)
-
-    async def _send(self, request: httpx.Request) -> httpx.Response:
-        """``AsyncClient.send(request, stream=True)``, without the steps this runner never needs.
-
-        The request goes straight to the transport: no auth flow, no redirect, no other
-        transport mounted, no event hooks. The cookie jar is kept as httpx keeps it, but looked
-        at only when an answer sets a cookie: the jar's parsing of every answer was a
-        twentieth of the client's CPU per request.
-        """
-        if self._http.is_closed:
-            raise RuntimeError("Cannot send a request, as the client has been closed.")
-        try:
-            response = await self._transport.handle_async_request(request)
-        except httpx.RequestError as exc:
-            exc.request = request  # as AsyncClient.send leaves it
-            raise
-        response.request = request
-        if "set-cookie" in response.headers:
-            self._http.cookies.extract_cookies(response)
-        return response
 
     # What an attempt's outcome means ----------------------------------------------------------
 
@@ -410,20 +313,6 @@ class RequestRunner:
             outcome,
             elapsed,
         )
-
-
-def _slots(
-    settings: HttpSettings, verify: ssl.SSLContext | bool, tls: bool, proxy: str | None
-) -> SlotTransport:
-    """One connection per slot: requests never queue in httpcore's pool (transport.py). An
-    http(s) proxy carries the requests; another kind (socks) is only named in messages."""
-    return SlotTransport(
-        settings.parallelism,
-        verify=verify,
-        trust_env=settings.trust_env,
-        tls=tls,
-        proxy=proxy if proxy is not None and is_http_proxy(proxy) else None,
-    )
 
 
 @dataclass(slots=True)
