@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from reconciler import AuthenticationError, OutcomeUnknownError, ProviderError
+from reconciler.errors import AuthenticationError, OutcomeUnknownError, ProviderError
 
 __all__ = ["confirm_outcome"]
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import httpx
 
-from reconciler import (
+from reconciler.errors import (
     AuthenticationError,
     NotFoundError,
     ProviderError,

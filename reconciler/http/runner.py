@@ -23,7 +23,7 @@ from typing import Any, Self
 
 import httpx
 
-from reconciler import ReadProgress, json_loads, wait_for_retry
+from reconciler.fastjson import loads as json_loads
 from reconciler.http.call import Call, Reply
 from reconciler.http.confirm import confirm_outcome
 from reconciler.http.connection import proxy_for, shown_proxy
@@ -37,6 +37,8 @@ from reconciler.http.retry import (
     retry_after_seconds,
 )
 from reconciler.http.settings import HttpSettings
+from reconciler.records import ReadProgress
+from reconciler.waiting import wait as wait_for_retry
 
 __all__ = ["Prepare", "Recover", "RequestRunner", "Sign", "Stats"]
 

@@ -34,7 +34,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from reconciler import speedups_enabled
+from reconciler.speedups import enabled as speedups_enabled
 
 __all__ = ["FLUSH_AT", "CoalescingBackend", "CoalescingStream", "fast_slot", "supported"]
 
