@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args(argv)
-    report = harness.start("compose", argv, tls=args.tls)
+    report = harness.start("compose", argv, tls=args.tls, speedups=not args.no_speedups)
 
     with tempfile.TemporaryDirectory() as tmp:
         plain = harness.write_project(Path(tmp) / "plain", args.count, args.updates)

@@ -33,7 +33,7 @@ DRIFT_OVER_PLAN, RENDER_OVER_PLAN = 1.1, 0.5
 
 RENDER = r"""
 import json, sys, time
-from reconciler.drift import drift_from_plan
+from reconciler.engine.drift import drift_from_plan
 from reconciler.model import Action, Change, FieldChange, Location, Plan
 from reconciler.records import RenderOptions
 from reconciler_reports.html import render_html, render_html_drift
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-    report = harness.start("drift", argv, tls=args.tls)
+    report = harness.start("drift", argv, tls=args.tls, speedups=not args.no_speedups)
 
     with tempfile.TemporaryDirectory() as tmp:
         config = harness.write_project(Path(tmp) / "config", args.count, args.drifted)

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs per setting (median)")
     parser.add_argument("--check", action="store_true", help="fail on a regression")
     args = parser.parse_args(argv)
-    report = harness.start("listing", argv, tls=args.tls)
+    report = harness.start("listing", argv, tls=args.tls, speedups=not args.no_speedups)
 
     seed = [{"name": f"Institute {n}", "short_name": f"i{n:06d}"} for n in range(args.count)]
     pages = max(1, -(-args.count // PAGE_LIMIT))

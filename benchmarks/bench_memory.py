@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = harness.parser(__doc__, sandbox=True)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
-    report = harness.start("memory", argv, tls=args.tls)
+    report = harness.start("memory", argv, tls=args.tls, speedups=not args.no_speedups)
 
     peaks: dict[int, list[float]] = {count: [] for count in GOALS_MB}
     with tempfile.TemporaryDirectory() as tmp:

@@ -2,7 +2,7 @@
 
 The sandbox answers 429 above ``--rps-limit`` requests per second (a token bucket, as a
 service's limiter is), which the client is not told: it starts unpaced, meets the limit, and
-learns a pace from the 429s (``reconciler_proctorexam/ratelimit.py``). Every sample starts a
+learns a pace from the 429s (``reconciler/http/ratelimit.py``). Every sample starts a
 fresh sandbox seeded with ``--count`` institutes that all differ from the YAML in one field;
 ``reconciler plan DIR`` and then ``reconciler apply DIR --auto-approve`` run against it as
 whole processes (the plan saved with ``--out`` and applied as a pipeline does), and the
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parallelism", type=int, default=16)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
-    report = harness.start("ratelimit", argv, tls=args.tls)
+    report = harness.start("ratelimit", argv, tls=args.tls, speedups=not args.no_speedups)
     seed = [harness.live_institute(i) for i in range(args.count)]
     ideal = args.count / args.rps_limit
     ratios: list[float] = []

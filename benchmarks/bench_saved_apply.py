@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
-    report = harness.start("saved_apply", argv, tls=args.tls)
+    report = harness.start("saved_apply", argv, tls=args.tls, speedups=not args.no_speedups)
     seed = [harness.live_institute(i) for i in range(args.count)]
     faults = Faults(latency=args.latency)
     problems: list[str] = []

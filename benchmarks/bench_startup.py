@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = harness.parser(__doc__)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args(argv)
-    report = harness.start("startup", argv)
+    report = harness.start("startup", argv, speedups=not args.no_speedups)
 
     env = harness.sandbox_env("")
     with tempfile.TemporaryDirectory() as tmp:

@@ -67,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         args.institutes, args.per_institute, args.latency = 2_000, 25, 0.05
     chosen = ("list",) if args.large else ("list", "show")
     goal = LARGE_OVER_IDEAL if args.large else OVER_IDEAL
-    report = harness.start("users-large" if args.large else "users", argv, tls=args.tls)
+    report = harness.start(
+        "users-large" if args.large else "users", argv, tls=args.tls, speedups=not args.no_speedups
+    )
 
     users = args.institutes * args.per_institute
     listings = -(-args.institutes // PAGE_LIMIT) + args.institutes + 1

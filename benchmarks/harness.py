@@ -37,6 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Above this one-minute load average a run may be printed but not stored as a baseline.
 MAX_BASELINE_LOAD = 1.5
 
+#: Set by :func:`start`: the commands :func:`run_process` starts run without speed-ups.
+_NO_SPEEDUPS = {"on": False}
+
 
 @dataclass(frozen=True, slots=True)
 class Sample:
@@ -67,6 +70,15 @@ with open(report, "w") as handle:
 """
 
 
+def child_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``env`` (or this process's), with ``RECONCILER_NO_SPEEDUPS=1`` when :func:`start` was
+    told to measure without speed-ups."""
+    environ = dict(os.environ if env is None else env)
+    if _NO_SPEEDUPS["on"]:
+        environ["RECONCILER_NO_SPEEDUPS"] = "1"
+    return environ
+
+
 def run_process(
     argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> Sample:
@@ -80,12 +92,13 @@ def run_process(
         tempfile.TemporaryFile("w+") as err,
         tempfile.NamedTemporaryFile("r") as report,
     ):
+        environ = child_environment(env)
         launched = subprocess.run(
             [sys.executable, "-c", _LAUNCHER, report.name, *argv],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,
-            env=dict(env) if env is not None else None,
+            env=environ,
             cwd=cwd,
             check=False,
         )
@@ -158,6 +171,12 @@ def parser(doc: str | None, *, sandbox: bool = False) -> argparse.ArgumentParser
     first = (doc or "").strip().splitlines()[0]
     out = argparse.ArgumentParser(description=first)
     out.add_argument("--write-baseline", action="store_true", help="store the numbers")
+    out.add_argument(
+        "--no-speedups",
+        action="store_true",
+        help="run the measured commands with RECONCILER_NO_SPEEDUPS=1, every speed-up off"
+        " (baseline <name>-nospeedups.json)",
+    )
     if sandbox:
         out.add_argument(
             "--tls",
@@ -177,6 +196,8 @@ class Report:
     load_at_start: list[float]
     figures: dict[str, Any]
     missed: list[str]
+    scheme: str = "http"
+    speedups: bool = True
 
     def check(
         self,
@@ -197,6 +218,8 @@ class Report:
         record = {
             "command": self.command,
             "load_average": {"at_start": self.load_at_start, "at_end": load_average()},
+            "scheme": self.scheme,
+            "speedups": self.speedups,
             **self.figures,
             "missed": self.missed,
             "python": platform.python_version(),
@@ -224,8 +247,14 @@ class Report:
         return status
 
 
-def start(name: str, argv: Sequence[str] | None = None, *, tls: bool = False) -> Report:
+def start(
+    name: str, argv: Sequence[str] | None = None, *, tls: bool = False, speedups: bool = True
+) -> Report:
     """A report for ``benchmarks/<script>``, with the load average before anything runs.
+
+    Without ``speedups``, every command :func:`run_process` starts gets
+    ``RECONCILER_NO_SPEEDUPS=1`` (the sandbox, in this process, keeps its own), and the
+    baseline's name ends in ``-nospeedups``.
 
     The project's bytecode is compiled first, as ``pip install`` does for an installed tool.
     An editable install writes it on first use, unless ``PYTHONDONTWRITEBYTECODE`` is set
@@ -237,9 +266,10 @@ def start(name: str, argv: Sequence[str] | None = None, *, tls: bool = False) ->
         compileall.compile_dir(ROOT / tree, quiet=1)
     args = " ".join(sys.argv[1:] if argv is None else argv)
     command = f"python benchmarks/{Path(sys.argv[0]).name} {args}".strip()
-    report = Report(f"{name}-tls" if tls else name, command, load, {}, [])
-    report.figures["scheme"] = "https" if tls else "http"
-    return report
+    _NO_SPEEDUPS["on"] = not speedups
+    stored = f"{name}-tls" if tls else name
+    name = stored if speedups else f"{stored}-nospeedups"
+    return Report(name, command, load, {}, [], "https" if tls else "http", speedups)
 
 
 # Fixtures -------------------------------------------------------------------------------------

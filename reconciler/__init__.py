@@ -7,10 +7,8 @@ in its tests), never a module inside it. The helpers below the records are loade
 so that importing a plugin costs no more than the records it names.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+import typing as _typing
 
 from reconciler.errors import (
     ApplyFailed,
@@ -28,7 +26,6 @@ from reconciler.errors import (
     StaleObjectError,
     TransportError,
 )
-from reconciler.hookspecs import hookimpl
 from reconciler.model import (
     SENSITIVE,
     Action,
@@ -50,6 +47,7 @@ from reconciler.model import (
     Unset,
     not_compared_summary,
 )
+from reconciler.plugin.hookspecs import hookimpl
 from reconciler.records import (
     PART_BREAK,
     ApplyResult,
@@ -72,45 +70,46 @@ from reconciler.records import (
     StepStatus,
 )
 from reconciler.speedups import enabled as speedups_enabled
+from reconciler.version import __version__
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from reconciler.console import printable
-    from reconciler.driftfile import drift_to_document
+    from reconciler.documents.drift import drift_to_document
+    from reconciler.documents.findings import code_quality_report, sarif_log
+    from reconciler.documents.findings import from_refusals as findings_from_refusals
+    from reconciler.documents.plan import json_value, plan_to_document
+    from reconciler.documents.problems import workflow_command
+    from reconciler.documents.versioned import dump_document
     from reconciler.fastjson import loads as json_loads
     from reconciler.fastschema import Validator as SchemaValidator
-    from reconciler.findings import code_quality_report, sarif_log
-    from reconciler.findings import from_refusals as findings_from_refusals
-    from reconciler.planfile import json_value, plan_to_document
-    from reconciler.problem_report import dump_document, workflow_command
-    from reconciler.settings import load_settings
+    from reconciler.settings.config import load_settings
     from reconciler.waiting import wait as wait_for_retry
 
-__version__ = "0.1.0"
 
 #: The helpers loaded on first use: their name here, and where they are defined.
 _LAZY: dict[str, tuple[str, str]] = {
     "SchemaValidator": ("reconciler.fastschema", "Validator"),
-    "code_quality_report": ("reconciler.findings", "code_quality_report"),
-    "drift_to_document": ("reconciler.driftfile", "drift_to_document"),
-    "dump_document": ("reconciler.problem_report", "dump_document"),
-    "findings_from_refusals": ("reconciler.findings", "from_refusals"),
+    "code_quality_report": ("reconciler.documents.findings", "code_quality_report"),
+    "drift_to_document": ("reconciler.documents.drift", "drift_to_document"),
+    "dump_document": ("reconciler.documents.versioned", "dump_document"),
+    "findings_from_refusals": ("reconciler.documents.findings", "from_refusals"),
     "json_loads": ("reconciler.fastjson", "loads"),
-    "json_value": ("reconciler.planfile", "json_value"),
-    "load_settings": ("reconciler.settings", "load_settings"),
-    "plan_to_document": ("reconciler.planfile", "plan_to_document"),
+    "json_value": ("reconciler.documents.plan", "json_value"),
+    "load_settings": ("reconciler.settings.config", "load_settings"),
+    "plan_to_document": ("reconciler.documents.plan", "plan_to_document"),
     "printable": ("reconciler.console", "printable"),
-    "sarif_log": ("reconciler.findings", "sarif_log"),
+    "sarif_log": ("reconciler.documents.findings", "sarif_log"),
     "wait_for_retry": ("reconciler.waiting", "wait"),
-    "workflow_command": ("reconciler.problem_report", "workflow_command"),
+    "workflow_command": ("reconciler.documents.problems", "workflow_command"),
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     try:
         module, attribute = _LAZY[name]
     except KeyError:
         raise AttributeError(f"module 'reconciler' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), attribute)
+    value = getattr(_importlib.import_module(module), attribute)
     globals()[name] = value
     return value
 

@@ -134,7 +134,7 @@ class StalePlan(StaleObjectError):
     """Objects the plan touches moved since it was made; nothing was written.
 
     ``moved`` holds one entry per object, each printable as what moved (see
-    :class:`reconciler.freshness.Moved`); when each says that the plan was applied
+    :class:`reconciler.engine.freshness.Moved`); when each says that the plan was applied
     already, so does the message.
     """
 

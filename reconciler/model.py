@@ -153,7 +153,7 @@ class LiveObject:
     it takes no part in comparing two live objects.
 
     A field absent from ``fields`` was not returned by the service: it is never the same as a
-    field returned as ``null`` (:mod:`reconciler.unreturned`).
+    field returned as ``null`` (:mod:`reconciler.engine.unreturned`).
     """
 
     kind: str

@@ -1,7 +1,8 @@
 """The records that plugins hand to the core through the registration hooks.
 
 A plugin contributes a resource kind, a provider or a reporter by returning one of these frozen
-records from the matching ``reconciler_*`` hook; :class:`reconciler.hooks.Hooks` collects them and
+records from the matching ``reconciler_*`` hook; :class:`reconciler.plugin.hooks.Hooks` collects
+them and
 refuses two records of the same name, naming both plugins. Callback shapes are ``Protocol``
 classes so that mypy checks a plugin's functions against them.
 """
@@ -105,7 +106,9 @@ class ResourceKind:
     ``identity_schema`` is the JSON Schema of the identity (the mapping key): its ``pattern``
     and ``maxLength`` are checked at the key's line, and its ``description`` says the rule.
 
-    Every write is verified against what the service answers (:mod:`reconciler.verification`):
+
+    Every write is verified against what the service answers
+    (:mod:`reconciler.engine.verification`):
     ``transformed`` maps a field the service is known to change on the way in (an e-mail kept
     in lower case) to a function giving what it keeps of a value sent; the kept value is
     compared with it, after the field's normaliser, never skipped. ``check_create``, if given,
@@ -249,7 +252,7 @@ class Provider:
     a credential; ``None`` when none is set): a saved plan records it, ``apply FILE`` refuses to
     apply the plan to another one, config directories planned together that name the same
     tenant share one listing of it, and are checked not to declare one object twice, and the
-    apply journal (:mod:`reconciler.journal`) is kept per tenant (a provider without it keeps
+    apply journal (:mod:`reconciler.engine.journal`) is kept per tenant (a provider without it keeps
     no journal).
     """
 

@@ -44,7 +44,8 @@ class StopRequest:
         finally:
             self._graceful = False
 
-    def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:
+    def on_sigterm(self, signum: int, frame: FrameType | None) -> None:
+        """The SIGTERM handler: stop now, or after the changes in flight inside :meth:`graceful`."""
         if not self._graceful:
             raise Terminated
         self.reason = "not attempted: the process was asked to stop (SIGTERM)"
@@ -57,7 +58,7 @@ def handle_sigterm() -> Iterator[StopRequest]:
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return
-    previous = signal.signal(signal.SIGTERM, stop._on_sigterm)
+    previous = signal.signal(signal.SIGTERM, stop.on_sigterm)
     try:
         yield stop
     finally:

@@ -12,7 +12,7 @@ A plugin's own test suite gets these without importing anything::
         assert result.exit_code == 0
 
 The fixtures load this project's built-in plugins and the plugins a test gives them, never
-the other packages installed beside it (:data:`~reconciler.plugins.AUTOLOAD_VAR`), so that a
+the other packages installed beside it (:data:`~reconciler.plugin.manager.AUTOLOAD_VAR`), so that a
 test suite means the same on every machine. A project's local plugin files (``[plugins]
 local``) load as they would in a real run.
 """
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.hooks import Hooks
-from reconciler.plugins import AUTOLOAD_VAR, build_plugin_manager, given_plugins
+from reconciler.plugin.hooks import Hooks
+from reconciler.plugin.manager import AUTOLOAD_VAR, build_plugin_manager, given_plugins
 
 __all__ = ["CliResult", "Hooks", "reconciler_hooks", "run_reconciler", "write_config"]
 

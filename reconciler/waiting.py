@@ -1,6 +1,7 @@
 """Waiting without holding a slot: a change that sleeps before a retry lets another one run.
 
-An apply runs at most ``parallelism`` changes at once (:func:`reconciler.applying.apply_plan`).
+An apply runs at most ``parallelism`` changes at once
+(:func:`reconciler.engine.applying.apply_plan`).
 A change whose request was refused for now (a 429, a 503) has nothing to do until its retry is
 due; if it kept its slot meanwhile, a handful of refusals would idle the whole apply. A provider
 calls :func:`wait` for that sleep instead of :func:`asyncio.sleep`: the change gives its slot

@@ -53,6 +53,6 @@ def widget_kind() -> ResourceKind:
 @pytest.fixture(autouse=True)
 def _only_our_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
     """Third-party plugins installed beside the project change nothing in its tests."""
-    from reconciler.plugins import AUTOLOAD_VAR
+    from reconciler.plugin.manager import AUTOLOAD_VAR
 
     monkeypatch.setenv(AUTOLOAD_VAR, "1")

@@ -50,8 +50,8 @@ def test_every_example_validates_and_plans(
 
 def test_the_readme_documents_every_command_and_exit_code() -> None:
     readme = (ROOT / "README.md").read_text()
-    from reconciler.hooks import Hooks
-    from reconciler.plugins import build_plugin_manager
+    from reconciler.plugin.hooks import Hooks
+    from reconciler.plugin.manager import build_plugin_manager
 
     pm, infos = build_plugin_manager()
     Hooks(pm, infos).add_commands(cli)

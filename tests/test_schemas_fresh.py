@@ -13,9 +13,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from reconciler.hooks import Hooks
-from reconciler.plugins import build_plugin_manager
-from reconciler.schemas import dump_schema
+from reconciler.documents.schemas import dump_schema
+from reconciler.plugin.hooks import Hooks
+from reconciler.plugin.manager import build_plugin_manager
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from reconciler.plugins import AUTOLOAD_VAR
+from reconciler.plugin.manager import AUTOLOAD_VAR
 
 ROOT = Path(__file__).resolve().parents[1]
 

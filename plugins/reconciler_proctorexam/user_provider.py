@@ -47,7 +47,7 @@ from reconciler_proctorexam.users_client import UsersClient
 
 if TYPE_CHECKING:
     from reconciler_proctorexam.client import ProctorExamClient
-    from reconciler_proctorexam.provider import InstituteSession
+    from reconciler_proctorexam.institute_provider import InstituteSession
 
 __all__ = ["UserSession"]
 
@@ -102,13 +102,9 @@ class UserSession:
         if kind.name == IDP_KIND:
             return [_live_idp(kind, item) for item in await self._identity_providers()]
         _check_kind(kind)
-        if scope is not None and len(scope.identities) == 1:
-            # One user this session has seen (the re-read before an unattended write): its
-            # own page, not its institute's whole listing again.
-            [identity] = scope.identities
-            if identity in self._refs:
-                seen = await self.read(kind, identity)
-                return [] if seen is None else [seen]
+        known = await self._known_one(kind, scope)
+        if known is not None:
+            return known
         if scope is None:
             short_names = sorted(o.identity for o in await self.institutes.listing())
         else:
@@ -125,16 +121,7 @@ class UserSession:
         ]
         was_shown = [show and item.get("email") in wanted for _, _, item in found]
         if show:
-            # The show object replaces the list item: it holds everything the list does.
-            items = await asyncio.gather(
-                *(
-                    self.api.get_user(iid, str(item.get("id")), address=_address(item))
-                    if item.get("email") in wanted
-                    else _same(item)
-                    for _, iid, item in found
-                )
-            )
-            found = [(s, i, item) for (s, i, _), item in zip(found, items, strict=True)]
+            found = list(await self._shown(found, wanted))
         if scope is not None and "institute" in scope.fields:
             # A plan's listing: the YAML names each user's institute. (A read-back, or the
             # check that the objects of a saved plan are unchanged, names no fields.)
@@ -149,6 +136,34 @@ class UserSession:
         ]
         self._refs.update({o.identity: o.ref for o in objects})
         return objects
+
+    async def _known_one(
+        self, kind: ResourceKind, scope: Scope | None
+    ) -> Sequence[LiveObject] | None:
+        """One user this session has seen (the re-read before an unattended write): its own
+        page, not its institute's whole listing again. None when the scope is not that."""
+        if scope is None or len(scope.identities) != 1:
+            return None
+        [identity] = scope.identities
+        if identity not in self._refs:
+            return None
+        seen = await self.read(kind, identity)
+        return [] if seen is None else [seen]
+
+    async def _shown(
+        self, found: Sequence[tuple[str, str, dict[str, Any]]], wanted: frozenset[str]
+    ) -> Sequence[tuple[str, str, dict[str, Any]]]:
+        """``found`` with the show object of each wanted user in place of its list item: it
+        holds everything the list does."""
+        items = await asyncio.gather(
+            *(
+                self.api.get_user(iid, str(item.get("id")), address=_address(item))
+                if item.get("email") in wanted
+                else _same(item)
+                for _, iid, item in found
+            )
+        )
+        return [(s, i, item) for (s, i, _), item in zip(found, items, strict=True)]
 
     async def _moved_users(
         self,
@@ -231,51 +246,15 @@ class UserSession:
         _check_kind(kind)
         address = f"{KIND}.{identity}"
         short_name = values.get("institute")
-        institute_id = (
-            await self.institutes.id_of(short_name) if isinstance(short_name, str) else None
-        )
-        if institute_id is None:
-            raise ProviderError(
-                f"the institute {short_name!r} does not exist on the service; plan again.",
-                address=address,
-            )
+        institute_id = await self._institute_id(short_name, address)
         self._sent_to[identity] = str(short_name)
         later = {k: v for k, v in values.items() if k in UsersApi.AFTER_CREATE_FIELDS}
         first = {k: v for k, v in values.items() if k not in UsersApi.AFTER_CREATE_FIELDS}
-        payload = {"email": identity, **await self._wire(first, UsersApi.CREATE_FIELDS, address)}
-        if "password" not in payload and self._password_always():
-            # The docs' reading: create needs a password, even with single sign-on. One made
-            # for this request alone; the client keeps it out of every message and log line.
-            payload["password"] = secrets.token_urlsafe(32)
-        if "password" in payload:
-            payload["password_confirmation"] = payload["password"]
+        payload = await self._create_payload(identity, first, address)
         try:
             item = await self.api.create_user(institute_id, payload, address=address)
         except RejectedError as exc:
-            if "password" in exc.fields and "password" not in payload:
-                said = str(exc).removeprefix(f"{exc.address}: ")
-                raise ProviderError(
-                    f"{said} The service wants a password for this single sign-on user, as"
-                    ' the users page documents: set user_password = "required" under'
-                    " [providers.proctorexam] (a random one is then sent for this request"
-                    " alone), or give the user password: ${env:NAME}.",
-                    address=address,
-                ) from None
-            if "has already been taken" not in " ".join(exc.fields.get("email", ())):
-                raise
-            users = await self.api.list_users(institute_id, address=address)
-            if any(canonical_email(str(u.get("email", ""))) == identity for u in users):
-                raise StaleObjectError(
-                    f"{address}: created by another run since the plan; plan again."
-                ) from None
-            said = str(exc).removeprefix(f"{exc.address}: ")
-            # Not a RejectedError: the user is not here, so no other run created it.
-            raise ProviderError(
-                f"{said} E-mail addresses are unique across ProctorExam: this one belongs to"
-                " a user of another institute (or one these credentials cannot see); correct"
-                " the institute in the YAML, or the e-mail.",
-                address=address,
-            ) from None
+            raise await self._refused_create(exc, payload, institute_id, identity) from None
         names = await self._idp_names()
         live = live_user(kind, short_name, institute_id, item, names, _WRITTEN)
         self._refs[identity] = live.ref
@@ -284,22 +263,93 @@ class UserSession:
             for name, value in later.items()
             if live.fields.get(name, UsersApi.DEFAULTS.get(name)) != value
         }
-        if patch:
-            user_id = live.ref.split("/", 1)[1]
-            try:
-                item = await self.api.update_user(
-                    institute_id,
-                    user_id,
-                    await self._wire(patch, UsersApi.PATCH_FIELDS, address),
-                    address=address,
-                )
-            except RejectedError as exc:
-                # The user exists, made by this run: the settings the service refused are
-                # reported as not taken (write verification), never as another run's doing.
-                log.warning("%s (the report settings sent after the create)", exc)
-                return live
-            live = live_user(kind, short_name, institute_id, item, names, _WRITTEN)
-        return live
+        if not patch:
+            return live
+        return await self._patch_created(kind, live, patch, names, address)
+
+    async def _institute_id(self, short_name: Any, address: str) -> str:
+        """The API id of the institute a new user goes to; it must exist by now."""
+        institute_id = (
+            await self.institutes.id_of(short_name) if isinstance(short_name, str) else None
+        )
+        if institute_id is None:
+            raise ProviderError(
+                f"the institute {short_name!r} does not exist on the service; plan again.",
+                address=address,
+            )
+        return institute_id
+
+    async def _create_payload(
+        self, identity: str, first: Mapping[str, Any], address: str
+    ) -> dict[str, Any]:
+        payload = {"email": identity, **await self._wire(first, UsersApi.CREATE_FIELDS, address)}
+        if "password" not in payload and self._password_always():
+            # The docs' reading: create needs a password, even with single sign-on. One made
+            # for this request alone; the client keeps it out of every message and log line.
+            payload["password"] = secrets.token_urlsafe(32)
+        if "password" in payload:
+            payload["password_confirmation"] = payload["password"]
+        return payload
+
+    async def _refused_create(
+        self,
+        exc: RejectedError,
+        payload: Mapping[str, Any],
+        institute_id: str,
+        identity: str,
+    ) -> Exception:
+        """What a create refused with 422 means: a password the service wants, an e-mail
+        another run created since the plan, or one taken in another institute."""
+        address = f"{KIND}.{identity}"
+        if "password" in exc.fields and "password" not in payload:
+            said = str(exc).removeprefix(f"{exc.address}: ")
+            return ProviderError(
+                f"{said} The service wants a password for this single sign-on user, as"
+                ' the users page documents: set user_password = "required" under'
+                " [providers.proctorexam] (a random one is then sent for this request"
+                " alone), or give the user password: ${env:NAME}.",
+                address=address,
+            )
+        if "has already been taken" not in " ".join(exc.fields.get("email", ())):
+            return exc
+        users = await self.api.list_users(institute_id, address=address)
+        if any(canonical_email(str(u.get("email", ""))) == identity for u in users):
+            return StaleObjectError(
+                f"{address}: created by another run since the plan; plan again."
+            )
+        said = str(exc).removeprefix(f"{exc.address}: ")
+        # Not a RejectedError: the user is not here, so no other run created it.
+        return ProviderError(
+            f"{said} E-mail addresses are unique across ProctorExam: this one belongs to"
+            " a user of another institute (or one these credentials cannot see); correct"
+            " the institute in the YAML, or the e-mail.",
+            address=address,
+        )
+
+    async def _patch_created(
+        self,
+        kind: ResourceKind,
+        live: LiveObject,
+        patch: Mapping[str, Any],
+        names: Mapping[str, str],
+        address: str,
+    ) -> LiveObject:
+        """The report settings of a user just created, in a PATCH of their own."""
+        institute_id, user_id = live.ref.split("/", 1)
+        try:
+            item = await self.api.update_user(
+                institute_id,
+                user_id,
+                await self._wire(patch, UsersApi.PATCH_FIELDS, address),
+                address=address,
+            )
+        except RejectedError as exc:
+            # The user exists, made by this run: the settings the service refused are
+            # reported as not taken (write verification), never as another run's doing.
+            log.warning("%s (the report settings sent after the create)", exc)
+            return live
+        short_name = live.fields.get("institute")
+        return live_user(kind, short_name, institute_id, item, names, _WRITTEN)
 
     def _password_always(self) -> bool:
         """Whether every create sends a password (the ``user_password`` reading)."""

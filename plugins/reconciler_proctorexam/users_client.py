@@ -1,9 +1,11 @@
-"""The users and identity provider calls of the ProctorExam API, over a :class:`ProctorExamClient`.
+"""The users and identity provider calls of the ProctorExam API, over the connection's one
+request method.
 
 Paths and fields are :class:`~reconciler_proctorexam.user.UsersApi`'s. Every call goes through
-the client's one request loop, so users are signed (``institute_id`` and ``id`` included),
-paced, retried and bounded like institutes. Answers are returned whole: dropping the
-credentials they hold is the provider's job, at its boundary (:mod:`.user_provider`).
+:meth:`~reconciler_proctorexam.client.ProctorExamClient.request`, so users are signed
+(``institute_id`` and ``id`` included), paced, retried and bounded like institutes. Answers
+are returned whole: dropping the credentials they hold is the provider's job, at its boundary
+(:mod:`.user_provider`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Any
 
 import httpx
 
-from reconciler_proctorexam.client import ProctorExamClient, Reply, _item
+from reconciler.http import Reply
+from reconciler_proctorexam.calls import Requester, item_in, list_all
 from reconciler_proctorexam.user import UsersApi
 
 __all__ = ["UsersClient"]
@@ -25,29 +28,33 @@ log = logging.getLogger(__name__)
 class UsersClient:
     """Users of one institute at a time, and the service's identity providers."""
 
-    def __init__(self, client: ProctorExamClient) -> None:
+    def __init__(self, client: Requester) -> None:
         self.client = client
 
     async def list_users(
         self, institute_id: str, *, address: str | None = None
     ) -> list[dict[str, Any]]:
         """Every user of the institute ``institute_id`` (list items: no report settings)."""
-        return await self.client.list_all(
-            UsersApi.LIST, "users", path_params={"institute_id": institute_id}, address=address
+        return await list_all(
+            self.client,
+            UsersApi.LIST,
+            "users",
+            path_params={"institute_id": institute_id},
+            address=address,
         )
 
     async def get_user(
         self, institute_id: str, user_id: str, *, address: str | None = None
     ) -> dict[str, Any]:
         """The show object of one user, credentials included."""
-        reply = await self.client._call(
+        reply = await self.client.request(
             "GET",
             UsersApi.MEMBER,
             {},
             path_params={"institute_id": institute_id, "id": user_id},
             address=address,
         )
-        return _item(reply, "user")
+        return item_in(reply, "user")
 
     async def create_user(
         self, institute_id: str, values: Mapping[str, Any], *, address: str | None = None
@@ -69,7 +76,7 @@ class UsersClient:
                     return Reply(200, httpx.Headers(), {"user": user})
             return None
 
-        reply = await self.client._call(
+        reply = await self.client.request(
             "POST",
             UsersApi.LIST,
             values,
@@ -77,7 +84,7 @@ class UsersClient:
             address=address,
             confirm=recover,
         )
-        return _item(reply, "user")
+        return item_in(reply, "user")
 
     async def update_user(
         self,
@@ -88,15 +95,15 @@ class UsersClient:
         address: str | None = None,
     ) -> dict[str, Any]:
         """PATCH only the given fields; idempotent, so retried like a read."""
-        reply = await self.client._call(
+        reply = await self.client.request(
             "PATCH",
             UsersApi.MEMBER,
             values,
             path_params={"institute_id": institute_id, "id": user_id},
             address=address,
         )
-        return _item(reply, "user")
+        return item_in(reply, "user")
 
     async def list_identity_providers(self) -> list[dict[str, Any]]:
         """Every identity provider of the service."""
-        return await self.client.list_all(UsersApi.IDENTITY_PROVIDERS, "identity_providers")
+        return await list_all(self.client, UsersApi.IDENTITY_PROVIDERS, "identity_providers")

@@ -1,7 +1,7 @@
 """The ``json`` format: the versioned documents of plans and drift reports, for machines.
 
-A plan is the document of :mod:`reconciler.planfile` (``schemas/plan.schema.json``), with the
-refusals of a refused plan; a drift report is that of :mod:`reconciler.driftfile`
+A plan is the document of :mod:`reconciler.documents.plan` (``schemas/plan.schema.json``), with the
+refusals of a refused plan; a drift report is that of :mod:`reconciler.documents.drift`
 (``schemas/drift.schema.json``). Keys keep the document's own order (``format_version`` first)
 rather than being sorted, and the output is byte-for-byte the same for the same input.
 

@@ -1,4 +1,5 @@
-"""The ``reconciler`` command line: parses, delegates to :class:`~reconciler.project.Project`.
+"""The ``reconciler`` command line: parses, delegates to
+:class:`~reconciler.pipeline.project.Project`.
 
 Exit codes, the same for every command: 0 done, nothing pending; 1 error (nothing was written);
 2 changes or drift pending (``plan --detailed-exitcode``, ``drift``); 3 refused by a safety guard or

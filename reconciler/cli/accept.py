@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from reconciler.accepting import FileEdit, accept_drift
 from reconciler.cli.common import EXIT_PENDING, messages
-from reconciler.console import write_atomic
-from reconciler.ignorewriting import ignore_edit, ignored_fields_of
 from reconciler.model import DesiredState, DriftReport
-from reconciler.project import Project
-from reconciler.settings import SETTINGS_FILE
-from reconciler.targets import TargetMatcher
+from reconciler.pipeline.project import Project
 
 __all__ = ["accept"]
 
@@ -32,23 +25,12 @@ def accept(
     0: the files now declare the live values (or nothing drifted); 2: something is left (a
     reference, a secret, a missing object) or, with ``dry_run``, there is a diff to write.
     """
-    matcher = TargetMatcher(targets)
-    matcher.check([o.address for o in desired.objects])
+    acceptance = project.accept_drift(desired, report, targets=targets, into_ignore=into_ignore)
+    edits = acceptance.edits
     out = messages()
-    if into_ignore:
-        entries = ignored_fields_of(report, matcher)
-        settings_file = project.settings.base_dir / SETTINGS_FILE
-        edit = ignore_edit(settings_file, entries) if entries else None
-        edits = [edit] if edit is not None else []
-        notes: list[str] = []
-        left = 0
-    else:
-        acceptance = accept_drift(
-            report, desired, project.kinds, matcher, own=project.settings.base_dir
-        )
-        edits, notes, left = acceptance.edits, acceptance.notes, acceptance.left
-    _show(edits)
-    for note in notes:
+    for edit in edits:
+        click.echo(edit.diff(), nl=False)
+    for note in acceptance.notes:
         out.say(f"note: {note}")
     if not edits:
         out.say("Nothing to write: the files already declare what they can of the live values.")
@@ -56,20 +38,6 @@ def accept(
         out.say(f"Dry run: {len(edits)} file(s) would change; nothing was written.")
     else:
         for edit in edits:
-            write_atomic_text(edit)
+            edit.write()
         out.say(f"Wrote {len(edits)} file(s); plan again to check that nothing is pending.")
-    return EXIT_PENDING if left or (dry_run and edits) else 0
-
-
-def _show(edits: list[FileEdit]) -> None:
-    for edit in edits:
-        click.echo(edit.diff(), nl=False)
-
-
-def write_atomic_text(edit: FileEdit) -> None:
-    """Replace the file, keeping its permissions (a temporary file is made private)."""
-    path = Path(edit.path)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else None
-    write_atomic(path, edit.after)
-    if mode is not None:
-        path.chmod(mode)
+    return EXIT_PENDING if acceptance.left or (dry_run and edits) else 0

@@ -12,13 +12,14 @@ from typing import Any
 
 import click
 
-from reconciler import __version__, logs, signals
+from reconciler import logs, signals
 from reconciler.cli import apply, info, plan, reports
 from reconciler.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from reconciler.console import Output, use_color
-from reconciler.discovery import config_in_argv, project_hooks
 from reconciler.errors import ReconcilerError
-from reconciler.project import NO_LOCAL_PLUGINS_VAR
+from reconciler.pipeline.discovery import config_in_argv, project_hooks
+from reconciler.pipeline.project import NO_LOCAL_PLUGINS_VAR
+from reconciler.version import __version__
 from reconciler.workflowguard import guarded_output, one_line
 
 

@@ -2,49 +2,44 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
 from reconciler import signals
-from reconciler.applying import OnOutcome
 from reconciler.cli.common import (
     EXIT_PENDING,
     confirm,
     exclude_option,
     maybe_sandbox,
     messages,
-    no_color,
     path_argument,
     plan_reporter,
-    refresh,
-    run,
     sandbox_options,
+    stdout_color,
     stop_request,
     target_option,
 )
 from reconciler.cli.guardopts import guard_options, overrides_from
 from reconciler.cli.savedapply import apply_saved_plan
-from reconciler.console import Output, use_color
+from reconciler.console import Output
+from reconciler.documents.savedplan import is_saved_plan
+from reconciler.engine.freshness import planned_objects
+from reconciler.engine.journal import WAIT, WINDOW, format_wait
+from reconciler.engine.withheld import withhold_env_values
 from reconciler.errors import (
     ApplyFailed,
     ReconcilerError,
     SettingsError,
     StaleObjectError,
-    StalePlan,
 )
-from reconciler.freshness import find_moved, planned_objects
-from reconciler.guards import Overrides
-from reconciler.journal import WAIT, WINDOW, format_wait
 from reconciler.model import Action, LiveObject, Plan
-from reconciler.project import Project
+from reconciler.pipeline.live import Live
+from reconciler.pipeline.project import Project
+from reconciler.pipeline.reporting import render
 from reconciler.records import ApplyResult, ChangeOutcome, Outcome, RenderOptions
-from reconciler.reporting import render
-from reconciler.savedplan import is_saved_plan
-from reconciler.withheld import withhold_env_values
+from reconciler.settings.guards import Overrides
 
 
 @click.command()
@@ -122,18 +117,18 @@ def apply_path(
     reporter = plan_reporter(project.hooks, "text")
     desired = project.load()
     with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-        live = run(refresh(project, desired))
-        the_plan = project.plan(desired, live, targets=targets, excludes=excludes)
-        base = project.protect_base(the_plan)
-        refusals = project.refusals(the_plan, overrides=overrides, base=base)
-        color = use_color(sys.stdout, os.environ, disabled=no_color())
-        click.echo(render(reporter, the_plan, (), RenderOptions(color=color)), nl=False)
-        if not project.ready_to_apply(the_plan, refusals):
+        live = Live(project.live_objects(desired))
+        checked = project.checked_plan(
+            desired, live, targets=targets, excludes=excludes, overrides=overrides
+        )
+        the_plan = checked.plan
+        click.echo(render(reporter, the_plan, (), RenderOptions(color=stdout_color())), nl=False)
+        if not project.ready_to_apply(the_plan, checked.refusals):
             return False
         planned = None
         # As the plan saw them, values read through ${env:…} left out: never compared, shown
         # or kept (they are secrets).
-        seen = planned_objects(the_plan, withhold_env_values(live, desired))
+        seen = planned_objects(the_plan, withhold_env_values(live.objects, desired))
         if not auto_approve:
             confirm()
             # The prompt may have waited long: catch what moved meanwhile, before any write.
@@ -170,7 +165,9 @@ def run_apply(
 
         try:
             with stop.graceful():
-                result = run(_apply(project, the_plan, report, planned, stop, reread))
+                result = project.execute(
+                    the_plan, on_outcome=report, should_stop=stop, planned=planned, reread=reread
+                )
         except KeyboardInterrupt:
             out.say(f"{len(made)} of {len(the_plan.changes)} change(s) were made.")
             raise
@@ -195,35 +192,6 @@ def _journal_note(project: Project, result: ApplyResult, out: Output) -> None:
         f" {WINDOW // 3600} hours it looks for each object before creating it again.",
         style="yellow",
     )
-
-
-async def _apply(
-    project: Project,
-    the_plan: Plan,
-    report: OnOutcome,
-    planned: Mapping[str, LiveObject | None] | None,
-    stop: signals.StopRequest,
-    reread: Mapping[str, LiveObject | None] | None = None,
-) -> ApplyResult:
-    async with project.sessions({change.kind for change in the_plan.changes}) as sessions:
-        if planned is not None:
-            moved = await find_moved(
-                the_plan.changes,
-                planned,
-                sessions,
-                project.kinds,
-                parallelism=project.settings.parallelism,
-            )
-            if moved:
-                raise StalePlan(moved)
-        return await project.apply(
-            the_plan,
-            sessions,
-            on_outcome=report,
-            should_stop=stop,
-            reread=reread is not None,
-            planned=reread,
-        )
 
 
 def _finish(result: ApplyResult, out: Output, *, stopped: bool = False) -> None:

@@ -5,21 +5,23 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Collection, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Collection, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from reconciler import problem_report, signals
-from reconciler.completion import complete_targets
+from reconciler import signals
+from reconciler.cli.completion import complete_targets
 from reconciler.console import Output, use_color
-from reconciler.errors import ReconcilerError, SettingsError
-from reconciler.hooks import Hooks
-from reconciler.model import DesiredState, LiveObject
-from reconciler.project import Project
+from reconciler.documents import problems as problem_report
+from reconciler.errors import ReconcilerError
+from reconciler.model import DesiredState
+from reconciler.pipeline.live import LiveSource, check_sandbox_options
+from reconciler.pipeline.project import Project
+from reconciler.pipeline.reporting import reporter_for
+from reconciler.plugin.hooks import Hooks
 from reconciler.records import Reporter
-from reconciler.reporting import reporter_for
 
 # 3 (refused) and 4 (partly applied) come with their errors: PlanRefused, ApplyFailed.
 EXIT_OK, EXIT_ERROR, EXIT_PENDING = 0, 1, 2
@@ -98,11 +100,6 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coroutine)
 
 
-async def refresh(project: Project, desired: DesiredState) -> dict[str, Sequence[LiveObject]]:
-    async with project.sessions(project.needed_kinds(desired)) as sessions:
-        return await project.refresh(sessions, desired)
-
-
 def stop_request() -> signals.StopRequest:
     ctx = click.get_current_context(silent=True)
     root = ctx.find_root() if ctx else None
@@ -110,17 +107,17 @@ def stop_request() -> signals.StopRequest:
     return stop if isinstance(stop, signals.StopRequest) else signals.StopRequest()
 
 
+def tls_given() -> bool:
+    """Whether ``--tls`` was given (unchecked: see :func:`sandbox_tls`)."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get(_TLS_META))
+
+
 def sandbox_tls(sandbox: bool, reset: bool) -> bool:
     """Whether ``--tls`` was given; refuses ``--reset-sandbox`` or ``--tls`` without
     ``--sandbox``."""
-    ctx = click.get_current_context(silent=True)
-    tls = bool(ctx and ctx.meta.get(_TLS_META))
-    if reset and not sandbox:
-        raise SettingsError("--reset-sandbox goes with --sandbox.")
-    if tls and not sandbox:
-        raise SettingsError(
-            "--tls goes with --sandbox; a real service's https is verified as it is."
-        )
+    tls = tls_given()
+    check_sandbox_options(sandbox, reset, tls)
     return tls
 
 
@@ -128,11 +125,7 @@ def sandbox_tls(sandbox: bool, reset: bool) -> bool:
 def maybe_sandbox(
     project: Project, kinds: Collection[str], sandbox: bool, reset: bool
 ) -> Iterator[None]:
-    tls = sandbox_tls(sandbox, reset)
-    if not sandbox:
-        yield
-        return
-    with project.sandbox(kinds, reset=reset, tls=tls):
+    with project.sandboxed(kinds, LiveSource(sandbox=sandbox, reset=reset, tls=tls_given())):
         yield
 
 
@@ -188,5 +181,15 @@ def no_color() -> bool:
     return bool(root and root.obj and root.obj.get("no_color"))
 
 
+def stdout_color() -> bool:
+    """Whether a report on standard output is in colour (a terminal, and not ``--no-color``)."""
+    return use_color(sys.stdout, os.environ, disabled=no_color())
+
+
 def messages() -> Output:
     return Output(color=use_color(sys.stderr, os.environ, disabled=no_color()))
+
+
+def echo_report(text: str) -> None:
+    """A rendered report on standard output, through click (which drops colour off a terminal)."""
+    click.echo(text, nl=not text.endswith("\n"))

@@ -7,7 +7,7 @@ from typing import Any, Final
 
 import click
 
-from reconciler.basis import UNITS
+from reconciler.pipeline.basis import UNITS
 
 __all__ = ["Duration"]
 

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler.guards import Overrides
+from reconciler.settings.guards import Overrides
 
 __all__ = ["ANY", "guard_options", "overrides_from"]
 

@@ -18,9 +18,9 @@ from reconciler.cli.common import (
     sandbox_options,
 )
 from reconciler.console import use_color
-from reconciler.discovery import project_hooks
 from reconciler.errors import SettingsError
-from reconciler.project import Project
+from reconciler.pipeline.discovery import project_hooks
+from reconciler.pipeline.project import Project
 
 
 @click.command()
@@ -44,7 +44,7 @@ def doctor(
     object; without, the current directory's reconciler.toml (if any). Exits 0 when every step
     passed, 1 when one failed, 2 when one was inconclusive.
     """
-    from reconciler.doctor import confirm_write_probe, run_doctor
+    from reconciler.cli.doctor import confirm_write_probe, run_doctor
 
     project = Project.open(path if path is not None else Path.cwd())
     desired = project.load() if path is not None else None
@@ -97,7 +97,7 @@ def schema(name: str, config: Path | None) -> None:
 
     Inside a project (or with --config), the kinds and settings of its local plugins are seen.
     """
-    from reconciler.schemas import dump_schema
+    from reconciler.documents.schemas import dump_schema
 
     schemas = project_hooks(config_path(config)).published_schemas()
     key = f"{name}.schema.json"

@@ -1,26 +1,21 @@
-"""Where ``plan`` and ``drift`` read the live objects: a snapshot (``--live``) or the service.
+"""``--live`` and ``--max-age``: where ``plan`` and ``drift`` read the live objects.
 
-Both commands take the same options (``--live``, ``--max-age``, ``--sandbox``) and must read
-them the same way; :func:`read_live` is that one way, and says what the result was read from
-(:class:`~reconciler.model.Basis`).
+Both commands read them the same way, :meth:`Project.read_live
+<reconciler.pipeline.project.Project.read_live>`; this module only turns their options into a
+:class:`~reconciler.pipeline.live.LiveSource`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 import click
 
-from reconciler.basis import live_basis, snapshot_basis
-from reconciler.cli.common import maybe_sandbox, messages, refresh, run
+from reconciler.cli.common import tls_given
 from reconciler.cli.durations import Duration
-from reconciler.errors import SettingsError
-from reconciler.model import Basis, DesiredState, LiveObject
-from reconciler.project import Project
-from reconciler.snapshot import LiveSnapshot, read_snapshot
+from reconciler.pipeline.live import LiveSource
 
-__all__ = ["max_age_option", "read_live"]
+__all__ = ["live_source", "max_age_option"]
 
 max_age_option = click.option(
     "--max-age",
@@ -30,34 +25,9 @@ max_age_option = click.option(
 )
 
 
-def read_live(
-    project: Project,
-    desired: DesiredState,
-    kinds: Collection[str],
-    *,
-    live_file: Path | None,
-    max_age: float | None,
-    sandbox: bool,
-    reset_sandbox: bool,
-    verb: str,
-    does: str,
-) -> tuple[Mapping[str, Sequence[LiveObject]], Basis, LiveSnapshot | None]:
-    """The live objects of ``kinds``, what they were read from, and the snapshot if any.
-
-    ``verb`` and ``does`` are the command's own words (``Planned``/``plans``,
-    ``Checked``/``checks``) in what it says.
-    """
-    if live_file is not None:
-        if sandbox or reset_sandbox:
-            raise SettingsError(f"--live {does} against a snapshot: leave out --sandbox.")
-        snap = read_snapshot(live_file)
-        live = snap.live_for(kinds, source=str(live_file))
-        basis = snapshot_basis(project, snap, kinds, source=str(live_file), max_age=max_age)
-        messages().say(f"{verb} against the live snapshot {live_file}, {snap.describe()}.")
-        return live, basis, snap
-    if max_age is not None:
-        raise SettingsError("--max-age goes with --live (the age of a snapshot).")
-    with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-        live = run(refresh(project, desired))
-        basis = live_basis(project, kinds)
-    return live, basis, None
+def live_source(
+    live_file: Path | None, max_age: float | None, sandbox: bool, reset_sandbox: bool
+) -> LiveSource:
+    """What ``--live``, ``--max-age``, ``--sandbox``, ``--reset-sandbox`` and ``--tls`` ask
+    for; checked when read (:meth:`LiveSource.check`)."""
+    return LiveSource(live_file, max_age, sandbox, reset_sandbox, tls_given())

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from reconciler.basis import live_basis
 from reconciler.cli.common import EXIT_PENDING, maybe_sandbox, messages, run, sandbox_tls
 from reconciler.console import write_atomic
 from reconciler.errors import SettingsError
-from reconciler.guards import Overrides
 from reconciler.model import Action, DriftCategory
-from reconciler.multirun import Member, Row, prepare, run_members, worst
-from reconciler.project import Project
+from reconciler.pipeline.basis import live_basis
+from reconciler.pipeline.live import Live
+from reconciler.pipeline.multirun import Member, Row, prepare, run_members, worst
+from reconciler.pipeline.project import Project
+from reconciler.pipeline.reporting import full_report_hint, render, reporter_for, utc_now
+from reconciler.pipeline.summary import What, render_summary
 from reconciler.records import RenderOptions
-from reconciler.reporting import full_report_hint, render, reporter_for, utc_now
-from reconciler.summary import What, render_summary
+from reconciler.settings.guards import Overrides
 
 __all__ = ["drift_many", "paths_argument", "plan_many", "refuse_single_only"]
 
@@ -47,14 +47,17 @@ def _format(fmt: str) -> str:
     return "text" if fmt == "github" else fmt
 
 
-def _finish(rows: list[Row], what: What, fmt: str, output: Path | None) -> int:
+def _finish(rows: list[Row], what: What, fmt: str, output: Path | None) -> None:
+    """Print or write the summary, and exit with the worst directory's code (unless 0)."""
     text = render_summary(rows, what, _format(fmt))
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
         write_atomic(output, text)
         messages().say(f"Summary of {len(rows)} directories written to {output}.")
-    return worst([r.exit_code for r in rows])
+    code = worst([r.exit_code for r in rows])
+    if code:
+        raise click.exceptions.Exit(code)
 
 
 def plan_many(
@@ -66,16 +69,18 @@ def plan_many(
     output: Path | None,
     detailed_exitcode: bool,
     overrides: Overrides,
-) -> int:
+) -> None:
     sandbox_tls(sandbox, reset_sandbox)
     rows, members = prepare(paths)
 
     def each(member: Member) -> None:
         project, row = member.project, member.row
         reporter = reporter_for(project.hooks, _format(fmt), "plan")
-        kinds = project.needed_kinds(member.desired)
-        plan = replace(project.plan(member.desired, member.live), basis=live_basis(project, kinds))
-        refusals = project.refusals(plan, overrides=overrides, base=project.protect_base(plan))
+        basis = live_basis(project, project.needed_kinds(member.desired))
+        checked = project.checked_plan(
+            member.desired, Live(member.live, basis), overrides=overrides
+        )
+        plan, refusals = checked.plan, checked.refusals
         options = RenderOptions(full_report=full_report_hint("plan", row.path))
         row.report = render(reporter, plan, refusals, options)
         row.counts = tuple(plan.count(a) for a in (Action.CREATE, Action.UPDATE, Action.DELETE))
@@ -83,7 +88,7 @@ def plan_many(
         project.hooks.after_report(plan, refusals)
 
     run_members(members, _sandboxes(sandbox, reset_sandbox), each, run)
-    return _finish(rows, "plan", fmt, output)
+    _finish(rows, "plan", fmt, output)
 
 
 def drift_many(
@@ -94,7 +99,7 @@ def drift_many(
     fmt: str,
     output: Path | None,
     only_managed: bool,
-) -> int:
+) -> None:
     sandbox_tls(sandbox, reset_sandbox)
     rows, members = prepare(paths)
     stamp = utc_now()
@@ -112,7 +117,7 @@ def drift_many(
         project.hooks.after_report(report, ())
 
     run_members(members, _sandboxes(sandbox, reset_sandbox), each, run)
-    return _finish(rows, "drift", fmt, output)
+    _finish(rows, "drift", fmt, output)
 
 
 def _sandboxes(

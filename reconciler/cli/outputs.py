@@ -12,19 +12,16 @@ from pathlib import Path
 
 import click
 
-from reconciler.console import Output
 from reconciler.errors import SettingsError
-from reconciler.hooks import Hooks
-from reconciler.model import DriftReport, Plan
-from reconciler.records import Refusal, RenderOptions, Reporter
-from reconciler.reporting import What, render, reporter_for, write_parts
+from reconciler.pipeline.reporting import What, reporter_for
+from reconciler.plugin.hooks import Hooks
+from reconciler.records import Reporter
 
 __all__ = [
     "check_max_chars",
     "max_chars_option",
     "report_option",
     "reports_for",
-    "write_reports",
 ]
 
 max_chars_option = click.option(
@@ -76,16 +73,3 @@ def check_max_chars(
             "--max-chars splits a Markdown report: give --format markdown or --report"
             " markdown=FILE with it."
         )
-
-
-def write_reports(
-    reports: Sequence[tuple[Reporter, Path]],
-    report: Plan | DriftReport,
-    refusals: Sequence[Refusal],
-    options: RenderOptions,
-    out: Output,
-) -> None:
-    """Render ``report`` once per format and write each file; say where each went."""
-    for reporter, path in reports:
-        written = write_parts(path, render(reporter, report, refusals, options))
-        out.say(f"The {reporter.name} report written to {', '.join(map(str, written))}.")

@@ -2,48 +2,42 @@
 
 from __future__ import annotations
 
-import os
 import shlex
-import sys
-from dataclasses import replace
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
-from reconciler import problem_report
 from reconciler.cli.common import (
     EXIT_PENDING,
     count_objects,
+    echo_report,
     exclude_option,
     messages,
-    no_color,
     path_argument,
     plan_reporter,
     problems_as,
     sandbox_options,
+    stdout_color,
     target_option,
 )
+from reconciler.cli.completion import FormatOption
 from reconciler.cli.guardopts import guard_options, overrides_from
-from reconciler.cli.livesource import max_age_option, read_live
+from reconciler.cli.livesource import live_source, max_age_option
 from reconciler.cli.many import paths_argument, plan_many, refuse_single_only
 from reconciler.cli.outputs import (
     check_max_chars,
     max_chars_option,
     report_option,
     reports_for,
-    write_reports,
 )
-from reconciler.completion import FormatOption
-from reconciler.console import use_color
-from reconciler.documents import write_document
+from reconciler.documents import problems as problem_report
+from reconciler.documents.savedplan import SAVED_PLAN
+from reconciler.documents.signing import KEY_VAR
 from reconciler.errors import PlanRefused
-from reconciler.plansigning import KEY_VAR, plan_key, sign
-from reconciler.plantrust import recordable_project_path
-from reconciler.project import Project
-from reconciler.records import RenderOptions
-from reconciler.reporting import full_report_hint, publish, render
-from reconciler.savedplan import saved_plan_document
-from reconciler.tenants import current_tenants
+from reconciler.pipeline.project import Project
+from reconciler.pipeline.reporting import ReportOutputs
 
 
 @click.command()
@@ -145,7 +139,7 @@ def plan(
             report=reports,
             max_chars=max_chars,
         )
-        code = plan_many(
+        plan_many(
             paths,
             sandbox=sandbox,
             reset_sandbox=reset_sandbox,
@@ -154,80 +148,50 @@ def plan(
             detailed_exitcode=detailed_exitcode,
             overrides=overrides_from(allow_delete, max_change_share, force_changes),
         )
-        if code:
-            raise click.exceptions.Exit(code)
         return
     path = paths[0]
     with problems_as(fmt if fmt in ("github", "sarif", "gitlab") else "text"):
         project = Project.open(path)
         reporter = plan_reporter(project.hooks, fmt)
         extra = reports_for(project.hooks, reports, "plan")
+        outputs = ReportOutputs(reporter, output, extra, max_chars, stdout_color())
         check_max_chars(max_chars, fmt, extra)
         desired = project.load()
-    kinds = project.needed_kinds(desired)
     # Refused before any network call: apply would refuse the plan.
-    recorded = None if out_file is None else Path(recordable_project_path(path))
-    live, basis, snap = read_live(
-        project,
-        desired,
-        kinds,
-        live_file=live_file,
-        max_age=max_age,
-        sandbox=sandbox,
-        reset_sandbox=reset_sandbox,
-        verb="Planned",
-        does="plans",
-    )
-    if snap is not None:
-        tenants = snap.tenants
-        if recorded is not None and not tenants:
-            messages().say(
-                f"{live_file} does not say which tenant it was taken from (an older"
-                " reconciler took it), so `apply` will refuse this saved plan: take the"
-                " snapshot again.",
-                style="yellow",
-            )
-    else:
-        tenants = current_tenants(project, desired.kinds, sandbox=sandbox)
-    the_plan = replace(project.plan(desired, live, targets=targets, excludes=excludes), basis=basis)
-    overrides = overrides_from(allow_delete, max_change_share, force_changes)
-    base = project.protect_base(the_plan)
-    if recorded is not None:
-        saved = saved_plan_document(
-            the_plan,
-            desired,
-            live,
-            project.kinds,
-            project=recorded,
-            allow_delete=overrides.allow_delete,
-            snapshot=snap,
-            overrides=overrides,
-            base=base,
-            tenants=tenants,
-        )
-        key = plan_key(project.environ)
-        if key is not None:
-            saved = sign(saved, key)
-    refusals = project.refusals(the_plan, overrides=overrides, base=base)
-    color = output is None and use_color(sys.stdout, os.environ, disabled=no_color())
-    hint = full_report_hint("plan", path)
-    options = RenderOptions(color=color, full_report=hint, max_chars=max_chars)
-    text = render(reporter, the_plan, refusals, options)
-    publish(project.hooks, text, output, the_plan, refusals, messages())
-    files = RenderOptions(full_report=hint, max_chars=max_chars)
-    write_reports(extra, the_plan, refusals, files, messages())
-    if refusals:
-        raise PlanRefused(refusals)
-    if recorded is not None and out_file is not None:
-        write_document(out_file, saved)
-        signed = "signature" in saved
+    recorded = None if out_file is None else project.recorded_path()
+    source = live_source(live_file, max_age, sandbox, reset_sandbox)
+    live = project.read_live(desired, source, "plan", messages())
+    if recorded is not None and live.names_no_tenant:
         messages().say(
-            f"Saved plan written to {out_file}"
-            f"{' (signed with ' + KEY_VAR + ')' if signed else ''}; apply it with:"
-            f" reconciler apply {shlex.quote(str(out_file))}"
+            f"{live_file} does not say which tenant it was taken from (an older"
+            " reconciler took it), so `apply` will refuse this saved plan: take the"
+            " snapshot again.",
+            style="yellow",
         )
-    if detailed_exitcode and not the_plan.empty:
+    checked = project.checked_plan(
+        desired,
+        live,
+        targets=targets,
+        excludes=excludes,
+        overrides=overrides_from(allow_delete, max_change_share, force_changes),
+        recorded=recorded,
+    )
+    project.publish(checked.plan, checked.refusals, outputs, messages(), write=echo_report)
+    if checked.refusals:
+        raise PlanRefused(checked.refusals)
+    if out_file is not None and checked.saved is not None:
+        _write_saved_plan(out_file, checked.saved)
+    if detailed_exitcode and not checked.plan.empty:
         raise click.exceptions.Exit(EXIT_PENDING)
+
+
+def _write_saved_plan(out_file: Path, saved: Mapping[str, Any]) -> None:
+    SAVED_PLAN.write(out_file, saved)
+    signed = f" (signed with {KEY_VAR})" if "signature" in saved else ""
+    messages().say(
+        f"Saved plan written to {out_file}{signed}; apply it with:"
+        f" reconciler apply {shlex.quote(str(out_file))}"
+    )
 
 
 #: This module's commands, added to the group by :mod:`reconciler.cli.app`.

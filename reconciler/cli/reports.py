@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,39 +12,34 @@ import click
 from reconciler.cli.accept import accept as accept_into_files
 from reconciler.cli.common import (
     EXIT_PENDING,
+    echo_report,
     maybe_sandbox,
     messages,
-    no_color,
     path_argument,
-    refresh,
     run,
     sandbox_options,
     sandbox_tls,
+    stdout_color,
 )
-from reconciler.cli.livesource import max_age_option, read_live
+from reconciler.cli.completion import FormatOption
+from reconciler.cli.livesource import live_source, max_age_option
 from reconciler.cli.many import drift_many, paths_argument, refuse_single_only
 from reconciler.cli.outputs import (
     check_max_chars,
     max_chars_option,
     report_option,
     reports_for,
-    write_reports,
 )
-from reconciler.completion import FormatOption
-from reconciler.console import use_color, write_atomic
-from reconciler.documents import write_document
+from reconciler.console import write_atomic
+from reconciler.documents.snapshot import SNAPSHOT
 from reconciler.errors import SettingsError
-from reconciler.model import DriftCategory
-from reconciler.project import Project
-from reconciler.records import RenderOptions
-from reconciler.reporting import full_report_hint, publish, render, reporter_for, utc_now
-from reconciler.snapshot import snapshot_to_document
-from reconciler.withheld import env_fields
+from reconciler.pipeline.project import Project
+from reconciler.pipeline.reporting import ReportOutputs, reporter_for
 
 if TYPE_CHECKING:
     # Imported when exporting: ruamel.yaml's round trip is no other command's.
-    from reconciler import exportmerge
-    from reconciler.export import ExportFile
+    from reconciler.export import merge as exportmerge
+    from reconciler.export.live import ExportFile
     from reconciler.model import LiveObject
 
 
@@ -122,11 +114,7 @@ def drift(
     objects make the exit code 2 only with [drift] unmanaged = "fail". With several
     directories, each is checked with its own settings, and a summary table is added.
     """
-    accepting = accept or accept_into_ignore
-    if (dry_run or targets) and not accepting:
-        raise SettingsError("--dry-run and --target go with --accept or --accept-into-ignore.")
-    if accept and accept_into_ignore:
-        raise SettingsError("--accept or --accept-into-ignore: choose one.")
+    accepting = _accepting(accept, accept_into_ignore, dry_run=dry_run, targets=targets)
     if len(paths) > 1:
         refuse_single_only(
             paths,
@@ -136,7 +124,7 @@ def drift(
             report=reports,
             max_chars=max_chars,
         )
-        code = drift_many(
+        drift_many(
             paths,
             sandbox=sandbox,
             reset_sandbox=reset_sandbox,
@@ -144,30 +132,16 @@ def drift(
             output=output,
             only_managed=only_managed,
         )
-        if code:
-            raise click.exceptions.Exit(code)
         return
-    path = paths[0]
-    project = Project.open(path)
+    project = Project.open(paths[0])
     reporter = reporter_for(project.hooks, fmt, "drift")
     extra = reports_for(project.hooks, reports, "drift")
+    outputs = ReportOutputs(reporter, output, extra, max_chars, stdout_color())
     check_max_chars(max_chars, fmt, extra)
     desired = project.load()
-    live, basis, _ = read_live(
-        project,
-        desired,
-        desired.kinds,
-        live_file=live_file,
-        max_age=max_age,
-        sandbox=sandbox,
-        reset_sandbox=reset_sandbox,
-        verb="Checked",
-        does="checks",
-    )
-    report = replace(
-        project.drift(desired, live, generated_at=utc_now(), only_managed=only_managed),
-        basis=basis,
-    )
+    source = live_source(live_file, max_age, sandbox, reset_sandbox)
+    live = project.read_live(desired, source, "drift", messages())
+    report = project.drift_report(desired, live, only_managed=only_managed)
     if accepting:
         code = accept_into_files(
             project,
@@ -180,20 +154,22 @@ def drift(
         if code:
             raise click.exceptions.Exit(code)
         return
-    color = output is None and use_color(sys.stdout, os.environ, disabled=no_color())
-    hint = full_report_hint("drift", path)
-    options = RenderOptions(color=color, full_report=hint, max_chars=max_chars)
-    publish(project.hooks, render(reporter, report, (), options), output, report, (), messages())
-    files = RenderOptions(full_report=hint, max_chars=max_chars)
-    write_reports(extra, report, (), files, messages())
-    unmanaged = report.count(DriftCategory.UNMANAGED)
-    if unmanaged and project.settings.ownership.unmanaged == "report":
-        messages().say(
-            f"{unmanaged} unmanaged object(s) listed; they do not count as drift"
-            ' ([drift] unmanaged = "report"; "fail" makes them exit 2, --only-managed hides them).'
-        )
+    project.publish(report, (), outputs, messages(), write=echo_report)
+    note = project.unmanaged_note(report)
+    if note:
+        messages().say(note)
     if project.drift_pending(report):
         raise click.exceptions.Exit(EXIT_PENDING)
+
+
+def _accepting(accept: bool, into_ignore: bool, *, dry_run: bool, targets: Sequence[str]) -> bool:
+    """Whether drift is to be accepted; refuses the options that go with it given alone."""
+    accepting = accept or into_ignore
+    if (dry_run or targets) and not accepting:
+        raise SettingsError("--dry-run and --target go with --accept or --accept-into-ignore.")
+    if accept and into_ignore:
+        raise SettingsError("--accept or --accept-into-ignore: choose one.")
+    return accepting
 
 
 @click.command()
@@ -210,15 +186,9 @@ def snapshot(path: Path, sandbox: bool, reset_sandbox: bool, output: Path) -> No
     """Write the live objects of the kinds PATH uses, for `plan --live` to plan against."""
     project = Project.open(path)
     desired = project.load()
-    with maybe_sandbox(project, desired.kinds, sandbox, reset_sandbox):
-        live = run(refresh(project, desired))
-        tenants = project.tenants(project.needed_kinds(desired))
-    # A field the configuration reads through ${env:…} holds a secret live: never written.
-    document = snapshot_to_document(
-        live, project.kinds, tenants=tenants, withheld=env_fields(desired)
-    )
-    write_document(output, document)
-    count = sum(len(objects) for objects in live.values())
+    document = project.snapshot(desired, live_source(None, None, sandbox, reset_sandbox))
+    SNAPSHOT.write(output, document)
+    count = sum(len(objects) for objects in document["kinds"].values())
     messages().say(f"Snapshot of {count} live object(s) written to {output}.")
 
 
@@ -249,8 +219,8 @@ def export(
     One file per kind, keyed by identity; write-only fields are left out, with a comment.
     Settings (base URL, local plugins) come from DIR/reconciler.toml when it exists.
     """
-    from reconciler import export as exporting
-    from reconciler import readprogress
+    from reconciler.cli import readprogress
+    from reconciler.export import live as exporting
 
     sandbox_tls(sandbox, reset_sandbox)  # refused before anything is read
     project = Project.open_or_default(directory)
@@ -282,7 +252,7 @@ def export(
 def _editable_config(directory: Path, *, force: bool) -> exportmerge.Config | None:
     """The configuration in ``directory`` to edit, or None: none there (a fresh export), or
     one that cannot be read and ``--force`` replaces the files export writes."""
-    from reconciler import exportmerge
+    from reconciler.export import merge as exportmerge
 
     if not exportmerge.has_config(directory):
         return None
@@ -303,7 +273,7 @@ def _merge(
     force: bool,
 ) -> list[ExportFile]:
     """Edit ``config`` to the live state; say what could not be kept; write the files."""
-    from reconciler import exportmerge
+    from reconciler.export import merge as exportmerge
 
     out = messages()
     merged = exportmerge.merge(config, live, project.kinds, project.environ, force=force)

@@ -29,11 +29,11 @@ from reconciler.loading.envaccess import EnvAccess
 from reconciler.loading.layers import GROUP_FIELD, Layer, Layers, groups_of, layer_key
 from reconciler.loading.limits import Limits
 from reconciler.loading.references import Resolution, resolve
+from reconciler.loading.validation import KindSchema, describe_value, did_you_mean
 from reconciler.loading.variables import substitute_file
 from reconciler.loading.yamlfile import KeyEntry, ParsedFile, read_file, span_at
 from reconciler.model import DesiredObject, DesiredState, Location, Unset, make_location
 from reconciler.records import Problem, ResourceKind
-from reconciler.validation import KindSchema, describe_value, did_you_mean
 
 __all__ = [
     "assemble",
@@ -89,7 +89,7 @@ def read_desired(
 
     The state holds only the objects that passed their schema, so that cross-object checks
     can run on them in the same pass and report beside the schema's problems. ``bases`` are
-    the directories ``path`` extends, farthest first (see :mod:`reconciler.environments`);
+    the directories ``path`` extends, farthest first (see :mod:`reconciler.settings.environments`);
     ``variables`` the values of ``${var:NAME}`` read from ``vars_where``.
     """
     files: list[Path] = []

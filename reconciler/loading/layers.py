@@ -31,9 +31,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
+from reconciler.loading.validation import did_you_mean
 from reconciler.model import Location
 from reconciler.records import Problem
-from reconciler.validation import did_you_mean
 
 __all__ = ["GROUP_FIELD", "GROUP_PREFIX", "Layer", "Layers", "groups_of", "layer_key"]
 

@@ -106,7 +106,7 @@ def test_an_entry_older_than_the_window_is_forgotten(
     sandbox = aimed_at(seed=[])
     directory = project / "journal"
     directory.mkdir()
-    from reconciler.journal import ApplyJournal
+    from reconciler.engine.journal import ApplyJournal
 
     tenants = {"institute": f"proctorexam {sandbox.base_url}"}
     journal = ApplyJournal(directory, tenants)
@@ -124,7 +124,7 @@ def test_the_journal_of_another_tenant_is_not_this_ones(
     aimed_at: Aim, project: Path, run_reconciler: Run
 ) -> None:
     sandbox = aimed_at(seed=[])
-    from reconciler.journal import ApplyJournal
+    from reconciler.engine.journal import ApplyJournal
 
     other = ApplyJournal(project / "journal", {"institute": "proctorexam https://x.example"})
     other.record("institute", "institute.late")

@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from reconciler.planfile import PLAN_SCHEMA
+from reconciler.documents.plan import PLAN_SCHEMA
 from reconciler.testing import CliResult
 from reconciler_proctorexam.sandbox import Sandbox
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.documentlimits import DOCUMENT_LIMITS
+from reconciler.documents.limits import DOCUMENT_LIMITS
 from reconciler.testing import CliResult
 from reconciler_proctorexam.sandbox import Sandbox
 

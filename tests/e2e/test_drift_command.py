@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from reconciler.driftfile import DRIFT_SCHEMA
+from reconciler.documents.drift import DRIFT_SCHEMA
 from reconciler.testing import CliResult
 from reconciler_proctorexam.sandbox import Sandbox
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.documents import write_document
-from reconciler.snapshot import snapshot_to_document
+from reconciler.documents.snapshot import snapshot_to_document
+from reconciler.documents.versioned import write_document
 from reconciler.testing import CliResult
 from reconciler_proctorexam.sandbox import DEFAULT_SECRET, DEFAULT_TOKEN, Sandbox
 

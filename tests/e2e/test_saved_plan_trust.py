@@ -463,7 +463,7 @@ def test_with_the_key_set_only_a_plan_signed_with_it_is_applied(
     sandbox.clear_requests()
     result = run_reconciler("apply", str(plan_file))
     assert result.exit_code == 3
-    from reconciler.plansigning import key_fingerprint
+    from reconciler.documents.signing import key_fingerprint
 
     ours = key_fingerprint(PLAN_KEY.encode())
     assert f"key {ours}" in result.stderr

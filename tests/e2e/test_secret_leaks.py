@@ -18,10 +18,10 @@ import click
 import pytest
 from gateway import Action, gateway
 
-from reconciler import problem_report
 from reconciler.cli import cli, main
-from reconciler.hooks import Hooks
-from reconciler.plugins import build_plugin_manager
+from reconciler.documents import problems as problem_report
+from reconciler.plugin.hooks import Hooks
+from reconciler.plugin.manager import build_plugin_manager
 from reconciler.testing import CliResult
 from reconciler_proctorexam.sandbox import Faults, Sandbox, SandboxUser
 

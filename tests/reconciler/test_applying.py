@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler import ApplyResult, Change, ChangeOutcome, Outcome, ReconcilerError, hookimpl
-from reconciler.project import Project
+from reconciler.pipeline.project import Project
 from reconciler_proctorexam.sandbox import Sandbox
 
 SEED = [
@@ -59,7 +59,7 @@ def plan_and_apply(
             plan = project.plan(desired, await project.refresh(sessions))
             if between is not None:
                 between()
-            from reconciler.applying import apply_plan
+            from reconciler.engine.applying import apply_plan
 
             return await apply_plan(
                 plan,
@@ -220,7 +220,7 @@ def test_a_create_the_journal_knows_is_looked_for_first_and_found_late(
     write_config: Callable[..., Path],
     tmp_path: Path,
 ) -> None:
-    from reconciler.journal import ApplyJournal
+    from reconciler.engine.journal import ApplyJournal
 
     sandbox = proctorexam_sandbox_factory(seed=SEED)
     project = project_for(sandbox, write_config({"i.yaml": "institutes:\n  new: {name: New}\n"}))

@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 import pytest
 
-from reconciler.basis import snapshot_basis
 from reconciler.cli.durations import Duration
+from reconciler.documents.snapshot import LiveSnapshot
 from reconciler.errors import ReconcilerError
 from reconciler.model import Basis
-from reconciler.project import Project
-from reconciler.snapshot import LiveSnapshot
+from reconciler.pipeline.basis import snapshot_basis
+from reconciler.pipeline.project import Project
 
 NOW = datetime.datetime(2026, 12, 6, 15, 0, tzinfo=datetime.UTC)
 TAKEN = datetime.datetime(2026, 12, 6, 2, 0, tzinfo=datetime.UTC)

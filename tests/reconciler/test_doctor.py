@@ -22,10 +22,10 @@ from reconciler import (
     StepStatus,
     hookimpl,
 )
-from reconciler.doctor import DoctorReport, run_doctor
+from reconciler.cli.doctor import DoctorReport, run_doctor
 from reconciler.errors import PluginError
-from reconciler.hooks import Hooks
-from reconciler.settings import Settings
+from reconciler.plugin.hooks import Hooks
+from reconciler.settings.config import Settings
 from reconciler.testing import CliResult
 
 

@@ -13,8 +13,8 @@ from reconciler import (
     Location,
     ResourceKind,
 )
-from reconciler.drift import make_drift
-from reconciler.ignoring import FieldRule, IgnoreRules, ObjectRule
+from reconciler.engine.drift import make_drift
+from reconciler.settings.ignoring import FieldRule, IgnoreRules, ObjectRule
 
 
 def desired(identity: str, absent: bool = False, **fields: Any) -> DesiredObject:

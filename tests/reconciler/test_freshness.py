@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.freshness import Moved, find_moved, planned_objects
-from reconciler.project import Project
+from reconciler.engine.freshness import Moved, find_moved, planned_objects
+from reconciler.pipeline.project import Project
 from reconciler_proctorexam.sandbox import Sandbox
 
 SEED = [

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from reconciler import Action, Change, FieldChange, Plan
-from reconciler.guards import Overrides, ProtectBase, check_safety
-from reconciler.safety import KindLimits, SafetySettings
+from reconciler.settings.guards import Overrides, ProtectBase, check_safety
+from reconciler.settings.safety import KindLimits, SafetySettings
 
 
 def plan(*actions: Action, kind: str = "widget", live: int = 10) -> Plan:

@@ -12,7 +12,8 @@ import pluggy
 import pytest
 
 import reconciler
-from reconciler import Provider, ResourceKind, hookspecs
+from reconciler import Provider, ResourceKind
+from reconciler.plugin import hookspecs
 from reconciler.testing import CliResult
 
 
@@ -36,7 +37,7 @@ def test_every_hook_is_named_documented_and_has_an_example() -> None:
 
 
 def test_every_hook_is_reachable_through_the_typed_facade() -> None:
-    from reconciler.hooks import Hooks
+    from reconciler.plugin.hooks import Hooks
 
     source = inspect.getsource(Hooks)
     for name, _ in all_hookspecs():

@@ -17,9 +17,9 @@ from reconciler import (
     ResourceKind,
     SettingsError,
 )
-from reconciler.ignoring import check_ignore_rules
-from reconciler.planning import make_plan
-from reconciler.settings import load_settings
+from reconciler.engine.planning import make_plan
+from reconciler.settings.config import load_settings
+from reconciler.settings.ignoring import check_ignore_rules
 
 RULES = """\
 [ignore]

@@ -22,17 +22,17 @@ from reconciler import (
     ResourceKind,
     Scope,
 )
-from reconciler.applying import apply_plan
-from reconciler.dependencies import (
+from reconciler.engine.applying import apply_plan
+from reconciler.engine.dependencies import (
     check_declared,
     check_references,
     kind_levels,
     needed_kinds,
     scopes,
 )
-from reconciler.hooks import Hooks
-from reconciler.planning import make_plan
-from reconciler.plugins import build_plugin_manager
+from reconciler.engine.planning import make_plan
+from reconciler.plugin.hooks import Hooks
+from reconciler.plugin.manager import build_plugin_manager
 
 SCHEMA: dict[str, Any] = {"type": "object"}
 SHELF = ResourceKind(name="shelf", section="shelves", provider="lib", schema=SCHEMA, identity="id")

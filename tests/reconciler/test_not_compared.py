@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler import DesiredObject, DesiredState, LiveObject, Location, ResourceKind
-from reconciler.drift import make_drift
-from reconciler.envneeds import unsendable
+from reconciler.engine.drift import make_drift
+from reconciler.engine.envneeds import unsendable
+from reconciler.engine.planning import make_plan
 from reconciler.model import NotCompared, Unset
-from reconciler.planning import make_plan
 
 WHERE = Location("w.yaml", 4, 5)
 

@@ -11,7 +11,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from reconciler import Action, Change, FieldChange, LiveRef, Location, Plan, ReconcilerError
-from reconciler.planfile import (
+from reconciler.documents.plan import (
     PLAN_SCHEMA,
     REDACTED,
     json_value,

@@ -18,7 +18,7 @@ from reconciler import (
     ReconcilerError,
     ResourceKind,
 )
-from reconciler.planning import make_plan
+from reconciler.engine.planning import make_plan
 
 
 def desired(

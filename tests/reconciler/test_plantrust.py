@@ -7,21 +7,21 @@ from pathlib import Path
 import pytest
 
 from reconciler import DesiredObject, DesiredState, Location, ResourceKind, SettingsError
-from reconciler.model import Action, Change, FieldChange, Plan
-from reconciler.plansigning import (
+from reconciler.documents.signing import (
     PlanSignatureError,
     canonical_bytes,
     check_signature,
     key_fingerprint,
     sign,
 )
-from reconciler.plantrust import (
+from reconciler.documents.trust import (
     PlanNotTrusted,
     checked_project_path,
     plan_differences,
     recordable_project_path,
     trusted_plan,
 )
+from reconciler.model import Action, Change, FieldChange, Plan
 
 HERE = Location("w.yaml", 2, 3)
 
@@ -65,7 +65,7 @@ def _update(*fields: FieldChange) -> Change:
 
 
 def test_what_the_config_yields_has_no_differences(widget_kind: ResourceKind) -> None:
-    from reconciler.planfile import REDACTED
+    from reconciler.documents.plan import REDACTED
 
     plan = Plan(
         (

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from reconciler import PluginError, Reporter, ResourceKind, hookimpl
-from reconciler.hooks import Hooks
-from reconciler.plugins import build_plugin_manager
+from reconciler.plugin.hooks import Hooks
+from reconciler.plugin.manager import build_plugin_manager
 
 HooksFactory = Callable[..., Hooks]
 

@@ -6,15 +6,15 @@ import json
 
 import jsonschema
 
-from reconciler.errors import ConfigError, SettingsError
-from reconciler.model import Location
-from reconciler.problem_report import (
+from reconciler.documents.problems import (
     VALIDATION_SCHEMA,
     github_commands,
     problems_document,
     problems_of,
     workflow_command,
 )
+from reconciler.errors import ConfigError, SettingsError
+from reconciler.model import Location
 from reconciler.records import Problem
 
 PROBLEMS = (

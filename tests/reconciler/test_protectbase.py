@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from reconciler.protectbase import base_candidates, protect_at_base
+from reconciler.engine.protectbase import base_candidates, protect_at_base
 
 
 def git(cwd: Path, *args: str) -> str:

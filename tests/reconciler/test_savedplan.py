@@ -20,14 +20,14 @@ from reconciler import (
     ResourceKind,
     SettingsError,
 )
-from reconciler.planfile import REDACTED, plan_to_document
-from reconciler.planning import make_plan
-from reconciler.savedplan import (
+from reconciler.documents.plan import REDACTED, plan_to_document
+from reconciler.documents.savedplan import (
     SAVED_PLAN_SCHEMA,
     is_saved_plan,
     read_saved_plan,
     saved_plan_document,
 )
+from reconciler.engine.planning import make_plan
 
 SECRET = "w-S3CRET-from-env"
 WHEN = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.UTC)

@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 
 from reconciler import PluginError, ResourceKind
-from reconciler.planfile import PLAN_SCHEMA
-from reconciler.schemas import config_schema, dump_schema, kind_schema, published_schemas
-from reconciler.snapshot import SNAPSHOT_SCHEMA
+from reconciler.documents.plan import PLAN_SCHEMA
+from reconciler.documents.schemas import config_schema, dump_schema, kind_schema, published_schemas
+from reconciler.documents.snapshot import SNAPSHOT_SCHEMA
 
 
 def _errors(schema: dict[str, Any], instance: Any) -> list[str]:

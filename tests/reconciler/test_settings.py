@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from reconciler import SettingsError
-from reconciler.safety import KindLimits
-from reconciler.settings import load_settings, read_settings
+from reconciler.settings.config import load_settings, read_settings
+from reconciler.settings.safety import KindLimits
 
 
 def test_no_file_gives_the_defaults(tmp_path: Path) -> None:

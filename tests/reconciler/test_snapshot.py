@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from reconciler import LiveObject, ReconcilerError, ResourceKind
-from reconciler.snapshot import (
+from reconciler.documents.snapshot import (
     SNAPSHOT_SCHEMA,
     describe_age,
     read_snapshot,

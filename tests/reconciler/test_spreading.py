@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.spreading import RECENT, SHARE, Spread
+from reconciler.engine.spreading import RECENT, SHARE, Spread
 
 
 class _Clock:

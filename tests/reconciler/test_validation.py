@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from reconciler.errors import PluginError
+from reconciler.loading.validation import KindSchema, describe_value, did_you_mean
 from reconciler.model import Location
 from reconciler.records import ResourceKind
-from reconciler.validation import KindSchema, describe_value, did_you_mean
 
 SCHEMA: dict[str, Any] = {
     "type": "object",

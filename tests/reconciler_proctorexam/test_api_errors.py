@@ -8,13 +8,13 @@ import time
 import httpx
 import pytest
 
-from reconciler_proctorexam.api_errors import error_for_response, parse_error_body, redact
-from reconciler_proctorexam.retry import (
+from reconciler.http import (
     Failure,
     RetryPolicy,
     classify_exception,
     retry_after_seconds,
 )
+from reconciler_proctorexam.api_errors import error_for_response, parse_error_body, redact
 
 
 @pytest.mark.parametrize(

@@ -610,3 +610,42 @@ def test_a_create_answered_502_is_looked_for_not_resent(
     statuses = [r.status for r in sandbox.requests if r.method == "POST"]
     # Resent only after a 503 (refused before processing), never after a 500, 502 or 504.
     assert all(status == 503 for status in statuses[:-1]), statuses
+
+
+def test_a_cookie_the_service_sets_is_sent_back() -> None:
+    # The sandbox sets no cookie; a made-up service does, once.
+    seen: list[str | None] = []
+
+    def service(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("cookie"))
+        headers = {"set-cookie": "session=abc; Path=/"} if len(seen) == 1 else {}
+        return httpx.Response(200, json={"institute": {"id": 1}}, headers=headers)
+
+    settings = ClientSettings(
+        base_url="https://acme.proctorexam.com/api/v3",
+        credentials=Credentials(DEFAULT_TOKEN, DEFAULT_SECRET),
+    )
+
+    async def main() -> None:
+        async with ProctorExamClient(settings, transport=httpx.MockTransport(service)) as client:
+            await client.get_institute("1")
+            await client.get_institute("1")
+
+    asyncio.run(main())
+    assert seen == [None, "session=abc"]
+
+
+def test_a_closed_client_sends_nothing(proctorexam_sandbox: Sandbox) -> None:
+    settings = ClientSettings(
+        base_url=proctorexam_sandbox.base_url,
+        credentials=Credentials(DEFAULT_TOKEN, DEFAULT_SECRET),
+    )
+
+    async def main() -> None:
+        client = ProctorExamClient(settings)
+        await client.aclose()
+        await client.get_institute("1")
+
+    with pytest.raises(RuntimeError, match="the client has been closed"):
+        asyncio.run(main())
+    assert proctorexam_sandbox.requests == []

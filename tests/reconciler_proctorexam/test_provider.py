@@ -12,7 +12,8 @@ from reconciler.errors import ProviderError, SettingsError
 from reconciler.model import LiveObject
 from reconciler.records import ProviderContext, ProviderSession, ResourceKind
 from reconciler_proctorexam.institute import institute_kind
-from reconciler_proctorexam.provider import connect, live_institute, provider
+from reconciler_proctorexam.institute_provider import live_institute
+from reconciler_proctorexam.provider import connect, provider
 from reconciler_proctorexam.sandbox import Sandbox
 
 T = TypeVar("T")

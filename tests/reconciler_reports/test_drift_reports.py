@@ -8,7 +8,7 @@ from collections.abc import Callable
 import jsonschema
 
 from reconciler import DriftReport
-from reconciler.driftfile import DRIFT_SCHEMA, drift_to_document
+from reconciler.documents.drift import DRIFT_SCHEMA, drift_to_document
 from reconciler.records import RenderOptions
 from reconciler_reports.json_format import render_json_drift
 from reconciler_reports.text import render_text_drift

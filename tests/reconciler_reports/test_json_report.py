@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from reconciler import Action, Change, FieldChange, LiveRef, Plan, RenderOptions
-from reconciler.planfile import PLAN_FORMAT_VERSION, PLAN_SCHEMA, plan_to_document
+from reconciler.documents.plan import PLAN_FORMAT_VERSION, PLAN_SCHEMA, plan_to_document
 from reconciler_reports.json_format import render_json
 
 #: On a terminal the document is indented for people; the golden files show that form.
@@ -111,8 +111,8 @@ def test_unmanaged_objects_keep_their_refs() -> None:
 
 
 def test_the_reports_plugin_registers_every_format_for_plans_and_drift() -> None:
-    from reconciler.hooks import Hooks
-    from reconciler.plugins import build_plugin_manager
+    from reconciler.plugin.hooks import Hooks
+    from reconciler.plugin.manager import build_plugin_manager
     from reconciler_reports import plugin
 
     pm, infos = build_plugin_manager(entry_points_group=None, plugins=[("reports", plugin)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from reconciler import Action, Change, FieldChange, Location, Plan
-from reconciler.drift import drift_from_plan
+from reconciler.engine.drift import drift_from_plan
 from reconciler.records import RenderOptions
 from reconciler_reports.html import render_html, render_html_drift
 from reconciler_reports.json_format import render_json

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.planfile import json_value
+from reconciler.documents.plan import json_value
 from reconciler_reports.values import clean, literal
 
 values = st.recursive(

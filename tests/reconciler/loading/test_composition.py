@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 
-from reconciler.environments import environment
+from reconciler.engine.planning import make_plan
 from reconciler.loading import Limits, read_desired
 from reconciler.loading.desired import assemble
 from reconciler.loading.plainyaml import read_plain
 from reconciler.loading.yamlfile import parse_text
 from reconciler.model import DesiredState, LiveObject, Location
-from reconciler.planning import make_plan
 from reconciler.records import ResourceKind
-from reconciler.settings import read_settings
+from reconciler.settings.config import read_settings
+from reconciler.settings.environments import environment
 
 Load = Callable[..., DesiredState]
 Problems = Callable[..., list[str]]

@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from reconciler.doctorreport import DOCTOR_SCHEMA
+from reconciler.documents.doctor import DOCTOR_SCHEMA
 from reconciler.testing import CliResult
 from reconciler_proctorexam.sandbox import DEFAULT_SECRET, DEFAULT_TOKEN, Sandbox
 
