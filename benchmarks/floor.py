@@ -1,9 +1,9 @@
 """The honest floors: the least any tool could do to read the same YAML and the same API.
 
-``python benchmarks/floor.py parse FILE`` walks libyaml's event stream of FILE (PyYAML's
-``CParser``) and builds nothing: no values, no locations, no checks. Any tool that reads the
-file through libyaml pays at least this (the project reads plain files without it: see
-``benchmarks/README.md``).
+``python benchmarks/floor.py parse FILE`` walks libyaml's event stream of FILE (the parser of
+PyYAML's ``CSafeLoader``, through the public ``yaml.parse``) and builds nothing: no values, no
+locations, no checks. Any tool that reads the file through libyaml pays at least this (the
+project reads plain files without it: see ``benchmarks/README.md``).
 
 ``python benchmarks/floor.py plan DIR --pages N`` does that for every YAML file of DIR while,
 in another thread, it fetches all N pages of ``GET /institutes`` at once (one connection each,
