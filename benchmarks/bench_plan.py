@@ -41,12 +41,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--updates", type=int, default=1_000)
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--parallelism",
+        type=int,
+        default=4,
+        help="[apply] parallelism of the config (the default, 4, bounds the listing's pages in"
+        " flight too; the floor fetches them all at once); baseline plan-p<N> when not 4",
+    )
     args = parser.parse_args(argv)
-    report = harness.start("plan", argv, tls=args.tls, speedups=not args.no_speedups)
+    name = "plan" if args.parallelism == 4 else f"plan-p{args.parallelism}"
+    report = harness.start(name, argv, tls=args.tls, speedups=not args.no_speedups)
 
     pages = -(-args.count // PAGE_LIMIT)
     with tempfile.TemporaryDirectory() as tmp:
-        config = harness.write_project(Path(tmp) / "config", args.count, args.updates)
+        config = harness.write_project(
+            Path(tmp) / "config", args.count, args.updates, args.parallelism
+        )
         seed = [harness.live_institute(i) for i in range(args.count)]
         with Sandbox(seed=seed, faults=Faults(latency=args.latency), tls=args.tls) as sandbox:
             env = harness.sandbox_env(sandbox.base_url, sandbox.ca_file)
@@ -82,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         "updates": args.updates,
         "latency": args.latency,
         "runs": args.runs,
+        "parallelism": args.parallelism,
         "pages": pages,
         "seconds": {name: harness.seconds(s) for name, s in samples.items()},
         "cpu_seconds": {
