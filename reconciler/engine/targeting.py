@@ -73,9 +73,17 @@ def select(
     return frozenset(chosen), Targeting(tuple(targets), tuple(excludes), tuple(sorted(pulled)))
 
 
+#: What makes a pattern a glob: without any of these it matches one address, itself.
+_GLOB = frozenset("*?[")
+
+
 def _matching(pattern: str, by_address: Mapping[str, DesiredObject], flag: str) -> set[str]:
     if "." not in pattern:
         found = {a for a, o in by_address.items() if o.kind == pattern}
+    elif _GLOB.isdisjoint(pattern):
+        # An address: looked up, not matched against every address (``apply FILE`` re-plans
+        # with each of its changes as a target, which would otherwise cost n * n matches).
+        found = {pattern} if pattern in by_address else set()
     else:
         found = {a for a in by_address if fnmatch.fnmatchcase(a, pattern)}
     if found:
