@@ -12,8 +12,7 @@ as fast as ``json`` (at 10,000 institutes, a tenth of a second of a plan). The t
 A text therefore means the same with or without orjson. A test holds the two to the same value
 on generated documents and on each of those differences.
 
-Where orjson has no wheel for the platform, the import fails and ``json`` reads everything;
-``RECONCILER_NO_SPEEDUPS=1`` (:mod:`reconciler.speedups`) does the same on purpose.
+Where orjson has no wheel for the platform, the import fails and ``json`` reads everything.
 """
 
 from __future__ import annotations
@@ -21,25 +20,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler import speedups
-
 try:  # pragma: no cover - which branch runs depends on the platform's wheels
     import orjson
 
-    FAST = speedups.enabled()
+    FAST = True
 except ImportError:  # pragma: no cover
     FAST = False
 
 __all__ = ["ENGINE", "FAST", "loads"]
 
 #: What ``reconciler plugins`` says of JSON decoding on this platform.
-ENGINE = (
-    "orjson (fast path), json as the reference"
-    if FAST
-    else "json only (no orjson wheel)"
-    if speedups.enabled()
-    else f"json only (orjson {speedups.off_reason()})"
-)
+ENGINE = "orjson (fast path), json as the reference" if FAST else "json only (no orjson wheel)"
 
 #: 2**63 has 19 digits: a shorter run of digits is an integer orjson keeps exact. The run is
 #: looked for with every digit made a 0, which is ten times quicker than a regular expression.

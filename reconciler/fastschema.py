@@ -9,8 +9,7 @@ answers the common question, "is this valid?", about a hundred times faster. So
 verdict on every shipped schema, the hostile inputs and generated objects.
 
 Where jsonschema-rs has no wheel for the platform, the import fails and ``jsonschema`` does
-both jobs: slower, with the same answers; ``RECONCILER_NO_SPEEDUPS=1`` (:mod:`reconciler.speedups`)
-does the same on purpose. :data:`FAST` says which; ``reconciler plugins`` shows it.
+both jobs: slower, with the same answers. :data:`FAST` says which; ``reconciler plugins`` shows it.
 
 ``format`` is an annotation here, as Draft 2020-12 says by default: no format is asserted by
 either library, so that they cannot disagree on what a URI is. Schemas that care use a
@@ -23,12 +22,10 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from reconciler import speedups
-
 try:  # pragma: no cover - which branch runs depends on the platform's wheels
     import jsonschema_rs
 
-    FAST = speedups.enabled()
+    FAST = True
 except ImportError:  # pragma: no cover
     FAST = False
 
@@ -43,8 +40,6 @@ ENGINE = (
     "jsonschema-rs (fast path), jsonschema for the reasons"
     if FAST
     else "jsonschema only (jsonschema-rs has no wheel for this platform; slower, same answers)"
-    if speedups.enabled()
-    else f"jsonschema only (jsonschema-rs {speedups.off_reason()}; slower, same answers)"
 )
 
 _DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"

@@ -1,13 +1,21 @@
 """Every speed-up's switch, in one place: ``RECONCILER_NO_SPEEDUPS=1`` turns them all off.
 
-A speed-up is a faster path beside a reference one that gives the same answers: orjson beside
-``json``, jsonschema-rs beside ``jsonschema``, libyaml's events beside ruamel.yaml's parser,
-and the connection set-up of the ProctorExam client. Each lives behind one seam that checks
-what it relies on and falls back to the reference path when anything differs; this variable
-takes every seam to its reference path at once, so that the reference behaviour can be run and
-measured (``.ci/run`` runs the test suite once with it; ``benchmarks/`` reports both).
+A speed-up here is a faster path that relies on more than a library's public API: on how
+another library is built inside (today one, :mod:`reconciler.http.speedups_httpcore`, which
+uses each connection of httpx's transport directly). Each lives behind one seam that checks
+what it relies on and falls back to the library's public path when anything differs, so that
+an upgrade of that library can make the tool slower, never break it. This variable takes every
+seam to its public path at once, so that the public path can be run and measured: ``.ci/run``
+runs the test suite once with it, and ``benchmarks/`` reports every figure both ways
+(``--no-speedups``).
 
-The variable is read when a seam is first imported: set it before the process starts.
+Faster libraries used through their public APIs are not speed-ups in this sense, and the
+switch leaves them alone: orjson (:mod:`reconciler.fastjson`), jsonschema-rs
+(:mod:`reconciler.fastschema`) and PyYAML's libyaml binding
+(:mod:`reconciler.loading.yamlfile`). Each is used when it is installed and has its reference
+beside it (``json``, ``jsonschema``, ruamel.yaml), and tests hold the two to the same answers.
+
+The variable is read when a seam is first used: set it before the process starts.
 """
 
 from __future__ import annotations
@@ -26,5 +34,5 @@ def enabled() -> bool:
 
 
 def off_reason() -> str:
-    """The words ``reconciler plugins`` uses for a speed-up turned off by :data:`VAR`."""
+    """The words used for a speed-up turned off by :data:`VAR`."""
     return f"turned off by {VAR}"

@@ -33,7 +33,6 @@ from reconciler.loading.plainyaml import read_plain
 from reconciler.loading.scalars import MAP_TAG, SEQ_TAG, TagError, resolve_plain, resolve_tagged
 from reconciler.model import Location
 from reconciler.records import Problem
-from reconciler.speedups import enabled as speedups_enabled
 
 __all__ = ["KeyEntry", "ParsedFile", "Tree", "parse_events", "parse_text", "read_file", "span_at"]
 
@@ -155,26 +154,27 @@ def _kinds(events: Any) -> SimpleNamespace:
 
 
 @functools.cache
-def _event_source(pure_python: bool, pyyaml: bool = True) -> _Events:
+def _event_source(pure_python: bool) -> _Events:
     """The fastest source of events there is, chosen before parsing (the Python reader may
     already fail while it is being built, and its error must be located in characters).
 
     The first two read the same YAML into the same events with the same error texts: both are
     libyaml itself. PyYAML's binding (its public ``CBaseLoader``, present only when PyYAML was
     built with libyaml) builds its event objects about twice as fast as ruamel.yaml's, so it
-    is preferred unless ``pyyaml`` is false (the speed-ups are off: ruamel.yaml, the reference,
-    reads alone). ruamel.yaml's own binding of libyaml stays on then: it is the reference's,
-    and its errors are the ones users are shown. ruamel.yaml's pure-Python parser, the
+    is preferred; ruamel.yaml's own binding, the reference's (its errors are the ones users
+    are shown), reads where PyYAML has no libyaml. ruamel.yaml's pure-Python parser, the
     fallback where no C extension exists and what ``pure_python`` asks for, gives the same
     values and locations, but words some syntax errors differently. Written against PyYAML
     6.0 and ruamel.yaml 0.18.
     """
-    if not pure_python and pyyaml:
-        import yaml
-
+    if not pure_python:
+        try:
+            import yaml
+        except ImportError:  # pragma: no cover - PyYAML is a dependency; ruamel.yaml reads then
+            yaml = None  # type: ignore[assignment]
         # The base loader: no constructor or resolver runs; only its parser's events are read.
         loader = getattr(yaml, "CBaseLoader", None)
-        if loader is not None:
+        if yaml is not None and loader is not None:
             return _Events(
                 lambda text: loader(text).get_event,
                 True,
@@ -241,8 +241,7 @@ def parse_events(text: str, name: str, limits: Limits, *, pure_python: bool = Fa
     """Parse ``text`` from libyaml's events, locating every problem (see :func:`parse_text`).
 
     ``pure_python`` uses ruamel.yaml's Python parser, which is also the fallback when the C
-    extension is missing. With the speed-ups off (``RECONCILER_NO_SPEEDUPS=1``) the events are
-    ruamel.yaml's alone, never PyYAML's.
+    extension is missing.
     """
     problems: list[Problem] = []
 
@@ -298,7 +297,7 @@ def parse_events(text: str, name: str, limits: Limits, *, pure_python: bool = Fa
         frame[3] = _NO_KEY
 
     complete = False
-    source = _event_source(pure_python, speedups_enabled())
+    source = _event_source(pure_python)
     kinds = source.kinds
     ScalarEvent, AliasEvent = kinds.scalar, kinds.alias
     MappingStartEvent, SequenceStartEvent = kinds.mapping_start, kinds.sequence_start

@@ -3,8 +3,7 @@
 Start-up is most of what a one-file ``validate`` costs, and almost all of start-up is imports.
 The server stack (uvicorn, starlette) is for ``sandbox`` and ``--sandbox``; httpx and asyncio
 for a provider that connects; rich for a terminal; jsonschema for the reasons an object is
-invalid. A command run from a pipe, on a valid config, loads none of them. (With
-``RECONCILER_NO_SPEEDUPS=1``, jsonschema is the validator itself, and is loaded.)
+invalid. A command run from a pipe, on a valid config, loads none of them.
 """
 
 from __future__ import annotations
@@ -18,14 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import speedups_enabled
 from reconciler_proctorexam.sandbox import Sandbox
 
 SERVER = {"uvicorn", "starlette"}
-#: jsonschema words an invalid object's problems; it validates too, on the reference path.
-REASONS = {"jsonschema"} if speedups_enabled() else set()
 #: What no command loads before it needs it; none of the commands below needs any.
-UNUSED = SERVER | {"httpx", "httpcore", "asyncio", "rich"} | REASONS
+UNUSED = SERVER | {"httpx", "httpcore", "asyncio", "rich", "jsonschema"}
 
 _LINE = re.compile(r"import time:\s+\d+ \|\s+\d+ \|\s*(\S+)")
 
@@ -86,7 +82,7 @@ def test_a_plan_loads_httpx_without_the_server_stack(
     assert "httpx._client" in loaded  # it did connect
     # httpx imports its command-line client (rich, pygments) whenever they are installed:
     # upstream behaviour, not kept out by this project.
-    assert not packages(loaded) & (SERVER | REASONS)
+    assert not packages(loaded) & (SERVER | {"jsonschema"})
 
 
 def test_httpx_command_line_client_can_still_be_imported_afterwards(tmp_path: Path) -> None:

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -100,21 +97,3 @@ def test_an_error_is_json_s_own(text: str) -> None:
 
 def test_the_engine_says_which_decoder_reads() -> None:
     assert fastjson.ENGINE.startswith("orjson" if fastjson.FAST else "json only")
-
-
-def test_no_speedups_reads_with_json_alone_and_says_so() -> None:
-    code = (
-        "from reconciler import fastjson, fastschema\n"
-        "print(fastjson.FAST, fastschema.FAST)\n"
-        "print(fastjson.ENGINE)\n"
-        "print(fastjson.loads(b'{\"a\": [1, 2.5, null]}'))\n"
-    )
-    env = {**os.environ, "RECONCILER_NO_SPEEDUPS": "1"}
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    ).stdout.splitlines()
-    assert out == [
-        "False False",
-        "json only (orjson turned off by RECONCILER_NO_SPEEDUPS)",
-        "{'a': [1, 2.5, None]}",
-    ]

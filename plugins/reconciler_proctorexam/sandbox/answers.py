@@ -7,8 +7,7 @@ the sandbox holds (text, booleans, integers, lists and objects keyed by text: ev
 typed on the way in, so no float, and thus no ``NaN``, is ever stored; orjson would write a
 ``NaN`` as ``null`` where ``json`` refuses it). What orjson cannot write exactly (an integer
 beyond 64 bits, a key that is not text, a lone surrogate) is written by starlette's ``json``, as
-before, and fails as it did. Where orjson has no wheel, or with ``RECONCILER_NO_SPEEDUPS=1``,
-``json`` writes everything.
+before, and fails as it did. Where orjson has no wheel, ``json`` writes everything.
 """
 
 from __future__ import annotations
@@ -17,13 +16,9 @@ from typing import Any
 
 from starlette.responses import JSONResponse as _JSONResponse
 
-from reconciler import speedups_enabled
-
 try:  # pragma: no cover - which branch runs depends on the platform's wheels
     import orjson
 except ImportError:  # pragma: no cover
-    orjson = None  # type: ignore[assignment]
-if not speedups_enabled():
     orjson = None  # type: ignore[assignment]
 
 __all__ = ["JSONResponse"]

@@ -91,20 +91,6 @@ def test_pyyaml_and_ruamel_bindings_of_libyaml_read_alike(
     assert preferred == ruamel
 
 
-@pytest.mark.parametrize("text", SAME_EVERYWHERE, ids=repr)
-def test_with_the_speedups_off_ruamel_alone_reads_alike(
-    text: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import yaml
-
-    from reconciler.speedups import VAR
-
-    preferred = parse_text(text, "t.yaml", Limits())
-    monkeypatch.setenv(VAR, "1")
-    monkeypatch.delattr(yaml, "CBaseLoader")  # were PyYAML's binding used, this would fail
-    assert parse_text(text, "t.yaml", Limits()) == preferred
-
-
 def test_a_yaml_syntax_error_is_located_with_ruamels_words(problems: Problems) -> None:
     found = problems({"a.yaml": "campuses:\n  pe: [no-NO, fr-FR\n  uu: {}\n"})
     assert found == [
