@@ -14,6 +14,7 @@ import httpx
 import pytest
 from scripted_service import Service
 
+from reconciler import speedups_enabled
 from reconciler.http import SlotTransport
 from reconciler.http.speedups_httpcore import (
     FLUSH_AT,
@@ -126,6 +127,9 @@ def test_closing_abandons_what_was_not_sent_and_tls_sends_it_first() -> None:
     assert inner.calls == [("write", b"CONNECT"), ("tls", "acme.example"), ("close", None)]
 
 
+@pytest.mark.skipif(
+    not speedups_enabled(), reason="RECONCILER_NO_SPEEDUPS is set: the slots are httpx's own"
+)
 def test_every_slot_connects_through_the_coalescing_backend() -> None:
     # This fails if httpx or httpcore rename what speedups_httpcore.py reaches into.
     slots = SlotTransport(3, tls=False)
