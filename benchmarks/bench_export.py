@@ -45,6 +45,7 @@ OVER_IDEAL = 1.5
 #: The listing's page size (``GET /institutes?limit=``), as the client asks for it.
 PAGE_LIMIT = 300
 PROVIDERS = [{"id": 1, "name": "Campus SAML"}, {"id": 2, "name": "Other SAML"}]
+USER_KEY = re.compile(r"^  [^ #][^\n]*:$", re.MULTILINE)
 PROGRESS = re.compile(r"institute\(s\)[^\r\n]*?\(([0-9][0-9,]*) requests?\)")
 
 
@@ -79,9 +80,11 @@ def main(argv: list[str] | None = None) -> int:
             sandbox.clear_requests()
             sample = harness.run_process(harness.reconciler("export", str(target)), env=env)
             sent.append(Counter(_route(r.path) for r in sandbox.requests))
-            written = (target / "users.yaml").read_text(encoding="utf-8").count("\n  ")
-            if sample.returncode == 0 and written < users:
-                report.missed.append(f"export wrote {written} user lines, not {users}")
+            # One key per user at the first indent (`  user@example.org:`), its fields below.
+            exported = (target / "users.yaml").read_text(encoding="utf-8")
+            written = len(USER_KEY.findall(exported))
+            if sample.returncode == 0 and written != users:
+                report.missed.append(f"export wrote {written} users, not {users}")
             return sample
 
         samples = harness.interleave({"export": export}, args.runs)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["VAR", "enabled", "off_reason"]
+__all__ = ["VAR", "enabled"]
 
 #: Set to anything but ``""`` or ``"0"`` to turn every speed-up off.
 VAR = "RECONCILER_NO_SPEEDUPS"
@@ -31,8 +31,3 @@ VAR = "RECONCILER_NO_SPEEDUPS"
 def enabled() -> bool:
     """Whether speed-ups may be used in this process (each seam still checks its library)."""
     return os.environ.get(VAR, "") in ("", "0")
-
-
-def off_reason() -> str:
-    """The words used for a speed-up turned off by :data:`VAR`."""
-    return f"turned off by {VAR}"

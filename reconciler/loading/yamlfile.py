@@ -173,8 +173,8 @@ def _event_source(pure_python: bool) -> _Events:
         except ImportError:  # pragma: no cover - PyYAML is a dependency; ruamel.yaml reads then
             yaml = None  # type: ignore[assignment]
         # The base loader: no constructor or resolver runs; only its parser's events are read.
-        loader = getattr(yaml, "CBaseLoader", None)
-        if yaml is not None and loader is not None:
+        loader = getattr(yaml, "CBaseLoader", None)  # None without PyYAML or its libyaml
+        if loader is not None:
             return _Events(
                 lambda text: loader(text).get_event,
                 True,
